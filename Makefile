@@ -1,0 +1,87 @@
+# trainsim build. Every dependency comes through pkg-config; the targets that
+# users type (run, test, bench, asan, valgrind) first make sure the Debian
+# packages are installed, then build with a fresh make so that pkg-config is
+# read after the install.
+
+CC       := gcc
+PKGS     := simgrid yaml-0.1 zlib
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+OPT      ?= -O2 -g
+BUILD    ?= build
+SANITIZE ?=
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CHECK_CFLAGS = $(shell pkg-config --cflags check)
+CHECK_LIBS   = $(shell pkg-config --libs check)
+
+SIMGRID_CONTEXTS ?=
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SANITIZE) $(SIMGRID_CONTEXTS) $(PKG_CFLAGS) -Isim -MMD -MP
+LDLIBS_ALL = $(SANITIZE) $(PKG_LIBS) -lm
+
+LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c))
+LIB_OBJ  := $(LIB_SRC:sim/%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(wildcard tests/*.c)
+TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/test-obj/%.o)
+
+SCENARIO ?= scenarios/gpt4-a100-25k.yaml
+
+.PHONY: all deps build run test check-tests asan valgrind bench clean
+
+all: deps
+	@$(MAKE) --no-print-directory build
+
+deps:
+	@tools/install-deps
+
+build: $(BUILD)/trainsim $(BUILD)/trainsim-tests
+
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/trainsim
+	./$(BUILD)/trainsim run $(SCENARIO)
+
+test: deps
+	@$(MAKE) --no-print-directory check-tests
+
+check-tests: $(BUILD)/trainsim $(BUILD)/trainsim-tests
+	TRAINSIM=./$(BUILD)/trainsim ./$(BUILD)/trainsim-tests
+
+# Address and undefined-behaviour sanitizers over the whole test suite.
+asan: deps
+	@$(MAKE) --no-print-directory check-tests BUILD=build-asan OPT="-O1 -g" \
+	    SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    SIMGRID_CONTEXTS='-DTRAINSIM_SIMGRID_CONTEXTS=\"thread\"'
+
+# valgrind over the test suite and the binary it runs. Tests keep Check's
+# fork mode (SimGrid allows one engine per process); valgrind follows the
+# forks and, with --trace-children, the trainsim processes the CLI tests start.
+valgrind: deps
+	@$(MAKE) --no-print-directory $(BUILD)/trainsim $(BUILD)/trainsim-tests
+	CK_TIMEOUT_MULTIPLIER=10 TRAINSIM=./$(BUILD)/trainsim valgrind -q --error-exitcode=99 --trace-children=yes \
+	    --leak-check=full --errors-for-leak-kinds=definite \
+	    ./$(BUILD)/trainsim-tests
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/trainsim
+	@tools/bench ./$(BUILD)/trainsim
+
+$(BUILD)/trainsim: $(BUILD)/obj/main.o $(LIB_OBJ)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/trainsim-tests: $(TEST_OBJ) $(LIB_OBJ)
+	$(CC) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
+
+$(BUILD)/obj/%.o: sim/%.c | $(BUILD)/obj
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/test-obj/%.o: tests/%.c | $(BUILD)/test-obj
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj $(BUILD)/test-obj:
+	@mkdir -p $@
+
+clean:
+	rm -rf build build-asan
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/test-obj/*.d)
