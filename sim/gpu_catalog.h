@@ -1,0 +1,32 @@
+/* gpu_catalog: the hardware figures of the GPUs trainsim knows by name.
+ *
+ * Every number comes from a vendor data sheet or a published micro-benchmark;
+ * the source of each is in gpu_catalog.c next to it and in
+ * docs/calibration.md. Scenarios name a GPU or override fields inline. */
+#ifndef TRAINSIM_GPU_CATALOG_H
+#define TRAINSIM_GPU_CATALOG_H
+
+#include <stddef.h>
+
+typedef enum { PREC_BF16, PREC_FP16, PREC_FP8, PREC_COUNT } precision;
+
+typedef struct {
+    char   name[48];
+    double peak_flops[PREC_COUNT];  /* dense tensor-core FLOP/s; 0 = not supported */
+    double hbm_bytes;               /* device memory */
+    double hbm_bandwidth;           /* bytes/s */
+    double efficiency;              /* achievable share of peak for large GEMMs */
+    double tdp_watts;               /* board power limit */
+    double nvlink_bandwidth;        /* bytes/s per direction, GPU to NVSwitch */
+} gpu_spec;
+
+/* The catalog entry called NAME, or NULL. */
+const gpu_spec* gpu_catalog_find(const char* name);
+
+/* All entries, for listings and error messages. */
+const gpu_spec* gpu_catalog_entries(size_t* count);
+
+/* "bf16", "fp16", "fp8". */
+const char* precision_name(precision p);
+
+#endif

@@ -1,0 +1,31 @@
+/* strbuf: a growable, always NUL-terminated character buffer.
+ *
+ * Used wherever trainsim builds text whose size it cannot know in advance:
+ * the generated platform XML, JSON reports, error messages. Allocation
+ * failure is fatal (the process cannot report anything sensible without
+ * memory), so callers never check return values. */
+#ifndef TRAINSIM_STRBUF_H
+#define TRAINSIM_STRBUF_H
+
+#include <stddef.h>
+
+typedef struct {
+    char*  data;   /* NUL-terminated; NULL until the first append */
+    size_t len;    /* bytes used, excluding the NUL */
+    size_t cap;    /* bytes allocated */
+} strbuf;
+
+void strbuf_append(strbuf* sb, const char* text);
+void strbuf_append_n(strbuf* sb, const char* text, size_t n);
+void strbuf_printf(strbuf* sb, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+const char* strbuf_text(const strbuf* sb);   /* "" when empty */
+void strbuf_clear(strbuf* sb);
+void strbuf_free(strbuf* sb);
+
+/* Allocation helpers that exit with a message instead of returning NULL. */
+void* xmalloc(size_t n);
+void* xcalloc(size_t count, size_t size);
+void* xrealloc(void* p, size_t n);
+char* xstrdup(const char* s);
+
+#endif
