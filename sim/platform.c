@@ -1,0 +1,277 @@
+/* platform: topology model, routes and SimGrid platform XML (see platform.h). */
+#include "platform.h"
+
+#include <errno.h>
+#include <simgrid/engine.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void topology_from_scenario(const scenario* sc, topology* t)
+{
+    const cluster_spec* c = &sc->cluster;
+    memset(t, 0, sizeof *t);
+    t->nodes = c->nodes;
+    t->gpus_per_node = c->gpus_per_node;
+    t->gpu_speed = sc->gpu.peak_flops[sc->train.precision];
+    t->nvlink = c->nvlink;
+    /* More NICs than GPUs: each GPU drives nic_count/gpus NICs as one link. */
+    if (c->nic_count >= c->gpus_per_node) {
+        t->nic_links = c->gpus_per_node;
+        t->nic.bandwidth = c->nic.bandwidth * c->nic_count / c->gpus_per_node;
+    } else {
+        t->nic_links = c->nic_count;
+        t->nic.bandwidth = c->nic.bandwidth;
+    }
+    t->nic.latency = c->nic.latency;
+    t->uplink_bandwidth = c->nic_count * c->nic.bandwidth / c->oversubscription;
+    t->island_nodes = c->island_nodes;
+    t->inter_island = c->inter_island;
+}
+
+int topology_node_of(const topology* t, int gpu)
+{
+    return gpu / t->gpus_per_node;
+}
+
+int topology_island_of(const topology* t, int node)
+{
+    return t->island_nodes ? node / t->island_nodes : 0;
+}
+
+static int nic_of(const topology* t, int gpu)
+{
+    int local = gpu % t->gpus_per_node;
+    return topology_node_of(t, gpu) * t->nic_links + local * t->nic_links / t->gpus_per_node;
+}
+
+static void add_link(route* r, link_class cls, int id, int up, double bandwidth, double latency)
+{
+    route_link* l = &r->link[r->count++];
+    l->cls = cls;
+    l->id = id;
+    l->up = up;
+    l->key = ((uint64_t)id << 3) | ((uint64_t)cls << 1) | (uint64_t)up;
+    l->bandwidth = bandwidth;
+    l->latency = latency;
+}
+
+/* GPU to its node's gateway, and back: the NIC the GPU uses. */
+static void add_node_exit(const topology* t, route* r, int gpu, int up)
+{
+    add_link(r, LINK_NIC, nic_of(t, gpu), up, t->nic.bandwidth, t->nic.latency / 2);
+}
+
+/* Node gateway to node gateway through the fabric. */
+static void add_fabric(const topology* t, route* r, int node_a, int node_b)
+{
+    int cross = topology_island_of(t, node_a) != topology_island_of(t, node_b);
+    add_link(r, LINK_UPLINK, node_a, 1, t->uplink_bandwidth, 0);
+    if (cross) {
+        add_link(r, LINK_ISLAND, node_a, 1, t->inter_island.bandwidth, t->inter_island.latency / 2);
+        add_link(r, LINK_ISLAND, node_b, 0, t->inter_island.bandwidth, t->inter_island.latency / 2);
+    }
+    add_link(r, LINK_UPLINK, node_b, 0, t->uplink_bandwidth, 0);
+}
+
+void topology_route(const topology* t, int a, int b, route* out)
+{
+    out->count = 0;
+    int node_a = topology_node_of(t, a), node_b = topology_node_of(t, b);
+    if (node_a == node_b) {
+        add_link(out, LINK_NVLINK, a, 1, t->nvlink.bandwidth, t->nvlink.latency / 2);
+        add_link(out, LINK_NVLINK, b, 0, t->nvlink.bandwidth, t->nvlink.latency / 2);
+        return;
+    }
+    add_node_exit(t, out, a, 1);
+    add_fabric(t, out, node_a, node_b);
+    add_node_exit(t, out, b, 0);
+}
+
+double route_latency(const route* r)
+{
+    double sum = 0;
+    for (int i = 0; i < r->count; i++)
+        sum += r->link[i].latency;
+    return sum;
+}
+
+/* ---- XML --------------------------------------------------------------- */
+
+void platform_host_name(int gpu, char* buf, int size)
+{
+    snprintf(buf, (size_t)size, "gpu-%d", gpu);
+}
+
+static void link_name(const route_link* l, char* buf, size_t size)
+{
+    static const char* prefix[] = {"nvl", "nic", "up", "xi"};
+    snprintf(buf, size, "%s-%d", prefix[l->cls], l->id);
+}
+
+static void write_link(strbuf* x, const char* indent, const char* name, double bandwidth, double latency)
+{
+    strbuf_printf(x, "%s<link id=\"%s\" bandwidth=\"%.15gBps\" latency=\"%.15gs\" sharing_policy=\"SPLITDUPLEX\"/>\n",
+                  indent, name, bandwidth, latency);
+}
+
+static void write_links_of_route(strbuf* x, const route* r, int from, int to)
+{
+    for (int i = from; i < to; i++) {
+        char name[48];
+        link_name(&r->link[i], name, sizeof name);
+        strbuf_printf(x, "<link_ctn id=\"%s\" direction=\"%s\"/>", name, r->link[i].up ? "UP" : "DOWN");
+    }
+}
+
+static void write_route(strbuf* x, const char* src, const char* dst, const route* r, int from, int to)
+{
+    strbuf_printf(x, "      <route src=\"%s\" dst=\"%s\" symmetrical=\"NO\">", src, dst);
+    write_links_of_route(x, r, from, to);
+    strbuf_append(x, "</route>\n");
+}
+
+/* One node: its GPUs, NVLink and NIC links, and the routes inside it. */
+static void write_node(const topology* t, int node, strbuf* x)
+{
+    int first = node * t->gpus_per_node, n = t->gpus_per_node;
+    char name[48], other[48], gateway[48];
+    snprintf(gateway, sizeof gateway, "node-%d-gw", node);
+    strbuf_printf(x, "    <zone id=\"node-%d\" routing=\"Full\">\n", node);
+    for (int g = first; g < first + n; g++) {
+        platform_host_name(g, name, sizeof name);
+        strbuf_printf(x, "      <host id=\"%s\" speed=\"%.15gf\"/>\n", name, t->gpu_speed);
+    }
+    strbuf_printf(x, "      <router id=\"%s\"/>\n", gateway);
+    for (int g = first; g < first + n && n > 1; g++) {
+        snprintf(name, sizeof name, "nvl-%d", g);
+        write_link(x, "      ", name, t->nvlink.bandwidth, t->nvlink.latency / 2);
+    }
+    for (int k = 0; k < t->nic_links; k++) {
+        snprintf(name, sizeof name, "nic-%d", node * t->nic_links + k);
+        write_link(x, "      ", name, t->nic.bandwidth, t->nic.latency / 2);
+    }
+    route r;
+    for (int a = first; a < first + n; a++) {
+        platform_host_name(a, name, sizeof name);
+        for (int b = first; b < first + n; b++) {
+            if (a == b)
+                continue;
+            platform_host_name(b, other, sizeof other);
+            topology_route(t, a, b, &r);
+            write_route(x, name, other, &r, 0, r.count);
+        }
+        r.count = 0;
+        add_node_exit(t, &r, a, 1);
+        write_route(x, name, gateway, &r, 0, 1);
+        r.count = 0;
+        add_node_exit(t, &r, a, 0);
+        write_route(x, gateway, name, &r, 0, 1);
+    }
+    strbuf_append(x, "    </zone>\n");
+}
+
+static void write_fabric_links(const topology* t, const int* nodes, int count, strbuf* x)
+{
+    int islands = 0;
+    for (int i = 0; i < count; i++)
+        islands |= topology_island_of(t, nodes[i]) != topology_island_of(t, nodes[0]);
+    for (int i = 0; i < count; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "up-%d", nodes[i]);
+        write_link(x, "    ", name, t->uplink_bandwidth, 0);
+        if (islands) {
+            snprintf(name, sizeof name, "xi-%d", nodes[i]);
+            write_link(x, "    ", name, t->inter_island.bandwidth, t->inter_island.latency / 2);
+        }
+    }
+}
+
+static void write_zone_routes(const topology* t, const int* nodes, int count, strbuf* x)
+{
+    for (int i = 0; i < count; i++) {
+        for (int j = 0; j < count; j++) {
+            if (i == j)
+                continue;
+            route r = {0};
+            add_fabric(t, &r, nodes[i], nodes[j]);
+            strbuf_printf(x, "    <zoneRoute src=\"node-%d\" dst=\"node-%d\" gw_src=\"node-%d-gw\" "
+                             "gw_dst=\"node-%d-gw\" symmetrical=\"NO\">",
+                          nodes[i], nodes[j], nodes[i], nodes[j]);
+            write_links_of_route(x, &r, 0, r.count);
+            strbuf_append(x, "</zoneRoute>\n");
+        }
+    }
+}
+
+/* The model is pinned in the file: CM02 without cross-traffic reproduces the
+ * alpha-beta closed forms exactly (shared/notes/simgrid-3.32.md, Sec. 3.2), and
+ * a huge TCP-gamma removes the window bound gamma / (2 * latency). */
+void platform_xml(const topology* t, const int* nodes, int count, strbuf* x)
+{
+    strbuf_append(x, "<?xml version='1.0'?>\n"
+                     "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
+                     "<!-- generated by trainsim: only the nodes the iteration simulation uses -->\n"
+                     "<platform version=\"4.1\">\n"
+                     "  <config>\n"
+                     "    <prop id=\"network/model\" value=\"CM02\"/>\n"
+                     "    <prop id=\"network/crosstraffic\" value=\"0\"/>\n"
+                     "    <prop id=\"network/TCP-gamma\" value=\"1e20\"/>\n"
+                     "  </config>\n"
+                     "  <zone id=\"world\" routing=\"Full\">\n");
+    for (int i = 0; i < count; i++)
+        write_node(t, nodes[i], x);
+    write_fabric_links(t, nodes, count, x);
+    write_zone_routes(t, nodes, count, x);
+    strbuf_append(x, "  </zone>\n</platform>\n");
+}
+
+/* ---- loading ----------------------------------------------------------- */
+
+/* Sanitizer builds switch actor contexts with threads: AddressSanitizer
+ * cannot follow SimGrid's default hand-written stack switching. */
+#ifdef TRAINSIM_SIMGRID_CONTEXTS
+#define CONTEXT_OPTION "--cfg=contexts/factory:" TRAINSIM_SIMGRID_CONTEXTS
+#endif
+
+static void start_simgrid(void)
+{
+    static int started;
+    if (started)
+        return;
+    started = 1;
+    /* SimGrid's own logging stays quiet: trainsim reports for itself. */
+    char* argv[] = {"trainsim", "--log=root.thres:critical",
+#ifdef CONTEXT_OPTION
+                    CONTEXT_OPTION,
+#endif
+                    NULL};
+    int argc = (int)(sizeof argv / sizeof argv[0]) - 1;
+    simgrid_init(&argc, argv);
+}
+
+int platform_load(const char* xml)
+{
+    const char* dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/trainsim-platform-XXXXXX", dir && dir[0] ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        fprintf(stderr, "trainsim: cannot create a temporary platform file in %s: %s\n",
+                dir && dir[0] ? dir : "/tmp", strerror(errno));
+        return -1;
+    }
+    FILE* f = fdopen(fd, "w");
+    int ok = f && fputs(xml, f) >= 0;
+    ok = (f && fclose(f) == 0) && ok;
+    if (!ok) {
+        fprintf(stderr, "trainsim: cannot write the temporary platform file %s\n", path);
+        unlink(path);
+        return -1;
+    }
+    start_simgrid();
+    simgrid_load_platform(path);
+    unlink(path);
+    return 0;
+}

@@ -1,0 +1,73 @@
+/* platform: the cluster as links and routes, and as SimGrid platform XML.
+ *
+ * One topology model serves two readers. The plan builder asks it for the
+ * route between two GPUs (which links, what bandwidth and latency) to find
+ * the slowest hop of a collective and which flows share its links; the XML
+ * generator writes the very same routes for SimGrid. Only the nodes that the
+ * iteration simulation uses are generated ("Two levels" in DESIGN.md): a
+ * 25,000-GPU hierarchy takes SimGrid 3.32 tens of seconds to load, a handful
+ * of nodes milliseconds.
+ *
+ * Shape (docs/model.md, "Platform"): each GPU is a host with a private
+ * NVLink link to its node's NVSwitch (split-duplex, per direction); each node
+ * has cluster.nic.count NIC links shared by its GPUs, one uplink port into
+ * the fabric carrying NIC bandwidth / oversubscription, and, when the cluster
+ * is cut into islands, an inter-island link of cluster.fabric.inter_island
+ * bandwidth used by traffic that leaves its island. Latencies are one-way end
+ * to end per link class and split evenly between the two ends. */
+#ifndef TRAINSIM_PLATFORM_H
+#define TRAINSIM_PLATFORM_H
+
+#include <stdint.h>
+
+#include "scenario.h"
+#include "strbuf.h"
+
+typedef struct {
+    int       nodes, gpus_per_node;
+    double    gpu_speed;           /* host speed, FLOP/s (the precision's peak) */
+    link_spec nvlink;              /* per GPU, per direction */
+    int       nic_links;           /* NIC links per node: min(nic.count, gpus_per_node) */
+    link_spec nic;                 /* per NIC link */
+    double    uplink_bandwidth;    /* per node into the fabric */
+    int       island_nodes;        /* 0: one island */
+    link_spec inter_island;        /* per node */
+} topology;
+
+typedef enum { LINK_NVLINK, LINK_NIC, LINK_UPLINK, LINK_ISLAND } link_class;
+
+typedef struct {
+    uint64_t key;        /* identifies the link and direction, for counting shared use */
+    link_class cls;
+    int      id;         /* GPU (nvlink), node * nic_links + k (nic), node (uplink, island) */
+    int      up;         /* direction: 1 away from the GPU, 0 towards it */
+    double   bandwidth, latency;
+} route_link;
+
+#define ROUTE_MAX_LINKS 6
+
+typedef struct {
+    int        count;
+    route_link link[ROUTE_MAX_LINKS];
+} route;
+
+void topology_from_scenario(const scenario* sc, topology* t);
+
+int topology_node_of(const topology* t, int gpu);
+int topology_island_of(const topology* t, int node);
+
+/* The links from GPU A to GPU B (A != B), in order. */
+void topology_route(const topology* t, int a, int b, route* out);
+double route_latency(const route* r);
+
+/* SimGrid platform XML for the nodes NODES[0..COUNT) (distinct, any order). */
+void platform_xml(const topology* t, const int* nodes, int count, strbuf* out);
+
+/* Host name of a GPU in the generated platform: "gpu-<index>". */
+void platform_host_name(int gpu, char* buf, int size);
+
+/* Starts SimGrid (once per process) and loads XML through a temporary file.
+ * Returns 0, or -1 with a message on stderr when the file cannot be written. */
+int platform_load(const char* xml);
+
+#endif
