@@ -1,0 +1,217 @@
+/* main: trainsim's command line. Parses the arguments and wires the modules
+ * of DESIGN.md together; no simulation logic lives here.
+ *
+ *   trainsim run FILE [--json] [--seed N] [--stepwise-collectives] [--stats]
+ *   trainsim check FILE
+ *   trainsim platform FILE
+ *   trainsim --help | --version
+ *
+ * Exit status: 0 done, 1 infeasible plan, 2 usage or input error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "diag.h"
+#include "report.h"
+#include "run.h"
+#include "scenario.h"
+
+static const char usage_text[] =
+    "usage: trainsim run FILE [--json] [--seed N] [--stepwise-collectives] [--stats]\n"
+    "       trainsim check FILE\n"
+    "       trainsim platform FILE\n"
+    "       trainsim --help | --version\n";
+
+static const char help_text[] =
+    "trainsim: a discrete-event simulator of large-model training on GPU clusters.\n"
+    "\n"
+    "Commands:\n"
+    "  run FILE        simulate the scenario and report MFU, step time, wall-clock and cost\n"
+    "  check FILE      read and validate the scenario only\n"
+    "  platform FILE   print the SimGrid platform XML generated for the scenario\n"
+    "\n"
+    "Options of run:\n"
+    "  --json                   print the JSON object of the output contract\n"
+    "  --seed N                 use seed N instead of the scenario's\n"
+    "  --stepwise-collectives   simulate every ring step as its own transfer (slow; for checking)\n"
+    "  --stats                  print wall time and peak memory of trainsim itself on stderr\n"
+    "\n"
+    "Exit status: 0 done, 1 the plan is infeasible, 2 usage or input error.\n"
+    "Scenario format: docs/scenario.md. Output: docs/output.md.\n";
+
+typedef struct {
+    const char* command;
+    const char* file;
+    int         json;
+    int         stats;
+    int         stepwise;
+    int         seed_given;
+    unsigned long long seed;
+} cli;
+
+static int usage_error(const char* fmt, const char* arg)
+{
+    fprintf(stderr, "trainsim: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage_text);
+    return EXIT_INPUT;
+}
+
+static int parse_seed(const char* text, unsigned long long* seed)
+{
+    if (!text || !*text || strlen(text) > 19)
+        return -1;
+    for (const char* s = text; *s; s++)
+        if (*s < '0' || *s > '9')
+            return -1;
+    *seed = strtoull(text, NULL, 10);
+    return *seed > 9223372036854775807ULL ? -1 : 0;
+}
+
+/* Returns -1 when parsed, else the exit status to leave with. */
+static int parse_cli(int argc, char** argv, cli* c)
+{
+    memset(c, 0, sizeof *c);
+    if (argc < 2)
+        return usage_error("%s", "no command given");
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(help_text, stdout);
+        fputs("\n", stdout);
+        fputs(usage_text, stdout);
+        return EXIT_DONE;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("trainsim %s\n", TRAINSIM_VERSION);
+        return EXIT_DONE;
+    }
+    c->command = argv[1];
+    if (strcmp(c->command, "run") && strcmp(c->command, "check") && strcmp(c->command, "platform"))
+        return usage_error("unknown command '%s'", c->command);
+    for (int i = 2; i < argc; i++) {
+        const char* a = argv[i];
+        int is_run = !strcmp(c->command, "run");
+        if (is_run && !strcmp(a, "--json"))
+            c->json = 1;
+        else if (is_run && !strcmp(a, "--stats"))
+            c->stats = 1;
+        else if (is_run && !strcmp(a, "--stepwise-collectives"))
+            c->stepwise = 1;
+        else if (is_run && !strcmp(a, "--seed")) {
+            if (parse_seed(i + 1 < argc ? argv[i + 1] : NULL, &c->seed))
+                return usage_error("--seed expects an integer from 0 to 2^63-1, found '%s'",
+                                   i + 1 < argc ? argv[i + 1] : "nothing");
+            c->seed_given = 1;
+            i++;
+        } else if (a[0] == '-' && a[1])
+            return usage_error("unknown option '%s'", a);
+        else if (!c->file)
+            c->file = a;
+        else
+            return usage_error("unexpected argument '%s'", a);
+    }
+    if (!c->file)
+        return usage_error("'%s' needs a scenario file", c->command);
+    return -1;
+}
+
+static void print_stats(const struct timespec* t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    double wall = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+    fprintf(stderr, "trainsim: wall %.3f s, peak RSS %.1f MiB\n", wall, usage.ru_maxrss / 1024.0);
+}
+
+static int command_check(const scenario* sc)
+{
+    run_result r;
+    int status = run_prepare(sc, &r);
+    if (status)
+        fprintf(stderr, "%s: infeasible: %s\n", sc->file, r.infeasible_reason);
+    else
+        printf("%s: ok: %lld GPUs (TP %d x PP %d x DP %d x CP %d), %lld micro-batches per step\n",
+               sc->file, r.world_gpus, sc->par.tp, sc->par.pp, sc->par.dp, sc->par.cp, r.micro_batches);
+    run_result_free(&r);
+    return status ? EXIT_INFEASIBLE : EXIT_DONE;
+}
+
+static int command_platform(const scenario* sc)
+{
+    run_result r;
+    int status = run_prepare(sc, &r);
+    if (status) {
+        fprintf(stderr, "%s: infeasible: %s\n", sc->file, r.infeasible_reason);
+        run_result_free(&r);
+        return EXIT_INFEASIBLE;
+    }
+    plan_build(sc, &r.work, &r.topo, &r.plan);
+    strbuf xml = {0};
+    platform_xml(&r.topo, r.plan.nodes, r.plan.node_count, &xml);
+    fputs(strbuf_text(&xml), stdout);
+    strbuf_free(&xml);
+    run_result_free(&r);
+    return EXIT_DONE;
+}
+
+static int command_run(const scenario* sc, const cli* c)
+{
+    run_options opt = {.stepwise_collectives = c->stepwise};
+    run_result r;
+    int status = run_simulate(sc, &opt, &r);
+    if (status < 0) {
+        run_result_free(&r);
+        return EXIT_INPUT;
+    }
+    /* An infeasible plan prints its reason on stderr; in JSON mode stdout
+     * also gets the object with "feasible": false, for scripts and sweeps. */
+    strbuf out = {0};
+    if (c->json || sc->output.format == OUTPUT_JSON)
+        report_json(sc, &r, &out);
+    else if (!status)
+        report_text(sc, &r, &out);
+    fputs(strbuf_text(&out), stdout);
+    if (status)
+        fprintf(stderr, "%s: infeasible: %s\n", sc->file, r.infeasible_reason);
+    strbuf_free(&out);
+    run_result_free(&r);
+    return status ? EXIT_INFEASIBLE : EXIT_DONE;
+}
+
+int main(int argc, char** argv)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cli c;
+    int early = parse_cli(argc, argv, &c);
+    if (early >= 0)
+        return early;
+
+    scenario sc;
+    diag d;
+    diag_init(&d, c.file);
+    if (scenario_load_file(c.file, &sc, &d)) {
+        fprintf(stderr, "%s\n", strbuf_text(&d.message));
+        diag_free(&d);
+        scenario_free(&sc);
+        return EXIT_INPUT;
+    }
+    diag_free(&d);
+    if (c.seed_given)
+        sc.seed = c.seed;
+
+    int status;
+    if (!strcmp(c.command, "check"))
+        status = command_check(&sc);
+    else if (!strcmp(c.command, "platform"))
+        status = command_platform(&sc);
+    else
+        status = command_run(&sc, &c);
+    if (c.stats)
+        print_stats(&t0);
+    scenario_free(&sc);
+    return status;
+}

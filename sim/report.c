@@ -1,0 +1,331 @@
+/* report: text and JSON renderings of a run (see report.h). */
+#include "report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "units.h"
+
+#define GIB 1073741824.0
+
+/* One line of the breakdown. KNOWN is 0 for a cause this version does not
+ * simulate yet: JSON prints null for it, never an invented zero. */
+typedef struct {
+    const char* key;
+    const char* label;
+    double      step_seconds;
+    int         known;
+} breakdown_row;
+
+enum { BREAKDOWN_ROWS = 9 };
+
+static void breakdown_rows(const scenario* sc, const run_result* r, breakdown_row* rows)
+{
+    const step_profile* p = &r->profile;
+    int failures = sc->failures.enabled;
+    int checkpoints = failures || !sc->checkpoint.interval_auto;
+    breakdown_row all[BREAKDOWN_ROWS] = {
+        {"compute", "compute", p->compute, 1},
+        {"bubble", "pipeline bubble", p->bubble, 1},
+        {"tp_comm", "TP communication", p->tp_comm, 1},
+        {"pp_comm", "PP communication", p->pp_comm, 1},
+        {"dp_comm_exposed", "DP communication, exposed", p->dp_comm_exposed, 1},
+        {"ep_comm", "EP all-to-all", 0, sc->par.ep == 1},
+        {"failure_lost_work", "work lost to failures", 0, !failures},
+        {"restart", "restarts", 0, !failures},
+        {"checkpoint", "checkpoints", 0, !checkpoints},
+    };
+    for (int i = 0; i < BREAKDOWN_ROWS; i++)
+        rows[i] = all[i];
+}
+
+const char* report_count(double x, char* buf, int size)
+{
+    static const char* suffix[] = {"", "k", "M", "B", "T", "P", "E"};
+    int i = 0;
+    while (fabs(x) >= 1000.0 && i < 6) {
+        x /= 1000.0;
+        i++;
+    }
+    if (i == 0)
+        snprintf(buf, (size_t)size, fabs(x) < 100 ? "%.3g" : "%.0f", x);
+    else
+        snprintf(buf, (size_t)size, fabs(x) < 10 ? "%.2f%s" : fabs(x) < 100 ? "%.1f%s" : "%.0f%s", x,
+                 suffix[i]);
+    return buf;
+}
+
+/* ---- text -------------------------------------------------------------- */
+
+/* 24960 -> "24,960" */
+static const char* with_commas(long long x, char* buf, int size)
+{
+    char digits[32];
+    snprintf(digits, sizeof digits, "%lld", x < 0 ? -x : x);
+    int n = (int)strlen(digits), o = 0;
+    if (x < 0 && o < size - 1)
+        buf[o++] = '-';
+    for (int i = 0; i < n && o < size - 2; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static void text_plan(const scenario* sc, const run_result* r, strbuf* out)
+{
+    const parallel_spec* p = &sc->par;
+    char world[32], cluster[32];
+    strbuf_printf(out, "Plan     %s of %s %s GPUs: TP %d x PP %d x DP %d (CP %d, EP %d), %s,\n"
+                       "         %lld micro-batches of %d x %d tokens per pipeline, ZeRO %d, recompute %s\n",
+                  with_commas(r->world_gpus, world, sizeof world),
+                  with_commas(r->cluster_gpus, cluster, sizeof cluster), sc->gpu.name, p->tp,
+                  p->pp, p->dp, p->cp, p->ep, schedule_name(p->schedule), r->micro_batches,
+                  p->micro_batch, sc->model.seq_len, p->zero, recompute_name(p->recompute));
+}
+
+/* 1.8e12 -> "1.80 TFLOP" */
+static const char* flop_amount(double x, char* buf, int size)
+{
+    static const char* prefix[] = {"", "k", "M", "G", "T", "P", "E"};
+    int i = 0;
+    while (x >= 1000.0 && i < 6) {
+        x /= 1000.0;
+        i++;
+    }
+    snprintf(buf, (size_t)size, "%.3g %sFLOP", x, prefix[i]);
+    return buf;
+}
+
+static void text_model(const run_result* r, strbuf* out)
+{
+    const workload* w = &r->work;
+    char total[32], active[32], model[32], executed[32];
+    strbuf_printf(out, "Model    %s parameters (%s active per token), %s per token trained (%s executed)\n",
+                  report_count(w->params_total, total, sizeof total),
+                  report_count(w->params_active, active, sizeof active),
+                  flop_amount(w->model_flops_per_token, model, sizeof model),
+                  flop_amount(w->hardware_flops_per_token, executed, sizeof executed));
+}
+
+static void text_memory(const scenario* sc, const run_result* r, strbuf* out)
+{
+    const stage_work* st = &r->work.stage[r->work.worst_memory_stage];
+    strbuf_printf(out, "Memory   per GPU on stage %d: weights %.1f + gradients %.1f + optimizer %.1f = "
+                       "%.1f GiB of model states, of %.1f GiB HBM (activations not counted yet)\n",
+                  r->work.worst_memory_stage, st->weight_bytes / GIB, st->grad_bytes / GIB,
+                  st->optimizer_bytes / GIB, workload_model_state_bytes(&r->work) / GIB,
+                  sc->gpu.hbm_bytes / GIB);
+}
+
+static void text_step(const scenario* sc, const run_result* r, strbuf* out)
+{
+    const step_profile* p = &r->profile;
+    char tokens[32], rate[32], buf[32];
+    strbuf_printf(out, "Step     %s for %s tokens: %s tokens/s, %.1f TFLOP/s per GPU\n",
+                  units_format_seconds(p->step_time, buf, sizeof buf),
+                  report_count(r->work.tokens_per_step, tokens, sizeof tokens),
+                  report_count(r->tokens_per_s, rate, sizeof rate), r->tflops_per_gpu);
+    breakdown_row rows[BREAKDOWN_ROWS];
+    breakdown_rows(sc, r, rows);
+    for (int i = 0; i < BREAKDOWN_ROWS; i++) {
+        if (!rows[i].known)
+            strbuf_printf(out, "  %-28s %12s\n", rows[i].label, "not simulated");
+        else if (i < 5 || rows[i].step_seconds > 0)
+            strbuf_printf(out, "  %-28s %12s %6.1f %%\n", rows[i].label,
+                          units_format_seconds(rows[i].step_seconds, buf, sizeof buf),
+                          100.0 * rows[i].step_seconds / p->step_time);
+    }
+}
+
+static void text_run(const scenario* sc, const run_result* r, strbuf* out)
+{
+    char tokens[32], steps[32], hours[32], cost[32], wall[32];
+    if (r->wall_seconds >= 86400.0)
+        snprintf(wall, sizeof wall, "%.1f days", r->wall_seconds / 86400.0);
+    else
+        units_format_seconds(r->wall_seconds, wall, sizeof wall);
+    strbuf_printf(out, "Run      %s tokens in %s steps: %s of wall-clock\n",
+                  report_count(r->tokens, tokens, sizeof tokens),
+                  report_count(r->steps, steps, sizeof steps), wall);
+    strbuf_printf(out, "         MFU %.1f %%, HFU %.1f %%, %s GPU-hours, cost %s (at %.2f per GPU-hour)\n",
+                  100.0 * r->mfu, 100.0 * r->hfu, report_count(r->gpu_hours, hours, sizeof hours),
+                  report_count(r->cost, cost, sizeof cost), sc->cost_gpu_hour);
+}
+
+static void text_notes(const run_result* r, strbuf* out)
+{
+    if (!r->not_simulated_count)
+        return;
+    strbuf_append(out, "\nNot simulated by this version yet:\n");
+    for (int i = 0; i < r->not_simulated_count; i++)
+        strbuf_printf(out, "  - %s\n", r->not_simulated[i]);
+}
+
+void report_text(const scenario* sc, const run_result* r, strbuf* out)
+{
+    strbuf_printf(out, "trainsim %s: %s\n", TRAINSIM_VERSION, sc->name);
+    if (sc->description[0])
+        strbuf_printf(out, "  %s\n", sc->description);
+    strbuf_append(out, "\n");
+    text_plan(sc, r, out);
+    text_model(r, out);
+    text_memory(sc, r, out);
+    if (!r->feasible) {
+        strbuf_printf(out, "\nInfeasible: %s\n", r->infeasible_reason);
+        return;
+    }
+    strbuf_append(out, "\n");
+    text_step(sc, r, out);
+    strbuf_append(out, "\n");
+    text_run(sc, r, out);
+    text_notes(r, out);
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static void json_identity(json_writer* j, const scenario* sc, const run_result* r)
+{
+    const parallel_spec* p = &sc->par;
+    json_string(j, "trainsim_version", TRAINSIM_VERSION);
+    json_string(j, "scenario", sc->name);
+    json_string(j, "file", sc->file);
+    json_integer(j, "seed", (long long)sc->seed);
+    json_bool(j, "feasible", r->feasible);
+    if (r->feasible)
+        json_null(j, "infeasible_reason");
+    else
+        json_string(j, "infeasible_reason", r->infeasible_reason);
+    json_string(j, "gpu", sc->gpu.name);
+    json_integer(j, "gpus", r->world_gpus);
+    json_integer(j, "cluster_gpus", r->cluster_gpus);
+    json_open_object(j, "parallelism");
+    json_integer(j, "tp", p->tp);
+    json_integer(j, "pp", p->pp);
+    json_integer(j, "dp", p->dp);
+    json_integer(j, "ep", p->ep);
+    json_integer(j, "cp", p->cp);
+    json_integer(j, "micro_batch", p->micro_batch);
+    json_integer(j, "micro_batches", r->micro_batches);
+    json_string(j, "schedule", schedule_name(p->schedule));
+    json_string(j, "recompute", recompute_name(p->recompute));
+    json_integer(j, "zero", p->zero);
+    json_close_object(j);
+    json_open_object(j, "model");
+    json_number(j, "parameters", r->work.params_total);
+    json_number(j, "active_parameters", r->work.params_active);
+    json_number(j, "model_flops_per_token", r->work.model_flops_per_token);
+    json_number(j, "hardware_flops_per_token", r->work.hardware_flops_per_token);
+    json_close_object(j);
+    json_number(j, "tokens_per_step", r->work.tokens_per_step);
+}
+
+static void json_memory(json_writer* j, const scenario* sc, const run_result* r)
+{
+    const stage_work* st = &r->work.stage[r->work.worst_memory_stage];
+    json_open_object(j, "memory_per_gpu_bytes");
+    json_integer(j, "stage", r->work.worst_memory_stage);
+    json_number(j, "weights", st->weight_bytes);
+    json_number(j, "gradients", st->grad_bytes);
+    json_number(j, "optimizer", st->optimizer_bytes);
+    json_null(j, "activations");
+    json_number(j, "model_states", workload_model_state_bytes(&r->work));
+    json_number(j, "hbm", sc->gpu.hbm_bytes);
+    json_close_object(j);
+}
+
+static void json_breakdown(json_writer* j, const scenario* sc, const run_result* r)
+{
+    breakdown_row rows[BREAKDOWN_ROWS];
+    breakdown_rows(sc, r, rows);
+    json_open_object(j, "breakdown");
+    for (int i = 0; i < BREAKDOWN_ROWS; i++) {
+        json_open_object(j, rows[i].key);
+        if (rows[i].known) {
+            json_number(j, "seconds", rows[i].step_seconds * r->steps);
+            json_number(j, "fraction", rows[i].step_seconds / r->profile.step_time);
+        } else {
+            json_null(j, "seconds");
+            json_null(j, "fraction");
+        }
+        json_close_object(j);
+    }
+    json_close_object(j);
+    json_open_object(j, "step_breakdown_s");
+    for (int i = 0; i < BREAKDOWN_ROWS; i++) {
+        if (rows[i].known)
+            json_number(j, rows[i].key, rows[i].step_seconds);
+        else
+            json_null(j, rows[i].key);
+    }
+    json_close_object(j);
+}
+
+static void json_results(json_writer* j, const scenario* sc, const run_result* r)
+{
+    double days = r->wall_seconds / 86400.0;
+    json_number(j, "steps", r->steps);
+    json_number(j, "tokens", r->tokens);
+    json_number(j, "mfu", r->mfu);
+    json_number(j, "hfu", r->hfu);
+    json_number(j, "step_time_s", r->profile.step_time);
+    json_number(j, "tokens_per_s", r->tokens_per_s);
+    json_number(j, "tflops_per_gpu", r->tflops_per_gpu);
+    /* Without failures every replication of the run is the same. */
+    json_open_object(j, "wall_clock_days");
+    json_number(j, "mean", days);
+    json_number(j, "p10", days);
+    json_number(j, "p90", days);
+    json_close_object(j);
+    json_number(j, "gpu_hours", r->gpu_hours);
+    json_number(j, "cost", r->cost);
+    json_null(j, "energy_mwh");
+    json_memory(j, sc, r);
+    json_breakdown(j, sc, r);
+    if (sc->failures.enabled) {
+        json_null(j, "failures");
+    } else {
+        json_open_object(j, "failures");
+        json_close_object(j);
+    }
+}
+
+static void json_unsimulated(json_writer* j, const run_result* r)
+{
+    json_open_array(j, "not_simulated");
+    for (int i = 0; i < r->not_simulated_count; i++)
+        json_string(j, NULL, r->not_simulated[i]);
+    json_close_array(j);
+}
+
+/* Keys an infeasible run cannot give a value for. */
+static void json_no_results(json_writer* j, const scenario* sc, const run_result* r)
+{
+    static const char* keys[] = {"steps", "tokens", "mfu", "hfu", "step_time_s", "tokens_per_s",
+                                 "tflops_per_gpu", "wall_clock_days", "gpu_hours", "cost",
+                                 "energy_mwh", NULL};
+    for (int i = 0; keys[i]; i++)
+        json_null(j, keys[i]);
+    json_memory(j, sc, r);
+    json_null(j, "breakdown");
+    json_null(j, "step_breakdown_s");
+    json_null(j, "failures");
+}
+
+void report_json(const scenario* sc, const run_result* r, strbuf* out)
+{
+    json_writer j;
+    json_start(&j, out);
+    json_open_object(&j, NULL);
+    json_identity(&j, sc, r);
+    if (r->feasible)
+        json_results(&j, sc, r);
+    else
+        json_no_results(&j, sc, r);
+    json_unsimulated(&j, r);
+    json_close_object(&j);
+}

@@ -1,0 +1,20 @@
+/* report: a run's results as a human-readable text report or as the JSON
+ * object of the output contract (shared SCENARIO.md, "Output contract";
+ * docs/output.md). Both are built whole in memory, so nothing is printed
+ * unless the run finished. */
+#ifndef TRAINSIM_REPORT_H
+#define TRAINSIM_REPORT_H
+
+#include "run.h"
+#include "scenario.h"
+#include "strbuf.h"
+
+#define TRAINSIM_VERSION "0.1.0"
+
+void report_text(const scenario* sc, const run_result* r, strbuf* out);
+void report_json(const scenario* sc, const run_result* r, strbuf* out);
+
+/* 1234567 -> "1.23M"; for counts in reports. */
+const char* report_count(double x, char* buf, int size);
+
+#endif

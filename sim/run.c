@@ -1,0 +1,118 @@
+/* run: scenario to run figures through the iteration simulation (see run.h). */
+#include "run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define GIB 1073741824.0
+
+static void note(run_result* r, const char* text)
+{
+    if (r->not_simulated_count < RUN_MAX_NOTES)
+        r->not_simulated[r->not_simulated_count++] = text;
+}
+
+/* What the scenario asks for that this version does not simulate yet. */
+static void list_unsimulated(const scenario* sc, run_result* r)
+{
+    const parallel_spec* p = &sc->par;
+    note(r, "activation memory (only model states are counted)");
+    if (p->dp_overlap && p->dp > 1)
+        note(r, "dp_overlap: gradients are reduced after the last backward pass");
+    if (p->ep > 1)
+        note(r, "expert-parallel all-to-all");
+    if (p->cp > 1)
+        note(r, "context-parallel attention exchange");
+    if (p->zero == 3)
+        note(r, "ZeRO-3 parameter all-gathers");
+    if (p->collective == COLL_TREE || p->collective == COLL_HIERARCHICAL)
+        note(r, "tree and hierarchical collectives: rings are used");
+    if (sc->train.ramp_count)
+        note(r, "batch_ramp: every step uses the final global batch");
+    if (sc->failures.enabled)
+        note(r, "failures and restarts");
+    if (sc->failures.enabled || !sc->checkpoint.interval_auto)
+        note(r, "checkpoints");
+    if (sc->power.enabled)
+        note(r, "power and energy");
+    if (sc->output.trace[0])
+        note(r, "output.trace");
+}
+
+static int check_memory(const scenario* sc, run_result* r)
+{
+    const workload* w = &r->work;
+    double need = workload_model_state_bytes(w);
+    if (need <= sc->gpu.hbm_bytes)
+        return 0;
+    const stage_work* st = &w->stage[w->worst_memory_stage];
+    snprintf(r->infeasible_reason, sizeof r->infeasible_reason,
+             "model states need %.1f GiB per GPU on pipeline stage %d (weights %.1f + gradients "
+             "%.1f + optimizer %.1f GiB with ZeRO stage %d), more than the %.1f GiB of the %s "
+             "(activations not counted yet)",
+             need / GIB, w->worst_memory_stage, st->weight_bytes / GIB, st->grad_bytes / GIB,
+             st->optimizer_bytes / GIB, sc->par.zero, sc->gpu.hbm_bytes / GIB, sc->gpu.name);
+    r->feasible = 0;
+    return 1;
+}
+
+int run_prepare(const scenario* sc, run_result* out)
+{
+    memset(out, 0, sizeof *out);
+    out->feasible = 1;
+    out->world_gpus = scenario_world_size(sc);
+    out->cluster_gpus = scenario_cluster_gpus(sc);
+    out->micro_batches = scenario_micro_batches(sc);
+    workload_build(sc, &out->work);
+    topology_from_scenario(sc, &out->topo);
+    list_unsimulated(sc, out);
+    return check_memory(sc, out);
+}
+
+/* Steps, wall-clock and utilisation from the step profile. MFU counts model
+ * FLOPs, HFU the FLOPs executed with recompute (Chowdhery et al. 2022, App. B). */
+static void run_figures(const scenario* sc, run_result* r)
+{
+    const workload* w = &r->work;
+    double step = r->profile.step_time;
+    if (sc->train.iterations > 0)
+        r->steps = (double)sc->train.iterations;
+    else
+        r->steps = ceil(sc->train.tokens / w->tokens_per_step);
+    r->tokens = r->steps * w->tokens_per_step;
+    r->wall_seconds = r->steps * step;
+    double peak = (double)r->world_gpus * w->peak_flops;
+    double model_flops_per_step = w->model_flops_per_token * w->tokens_per_step;
+    r->mfu = model_flops_per_step / (peak * step);
+    r->hfu = w->hardware_flops_per_token * w->tokens_per_step / (peak * step);
+    r->tokens_per_s = w->tokens_per_step / step;
+    r->tflops_per_gpu = model_flops_per_step / step / (double)r->world_gpus / 1e12;
+    r->gpu_hours = (double)r->world_gpus * r->wall_seconds / 3600.0;
+    r->cost = r->gpu_hours * sc->cost_gpu_hour;
+    r->total_model_flops = model_flops_per_step * r->steps;
+}
+
+int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
+{
+    if (run_prepare(sc, out))
+        return 1;
+    plan_build(sc, &out->work, &out->topo, &out->plan);
+    strbuf xml = {0};
+    platform_xml(&out->topo, out->plan.nodes, out->plan.node_count, &xml);
+    int loaded = platform_load(strbuf_text(&xml));
+    strbuf_free(&xml);
+    if (loaded)
+        return -1;
+    iteration_options iopt = {.stepwise_collectives = opt->stepwise_collectives};
+    iteration_simulate(&out->plan, &iopt, &out->profile);
+    run_figures(sc, out);
+    return 0;
+}
+
+void run_result_free(run_result* r)
+{
+    workload_free(&r->work);
+    plan_free(&r->plan);
+    step_profile_free(&r->profile);
+}

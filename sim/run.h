@@ -1,0 +1,54 @@
+/* run: from a validated scenario to the figures of the whole training run.
+ *
+ * Wires the pipeline of DESIGN.md for one scenario: workload, topology,
+ * plan, platform, the iteration simulation, then the run-level figures
+ * (steps, wall-clock, MFU, GPU-hours, cost). The run level is a closed form
+ * for now: steps x step time, with no failures or checkpoints; what the
+ * simulation does not model yet is listed in run_result.not_simulated so
+ * that reports can say so. */
+#ifndef TRAINSIM_RUN_H
+#define TRAINSIM_RUN_H
+
+#include "iteration.h"
+#include "platform.h"
+#include "plan.h"
+#include "scenario.h"
+#include "workload.h"
+
+#define RUN_MAX_NOTES 16
+
+typedef struct {
+    int stepwise_collectives;   /* see iteration_options */
+} run_options;
+
+typedef struct {
+    int          feasible;
+    char         infeasible_reason[512];
+    workload     work;
+    topology     topo;
+    iteration_plan plan;
+    step_profile profile;
+    long long    world_gpus, cluster_gpus, micro_batches;
+    double       steps;             /* training steps */
+    double       tokens;            /* tokens trained on */
+    double       wall_seconds;
+    double       mfu, hfu;
+    double       tokens_per_s;
+    double       tflops_per_gpu;    /* model FLOP/s per GPU, in TFLOP/s */
+    double       gpu_hours, cost;
+    double       total_model_flops;
+    const char*  not_simulated[RUN_MAX_NOTES];
+    int          not_simulated_count;
+} run_result;
+
+/* Builds the workload and checks that the plan fits: returns 0 when it does,
+ * 1 (EXIT_INFEASIBLE) with out->infeasible_reason when it does not. */
+int run_prepare(const scenario* sc, run_result* out);
+
+/* run_prepare, then the simulation and the run figures. Returns 0, 1 when
+ * the plan is infeasible, or -1 when the platform cannot be loaded. */
+int run_simulate(const scenario* sc, const run_options* opt, run_result* out);
+
+void run_result_free(run_result* r);
+
+#endif
