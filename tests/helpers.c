@@ -1,0 +1,138 @@
+/* helpers: shared test utilities (see helpers.h). */
+#include "helpers.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void read_file(const char* path, strbuf* out)
+{
+    FILE* f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        strbuf_append_n(out, chunk, n);
+    fclose(f);
+}
+
+static const char* trainsim_path(void)
+{
+    const char* p = getenv("TRAINSIM");
+    return p && *p ? p : "build/trainsim";
+}
+
+void run_trainsim(const char* const* args, command_result* r)
+{
+    memset(r, 0, sizeof *r);
+    char out_path[] = "/tmp/trainsim-test-out-XXXXXX";
+    char err_path[] = "/tmp/trainsim-test-err-XXXXXX";
+    int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
+    ck_assert(out_fd >= 0 && err_fd >= 0);
+    const char* argv[32] = {trainsim_path()};
+    int argc = 1;
+    for (int i = 0; args[i] && argc < 31; i++)
+        argv[argc++] = args[i];
+    argv[argc] = NULL;
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        dup2(out_fd, 1);
+        dup2(err_fd, 2);
+        execv(argv[0], (char* const*)argv);
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    close(out_fd);
+    close(err_fd);
+    read_file(out_path, &r->out);
+    read_file(err_path, &r->err);
+    unlink(out_path);
+    unlink(err_path);
+}
+
+void command_result_free(command_result* r)
+{
+    strbuf_free(&r->out);
+    strbuf_free(&r->err);
+}
+
+void load_scenario(const char* text, scenario* sc)
+{
+    diag d;
+    diag_init(&d, "test.yaml");
+    int status = scenario_load_text("test.yaml", text, sc, &d);
+    ck_assert_msg(status == 0, "scenario did not load: %s", strbuf_text(&d.message));
+    diag_free(&d);
+}
+
+const char* load_error(const char* text, diag* d, scenario* sc)
+{
+    diag_init(d, "test.yaml");
+    int status = scenario_load_text("test.yaml", text, sc, d);
+    ck_assert_msg(status != 0, "scenario loaded but an error was expected");
+    return strbuf_text(&d->message);
+}
+
+void tiny_scenario(strbuf* out, const char* model, const char* cluster, const char* parallel,
+                   const char* training)
+{
+    strbuf_printf(out,
+                  "format: 1\n"
+                  "model:\n  layers: 4\n  hidden: 1024\n  heads: 16\n  vocab: 32000\n  seq_len: 1024\n%s"
+                  "gpu: a100-sxm4-80gb\n"
+                  "cluster:\n  nodes: 2\n%s"
+                  "parallelism:\n  tp: 2\n  pp: 2\n  dp: 4\n  recompute: none\n%s"
+                  "training:\n  global_batch: 32\n  tokens: 1e9\n%s",
+                  model ? model : "", cluster ? cluster : "", parallel ? parallel : "",
+                  training ? training : "");
+}
+
+void simple_topology(topology* t, int nodes, int gpus_per_node, double bandwidth, double latency)
+{
+    memset(t, 0, sizeof *t);
+    t->nodes = nodes;
+    t->gpus_per_node = gpus_per_node;
+    t->gpu_speed = 1e12;
+    t->nvlink = (link_spec){bandwidth, latency};
+    t->nic_links = 1;
+    t->nic = (link_spec){bandwidth, latency};
+    t->uplink_bandwidth = bandwidth;
+    t->inter_island = (link_spec){bandwidth, latency};
+}
+
+void simulate_plan(const topology* t, iteration_plan* plan, int stepwise, step_profile* out)
+{
+    plan->gpus_per_node = t->gpus_per_node;
+    strbuf xml = {0};
+    platform_xml(t, plan->nodes, plan->node_count, &xml);
+    ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
+    strbuf_free(&xml);
+    iteration_options opt = {.stepwise_collectives = stepwise};
+    iteration_simulate(plan, &opt, out);
+}
+
+void replace_once(strbuf* text, const char* old, const char* new_text)
+{
+    const char* at = strstr(strbuf_text(text), old);
+    ck_assert_msg(at != NULL, "'%s' is not in the scenario", old);
+    strbuf out = {0};
+    strbuf_append_n(&out, text->data, (size_t)(at - text->data));
+    strbuf_append(&out, new_text);
+    strbuf_append(&out, at + strlen(old));
+    strbuf_free(text);
+    *text = out;
+}
+
+void simulate_scenario(const char* text, scenario* sc, run_result* r)
+{
+    load_scenario(text, sc);
+    run_options opt = {0};
+    ck_assert_int_eq(run_simulate(sc, &opt, r), 0);
+}

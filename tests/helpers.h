@@ -1,0 +1,70 @@
+/* helpers: what several test files share: running the trainsim binary,
+ * loading a scenario from text, and simulating a hand-made plan. */
+#ifndef TRAINSIM_TEST_HELPERS_H
+#define TRAINSIM_TEST_HELPERS_H
+
+#include <check.h>
+
+#include "iteration.h"
+#include "platform.h"
+#include "plan.h"
+#include "run.h"
+#include "scenario.h"
+#include "strbuf.h"
+
+typedef struct {
+    int    status;    /* exit status, or 128 + signal */
+    strbuf out, err;
+} command_result;
+
+/* Runs the trainsim binary ($TRAINSIM, default build/trainsim) with ARGS
+ * (NULL-terminated, without the program name). */
+void run_trainsim(const char* const* args, command_result* r);
+void command_result_free(command_result* r);
+
+/* Reads a whole file into a strbuf (fails the test if it cannot). */
+void read_file(const char* path, strbuf* out);
+
+/* Loads scenario TEXT; fails the test with the loader's message on error. */
+void load_scenario(const char* text, scenario* sc);
+
+/* Loads scenario TEXT expecting an error; returns the message (owned by D). */
+const char* load_error(const char* text, diag* d, scenario* sc);
+
+/* A small dense scenario, with printf-style overrides appended to sections:
+ * tiny_scenario(buf, model_extra, cluster_extra, parallel_extra, training_extra). */
+void tiny_scenario(strbuf* out, const char* model, const char* cluster, const char* parallel,
+                   const char* training);
+
+/* Replaces the first OLD in TEXT by NEW (fails the test if OLD is absent). */
+void replace_once(strbuf* text, const char* old, const char* new_text);
+
+/* Loads scenario TEXT and simulates it; fails the test unless both succeed. */
+void simulate_scenario(const char* text, scenario* sc, run_result* r);
+
+/* A topology of NODES nodes of GPUS_PER_NODE GPUs, one NIC each of BANDWIDTH
+ * bytes/s and one-way LATENCY, non-blocking, no islands. */
+void simple_topology(topology* t, int nodes, int gpus_per_node, double bandwidth, double latency);
+
+/* Loads T's nodes used by PLAN into SimGrid and runs one step. */
+void simulate_plan(const topology* t, iteration_plan* plan, int stepwise, step_profile* out);
+
+/* |a - b| <= tolerance * |b| */
+#define ck_assert_rel(a, b, tolerance)                                                        \
+    do {                                                                                      \
+        double a_ = (a), b_ = (b);                                                            \
+        ck_assert_msg(fabs(a_ - b_) <= (tolerance) * fabs(b_),                                \
+                      "%s = %.9g, expected %.9g within %.3g %%", #a, a_, b_, 100.0 * (tolerance)); \
+    } while (0)
+
+Suite* units_suite(void);
+Suite* yaml_suite(void);
+Suite* scenario_suite(void);
+Suite* workload_suite(void);
+Suite* schedule_suite(void);
+Suite* platform_suite(void);
+Suite* collective_suite(void);
+Suite* iteration_suite(void);
+Suite* cli_suite(void);
+
+#endif

@@ -1,0 +1,306 @@
+/* test_cli: the trainsim binary as users run it: exit codes, messages on
+ * stderr and nothing on stdout for bad input (the tests/bad corpus, each file
+ * with its expected message in a .err file), a valid JSON object with the
+ * output contract's keys, and the same bytes for the same input. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+/* ---- a small JSON syntax checker --------------------------------------- */
+
+typedef struct {
+    const char* p;
+    int         ok;
+} json_cursor;
+
+static void skip_space(json_cursor* c)
+{
+    while (*c->p == ' ' || *c->p == '\n' || *c->p == '\t' || *c->p == '\r')
+        c->p++;
+}
+
+/* Consumes CH if it is next; never moves past the end of the text. */
+static int accept(json_cursor* c, char ch)
+{
+    skip_space(c);
+    if (*c->p != ch)
+        return 0;
+    c->p++;
+    return 1;
+}
+
+static void json_value(json_cursor* c, int depth);
+
+static void json_string_token(json_cursor* c)
+{
+    skip_space(c);
+    if (*c->p != '"') {
+        c->ok = 0;
+        return;
+    }
+    for (c->p++; *c->p && *c->p != '"'; c->p++) {
+        if ((unsigned char)*c->p < 0x20)
+            c->ok = 0;
+        if (*c->p == '\\' && c->p[1])
+            c->p++;
+    }
+    if (*c->p != '"')
+        c->ok = 0;
+    else
+        c->p++;
+}
+
+static void json_members(json_cursor* c, int depth, char close, int keyed)
+{
+    c->p++;
+    if (accept(c, close))
+        return;
+    do {
+        if (keyed) {
+            json_string_token(c);
+            if (c->ok && !accept(c, ':'))
+                c->ok = 0;
+        }
+        if (c->ok)
+            json_value(c, depth + 1);
+    } while (c->ok && accept(c, ','));
+    if (c->ok && !accept(c, close))
+        c->ok = 0;
+}
+
+static void json_value(json_cursor* c, int depth)
+{
+    skip_space(c);
+    if (depth > 64) {
+        c->ok = 0;
+        return;
+    }
+    if (*c->p == '{')
+        json_members(c, depth, '}', 1);
+    else if (*c->p == '[')
+        json_members(c, depth, ']', 0);
+    else if (*c->p == '"')
+        json_string_token(c);
+    else if (!strncmp(c->p, "true", 4) || !strncmp(c->p, "null", 4))
+        c->p += 4;
+    else if (!strncmp(c->p, "false", 5))
+        c->p += 5;
+    else {
+        char* end;
+        strtod(c->p, &end);
+        if (end == c->p || !strncmp(c->p, "nan", 3) || !strncmp(c->p, "inf", 3))
+            c->ok = 0;
+        c->p = end;
+    }
+}
+
+static int is_one_json_object(const char* text)
+{
+    json_cursor c = {text, 1};
+    skip_space(&c);
+    if (*c.p != '{')
+        return 0;
+    json_value(&c, 0);
+    skip_space(&c);
+    return c.ok && *c.p == '\0';
+}
+
+START_TEST(json_checker_checks)
+{
+    ck_assert(is_one_json_object("{\"a\": [1, 2.5e3, null, true], \"b\": {\"c\": \"x\\\"y\"}}\n"));
+    ck_assert(!is_one_json_object("{\"a\": 1,}"));
+    ck_assert(!is_one_json_object("{\"a\": nan}"));
+    ck_assert(!is_one_json_object("{\"a\": 1} {}"));
+}
+END_TEST
+
+/* ---- commands ---------------------------------------------------------- */
+
+START_TEST(help_and_version)
+{
+    command_result r;
+    run_trainsim((const char*[]){"--help", NULL}, &r);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.out), "usage: trainsim run FILE"));
+    command_result_free(&r);
+    run_trainsim((const char*[]){"--version", NULL}, &r);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(strbuf_text(&r.out), "trainsim 0.1.0\n");
+    command_result_free(&r);
+}
+END_TEST
+
+START_TEST(usage_errors_exit_2)
+{
+    const char* const* cases[] = {
+        (const char*[]){NULL},
+        (const char*[]){"simulate", "scenarios/tiny.yaml", NULL},
+        (const char*[]){"run", NULL},
+        (const char*[]){"run", "scenarios/tiny.yaml", "--fast", NULL},
+        (const char*[]){"run", "scenarios/tiny.yaml", "--seed", "x", NULL},
+        (const char*[]){"check", "scenarios/tiny.yaml", "--json", NULL},
+        (const char*[]){"run", "a.yaml", "b.yaml", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        command_result r;
+        run_trainsim(cases[i], &r);
+        ck_assert_int_eq(r.status, 2);
+        ck_assert_str_eq(strbuf_text(&r.out), "");
+        ck_assert_ptr_nonnull(strstr(strbuf_text(&r.err), "usage: trainsim"));
+        command_result_free(&r);
+    }
+}
+END_TEST
+
+START_TEST(missing_file_exits_2)
+{
+    command_result r;
+    run_trainsim((const char*[]){"run", "no/such.yaml", NULL}, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(strbuf_text(&r.err), "no/such.yaml: cannot open: No such file or directory\n");
+    ck_assert_str_eq(strbuf_text(&r.out), "");
+    command_result_free(&r);
+}
+END_TEST
+
+START_TEST(run_tiny_prints_report)
+{
+    command_result r;
+    run_trainsim((const char*[]){"run", "scenarios/tiny.yaml", NULL}, &r);
+    ck_assert_int_eq(r.status, 0);
+    const char* out = strbuf_text(&r.out);
+    ck_assert_ptr_nonnull(strstr(out, "MFU"));
+    ck_assert_ptr_nonnull(strstr(out, "pipeline bubble"));
+    ck_assert_ptr_nonnull(strstr(out, "of wall-clock"));
+    ck_assert_str_eq(strbuf_text(&r.err), "");
+    command_result_free(&r);
+}
+END_TEST
+
+/* The output contract's keys (shared SCENARIO.md), for the tiny scenario and
+ * for GPT-3 175B on 1024 GPUs (issue 2's "done when"). */
+START_TEST(json_has_the_contract_keys)
+{
+    const char* files[] = {"scenarios/tiny.yaml", "scenarios/gpt3-175b-1024.yaml"};
+    const char* file = files[_i];
+    command_result r;
+    run_trainsim((const char*[]){"run", file, "--json", NULL}, &r);
+    ck_assert_int_eq(r.status, 0);
+    const char* out = strbuf_text(&r.out);
+    ck_assert_msg(is_one_json_object(out), "%s: not one JSON object:\n%s", file, out);
+    const char* keys[] = {"\"mfu\"", "\"hfu\"", "\"step_time_s\"", "\"tokens_per_s\"", "\"tflops_per_gpu\"",
+                          "\"wall_clock_days\"", "\"mean\"", "\"p10\"", "\"p90\"", "\"gpu_hours\"",
+                          "\"cost\"", "\"energy_mwh\"", "\"memory_per_gpu_bytes\"", "\"breakdown\"",
+                          "\"compute\"", "\"tp_comm\"", "\"pp_comm\"", "\"dp_comm_exposed\"",
+                          "\"ep_comm\"", "\"bubble\"", "\"failure_lost_work\"", "\"restart\"",
+                          "\"checkpoint\"", "\"failures\"", "\"feasible\": true",
+                          "\"infeasible_reason\": null", NULL};
+    for (int i = 0; keys[i]; i++)
+        ck_assert_msg(strstr(out, keys[i]) != NULL, "%s: missing %s", file, keys[i]);
+    command_result_free(&r);
+}
+END_TEST
+
+START_TEST(same_input_same_bytes)
+{
+    command_result a, b, c;
+    run_trainsim((const char*[]){"run", "scenarios/tiny.yaml", "--json", NULL}, &a);
+    run_trainsim((const char*[]){"run", "scenarios/tiny.yaml", "--json", NULL}, &b);
+    run_trainsim((const char*[]){"run", "scenarios/tiny.yaml", "--json", "--seed", "7", NULL}, &c);
+    ck_assert_str_eq(strbuf_text(&a.out), strbuf_text(&b.out));
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&c.out), "\"seed\": 7,"));
+    command_result_free(&a);
+    command_result_free(&b);
+    command_result_free(&c);
+}
+END_TEST
+
+START_TEST(check_and_platform_commands)
+{
+    command_result r;
+    run_trainsim((const char*[]){"check", "scenarios/gpt4-a100-25k.yaml", NULL}, &r);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(strbuf_text(&r.out), "scenarios/gpt4-a100-25k.yaml: ok: 24960 GPUs "
+                                          "(TP 8 x PP 15 x DP 208 x CP 1), 35 micro-batches per step\n");
+    command_result_free(&r);
+    run_trainsim((const char*[]){"platform", "scenarios/tiny.yaml", NULL}, &r);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.out), "<platform version=\"4.1\">"));
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.out), "<host id=\"gpu-15\""));
+    command_result_free(&r);
+}
+END_TEST
+
+START_TEST(infeasible_exits_1_with_numbers)
+{
+    command_result r;
+    run_trainsim((const char*[]){"run", "tests/infeasible/model-states.yaml", NULL}, &r);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_str_eq(strbuf_text(&r.out), "");
+    ck_assert_str_eq(strbuf_text(&r.err),
+                     "tests/infeasible/model-states.yaml: infeasible: model states need 2610.8 GiB per "
+                     "GPU on pipeline stage 0 (weights 326.4 + gradients 326.4 + optimizer 1958.1 GiB "
+                     "with ZeRO stage 0), more than the 80.0 GiB of the a100-sxm4-80gb (activations "
+                     "not counted yet)\n");
+    command_result_free(&r);
+    run_trainsim((const char*[]){"run", "tests/infeasible/model-states.yaml", "--json", NULL}, &r);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert(is_one_json_object(strbuf_text(&r.out)));
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.out), "\"feasible\": false"));
+    command_result_free(&r);
+}
+END_TEST
+
+/* Every tests/bad/NAME.yaml exits 2 with exactly tests/bad/NAME.err on
+ * stderr and nothing on stdout. */
+START_TEST(bad_input_corpus)
+{
+    DIR* dir = opendir("tests/bad");
+    ck_assert_ptr_nonnull(dir);
+    struct dirent* e;
+    int files = 0;
+    while ((e = readdir(dir)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 6 || strcmp(e->d_name + n - 5, ".yaml"))
+            continue;
+        char yaml[512], err[512];
+        snprintf(yaml, sizeof yaml, "tests/bad/%s", e->d_name);
+        snprintf(err, sizeof err, "tests/bad/%.*s.err", (int)(n - 5), e->d_name);
+        strbuf expected = {0};
+        read_file(err, &expected);
+        command_result r;
+        run_trainsim((const char*[]){"run", yaml, NULL}, &r);
+        ck_assert_msg(r.status == 2, "%s: exit %d", yaml, r.status);
+        ck_assert_msg(!strcmp(strbuf_text(&r.err), strbuf_text(&expected)), "%s:\n got: %s want: %s",
+                      yaml, strbuf_text(&r.err), strbuf_text(&expected));
+        ck_assert_msg(r.out.len == 0, "%s wrote to stdout", yaml);
+        command_result_free(&r);
+        strbuf_free(&expected);
+        files++;
+    }
+    closedir(dir);
+    ck_assert_int_ge(files, 10);
+}
+END_TEST
+
+Suite* cli_suite(void)
+{
+    Suite* s = suite_create("cli");
+    TCase* tc = tcase_create("binary");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, json_checker_checks);
+    tcase_add_test(tc, help_and_version);
+    tcase_add_test(tc, usage_errors_exit_2);
+    tcase_add_test(tc, missing_file_exits_2);
+    tcase_add_test(tc, run_tiny_prints_report);
+    tcase_add_loop_test(tc, json_has_the_contract_keys, 0, 2);
+    tcase_add_test(tc, same_input_same_bytes);
+    tcase_add_test(tc, check_and_platform_commands);
+    tcase_add_test(tc, infeasible_exits_1_with_numbers);
+    tcase_add_test(tc, bad_input_corpus);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,208 @@
+/* test_iteration: the pipeline simulation against the closed forms on small
+ * cases: step time (m + p - 1)(t_f + t_b) and bubble fraction
+ * (p - 1)/(m + p - 1) for GPipe and 1F1B (Huang et al. 2019; Narayanan et al.
+ * 2021, Sec. 2.2), with and without pipeline transfers. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stdio.h>
+
+#include "helpers.h"
+#include "run.h"
+
+/* P stages on P one-GPU nodes, each stage T_F forward and T_B backward,
+ * sending PP_BYTES per micro-batch to its neighbours. */
+static void pipeline_plan(iteration_plan* p, schedule_kind kind, int stages, int m, double t_f,
+                          double t_b, double pp_bytes)
+{
+    memset(p, 0, sizeof *p);
+    p->stages = stages;
+    p->micro_batches = m;
+    p->schedule = kind;
+    p->stage = calloc((size_t)stages, sizeof *p->stage);
+    p->nodes = malloc((size_t)stages * sizeof *p->nodes);
+    p->node_count = stages;
+    for (int s = 0; s < stages; s++) {
+        stage_plan* st = &p->stage[s];
+        p->nodes[s] = s;
+        st->gpu = s;
+        st->fwd_seconds = t_f;
+        st->bwd_seconds = t_b;
+        st->pp_bytes = pp_bytes;
+        if (s + 1 < stages) {
+            st->next_flows = malloc(sizeof *st->next_flows);
+            st->next_flows[0] = (flow){s, s + 1};
+            st->next_flow_count = 1;
+        }
+        if (s > 0) {
+            st->prev_flows = malloc(sizeof *st->prev_flows);
+            st->prev_flows[0] = (flow){s, s - 1};
+            st->prev_flow_count = 1;
+        }
+    }
+}
+
+static double simulate_pipeline(schedule_kind kind, int stages, int m, double t_f, double t_b,
+                                double pp_bytes, double bandwidth, step_profile* prof)
+{
+    topology t;
+    simple_topology(&t, stages, 1, bandwidth, 0);
+    iteration_plan p;
+    pipeline_plan(&p, kind, stages, m, t_f, t_b, pp_bytes);
+    simulate_plan(&t, &p, 0, prof);
+    plan_free(&p);
+    return prof->step_time;
+}
+
+static void check_bubble(schedule_kind kind, int p, int m)
+{
+    step_profile prof;
+    double t_f = 1e-3, t_b = 2e-3;
+    double step = simulate_pipeline(kind, p, m, t_f, t_b, 0, 25e9, &prof);
+    ck_assert_rel(step, (m + p - 1) * (t_f + t_b), 0.005);
+    ck_assert_rel(prof.bubble / prof.step_time, (double)(p - 1) / (m + p - 1), 0.005);
+    ck_assert_rel(prof.compute, m * (t_f + t_b), 1e-9);
+    ck_assert_double_eq_tol(prof.pp_comm, 0, 1e-12);
+    step_profile_free(&prof);
+}
+
+START_TEST(gpipe_bubble_fraction)
+{
+    check_bubble(SCHED_GPIPE, 4, 8);
+}
+END_TEST
+
+START_TEST(one_f_one_b_bubble_fraction)
+{
+    check_bubble(SCHED_1F1B, 4, 8);
+}
+END_TEST
+
+START_TEST(one_f_one_b_bubble_with_many_stages)
+{
+    check_bubble(SCHED_1F1B, 12, 5);
+}
+END_TEST
+
+START_TEST(step_time_grows_with_micro_batches_as_the_formula)
+{
+    /* Each micro-batch count in its own process: one SimGrid engine each. */
+    static const int counts[] = {1, 2, 3, 5, 8, 16, 32};
+    int m = counts[_i];
+    step_profile prof;
+    double step = simulate_pipeline(SCHED_1F1B, 6, m, 2e-3, 4e-3, 0, 25e9, &prof);
+    ck_assert_rel(step, (m + 6 - 1) * 6e-3, 0.005);
+    step_profile_free(&prof);
+}
+END_TEST
+
+/* GPipe with a transfer of t_c < t_f between stages: the transfers of the
+ * first forward and the first backward wave add 2 (p - 1) t_c to the step. */
+START_TEST(gpipe_with_pipeline_transfers)
+{
+    step_profile prof;
+    int p = 4, m = 6;
+    double t_f = 1e-3, t_b = 2e-3, bytes = 5e6, bandwidth = 25e9;
+    double t_c = bytes / bandwidth;
+    double step = simulate_pipeline(SCHED_GPIPE, p, m, t_f, t_b, bytes, bandwidth, &prof);
+    ck_assert_rel(step, (m + p - 1) * (t_f + t_b) + 2 * (p - 1) * t_c, 0.005);
+    ck_assert(prof.pp_comm > 0);
+    step_profile_free(&prof);
+}
+END_TEST
+
+START_TEST(breakdown_sums_to_step_time)
+{
+    step_profile prof;
+    simulate_pipeline(SCHED_1F1B, 5, 7, 1e-3, 2.5e-3, 2e7, 25e9, &prof);
+    double sum = prof.compute + prof.tp_comm + prof.pp_comm + prof.bubble + prof.dp_comm_exposed;
+    ck_assert_rel(sum, prof.step_time, 1e-9);
+    for (int s = 0; s < prof.stages; s++)
+        ck_assert(prof.stage[s].idle >= -1e-12);
+    step_profile_free(&prof);
+}
+END_TEST
+
+/* The same closed form through the whole pipeline: scenario, workload, plan,
+ * platform. Zero latency, a vocabulary of one (no LM-head imbalance), even
+ * stages, fast links. */
+static void check_scenario_bubble(const char* schedule)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "format: 1\n"
+             "model: {layers: 8, hidden: 1024, heads: 16, vocab: 1, seq_len: 1024}\n"
+             "gpu: a100-sxm4-80gb\n"
+             "cluster:\n  nodes: 4\n  gpus_per_node: 1\n"
+             "  nic: {count: 1, bandwidth: 100000Gbps, latency: 0s}\n"
+             "parallelism: {tp: 1, pp: 4, dp: 1, schedule: %s, recompute: none}\n"
+             "training: {global_batch: 12, iterations: 1}\n",
+             schedule);
+    scenario sc;
+    run_result r;
+    simulate_scenario(text, &sc, &r);
+    int p = 4, m = 12;
+    ck_assert_rel(r.profile.bubble / r.profile.step_time, (double)(p - 1) / (m + p - 1), 0.005);
+    double per_micro_batch = r.work.stage[1].fwd_seconds + r.work.stage[1].bwd_seconds;
+    ck_assert_rel(r.profile.step_time, (m + p - 1) * per_micro_batch, 0.005);
+    run_result_free(&r);
+    scenario_free(&sc);
+}
+
+START_TEST(scenario_gpipe_bubble)
+{
+    check_scenario_bubble("gpipe");
+}
+END_TEST
+
+START_TEST(scenario_1f1b_bubble)
+{
+    check_scenario_bubble("1f1b");
+}
+END_TEST
+
+/* MFU from its definition: model FLOPs per step / (GPUs x peak x step time). */
+START_TEST(run_figures_follow_definitions)
+{
+    scenario sc;
+    run_result r;
+    simulate_scenario(
+        "format: 1\n"
+        "model: {layers: 4, hidden: 1024, heads: 16, vocab: 32000, seq_len: 1024}\n"
+        "gpu: a100-sxm4-80gb\n"
+        "cluster: {nodes: 2}\n"
+        "parallelism: {tp: 2, pp: 2, dp: 4, micro_batch: 2}\n"
+        "training: {global_batch: 64, tokens: 1e9}\n"
+        "cost: {gpu_hour: 2.5}\n",
+        &sc, &r);
+    double step = r.profile.step_time, tokens = 64 * 1024;
+    ck_assert_double_eq(r.steps, ceil(1e9 / tokens));
+    ck_assert_rel(r.mfu, r.work.model_flops_per_token * tokens / (16 * 312e12 * step), 1e-12);
+    ck_assert_rel(r.tokens_per_s, tokens / step, 1e-12);
+    ck_assert_rel(r.wall_seconds, r.steps * step, 1e-12);
+    ck_assert_rel(r.gpu_hours, 16 * r.wall_seconds / 3600, 1e-12);
+    ck_assert_rel(r.cost, 2.5 * r.gpu_hours, 1e-12);
+    ck_assert(r.hfu > r.mfu);   /* selective recompute by default */
+    run_result_free(&r);
+    scenario_free(&sc);
+}
+END_TEST
+
+Suite* iteration_suite(void)
+{
+    Suite* s = suite_create("iteration");
+    TCase* tc = tcase_create("pipeline");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, gpipe_bubble_fraction);
+    tcase_add_test(tc, one_f_one_b_bubble_fraction);
+    tcase_add_test(tc, one_f_one_b_bubble_with_many_stages);
+    tcase_add_loop_test(tc, step_time_grows_with_micro_batches_as_the_formula, 0, 7);
+    tcase_add_test(tc, gpipe_with_pipeline_transfers);
+    tcase_add_test(tc, breakdown_sums_to_step_time);
+    tcase_add_test(tc, scenario_gpipe_bubble);
+    tcase_add_test(tc, scenario_1f1b_bubble);
+    tcase_add_test(tc, run_figures_follow_definitions);
+    suite_add_tcase(s, tc);
+    return s;
+}

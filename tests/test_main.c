@@ -1,0 +1,24 @@
+/* test_main: runs every Check suite of trainsim. Each test runs in its own
+ * process (Check's fork mode), which SimGrid needs: one engine per process. */
+#include <stdlib.h>
+
+#include <stdio.h>
+
+#include "helpers.h"
+
+int main(void)
+{
+    SRunner* runner = srunner_create(units_suite());
+    srunner_add_suite(runner, yaml_suite());
+    srunner_add_suite(runner, scenario_suite());
+    srunner_add_suite(runner, workload_suite());
+    srunner_add_suite(runner, schedule_suite());
+    srunner_add_suite(runner, platform_suite());
+    srunner_add_suite(runner, collective_suite());
+    srunner_add_suite(runner, iteration_suite());
+    srunner_add_suite(runner, cli_suite());
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

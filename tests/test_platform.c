@@ -1,0 +1,162 @@
+/* test_platform: the topology's routes, and that SimGrid loads the generated
+ * XML with the same routes. */
+#include <math.h>
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <string.h>
+
+#include <stdio.h>
+
+#include "helpers.h"
+
+static void islands_topology(topology* t)
+{
+    strbuf text = {0};
+    strbuf_append(&text,
+                  "format: 1\nmodel: {layers: 4, hidden: 1024, heads: 16, vocab: 1000, seq_len: 1024}\n"
+                  "gpu: a100-sxm4-80gb\n"
+                  "cluster:\n  nodes: 8\n  nvlink: {bandwidth: 300GBps, latency: 1us}\n"
+                  "  nic: {count: 4, bandwidth: 200Gbps, latency: 2us}\n"
+                  "  fabric: {topology: islands, island_nodes: 2, oversubscription: 2,\n"
+                  "           inter_island: {bandwidth: 100Gbps, latency: 6us}}\n"
+                  "parallelism: {tp: 8, pp: 1, dp: 8}\ntraining: {global_batch: 8, tokens: 1e6}\n");
+    scenario sc;
+    load_scenario(strbuf_text(&text), &sc);
+    topology_from_scenario(&sc, t);
+    scenario_free(&sc);
+    strbuf_free(&text);
+}
+
+static double bottleneck(const route* r)
+{
+    double b = INFINITY;
+    for (int i = 0; i < r->count; i++)
+        b = fmin(b, r->link[i].bandwidth);
+    return b;
+}
+
+START_TEST(topology_from_cluster_section)
+{
+    topology t;
+    islands_topology(&t);
+    ck_assert_int_eq(t.nic_links, 4);
+    ck_assert_double_eq(t.nic.bandwidth, 25e9);
+    ck_assert_double_eq(t.uplink_bandwidth, 4 * 25e9 / 2);   /* oversubscription 2 */
+    ck_assert_int_eq(topology_node_of(&t, 17), 2);
+    ck_assert_int_eq(topology_island_of(&t, 5), 2);
+}
+END_TEST
+
+START_TEST(route_inside_a_node_uses_nvlink)
+{
+    topology t;
+    islands_topology(&t);
+    route r;
+    topology_route(&t, 3, 5, &r);
+    ck_assert_int_eq(r.count, 2);
+    ck_assert_int_eq(r.link[0].cls, LINK_NVLINK);
+    ck_assert_int_eq(r.link[0].id, 3);
+    ck_assert_int_eq(r.link[0].up, 1);
+    ck_assert_int_eq(r.link[1].id, 5);
+    ck_assert_int_eq(r.link[1].up, 0);
+    ck_assert_double_eq_tol(route_latency(&r), 1e-6, 1e-18);
+    ck_assert_double_eq(bottleneck(&r), 300e9);
+}
+END_TEST
+
+START_TEST(route_between_nodes_and_islands)
+{
+    topology t;
+    islands_topology(&t);
+    route same_island, other_island;
+    topology_route(&t, 0, 8, &same_island);     /* node 0 -> node 1, island 0 */
+    ck_assert_int_eq(same_island.count, 4);
+    ck_assert_double_eq_tol(route_latency(&same_island), 2e-6, 1e-18);
+    ck_assert_double_eq(bottleneck(&same_island), 25e9);
+    topology_route(&t, 0, 16, &other_island);   /* node 0 -> node 2, island 1 */
+    ck_assert_int_eq(other_island.count, 6);
+    ck_assert_int_eq(other_island.link[2].cls, LINK_ISLAND);
+    ck_assert_double_eq_tol(route_latency(&other_island), 8e-6, 1e-18);
+    ck_assert_double_eq(bottleneck(&other_island), 12.5e9);
+}
+END_TEST
+
+START_TEST(gpus_share_nics_when_fewer_nics_than_gpus)
+{
+    topology t;
+    islands_topology(&t);
+    route a, b, c;
+    topology_route(&t, 0, 8, &a);
+    topology_route(&t, 1, 9, &b);
+    topology_route(&t, 2, 10, &c);
+    ck_assert_uint_eq(a.link[0].key, b.link[0].key);   /* GPUs 0 and 1 on NIC 0 */
+    ck_assert_uint_ne(a.link[0].key, c.link[0].key);   /* GPU 2 on NIC 1 */
+    ck_assert_uint_ne(a.link[0].key, a.link[3].key);   /* directions differ */
+}
+END_TEST
+
+START_TEST(xml_has_hosts_links_and_pinned_model)
+{
+    topology t;
+    islands_topology(&t);
+    int nodes[] = {0, 3};
+    strbuf xml = {0};
+    platform_xml(&t, nodes, 2, &xml);
+    const char* x = strbuf_text(&xml);
+    ck_assert_ptr_nonnull(strstr(x, "<prop id=\"network/model\" value=\"CM02\"/>"));
+    ck_assert_ptr_nonnull(strstr(x, "<prop id=\"network/crosstraffic\" value=\"0\"/>"));
+    ck_assert_ptr_nonnull(strstr(x, "<host id=\"gpu-31\" speed=\"312000000000000f\"/>"));
+    ck_assert_ptr_null(strstr(x, "gpu-8\""));   /* node 1 is not generated */
+    ck_assert_ptr_nonnull(strstr(x, "<link id=\"xi-3\" bandwidth=\"12500000000Bps\" latency=\"3e-06s\""));
+    ck_assert_ptr_nonnull(strstr(x, "<zoneRoute src=\"node-3\" dst=\"node-0\""));
+    strbuf_free(&xml);
+}
+END_TEST
+
+static topology checked;
+
+static void check_routes_actor(int argc, char* argv[])
+{
+    (void)argc, (void)argv;
+    const int pairs[][2] = {{0, 5}, {0, 24}, {24, 1}, {6, 30}};
+    for (int i = 0; i < 4; i++) {
+        char a[32], b[32];
+        platform_host_name(pairs[i][0], a, sizeof a);
+        platform_host_name(pairs[i][1], b, sizeof b);
+        route r;
+        topology_route(&checked, pairs[i][0], pairs[i][1], &r);
+        double latency = sg_host_get_route_latency(sg_host_by_name(a), sg_host_by_name(b));
+        double bandwidth = sg_host_get_route_bandwidth(sg_host_by_name(a), sg_host_by_name(b));
+        ck_assert_double_eq_tol(latency, route_latency(&r), 1e-15);
+        ck_assert_double_eq_tol(bandwidth, bottleneck(&r), 1.0);
+    }
+}
+
+START_TEST(simgrid_loads_the_same_routes)
+{
+    islands_topology(&checked);
+    int nodes[] = {0, 3};
+    strbuf xml = {0};
+    platform_xml(&checked, nodes, 2, &xml);
+    ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
+    strbuf_free(&xml);
+    ck_assert_int_eq((int)sg_host_count(), 16);
+    sg_actor_create("check", sg_host_by_name("gpu-0"), check_routes_actor, 0, NULL);
+    simgrid_run();
+}
+END_TEST
+
+Suite* platform_suite(void)
+{
+    Suite* s = suite_create("platform");
+    TCase* tc = tcase_create("routes");
+    tcase_add_test(tc, topology_from_cluster_section);
+    tcase_add_test(tc, route_inside_a_node_uses_nvlink);
+    tcase_add_test(tc, route_between_nodes_and_islands);
+    tcase_add_test(tc, gpus_share_nics_when_fewer_nics_than_gpus);
+    tcase_add_test(tc, xml_has_hosts_links_and_pinned_model);
+    tcase_add_test(tc, simgrid_loads_the_same_routes);
+    suite_add_tcase(s, tc);
+    return s;
+}
