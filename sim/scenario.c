@@ -13,8 +13,11 @@
  * memory, so the scenario is refused up front (docs/scenario.md, "Limits"). */
 #define MAX_CLUSTER_GPUS    10000000LL
 #define MAX_MICRO_BATCHES   1000000LL
-#define MAX_PIPELINE_OPS    10000000LL   /* micro-batches x stages per step */
+#define MAX_PIPELINE_OPS    1000000LL    /* micro-batches x stages per step: ~1.5 min */
 
+/* Defaults are the values of the format's own example (shared SCENARIO.md);
+ * the NIC default is a DGX A100's 8 x 200 Gb/s HDR InfiniBand, and NVLink's
+ * bandwidth comes from the GPU catalog (check_cluster). */
 void scenario_set_defaults(scenario* sc)
 {
     memset(sc, 0, sizeof *sc);
@@ -211,6 +214,9 @@ static int check_cluster(scenario* sc, diag* d)
     char expected[160];
     if (!given(sc, "cluster.nvlink.bandwidth"))
         c->nvlink.bandwidth = sc->gpu.nvlink_bandwidth;
+    if (c->nvlink.bandwidth <= 0 && c->gpus_per_node > 1)
+        return reject(sc, d, "cluster.nvlink.bandwidth", "cluster", "a value (gpu has no nvlink_bandwidth to default to)",
+                      "nothing");
     if (scenario_cluster_gpus(sc) > MAX_CLUSTER_GPUS) {
         snprintf(expected, sizeof expected, "a cluster of at most %lld GPUs (nodes x gpus_per_node)",
                  MAX_CLUSTER_GPUS);

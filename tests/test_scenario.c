@@ -247,6 +247,16 @@ START_TEST(cross_field_model_and_precision)
 }
 END_TEST
 
+START_TEST(custom_gpu_needs_an_nvlink_bandwidth)
+{
+    expect_edited_tiny_message("gpu: a100-sxm4-80gb",
+                               "gpu: {name: mygpu, peak_bf16: 100TFLOPS, hbm: 32GiB, hbm_bandwidth: 1TBps, "
+                               "efficiency: 0.7}",
+                               "test.yaml:10:3: cluster.nvlink.bandwidth: expected a value (gpu has no "
+                               "nvlink_bandwidth to default to), found nothing");
+}
+END_TEST
+
 START_TEST(batch_and_length_given_once)
 {
     expect_tiny_message(NULL, NULL, NULL, "  iterations: 10\n",
@@ -347,6 +357,7 @@ Suite* scenario_suite(void)
     tcase_add_test(bad, layers_must_cover_stages);
     tcase_add_test(bad, cross_field_model_and_precision);
     tcase_add_test(bad, batch_and_length_given_once);
+    tcase_add_test(bad, custom_gpu_needs_an_nvlink_bandwidth);
     suite_add_tcase(s, bad);
     return s;
 }
