@@ -8,11 +8,35 @@
  *            dense 989.4 TFLOP/s (1,979 with sparsity), FP8 dense 1,978.9
  *            (3,958 with sparsity); 80GB HBM3 3.35 TB/s; max TDP 700 W;
  *            NVLink 900 GB/s (450 GB/s each way).
- *  [MAMF]    S. Bekman, Machine Learning Engineering, "Maximum Achievable
- *            Matmul FLOPS comparison table" (BF16 matmul, CUDA 12.1):
- *            A100 SXM 267.9 of 312 TFLOP/s (85.9 %), H100 SXM 792.1 of 989
- *            (80.1 %). Used as the single efficiency factor until the
- *            per-operator model replaces it. */
+ *  [MAMF]    S. Bekman, Machine Learning Engineering, chapter "Accelerators",
+ *            "Maximum Achievable Matmul FLOPS comparison table" (BF16 matmul,
+ *            mean of 100 iterations at the best shape, 2026 edition): A100 SXM
+ *            271.2 of 312 TFLOP/s (86.9 %, torch 2.6+cu126), H100 SXM 794.5 of
+ *            989 (80.3 %, torch 2.7+cu126): the burst ceiling of GEMMs.
+ *  [CLK-A]   G. Lockwood, "Peak FLOPS" (glennklockwood.com): NVIDIA quotes
+ *            the clock an A100 sustains at its power limit under HPL, 1305 MHz,
+ *            against its 1410 MHz boost: 0.926.
+ *  [MSMF]    Same book, "Maximum Achievable Matmul FLOPS Finder": on H200
+ *            (the H100's GH100 die at the same 700 W), the sustained,
+ *            power-saturated matmul rate (MSMF) 702.9 TFLOP/s against the
+ *            burst MAMF 828.0: 0.849.
+ *  [AMP-WP]  NVIDIA A100 Tensor Core GPU Architecture white paper (2020):
+ *            108 SMs. [HOP-WP] NVIDIA H100 Tensor Core GPU Architecture
+ *            white paper (2022): 132 SMs in the SXM5 part.
+ *  [HBM-A]   NVIDIA developer forum, "Trouble to reach peak bandwidth of
+ *            A100" (2025): 1.80 of 2.04 TB/s measured and confirmed by Nsight
+ *            Compute (88 %); the thread cites a GTC talk in which no kernel
+ *            exceeded ~90 % of peak. [HBM-H] the same ~90 % ceiling, assumed
+ *            for HBM3 until a measurement is catalogued.
+ *  [FA2]     T. Dao, "FlashAttention-2", 2023: 50-73 % of peak on A100
+ *            (midpoint 61.5 %). [FA3] J. Shah et al., "FlashAttention-3",
+ *            2024: 1.5-2.0x FlashAttention-2 on H100, where FA2 reaches ~35 %,
+ *            i.e. 52-70 % (midpoint 61 %).
+ *  [NCCL-A]  nccl-tests issues #149 and #178: all_reduce_perf bus bandwidth
+ *            ~200-208 GB/s on 8 A100 SXM4 over NVLink3 (300 GB/s per
+ *            direction): 0.69. [NCCL-H] nccl-tests issue #212, NCCL maintainer:
+ *            "450GB/s is the line rate. With the protocol overhead (~20%) NCCL
+ *            can get an effective NVLink bandwidth of 370GB/s": 0.82. */
 #include "gpu_catalog.h"
 
 #include <string.h>
@@ -27,18 +51,28 @@ static const gpu_spec catalog[] = {
         .peak_flops = {[PREC_BF16] = 312 * TFLOPS, [PREC_FP16] = 312 * TFLOPS},  /* [A100-DS] */
         .hbm_bytes = 40 * GIB,                                                  /* [A100-DS] */
         .hbm_bandwidth = 1555 * GBPS,                                           /* [A100-DS] */
-        .efficiency = 267.9 / 312.0,                                            /* [MAMF] */
+        .efficiency = 271.2 / 312.0,                                            /* [MAMF] */
+        .sustained_clock = 1305.0 / 1410.0,                                     /* [CLK-A] */
         .tdp_watts = 400,                                                       /* [A100-DS] */
         .nvlink_bandwidth = 300 * GBPS,                                         /* [A100-DS] */
+        .sms = 108,                                                             /* [AMP-WP] */
+        .hbm_efficiency = 1.80 / 2.04,                                          /* [HBM-A] */
+        .flash_efficiency = 0.615,                                              /* [FA2] */
+        .nvlink_efficiency = 208.0 / 300.0,                                     /* [NCCL-A] */
     },
     {
         .name = "a100-sxm4-80gb",
         .peak_flops = {[PREC_BF16] = 312 * TFLOPS, [PREC_FP16] = 312 * TFLOPS},  /* [A100-DS] */
         .hbm_bytes = 80 * GIB,                                                  /* [A100-DS] */
         .hbm_bandwidth = 2039 * GBPS,                                           /* [A100-DS] */
-        .efficiency = 267.9 / 312.0,                                            /* [MAMF] */
+        .efficiency = 271.2 / 312.0,                                            /* [MAMF] */
+        .sustained_clock = 1305.0 / 1410.0,                                     /* [CLK-A] */
         .tdp_watts = 400,                                                       /* [A100-DS] */
         .nvlink_bandwidth = 300 * GBPS,                                         /* [A100-DS] */
+        .sms = 108,                                                             /* [AMP-WP] */
+        .hbm_efficiency = 1.80 / 2.04,                                          /* [HBM-A] */
+        .flash_efficiency = 0.615,                                              /* [FA2] */
+        .nvlink_efficiency = 208.0 / 300.0,                                     /* [NCCL-A] */
     },
     {
         .name = "h100-sxm5-80gb",
@@ -46,9 +80,14 @@ static const gpu_spec catalog[] = {
                        [PREC_FP8] = 1978.9 * TFLOPS},                           /* [H100-DS] */
         .hbm_bytes = 80 * GIB,                                                  /* [H100-DS] */
         .hbm_bandwidth = 3350 * GBPS,                                           /* [H100-DS] */
-        .efficiency = 792.1 / 989.0,                                            /* [MAMF] */
+        .efficiency = 794.5 / 989.0,                                            /* [MAMF] */
+        .sustained_clock = 702.9 / 828.0,                                       /* [MSMF] */
         .tdp_watts = 700,                                                       /* [H100-DS] */
         .nvlink_bandwidth = 450 * GBPS,                                         /* [H100-DS] */
+        .sms = 132,                                                             /* [HOP-WP] */
+        .hbm_efficiency = 0.90,                                                 /* [HBM-H] */
+        .flash_efficiency = 0.61,                                               /* [FA3] */
+        .nvlink_efficiency = 370.0 / 450.0,                                     /* [NCCL-H] */
     },
 };
 

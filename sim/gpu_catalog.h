@@ -15,9 +15,14 @@ typedef struct {
     double peak_flops[PREC_COUNT];  /* dense tensor-core FLOP/s; 0 = not supported */
     double hbm_bytes;               /* device memory */
     double hbm_bandwidth;           /* bytes/s */
-    double efficiency;              /* achievable share of peak for large GEMMs */
+    double efficiency;              /* achievable share of peak for large GEMMs, at boost clock */
+    double sustained_clock;         /* sustained / boost SM clock under power-limited load */
     double tdp_watts;               /* board power limit */
     double nvlink_bandwidth;        /* bytes/s per direction, GPU to NVSwitch */
+    int    sms;                     /* streaming multiprocessors: GEMM wave quantization */
+    double hbm_efficiency;          /* achievable share of HBM bandwidth for streaming kernels */
+    double flash_efficiency;        /* share of peak of fused (flash) attention kernels */
+    double nvlink_efficiency;       /* NCCL ring bus bandwidth / NVLink line rate */
 } gpu_spec;
 
 /* The catalog entry called NAME, or NULL. */
