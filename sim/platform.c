@@ -15,19 +15,23 @@ void topology_from_scenario(const scenario* sc, topology* t)
     t->nodes = c->nodes;
     t->gpus_per_node = c->gpus_per_node;
     t->gpu_speed = sc->gpu.peak_flops[sc->train.precision];
+    /* Links carry what collectives achieve: the line rate times its efficiency. */
+    double nic = c->nic.bandwidth * c->nic.efficiency;
     t->nvlink = c->nvlink;
+    t->nvlink.bandwidth = c->nvlink.bandwidth * c->nvlink.efficiency;
     /* More NICs than GPUs: each GPU drives nic_count/gpus NICs as one link. */
     if (c->nic_count >= c->gpus_per_node) {
         t->nic_links = c->gpus_per_node;
-        t->nic.bandwidth = c->nic.bandwidth * c->nic_count / c->gpus_per_node;
+        t->nic.bandwidth = nic * c->nic_count / c->gpus_per_node;
     } else {
         t->nic_links = c->nic_count;
-        t->nic.bandwidth = c->nic.bandwidth;
+        t->nic.bandwidth = nic;
     }
     t->nic.latency = c->nic.latency;
-    t->uplink_bandwidth = c->nic_count * c->nic.bandwidth / c->oversubscription;
+    t->uplink_bandwidth = c->nic_count * nic / c->oversubscription;
     t->island_nodes = c->island_nodes;
     t->inter_island = c->inter_island;
+    t->inter_island.bandwidth = c->inter_island.bandwidth * c->inter_island.efficiency;
 }
 
 int topology_node_of(const topology* t, int gpu)

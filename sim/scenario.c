@@ -25,16 +25,17 @@ void scenario_set_defaults(scenario* sc)
     sc->seed = 1;
 
     sc->model.ffn = FFN_GELU;
+    sc->model.dropout = 0.1;     /* Megatron-LM's --hidden-dropout and --attention-dropout */
     sc->model.moe.capacity_factor = 1.0;
     sc->model.moe.every = 1;
 
     sc->cluster.gpus_per_node = 8;
-    sc->cluster.nvlink.latency = 1e-6;
+    sc->cluster.nvlink.latency = 1e-6;   /* bandwidth and efficiency: the GPU catalog's */
     sc->cluster.nic_count = 8;
-    sc->cluster.nic = (link_spec){200e9 / 8, 2e-6};            /* 200 Gb/s HDR InfiniBand */
+    sc->cluster.nic = (link_spec){200e9 / 8, 2e-6, 0.91};      /* 200 Gb/s HDR InfiniBand */
     sc->cluster.topology = TOPO_FAT_TREE;
     sc->cluster.oversubscription = 1.0;
-    sc->cluster.inter_island = (link_spec){400e9 / 8, 5e-6};
+    sc->cluster.inter_island = (link_spec){400e9 / 8, 5e-6, 0};   /* efficiency: the NIC's */
     sc->cluster.storage_write = 200e9;
     sc->cluster.storage_read = 400e9;
     sc->cluster.platform = xstrdup("");
@@ -214,6 +215,13 @@ static int check_cluster(scenario* sc, diag* d)
     char expected[160];
     if (!given(sc, "cluster.nvlink.bandwidth"))
         c->nvlink.bandwidth = sc->gpu.nvlink_bandwidth;
+    /* NCCL reaches a share of the line rate: NVLink's from the GPU catalog;
+     * InfiniBand's 0.91 from nccl-tests issue #100 (91 of 100 GB/s bus
+     * bandwidth over HDR); island links are InfiniBand too. */
+    if (!given(sc, "cluster.nvlink.efficiency"))
+        c->nvlink.efficiency = sc->gpu.nvlink_efficiency > 0 ? sc->gpu.nvlink_efficiency : 1.0;
+    if (!given(sc, "cluster.fabric.inter_island.efficiency"))
+        c->inter_island.efficiency = c->nic.efficiency;
     if (c->nvlink.bandwidth <= 0 && c->gpus_per_node > 1)
         return reject(sc, d, "cluster.nvlink.bandwidth", "cluster", "a value (gpu has no nvlink_bandwidth to default to)",
                       "nothing");
@@ -270,16 +278,42 @@ static int check_divisors(const scenario* sc, diag* d)
     return 0;
 }
 
+/* Interleaving needs at least two chunks per rank, layers that split evenly
+ * into the p x v virtual stages, and micro-batches in whole groups of p: the
+ * requirements of Megatron-LM's interleaved schedule. */
 static int check_schedule(const scenario* sc, diag* d)
 {
     const parallel_spec* p = &sc->par;
-    if (p->schedule == SCHED_INTERLEAVED)
-        return reject(sc, d, "parallelism.schedule", NULL, "gpipe or 1f1b",
-                      "interleaved (not simulated by this version yet)");
-    if (p->virtual_stages != 1)
-        return reject(sc, d, "parallelism.virtual_stages", NULL,
-                      "1 (virtual stages need the interleaved schedule)", "%d", p->virtual_stages);
+    char expected[200];
+    if (p->schedule != SCHED_INTERLEAVED) {
+        if (p->virtual_stages != 1)
+            return reject(sc, d, "parallelism.virtual_stages", NULL,
+                          "1 (virtual stages need schedule: interleaved)", "%d", p->virtual_stages);
+        return 0;
+    }
+    if (p->virtual_stages < 2)
+        return reject(sc, d, "parallelism.virtual_stages", "parallelism.schedule",
+                      "at least 2 model chunks per rank with schedule: interleaved", "%d", p->virtual_stages);
+    if (sc->model.layers % (p->pp * p->virtual_stages)) {
+        snprintf(expected, sizeof expected,
+                 "a divisor of model.layers / pp (%d layers over %d stages) with schedule: interleaved",
+                 sc->model.layers, p->pp);
+        return reject(sc, d, "parallelism.virtual_stages", "parallelism.schedule", expected, "%d",
+                      p->virtual_stages);
+    }
     return 0;
+}
+
+static int check_interleaved_batch(const scenario* sc, diag* d, const char* path, long long micro)
+{
+    if (sc->par.schedule != SCHED_INTERLEAVED || micro % sc->par.pp == 0)
+        return 0;
+    char expected[200];
+    snprintf(expected, sizeof expected,
+             "a number of micro-batches per pipeline that is a multiple of pp (%d) with schedule: "
+             "interleaved",
+             sc->par.pp);
+    return reject(sc, d, path, NULL, expected, "%lld micro-batches", micro);
 }
 
 /* dp: auto takes every whole replica the cluster holds; a given dp must fit. */
@@ -346,13 +380,14 @@ static int check_batch_split(const scenario* sc, diag* d, const char* path, long
         return reject(sc, d, path, NULL, expected, "%lld (smallest valid: %lld)", batch, unit);
     }
     long long micro = batch / unit;
-    if (micro > MAX_MICRO_BATCHES || micro * sc->par.pp > MAX_PIPELINE_OPS) {
+    if (micro > MAX_MICRO_BATCHES || micro * sc->par.pp * sc->par.virtual_stages > MAX_PIPELINE_OPS) {
         snprintf(expected, sizeof expected,
                  "at most %lld micro-batches per pipeline and %lld micro-batch x stage pairs per step",
                  MAX_MICRO_BATCHES, MAX_PIPELINE_OPS);
-        return reject(sc, d, path, NULL, expected, "%lld micro-batches x %d stages", micro, sc->par.pp);
+        return reject(sc, d, path, NULL, expected, "%lld micro-batches x %d stages", micro,
+                      sc->par.pp * sc->par.virtual_stages);
     }
-    return 0;
+    return check_interleaved_batch(sc, d, path, micro);
 }
 
 static int resolve_batch(scenario* sc, diag* d)

@@ -26,8 +26,9 @@ typedef enum { OUTPUT_TEXT, OUTPUT_JSON } output_format;
 typedef enum { GRAD_AUTO, GRAD_FP32, GRAD_BF16, GRAD_FP16 } grad_precision_kind;
 
 typedef struct {
-    double bandwidth;   /* bytes/s, per direction */
+    double bandwidth;   /* bytes/s, per direction: the line rate */
     double latency;     /* seconds, one way */
+    double efficiency;  /* share of the line rate collectives achieve */
 } link_spec;
 
 typedef struct {
@@ -42,6 +43,7 @@ typedef struct {
     int      layers, hidden, heads, kv_heads, ffn_hidden;
     ffn_kind ffn;
     int      vocab, seq_len;
+    double   dropout;        /* probability of the hidden and attention dropouts */
     moe_spec moe;
 } model_spec;
 
@@ -69,6 +71,7 @@ typedef struct {
     recompute_kind  recompute;
     int             dp_overlap;
     collective_kind collective;
+    int             flash_attention;   /* fused attention kernels (Dao et al. 2022) */
 } parallel_spec;
 
 typedef struct {

@@ -413,7 +413,8 @@ static int read_gpu(loader* L, const yt_node* v, const char* path, char* field)
         if (read_gpu_base(L, base, base_path, field))
             return -1;
     } else {
-        static const char* needed[] = {"name", "peak_bf16", "hbm", "hbm_bandwidth", "efficiency", NULL};
+        static const char* needed[] = {"name", "peak_bf16", "hbm", "hbm_bandwidth", "efficiency", "sms",
+                                       "hbm_efficiency", NULL};
         for (int i = 0; needed[i]; i++) {
             if (!yt_map_get(v, needed[i])) {
                 diag_problem(L->d, v->line, v->col,
@@ -602,6 +603,7 @@ static const key_rule model_rules[] = {
     ENUM("ffn_kind", model_spec, ffn, ffn_names),
     REQUIRED_INT("vocab", model_spec, vocab, 1, 1e8),
     REQUIRED_INT("seq_len", model_spec, seq_len, 1, 1e8),
+    {.name = "dropout", .type = K_NUMBER, .offset = offsetof(model_spec, dropout), .min = 0, .max = 0.99},
     CUSTOM("moe", model_spec, moe, read_moe),
     {0}
 };
@@ -618,12 +620,23 @@ static const key_rule gpu_rules[] = {
      .min = 0, .max = 1, .positive = 1},
     QTY("tdp", gpu_spec, tdp_watts, UNIT_POWER, 0, 1),
     QTY("nvlink_bandwidth", gpu_spec, nvlink_bandwidth, UNIT_BANDWIDTH, 0, 1),
+    INT_FIELD("sms", gpu_spec, sms, 1, 100000),
+    {.name = "sustained_clock", .type = K_NUMBER, .offset = offsetof(gpu_spec, sustained_clock), .min = 0,
+     .max = 1, .positive = 1},
+    {.name = "hbm_efficiency", .type = K_NUMBER, .offset = offsetof(gpu_spec, hbm_efficiency), .min = 0,
+     .max = 1, .positive = 1},
+    {.name = "flash_efficiency", .type = K_NUMBER, .offset = offsetof(gpu_spec, flash_efficiency), .min = 0,
+     .max = 1, .positive = 1},
+    {.name = "nvlink_efficiency", .type = K_NUMBER, .offset = offsetof(gpu_spec, nvlink_efficiency),
+     .min = 0, .max = 1, .positive = 1},
     {0}
 };
 
 static const key_rule link_rules[] = {
     QTY("bandwidth", link_spec, bandwidth, UNIT_BANDWIDTH, 0, 1),
     QTY("latency", link_spec, latency, UNIT_TIME, 0, 0),
+    {.name = "efficiency", .type = K_NUMBER, .offset = offsetof(link_spec, efficiency), .min = 0,
+     .max = 1, .positive = 1},
     {0}
 };
 
@@ -631,6 +644,8 @@ static const key_rule nic_rules[] = {
     INT_FIELD("count", cluster_spec, nic_count, 1, 1024),
     QTY("bandwidth", cluster_spec, nic.bandwidth, UNIT_BANDWIDTH, 0, 1),
     QTY("latency", cluster_spec, nic.latency, UNIT_TIME, 0, 0),
+    {.name = "efficiency", .type = K_NUMBER, .offset = offsetof(cluster_spec, nic.efficiency), .min = 0,
+     .max = 1, .positive = 1},
     {0}
 };
 
@@ -675,6 +690,7 @@ static const key_rule parallel_rules[] = {
     ENUM("recompute", parallel_spec, recompute, recompute_names),
     BOOL("dp_overlap", parallel_spec, dp_overlap),
     ENUM("collective", parallel_spec, collective, collective_names),
+    BOOL("flash_attention", parallel_spec, flash_attention),
     {0}
 };
 
