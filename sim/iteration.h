@@ -1,11 +1,13 @@
 /* iteration: the iteration-level discrete-event simulation of one step.
  *
  * SimGrid actors execute an iteration plan on the loaded platform: one actor
- * per pipeline stage walks its schedule (schedule.h), computing as exec
- * activities, running its tensor-parallel collectives, sending activations
- * and gradients to its neighbours as network flows, and reducing gradients
- * over its data-parallel ring after its last backward pass. The result is a
- * step profile: the step time and where it went. */
+ * per pipeline rank walks its schedule (schedule.h) over its model chunks,
+ * computing as exec activities, running its tensor-parallel collectives and
+ * expert all-to-alls, sending activations and gradients to its neighbours as
+ * network flows, gathering ZeRO-3 weights while it computes, and reducing
+ * gradients over its data-parallel ring (during the last backward pass with
+ * dp_overlap) before the optimizer step. The result is a step profile: the
+ * step time and where it went. */
 #ifndef TRAINSIM_ITERATION_H
 #define TRAINSIM_ITERATION_H
 
@@ -15,18 +17,22 @@ typedef struct {
     double compute;        /* seconds computing */
     double tp_comm;        /* seconds in tensor-parallel collectives */
     double pp_comm;        /* seconds waiting while an activation or gradient was in flight */
-    double dp_comm;        /* seconds reducing gradients after the last backward */
-    double idle;           /* pipeline time not spent on the above: this stage's bubble */
-    double pipeline_end;   /* time of its last backward, from the step start */
-    double end;            /* time its gradient reduction finished */
+    double ep_comm;        /* seconds in expert all-to-alls */
+    double dp_inline;      /* seconds waiting for ZeRO-3 gathers and scatters during the pipeline */
+    double idle;           /* pipeline time not spent on the above: this rank's bubble */
+    double pipeline_end;   /* time its last backward's work ended, from the step start */
+    double dp_end;         /* time its gradient reduction ended */
+    double optimizer;      /* seconds of its optimizer step */
+    double end;            /* time it finished the step */
 } stage_timing;
 
 typedef struct {
-    double        step_time;        /* start of the step to the end of the last reduction */
-    double        pipeline_time;    /* start of the step to the last backward of any stage */
-    /* The breakdown: means over stages, summing to step_time. */
-    double        compute, tp_comm, pp_comm, bubble;
-    double        dp_comm_exposed;  /* step_time - pipeline_time */
+    double        step_time;        /* start of the step to the end of the last rank */
+    double        pipeline_time;    /* start of the step to the end of the last backward */
+    /* The breakdown: means over ranks, summing to step_time. */
+    double        compute, tp_comm, pp_comm, ep_comm, bubble;
+    double        dp_comm_exposed;  /* gradient reduction not hidden behind compute */
+    double        optimizer;
     int           stages;
     stage_timing* stage;
 } step_profile;

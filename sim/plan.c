@@ -24,15 +24,17 @@ static int compare_key(const void* a, const void* b)
     return (x > y) - (x < y);
 }
 
-static void usage_build(const topology* t, const flow* flows, int n, link_usage* u)
+/* Counts the links of FLOWS; with UP_ONLY, only links leaving a GPU's side. */
+static void usage_build(const topology* t, const flow* flows, int n, int up_only, link_usage* u)
 {
-    u->keys = xmalloc((size_t)n * ROUTE_MAX_LINKS * sizeof *u->keys);
+    u->keys = xmalloc(((size_t)n * ROUTE_MAX_LINKS + 1) * sizeof *u->keys);
     u->count = 0;
     for (int i = 0; i < n; i++) {
         route r;
         topology_route(t, flows[i].src, flows[i].dst, &r);
         for (int k = 0; k < r.count; k++)
-            u->keys[u->count++] = r.link[k].key;
+            if (!up_only || r.link[k].up)
+                u->keys[u->count++] = r.link[k].key;
     }
     qsort(u->keys, (size_t)u->count, sizeof *u->keys, compare_key);
 }
@@ -69,12 +71,13 @@ static double flow_time(const topology* t, flow f, double bytes, const link_usag
     return route_latency(&r) + bytes / rate;
 }
 
-/* The flows of ALL that share a link with any of MINE, MINE first. */
+/* The flows of ALL that share a link with any of MINE, MINE first. With
+ * UP_ONLY, only links on the sending side count. */
 static flow* flows_with_sharers(const topology* t, const flow* mine, int mine_count,
-                                const flow* all, int all_count, int* count)
+                                const flow* all, int all_count, int up_only, int* count)
 {
     link_usage my_links;
-    usage_build(t, mine, mine_count, &my_links);
+    usage_build(t, mine, mine_count, up_only, &my_links);
     flow* out = xmalloc((size_t)(mine_count + all_count) * sizeof *out);
     memcpy(out, mine, (size_t)mine_count * sizeof *out);
     int n = mine_count;
@@ -87,7 +90,7 @@ static flow* flows_with_sharers(const topology* t, const flow* mine, int mine_co
         route r;
         topology_route(t, all[i].src, all[i].dst, &r);
         for (int k = 0; k < r.count && !shares; k++)
-            shares = usage_of(&my_links, r.link[k].key) > 0;
+            shares = (!up_only || r.link[k].up) && usage_of(&my_links, r.link[k].key) > 0;
         if (shares)
             out[n++] = all[i];
     }
@@ -96,57 +99,73 @@ static flow* flows_with_sharers(const topology* t, const flow* mine, int mine_co
     return out;
 }
 
+/* The slowest of CANDIDATES when ALL run at once; ties go to the first. */
+static int slowest_flow(const topology* t, const flow* candidates, int n, const flow* all, int all_count,
+                        double bytes)
+{
+    link_usage u;
+    usage_build(t, all, all_count, 0, &u);
+    int slowest = 0;
+    double worst = -1;
+    for (int i = 0; i < n; i++) {
+        double time = flow_time(t, candidates[i], bytes, &u);
+        if (time > worst) {
+            worst = time;
+            slowest = i;
+        }
+    }
+    free(u.keys);
+    return slowest;
+}
+
 /* ---- rings ------------------------------------------------------------- */
 
-/* RINGS holds RING_COUNT concurrent rings of N GPUs each, in ring order; the
- * first ring is the representative replica's. Keeps the slowest hop of all
- * (ties go to the earliest, so to the representative's own ring) and every
- * hop that shares one of its links. */
-static void plan_ring(const topology* t, const int* rings, int ring_count, int n,
-                      double payload, int steps, int repeat, ring_plan* out)
+/* The flows of a ring collective: RINGS holds RING_COUNT concurrent rings of
+ * N GPUs each, in ring order, the representative's first. Keeps the slowest
+ * hop of all (ties go to the representative's own ring) and every hop that
+ * shares one of its links. */
+static flow* ring_flows(const topology* t, const int* rings, int ring_count, int n, double chunk,
+                        int* count)
 {
-    memset(out, 0, sizeof *out);
-    out->group_size = n;
-    if (n < 2 || payload <= 0 || repeat <= 0)
-        return;
-    out->payload_bytes = payload;
-    out->steps = steps;
-    out->chunk_bytes = payload / n;
-    out->repeat = repeat;
-
     int hop_count = ring_count * n;
     flow* hops = xmalloc((size_t)hop_count * sizeof *hops);
     for (int r = 0; r < ring_count; r++)
         for (int i = 0; i < n; i++)
             hops[r * n + i] = (flow){rings[r * n + i], rings[r * n + (i + 1) % n]};
-    link_usage u;
-    usage_build(t, hops, hop_count, &u);
-    int slowest = 0;
-    double worst = -1;
-    for (int h = 0; h < hop_count; h++) {
-        double time = flow_time(t, hops[h], out->chunk_bytes, &u);
-        if (time > worst) {
-            worst = time;
-            slowest = h;
-        }
-    }
-    out->flows = flows_with_sharers(t, &hops[slowest], 1, hops, hop_count, &out->flow_count);
-    free(u.keys);
+    int slowest = slowest_flow(t, hops, hop_count, hops, hop_count, chunk);
+    flow* out = flows_with_sharers(t, &hops[slowest], 1, hops, hop_count, 0, count);
     free(hops);
+    return out;
 }
 
-/* Ring all-reduce: 2(n-1) steps of payload/n (Patarasuk and Yuan 2009). */
-static void plan_allreduce(const topology* t, const int* rings, int ring_count, int n,
-                           double payload, int repeat, ring_plan* out)
+/* A ring of N ranks moving PAYLOAD per rank in STEPS steps of payload/n
+ * (Patarasuk and Yuan 2009: all-reduce 2(n-1) steps; reduce-scatter and
+ * all-gather n-1), REPEAT times, over the flows of TEMPLATE. */
+static void ring_from(const ring_plan* template, double payload, int all_reduce, int repeat, ring_plan* out)
 {
-    plan_ring(t, rings, ring_count, n, payload, 2 * (n - 1), repeat, out);
+    memset(out, 0, sizeof *out);
+    int n = template->group_size;
+    out->group_size = n;
+    if (n < 2 || payload <= 0 || repeat <= 0 || template->flow_count == 0)
+        return;
+    out->payload_bytes = payload;
+    out->steps = all_reduce ? 2 * (n - 1) : n - 1;
+    out->chunk_bytes = payload / n;
+    out->repeat = repeat;
+    out->flow_count = template->flow_count;
+    out->flows = xmalloc((size_t)out->flow_count * sizeof *out->flows);
+    memcpy(out->flows, template->flows, (size_t)out->flow_count * sizeof *out->flows);
 }
 
-/* Tensor-parallel rings of stage S: one per (cp, dp) rank, replica D first. */
-static void plan_tp(const scenario* sc, const topology* t, int s, int d, double payload,
-                    int repeat, ring_plan* out)
+/* The hop flows of the tensor-parallel rings of rank S: one ring per
+ * (cp, dp) rank, replica D's first. */
+static void tp_template(const scenario* sc, const topology* t, int s, int d, double chunk, ring_plan* out)
 {
     const parallel_spec* p = &sc->par;
+    memset(out, 0, sizeof *out);
+    out->group_size = p->tp;
+    if (p->tp < 2)
+        return;
     int ring_count = p->cp * p->dp;
     int* rings = xmalloc((size_t)ring_count * p->tp * sizeof *rings);
     int r = 0;
@@ -160,22 +179,26 @@ static void plan_tp(const scenario* sc, const topology* t, int s, int d, double 
                     rings[r * p->tp + tt] = plan_rank(sc, tt, c, dd, s);
                 r++;
             }
-    plan_allreduce(t, rings, ring_count, p->tp, payload, repeat, out);
+    out->flows = ring_flows(t, rings, ring_count, p->tp, chunk, &out->flow_count);
     free(rings);
 }
 
-/* Data-parallel rings of stage S, one per (tp, cp, expert slot) rank: over
- * every replica (STRIDE 1) or, for experts, over the replicas of one expert
- * slot (STRIDE ep, members d = e, e + ep, ...). Replica D's ring first. */
-static void plan_dp(const scenario* sc, const topology* t, int s, int d, int stride,
-                    double payload, ring_plan* out)
+/* The hop flows of the data-parallel rings of rank S, one per (tp, cp,
+ * expert slot) rank: over every replica (STRIDE 1) or, for experts, over the
+ * replicas holding the same experts (STRIDE ep: d = e, e + ep, ...).
+ * Replica D's ring first. */
+static void dp_template(const scenario* sc, const topology* t, int s, int d, int stride, double chunk,
+                        ring_plan* out)
 {
     const parallel_spec* p = &sc->par;
     int n = p->dp / stride;
+    memset(out, 0, sizeof *out);
+    out->group_size = n;
+    if (n < 2)
+        return;
     int ring_count = p->tp * p->cp * stride;
     int* rings = xmalloc((size_t)ring_count * n * sizeof *rings);
-    int r = 0;
-    int my_slot = d % stride;
+    int r = 0, my_slot = d % stride;
     for (int pass = 0; pass < 2; pass++)
         for (int e = 0; e < stride; e++)
             for (int c = 0; c < p->cp; c++)
@@ -187,29 +210,29 @@ static void plan_dp(const scenario* sc, const topology* t, int s, int d, int str
                         rings[r * n + j] = plan_rank(sc, tt, c, e + stride * j, s);
                     r++;
                 }
-    plan_allreduce(t, rings, ring_count, n, payload, 1, out);
+    out->flows = ring_flows(t, rings, ring_count, n, chunk, &out->flow_count);
     free(rings);
 }
 
 /* ---- pipeline sends ---------------------------------------------------- */
 
-/* The tp x cp flows of replica D from stage S to stage S + DIRECTION. */
-static void boundary_flows(const scenario* sc, int d, int s, int direction, flow* out)
+/* The tp x cp flows of replica D from rank S to rank TO. */
+static void boundary_flows(const scenario* sc, int d, int s, int to, flow* out)
 {
     const parallel_spec* p = &sc->par;
     int k = 0;
     for (int c = 0; c < p->cp; c++)
         for (int tt = 0; tt < p->tp; tt++)
-            out[k++] = (flow){plan_rank(sc, tt, c, d, s), plan_rank(sc, tt, c, d, s + direction)};
+            out[k++] = (flow){plan_rank(sc, tt, c, d, s), plan_rank(sc, tt, c, d, to)};
 }
 
-/* Every replica's flows across one stage boundary: they all run at once. */
-static flow* all_boundary_flows(const scenario* sc, int s, int direction, int* count)
+/* Every replica's flows across one boundary: they all run at once. */
+static flow* all_boundary_flows(const scenario* sc, int s, int to, int* count)
 {
     int per = sc->par.tp * sc->par.cp;
     flow* all = xmalloc((size_t)per * sc->par.dp * sizeof *all);
     for (int d = 0; d < sc->par.dp; d++)
-        boundary_flows(sc, d, s, direction, all + d * per);
+        boundary_flows(sc, d, s, to, all + d * per);
     *count = per * sc->par.dp;
     return all;
 }
@@ -220,12 +243,13 @@ static int slowest_replica(const scenario* sc, const topology* t, double bytes)
 {
     const parallel_spec* p = &sc->par;
     int per = p->tp * p->cp;
+    int wraps = p->virtual_stages > 1;
     double* cost = xcalloc((size_t)p->dp, sizeof *cost);
-    for (int s = 0; s + 1 < p->pp; s++) {
+    for (int s = 0; s + 1 < p->pp + wraps; s++) {
         int n;
-        flow* all = all_boundary_flows(sc, s, +1, &n);
+        flow* all = all_boundary_flows(sc, s, (s + 1) % p->pp, &n);
         link_usage u;
-        usage_build(t, all, n, &u);
+        usage_build(t, all, n, 0, &u);
         for (int d = 0; d < p->dp; d++) {
             double worst = 0;
             for (int k = 0; k < per; k++) {
@@ -246,32 +270,68 @@ static int slowest_replica(const scenario* sc, const topology* t, double bytes)
     return best;
 }
 
-/* The slowest of replica D's flows across the boundary, plus every flow of
+/* The slowest of replica D's flows from rank S to rank TO, plus every flow of
  * any replica that shares one of its links: the other ranks of the replica
  * send the same bytes at the same time over links loaded no worse. */
-static flow* plan_boundary(const scenario* sc, const topology* t, int d, int s, int direction,
-                           double bytes, int* count)
+static flow* plan_boundary(const scenario* sc, const topology* t, int d, int s, int to, double bytes,
+                           int* count)
 {
     int per = sc->par.tp * sc->par.cp, n;
     flow* mine = xmalloc((size_t)per * sizeof *mine);
-    boundary_flows(sc, d, s, direction, mine);
-    flow* all = all_boundary_flows(sc, s, direction, &n);
-    link_usage u;
-    usage_build(t, all, n, &u);
-    int slowest = 0;
-    double worst = -1;
-    for (int k = 0; k < per; k++) {
-        double time = flow_time(t, mine[k], bytes, &u);
-        if (time > worst) {
-            worst = time;
-            slowest = k;
-        }
-    }
-    flow* out = flows_with_sharers(t, &mine[slowest], 1, all, n, count);
-    free(u.keys);
+    boundary_flows(sc, d, s, to, mine);
+    flow* all = all_boundary_flows(sc, s, to, &n);
+    int slowest = slowest_flow(t, mine, per, all, n, bytes);
+    flow* out = flows_with_sharers(t, &mine[slowest], 1, all, n, 0, count);
     free(all);
     free(mine);
     return out;
+}
+
+/* ---- expert-parallel all-to-all ---------------------------------------- */
+
+/* Replicas d in the same block of ep consecutive replicas form an
+ * expert-parallel group. The representative (tp 0, cp 0, replica D) sends to
+ * its ep - 1 peers; every GPU of the rank does the same at once. */
+static void plan_alltoall(const scenario* sc, const topology* t, int s, int d, double bytes,
+                          alltoall_plan* out)
+{
+    const parallel_spec* p = &sc->par;
+    memset(out, 0, sizeof *out);
+    int ep = p->ep;
+    if (ep < 2 || bytes <= 0)
+        return;
+    int peers = ep - 1;
+    flow* mine = xmalloc((size_t)peers * sizeof *mine);
+    int base = d / ep * ep, k = 0;
+    for (int e = 0; e < ep; e++)
+        if (base + e != d)
+            mine[k++] = (flow){plan_rank(sc, 0, 0, d, s), plan_rank(sc, 0, 0, base + e, s)};
+    int all_count = p->dp * p->tp * p->cp * peers;
+    flow* all = xmalloc((size_t)all_count * sizeof *all);
+    int n = 0;
+    for (int dd = 0; dd < p->dp; dd++)
+        for (int c = 0; c < p->cp; c++)
+            for (int tt = 0; tt < p->tp; tt++)
+                for (int e = 0; e < ep; e++)
+                    if (dd / ep * ep + e != dd)
+                        all[n++] = (flow){plan_rank(sc, tt, c, dd, s), plan_rank(sc, tt, c, dd / ep * ep + e, s)};
+    out->flows = flows_with_sharers(t, mine, peers, all, all_count, 1, &out->flow_count);
+    out->bytes = bytes;
+    free(all);
+    free(mine);
+}
+
+static void alltoall_from(const alltoall_plan* template, int repeat, alltoall_plan* out)
+{
+    *out = *template;
+    out->repeat = repeat;
+    out->flows = NULL;
+    if (repeat <= 0 || template->flow_count == 0) {
+        out->flow_count = 0;
+        return;
+    }
+    out->flows = xmalloc((size_t)template->flow_count * sizeof *out->flows);
+    memcpy(out->flows, template->flows, (size_t)template->flow_count * sizeof *out->flows);
 }
 
 /* ---- nodes ------------------------------------------------------------- */
@@ -304,18 +364,33 @@ static void add_flow_nodes(const topology* t, const flow* flows, int n, int_list
     }
 }
 
+static void add_ring_nodes(const topology* t, const ring_plan* r, int_list* nodes)
+{
+    add_flow_nodes(t, r->flows, r->flow_count, nodes);
+}
+
 static void collect_nodes(const topology* t, iteration_plan* p)
 {
     int_list nodes = {0};
     for (int s = 0; s < p->stages; s++) {
         const stage_plan* st = &p->stage[s];
         list_add(&nodes, topology_node_of(t, st->gpu));
-        add_flow_nodes(t, st->tp_fwd.flows, st->tp_fwd.flow_count, &nodes);
-        add_flow_nodes(t, st->tp_bwd.flows, st->tp_bwd.flow_count, &nodes);
+        for (int c = 0; c < p->chunks; c++) {
+            const chunk_plan* ch = &st->chunk[c];
+            add_ring_nodes(t, &ch->tp_fwd, &nodes);
+            add_ring_nodes(t, &ch->tp_bwd, &nodes);
+            add_ring_nodes(t, &ch->zero_gather, &nodes);
+            add_ring_nodes(t, &ch->zero_scatter, &nodes);
+            add_flow_nodes(t, ch->ep_fwd.flows, ch->ep_fwd.flow_count, &nodes);
+            add_flow_nodes(t, ch->ep_bwd.flows, ch->ep_bwd.flow_count, &nodes);
+        }
         add_flow_nodes(t, st->next_flows, st->next_flow_count, &nodes);
         add_flow_nodes(t, st->prev_flows, st->prev_flow_count, &nodes);
-        add_flow_nodes(t, st->dp.flows, st->dp.flow_count, &nodes);
-        add_flow_nodes(t, st->dp_expert.flows, st->dp_expert.flow_count, &nodes);
+        add_ring_nodes(t, &st->pp_gather, &nodes);
+        add_ring_nodes(t, &st->dp_reduce, &nodes);
+        add_ring_nodes(t, &st->dp_gather, &nodes);
+        add_ring_nodes(t, &st->expert_reduce, &nodes);
+        add_ring_nodes(t, &st->expert_gather, &nodes);
     }
     qsort(nodes.items, (size_t)nodes.count, sizeof *nodes.items, compare_int);
     int unique = 0;
@@ -328,30 +403,98 @@ static void collect_nodes(const topology* t, iteration_plan* p)
 
 /* ---- the plan ---------------------------------------------------------- */
 
+typedef struct {
+    ring_plan     tp, dp, expert_dp;   /* hop flows of the rank's rings */
+    alltoall_plan ep;
+} rank_templates;
+
+static void free_templates(rank_templates* r)
+{
+    free(r->tp.flows);
+    free(r->dp.flows);
+    free(r->expert_dp.flows);
+    free(r->ep.flows);
+}
+
+/* ZeRO-3 (Rajbhandari et al. 2020, Sec. 5.3) gathers each chunk's weights
+ * (2 bytes per parameter) before its forward and again before its backward,
+ * and reduce-scatters its gradients after the backward, every micro-batch. */
+static void plan_chunk(const scenario* sc, const workload* w, const rank_templates* tr, int s, int c,
+                       chunk_plan* ch)
+{
+    const stage_work* work = workload_chunk(w, s, c);
+    ch->fwd_seconds = work->fwd_seconds;
+    ch->bwd_seconds = work->bwd_seconds;
+    ring_from(&tr->tp, w->tp_message_bytes, 1, work->tp_fwd_allreduces, &ch->tp_fwd);
+    ring_from(&tr->tp, w->tp_message_bytes, 1, work->tp_bwd_allreduces, &ch->tp_bwd);
+    alltoall_from(&tr->ep, work->ep_fwd_alltoalls, &ch->ep_fwd);
+    alltoall_from(&tr->ep, work->ep_bwd_alltoalls, &ch->ep_bwd);
+    if (sc->par.zero == 3) {
+        double params = work->dense_params + work->expert_params;
+        ring_from(&tr->dp, 2.0 * params, 0, 1, &ch->zero_gather);
+        ring_from(&tr->dp, w->grad_element_bytes * params, 0, 1, &ch->zero_scatter);
+    }
+}
+
+/* The end of the step: ZeRO 0 all-reduces the gradients; ZeRO 1 and 2
+ * reduce-scatter them and all-gather the updated weights after the optimizer
+ * (Megatron-LM's distributed optimizer); ZeRO 3 has reduce-scattered them
+ * already. With dp_overlap the reduction runs during the last backward pass,
+ * all but the last bucket. */
+static void plan_step_end(const scenario* sc, const workload* w, const rank_templates* tr, int s,
+                          stage_plan* st)
+{
+    const rank_work* rw = &w->rank[s];
+    int zero = sc->par.zero;
+    double g = w->grad_element_bytes;
+    if (zero <= 2) {
+        ring_from(&tr->dp, g * rw->dense_params, zero == 0, 1, &st->dp_reduce);
+        ring_from(&tr->expert_dp, g * rw->expert_params, zero == 0, 1, &st->expert_reduce);
+    }
+    if (zero == 1 || zero == 2) {
+        ring_from(&tr->dp, 2.0 * rw->dense_params, 0, 1, &st->dp_gather);
+        ring_from(&tr->expert_dp, 2.0 * rw->expert_params, 0, 1, &st->expert_gather);
+    }
+    if (sc->par.dp_overlap && st->dp_reduce.flow_count)
+        st->dp_bucket_bytes = PLAN_DP_BUCKET_BYTES;
+    st->optimizer_seconds = rw->optimizer_seconds;
+}
+
 static void plan_stage(const scenario* sc, const workload* w, const topology* t, int s, int d,
                        stage_plan* st)
 {
     const parallel_spec* p = &sc->par;
-    const stage_work* work = &w->stage[s];
+    rank_templates tr;
+    double dense_chunk = w->grad_element_bytes * w->rank[s].dense_params / p->dp;
+    tp_template(sc, t, s, d, w->tp_message_bytes / p->tp, &tr.tp);
+    dp_template(sc, t, s, d, 1, dense_chunk, &tr.dp);
+    memset(&tr.expert_dp, 0, sizeof tr.expert_dp);
+    if (w->rank[s].expert_params > 0)
+        dp_template(sc, t, s, d, p->ep, dense_chunk, &tr.expert_dp);
+    plan_alltoall(sc, t, s, d, w->ep_pair_bytes, &tr.ep);
+
     st->gpu = plan_rank(sc, 0, 0, d, s);
-    st->fwd_seconds = work->fwd_seconds;
-    st->bwd_seconds = work->bwd_seconds;
-    plan_tp(sc, t, s, d, w->tp_message_bytes, work->tp_fwd_allreduces, &st->tp_fwd);
-    plan_tp(sc, t, s, d, w->tp_message_bytes, work->tp_bwd_allreduces, &st->tp_bwd);
+    st->chunk = xcalloc((size_t)w->chunks, sizeof *st->chunk);
+    for (int c = 0; c < w->chunks; c++)
+        plan_chunk(sc, w, &tr, s, c, &st->chunk[c]);
     st->pp_bytes = w->pp_message_bytes;
-    if (s + 1 < p->pp)
-        st->next_flows = plan_boundary(sc, t, d, s, +1, st->pp_bytes, &st->next_flow_count);
-    if (s > 0)
-        st->prev_flows = plan_boundary(sc, t, d, s, -1, st->pp_bytes, &st->prev_flow_count);
-    plan_dp(sc, t, s, d, 1, work->dense_params * w->grad_element_bytes, &st->dp);
-    if (work->expert_params > 0)
-        plan_dp(sc, t, s, d, p->ep, work->expert_params * w->grad_element_bytes, &st->dp_expert);
+    int wraps = w->chunks > 1;
+    if (s + 1 < p->pp || wraps)
+        st->next_flows = plan_boundary(sc, t, d, s, (s + 1) % p->pp, st->pp_bytes, &st->next_flow_count);
+    if (s > 0 || wraps)
+        st->prev_flows = plan_boundary(sc, t, d, s, (s + p->pp - 1) % p->pp, st->pp_bytes, &st->prev_flow_count);
+    /* Scatter-gather: the receiver re-assembles the activation over NVLink. */
+    if (p->tp > 1 && !p->sequence_parallel && p->pp > 1)
+        ring_from(&tr.tp, w->tp_message_bytes, 0, 1, &st->pp_gather);
+    plan_step_end(sc, w, &tr, s, st);
+    free_templates(&tr);
 }
 
 int plan_build(const scenario* sc, const workload* w, const topology* t, iteration_plan* p)
 {
     memset(p, 0, sizeof *p);
     p->stages = sc->par.pp;
+    p->chunks = w->chunks;
     p->micro_batches = (int)scenario_micro_batches(sc);
     p->schedule = sc->par.schedule;
     p->gpus_per_node = t->gpus_per_node;
@@ -363,16 +506,32 @@ int plan_build(const scenario* sc, const workload* w, const topology* t, iterati
     return 0;
 }
 
+static void free_ring(ring_plan* r)
+{
+    free(r->flows);
+}
+
 void plan_free(iteration_plan* p)
 {
     for (int s = 0; s < p->stages; s++) {
         stage_plan* st = &p->stage[s];
-        free(st->tp_fwd.flows);
-        free(st->tp_bwd.flows);
+        for (int c = 0; st->chunk && c < p->chunks; c++) {
+            chunk_plan* ch = &st->chunk[c];
+            free_ring(&ch->tp_fwd);
+            free_ring(&ch->tp_bwd);
+            free_ring(&ch->zero_gather);
+            free_ring(&ch->zero_scatter);
+            free(ch->ep_fwd.flows);
+            free(ch->ep_bwd.flows);
+        }
+        free(st->chunk);
         free(st->next_flows);
         free(st->prev_flows);
-        free(st->dp.flows);
-        free(st->dp_expert.flows);
+        free_ring(&st->pp_gather);
+        free_ring(&st->dp_reduce);
+        free_ring(&st->dp_gather);
+        free_ring(&st->expert_reduce);
+        free_ring(&st->expert_gather);
     }
     free(p->stage);
     free(p->nodes);

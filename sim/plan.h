@@ -3,22 +3,29 @@
  * From the workload (what each stage computes and sends) and the topology
  * (which links connect which GPUs), the plan decides what the collapsed
  * simulation runs (DESIGN.md, "Two levels"):
- *  - one actor per pipeline stage of one representative data-parallel
- *    replica, standing for its tp x cp ranks;
- *  - for every collective, the ring's slowest hop, plus every flow of the
+ *  - one actor per pipeline rank of one representative data-parallel
+ *    replica, standing for its tp x cp ranks, running its model chunks;
+ *  - for every ring collective, the ring's slowest hop, plus every flow of the
  *    concurrent rings that shares a link with it, so that the links the
  *    collapsed ranks would load are still loaded (ring steps run in lock
  *    step, so the slowest hop sets the pace of the whole ring);
  *  - for pipeline sends, likewise the slowest of the replica's tp x cp flows
- *    plus every flow that shares one of its links.
- * Ranks are placed as Megatron-LM does by default (tp fastest, then cp, dp,
- * pp outermost), rank r on GPU r. */
+ *    plus every flow that shares one of its links;
+ *  - for expert-parallel all-to-alls, the representative GPU's flows to its
+ *    peers plus every flow leaving through one of the same links (the
+ *    exchange is symmetric, so the receiving links carry the same load).
+ * Ranks are placed as Megatron-LM does by default (tp fastest, then cp, ep,
+ * the rest of dp, pp outermost), rank r on GPU r. */
 #ifndef TRAINSIM_PLAN_H
 #define TRAINSIM_PLAN_H
 
 #include "platform.h"
 #include "scenario.h"
 #include "workload.h"
+
+/* PyTorch DDP's default gradient bucket (bucket_cap_mb = 25): with
+ * dp_overlap, the last bucket is reduced after the backward pass ends. */
+#define PLAN_DP_BUCKET_BYTES (25.0 * 1048576.0)
 
 typedef struct {
     int src, dst;   /* GPUs */
@@ -29,28 +36,46 @@ typedef struct {
 typedef struct {
     int    group_size;     /* ranks in the ring; 1 = nothing to do */
     double payload_bytes;  /* per rank, per collective */
-    int    steps;          /* 2(n-1) for an all-reduce */
+    int    steps;          /* 2(n-1) for an all-reduce, n-1 for an all-gather or reduce-scatter */
     double chunk_bytes;    /* payload / n */
     int    repeat;
     int    flow_count;
     flow*  flows;          /* flows[0]: the slowest hop; the others share its links */
 } ring_plan;
 
+/* An all-to-all: every flow carries BYTES per collective, REPEAT times. */
 typedef struct {
-    int       gpu;                   /* where the stage's actor runs */
-    double    fwd_seconds, bwd_seconds;
-    ring_plan tp_fwd, tp_bwd;        /* per micro-batch */
-    double    pp_bytes;              /* per flow, per micro-batch */
-    int       next_flow_count;       /* activations to the next stage */
-    flow*     next_flows;
-    int       prev_flow_count;       /* gradients to the previous stage */
-    flow*     prev_flows;
-    ring_plan dp;                    /* dense gradients, after the last backward */
-    ring_plan dp_expert;             /* expert gradients, over dp / ep ranks */
+    int    flow_count;
+    flow*  flows;
+    double bytes;
+    int    repeat;
+} alltoall_plan;
+
+typedef struct {
+    double        fwd_seconds, bwd_seconds;
+    ring_plan     tp_fwd, tp_bwd;             /* per micro-batch, exposed */
+    alltoall_plan ep_fwd, ep_bwd;             /* per micro-batch, exposed */
+    ring_plan     zero_gather;                /* ZeRO-3: before the forward and again the backward */
+    ring_plan     zero_scatter;               /* ZeRO-3: gradients after the backward */
+} chunk_plan;
+
+typedef struct {
+    int         gpu;                 /* where the rank's actor runs */
+    chunk_plan* chunk;               /* one per model chunk */
+    double      pp_bytes;            /* per flow, per micro-batch */
+    int         next_flow_count;     /* activations to rank (s + 1) mod p */
+    flow*       next_flows;
+    int         prev_flow_count;     /* gradients to rank (s - 1) mod p */
+    flow*       prev_flows;
+    ring_plan   pp_gather;           /* TP all-gather of a received activation split by scatter-gather */
+    ring_plan   dp_reduce, dp_gather;         /* dense gradients: all-reduce, or reduce-scatter + all-gather */
+    ring_plan   expert_reduce, expert_gather; /* expert gradients, over dp / ep ranks */
+    double      dp_bucket_bytes;     /* > 0: the reduction overlaps the last backward but this bucket */
+    double      optimizer_seconds;
 } stage_plan;
 
 typedef struct {
-    int           stages, micro_batches;
+    int           stages, chunks, micro_batches;
     schedule_kind schedule;
     int           replica;           /* the data-parallel replica simulated */
     stage_plan*   stage;

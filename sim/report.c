@@ -19,7 +19,7 @@ typedef struct {
     int         known;
 } breakdown_row;
 
-enum { BREAKDOWN_ROWS = 9 };
+enum { BREAKDOWN_ROWS = 10, ALWAYS_SHOWN = 6 };
 
 static void breakdown_rows(const scenario* sc, const run_result* r, breakdown_row* rows)
 {
@@ -32,7 +32,8 @@ static void breakdown_rows(const scenario* sc, const run_result* r, breakdown_ro
         {"tp_comm", "TP communication", p->tp_comm, 1},
         {"pp_comm", "PP communication", p->pp_comm, 1},
         {"dp_comm_exposed", "DP communication, exposed", p->dp_comm_exposed, 1},
-        {"ep_comm", "EP all-to-all", 0, sc->par.ep == 1},
+        {"optimizer", "optimizer step", p->optimizer, 1},
+        {"ep_comm", "EP all-to-all", p->ep_comm, 1},
         {"failure_lost_work", "work lost to failures", 0, !failures},
         {"restart", "restarts", 0, !failures},
         {"checkpoint", "checkpoints", 0, !checkpoints},
@@ -114,12 +115,12 @@ static void text_model(const run_result* r, strbuf* out)
 
 static void text_memory(const scenario* sc, const run_result* r, strbuf* out)
 {
-    const stage_work* st = &r->work.stage[r->work.worst_memory_stage];
-    strbuf_printf(out, "Memory   per GPU on stage %d: weights %.1f + gradients %.1f + optimizer %.1f = "
-                       "%.1f GiB of model states, of %.1f GiB HBM (activations not counted yet)\n",
-                  r->work.worst_memory_stage, st->weight_bytes / GIB, st->grad_bytes / GIB,
-                  st->optimizer_bytes / GIB, workload_model_state_bytes(&r->work) / GIB,
-                  sc->gpu.hbm_bytes / GIB);
+    const gpu_memory* g = &r->memory.rank[r->memory.worst];
+    strbuf_printf(out, "Memory   %.1f of %.1f GiB per GPU on pipeline rank %d: weights %.1f, gradients %.1f,\n"
+                       "         optimizer %.1f, activations %.1f (%.1f micro-batches in flight), workspace %.1f\n",
+                  g->total / GIB, sc->gpu.hbm_bytes / GIB, r->memory.worst, g->weights / GIB,
+                  g->gradients / GIB, g->optimizer / GIB, g->activations / GIB, g->in_flight,
+                  g->workspace / GIB);
 }
 
 static void text_step(const scenario* sc, const run_result* r, strbuf* out)
@@ -135,7 +136,7 @@ static void text_step(const scenario* sc, const run_result* r, strbuf* out)
     for (int i = 0; i < BREAKDOWN_ROWS; i++) {
         if (!rows[i].known)
             strbuf_printf(out, "  %-28s %12s\n", rows[i].label, "not simulated");
-        else if (i < 5 || rows[i].step_seconds > 0)
+        else if (i < ALWAYS_SHOWN || rows[i].step_seconds > 0)
             strbuf_printf(out, "  %-28s %12s %6.1f %%\n", rows[i].label,
                           units_format_seconds(rows[i].step_seconds, buf, sizeof buf),
                           100.0 * rows[i].step_seconds / p->step_time);
@@ -226,14 +227,16 @@ static void json_identity(json_writer* j, const scenario* sc, const run_result* 
 
 static void json_memory(json_writer* j, const scenario* sc, const run_result* r)
 {
-    const stage_work* st = &r->work.stage[r->work.worst_memory_stage];
+    const gpu_memory* g = &r->memory.rank[r->memory.worst];
     json_open_object(j, "memory_per_gpu_bytes");
-    json_integer(j, "stage", r->work.worst_memory_stage);
-    json_number(j, "weights", st->weight_bytes);
-    json_number(j, "gradients", st->grad_bytes);
-    json_number(j, "optimizer", st->optimizer_bytes);
-    json_null(j, "activations");
-    json_number(j, "model_states", workload_model_state_bytes(&r->work));
+    json_integer(j, "pipeline_rank", r->memory.worst);
+    json_number(j, "weights", g->weights);
+    json_number(j, "gradients", g->gradients);
+    json_number(j, "optimizer", g->optimizer);
+    json_number(j, "activations", g->activations);
+    json_number(j, "micro_batches_in_flight", g->in_flight);
+    json_number(j, "workspace", g->workspace);
+    json_number(j, "total", g->total);
     json_number(j, "hbm", sc->gpu.hbm_bytes);
     json_close_object(j);
 }

@@ -17,15 +17,8 @@ static void note(run_result* r, const char* text)
 static void list_unsimulated(const scenario* sc, run_result* r)
 {
     const parallel_spec* p = &sc->par;
-    note(r, "activation memory (only model states are counted)");
-    if (p->dp_overlap && p->dp > 1)
-        note(r, "dp_overlap: gradients are reduced after the last backward pass");
-    if (p->ep > 1)
-        note(r, "expert-parallel all-to-all");
     if (p->cp > 1)
         note(r, "context-parallel attention exchange");
-    if (p->zero == 3)
-        note(r, "ZeRO-3 parameter all-gathers");
     if (sc->cluster.topology == TOPO_RAIL_OPTIMIZED)
         note(r, "rail-optimized fabric: simulated as a fat-tree");
     if (p->collective == COLL_TREE || p->collective == COLL_HIERARCHICAL)
@@ -44,17 +37,16 @@ static void list_unsimulated(const scenario* sc, run_result* r)
 
 static int check_memory(const scenario* sc, run_result* r)
 {
-    const workload* w = &r->work;
-    double need = workload_model_state_bytes(w);
-    if (need <= sc->gpu.hbm_bytes)
+    const gpu_memory* g = &r->memory.rank[r->memory.worst];
+    if (g->total <= sc->gpu.hbm_bytes)
         return 0;
-    const stage_work* st = &w->stage[w->worst_memory_stage];
     snprintf(r->infeasible_reason, sizeof r->infeasible_reason,
-             "model states need %.1f GiB per GPU on pipeline stage %d (weights %.1f + gradients "
-             "%.1f + optimizer %.1f GiB with ZeRO stage %d), more than the %.1f GiB of the %s "
-             "(activations not counted yet)",
-             need / GIB, w->worst_memory_stage, st->weight_bytes / GIB, st->grad_bytes / GIB,
-             st->optimizer_bytes / GIB, sc->par.zero, sc->gpu.hbm_bytes / GIB, sc->gpu.name);
+             "needs %.1f GiB per GPU on pipeline rank %d (weights %.1f, gradients %.1f, optimizer "
+             "%.1f with ZeRO stage %d, activations %.1f for %.1f micro-batches in flight, workspace "
+             "%.1f GiB), more than the %.1f GiB of the %s",
+             g->total / GIB, r->memory.worst, g->weights / GIB, g->gradients / GIB, g->optimizer / GIB,
+             sc->par.zero, g->activations / GIB, g->in_flight, g->workspace / GIB,
+             sc->gpu.hbm_bytes / GIB, sc->gpu.name);
     r->feasible = 0;
     return 1;
 }
@@ -67,6 +59,7 @@ int run_prepare(const scenario* sc, run_result* out)
     out->cluster_gpus = scenario_cluster_gpus(sc);
     out->micro_batches = scenario_micro_batches(sc);
     workload_build(sc, &out->work);
+    memory_estimate(sc, &out->work, &out->memory);
     topology_from_scenario(sc, &out->topo);
     list_unsimulated(sc, out);
     return check_memory(sc, out);
@@ -115,6 +108,7 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
 void run_result_free(run_result* r)
 {
     workload_free(&r->work);
+    memory_report_free(&r->memory);
     plan_free(&r->plan);
     step_profile_free(&r->profile);
 }

@@ -2,7 +2,8 @@
  *
  * Wires the pipeline of DESIGN.md for one scenario: workload, topology,
  * plan, platform, the iteration simulation, then the run-level figures
- * (steps, wall-clock, MFU, GPU-hours, cost). The run level is a closed form
+ * (steps, wall-clock, MFU, GPU-hours, cost), with the memory per GPU checked
+ * against HBM first. The run level is a closed form
  * for now: steps x step time, with no failures or checkpoints; what the
  * simulation does not model yet is listed in run_result.not_simulated so
  * that reports can say so. */
@@ -10,6 +11,7 @@
 #define TRAINSIM_RUN_H
 
 #include "iteration.h"
+#include "memory.h"
 #include "platform.h"
 #include "plan.h"
 #include "scenario.h"
@@ -25,6 +27,7 @@ typedef struct {
     int          feasible;
     char         infeasible_reason[512];
     workload     work;
+    memory_report memory;
     topology     topo;
     iteration_plan plan;
     step_profile profile;
