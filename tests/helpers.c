@@ -100,11 +100,11 @@ void simple_topology(topology* t, int nodes, int gpus_per_node, double bandwidth
     t->nodes = nodes;
     t->gpus_per_node = gpus_per_node;
     t->gpu_speed = 1e12;
-    t->nvlink = (link_spec){bandwidth, latency};
+    t->nvlink = (link_spec){bandwidth, latency, 1.0};
     t->nic_links = 1;
-    t->nic = (link_spec){bandwidth, latency};
+    t->nic = (link_spec){bandwidth, latency, 1.0};
     t->uplink_bandwidth = bandwidth;
-    t->inter_island = (link_spec){bandwidth, latency};
+    t->inter_island = (link_spec){bandwidth, latency, 1.0};
 }
 
 void simulate_plan(const topology* t, iteration_plan* plan, int stepwise, step_profile* out)

@@ -61,6 +61,8 @@ Suite* units_suite(void);
 Suite* yaml_suite(void);
 Suite* scenario_suite(void);
 Suite* workload_suite(void);
+Suite* kernels_suite(void);
+Suite* memory_suite(void);
 Suite* schedule_suite(void);
 Suite* platform_suite(void);
 Suite* collective_suite(void);

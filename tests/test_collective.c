@@ -22,11 +22,13 @@ static void dp_only_plan(iteration_plan* p, int n, double payload, const flow* f
 {
     memset(p, 0, sizeof *p);
     p->stages = 1;
+    p->chunks = 1;
     p->micro_batches = 1;
     p->schedule = SCHED_1F1B;
     p->stage = calloc(1, sizeof *p->stage);
+    p->stage[0].chunk = calloc(1, sizeof *p->stage[0].chunk);
     p->stage[0].gpu = flows[0].src;
-    ring_plan* r = &p->stage[0].dp;
+    ring_plan* r = &p->stage[0].dp_reduce;
     r->group_size = n;
     r->payload_bytes = payload;
     r->steps = 2 * (n - 1);
@@ -110,13 +112,37 @@ START_TEST(rings_sharing_a_nic_aggregated)
 }
 END_TEST
 
+/* dp_overlap: the reduction runs during the (long) backward pass, all but
+ * the last bucket, which follows it: step = t_f + t_b + ring(bucket). */
+START_TEST(overlapped_reduction_leaves_the_last_bucket)
+{
+    topology t;
+    simple_topology(&t, 2, 1, 25e9, 2e-6);
+    flow hop = {0, 1};
+    int nodes[] = {0, 1};
+    iteration_plan p;
+    dp_only_plan(&p, 2, 400e6, &hop, 1, nodes, 2);
+    p.stage[0].chunk[0].fwd_seconds = 0.01;
+    p.stage[0].chunk[0].bwd_seconds = 0.05;
+    p.stage[0].dp_bucket_bytes = PLAN_DP_BUCKET_BYTES;
+    step_profile prof;
+    simulate_plan(&t, &p, 0, &prof);
+    double bucket = ring_closed_form(2, PLAN_DP_BUCKET_BYTES, 2e-6, 25e9);
+    ck_assert(ring_closed_form(2, 400e6, 2e-6, 25e9) < 0.05);   /* fits behind the backward */
+    ck_assert_rel(prof.step_time, 0.06 + bucket, 1e-6);
+    ck_assert_rel(prof.dp_comm_exposed, bucket, 1e-6);
+    step_profile_free(&prof);
+    plan_free(&p);
+}
+END_TEST
+
 /* Scenario-level: pure data parallelism, one GPU per node, no pipeline. */
 static const char* dp_scenario =
     "format: 1\n"
     "model: {layers: 2, hidden: 1024, heads: 16, vocab: 1000, seq_len: 256}\n"
     "gpu: a100-sxm4-80gb\n"
-    "cluster:\n  nodes: 8\n  gpus_per_node: 1\n  nic: {count: 1, bandwidth: 100Gbps, latency: 4us}\n"
-    "parallelism: {tp: 1, pp: 1, dp: 8, zero: 0}\n"
+    "cluster:\n  nodes: 8\n  gpus_per_node: 1\n  nic: {count: 1, bandwidth: 100Gbps, latency: 4us, efficiency: 1}\n"
+    "parallelism: {tp: 1, pp: 1, dp: 8, zero: 0, dp_overlap: false}\n"
     "training: {global_batch: 8, iterations: 1}\n";
 
 START_TEST(scenario_dp_reduction_matches_closed_form)
@@ -124,8 +150,8 @@ START_TEST(scenario_dp_reduction_matches_closed_form)
     scenario sc;
     run_result r;
     simulate_scenario(dp_scenario, &sc, &r);
-    double payload = r.work.stage[0].dense_params * r.work.grad_element_bytes;
-    ck_assert_int_eq(r.plan.stage[0].dp.flow_count, 1);
+    double payload = r.work.rank[0].dense_params * r.work.grad_element_bytes;
+    ck_assert_int_eq(r.plan.stage[0].dp_reduce.flow_count, 1);
     ck_assert_rel(r.profile.dp_comm_exposed, ring_closed_form(8, payload, 4e-6, 12.5e9), 0.005);
     run_result_free(&r);
     scenario_free(&sc);
@@ -138,9 +164,9 @@ static const char* islands_scenario =
     "format: 1\n"
     "model: {layers: 2, hidden: 1024, heads: 16, vocab: 1000, seq_len: 256}\n"
     "gpu: a100-sxm4-80gb\n"
-    "cluster:\n  nodes: 2\n  nic: {count: 8, bandwidth: 200Gbps, latency: 2us}\n"
+    "cluster:\n  nodes: 2\n  nic: {count: 8, bandwidth: 200Gbps, latency: 2us, efficiency: 1}\n"
     "  fabric: {topology: islands, island_nodes: 1, inter_island: {bandwidth: 400Gbps, latency: 6us}}\n"
-    "parallelism: {tp: 8, pp: 1, dp: 2, zero: 0}\n"
+    "parallelism: {tp: 8, pp: 1, dp: 2, zero: 0, dp_overlap: false}\n"
     "training: {global_batch: 2, iterations: 1}\n";
 
 START_TEST(island_hop_carries_every_tp_rank)
@@ -148,9 +174,9 @@ START_TEST(island_hop_carries_every_tp_rank)
     scenario sc;
     run_result r;
     simulate_scenario(islands_scenario, &sc, &r);
-    const ring_plan* dp = &r.plan.stage[0].dp;
+    const ring_plan* dp = &r.plan.stage[0].dp_reduce;
     ck_assert_int_eq(dp->flow_count, 8);
-    double payload = r.work.stage[0].dense_params * r.work.grad_element_bytes;
+    double payload = r.work.rank[0].dense_params * r.work.grad_element_bytes;
     ck_assert_rel(r.profile.dp_comm_exposed, ring_closed_form(2, payload, 8e-6, 50e9 / 8), 0.005);
     run_result_free(&r);
     scenario_free(&sc);
@@ -165,7 +191,7 @@ START_TEST(scenario_tp_allreduces_match_closed_form)
         "format: 1\n"
         "model: {layers: 2, hidden: 1024, heads: 16, vocab: 1000, seq_len: 512}\n"
         "gpu: a100-sxm4-80gb\n"
-        "cluster: {nodes: 1, nvlink: {bandwidth: 300GBps, latency: 2us}}\n"
+        "cluster: {nodes: 1, nvlink: {bandwidth: 300GBps, latency: 2us, efficiency: 1}}\n"
         "parallelism: {tp: 8, pp: 1, dp: 1, micro_batch: 2, recompute: none}\n"
         "training: {global_batch: 4, iterations: 1}\n";
     scenario sc;
@@ -192,6 +218,7 @@ Suite* collective_suite(void)
     tcase_add_test(tc, ring_with_latency_aggregated);
     tcase_add_test(tc, rings_sharing_a_nic_stepwise);
     tcase_add_test(tc, rings_sharing_a_nic_aggregated);
+    tcase_add_test(tc, overlapped_reduction_leaves_the_last_bucket);
     tcase_add_test(tc, scenario_dp_reduction_matches_closed_form);
     tcase_add_test(tc, island_hop_carries_every_tp_rank);
     tcase_add_test(tc, scenario_tp_allreduces_match_closed_form);

@@ -16,8 +16,8 @@ static void islands_topology(topology* t)
     strbuf_append(&text,
                   "format: 1\nmodel: {layers: 4, hidden: 1024, heads: 16, vocab: 1000, seq_len: 1024}\n"
                   "gpu: a100-sxm4-80gb\n"
-                  "cluster:\n  nodes: 8\n  nvlink: {bandwidth: 300GBps, latency: 1us}\n"
-                  "  nic: {count: 4, bandwidth: 200Gbps, latency: 2us}\n"
+                  "cluster:\n  nodes: 8\n  nvlink: {bandwidth: 300GBps, latency: 1us, efficiency: 1}\n"
+                  "  nic: {count: 4, bandwidth: 200Gbps, latency: 2us, efficiency: 1}\n"
                   "  fabric: {topology: islands, island_nodes: 2, oversubscription: 2,\n"
                   "           inter_island: {bandwidth: 100Gbps, latency: 6us}}\n"
                   "parallelism: {tp: 8, pp: 1, dp: 8}\ntraining: {global_batch: 8, tokens: 1e6}\n");

@@ -115,7 +115,7 @@ START_TEST(unknown_key_suggests_the_nearest)
 {
     expect_tiny_message("  layer: 4\n", NULL, NULL, NULL,
                         "test.yaml:8:3: model.layer: expected a key of model (layers, hidden, heads, "
-                        "kv_heads, ffn_hidden, ffn_kind, vocab, seq_len, moe), found the unknown key "
+                        "kv_heads, ffn_hidden, ffn_kind, vocab, seq_len, dropout, moe), found the unknown key "
                         "\"layer\" (did you mean layers?)");
     expect_message("format: 1\nmodle: {}\n",
                    "test.yaml:2:1: modle: expected a key of the scenario (format, name, description, "
@@ -242,8 +242,11 @@ START_TEST(cross_field_model_and_precision)
                         "test.yaml:16:7: parallelism.ep: expected 1 for a dense model (no model.moe "
                         "section), found 2");
     expect_tiny_message(NULL, NULL, "  schedule: interleaved\n", NULL,
-                        "test.yaml:16:13: parallelism.schedule: expected gpipe or 1f1b, found interleaved "
-                        "(not simulated by this version yet)");
+                        "test.yaml:16:13: parallelism.virtual_stages: expected at least 2 model chunks per "
+                        "rank with schedule: interleaved, found 1");
+    expect_tiny_message(NULL, NULL, "  schedule: interleaved\n  virtual_stages: 3\n", NULL,
+                        "test.yaml:17:19: parallelism.virtual_stages: expected a divisor of model.layers / "
+                        "pp (4 layers over 2 stages) with schedule: interleaved, found 3");
 }
 END_TEST
 
@@ -251,7 +254,7 @@ START_TEST(custom_gpu_needs_an_nvlink_bandwidth)
 {
     expect_edited_tiny_message("gpu: a100-sxm4-80gb",
                                "gpu: {name: mygpu, peak_bf16: 100TFLOPS, hbm: 32GiB, hbm_bandwidth: 1TBps, "
-                               "efficiency: 0.7}",
+                               "efficiency: 0.7, sms: 100, hbm_efficiency: 0.9}",
                                "test.yaml:10:3: cluster.nvlink.bandwidth: expected a value (gpu has no "
                                "nvlink_bandwidth to default to), found nothing");
 }

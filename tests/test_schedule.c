@@ -1,26 +1,35 @@
-/* test_schedule: the op lists of GPipe and 1F1B. */
-#include <stdlib.h>
-
+/* test_schedule: the op lists of GPipe, 1F1B and interleaved 1F1B. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "helpers.h"
 #include "schedule.h"
 
-/* Every micro-batch runs forward once and backward once, forward first. */
-static void check_complete(const pipeline_op* ops, int n, int m)
+/* Every (chunk, micro-batch) runs forward once and backward once, forward
+ * first, and a micro-batch's chunks run forward in order and backward in
+ * reverse order. */
+static void check_complete(const pipeline_op* ops, int n, int m, int v)
 {
-    ck_assert_int_eq(n, 2 * m);
-    int* fwd_at = calloc((size_t)m, sizeof(int));
-    int* bwd_at = calloc((size_t)m, sizeof(int));
-    for (int i = 0; i < m; i++)
+    ck_assert_int_eq(n, 2 * m * v);
+    int* fwd_at = malloc((size_t)(m * v) * sizeof(int));
+    int* bwd_at = malloc((size_t)(m * v) * sizeof(int));
+    for (int i = 0; i < m * v; i++)
         fwd_at[i] = bwd_at[i] = -1;
     for (int i = 0; i < n; i++) {
         int* at = ops[i].kind == OP_FORWARD ? fwd_at : bwd_at;
-        ck_assert_int_eq(at[ops[i].micro_batch], -1);
-        at[ops[i].micro_batch] = i;
+        int slot = ops[i].chunk * m + ops[i].micro_batch;
+        ck_assert_int_eq(at[slot], -1);
+        at[slot] = i;
     }
-    for (int i = 0; i < m; i++)
-        ck_assert_int_lt(fwd_at[i], bwd_at[i]);
+    for (int mb = 0; mb < m; mb++)
+        for (int c = 0; c < v; c++) {
+            ck_assert_int_lt(fwd_at[c * m + mb], bwd_at[c * m + mb]);
+            if (c > 0) {
+                ck_assert_int_lt(fwd_at[(c - 1) * m + mb], fwd_at[c * m + mb]);
+                ck_assert_int_gt(bwd_at[(c - 1) * m + mb], bwd_at[c * m + mb]);
+            }
+        }
     free(fwd_at);
     free(bwd_at);
 }
@@ -40,8 +49,8 @@ static int max_in_flight(const pipeline_op* ops, int n)
 START_TEST(gpipe_runs_all_forwards_first)
 {
     pipeline_op ops[16];
-    int n = schedule_build(SCHED_GPIPE, 4, 1, 8, ops);
-    check_complete(ops, n, 8);
+    int n = schedule_build(SCHED_GPIPE, 4, 1, 8, 1, ops);
+    check_complete(ops, n, 8, 1);
     for (int i = 0; i < 8; i++) {
         ck_assert_int_eq(ops[i].kind, OP_FORWARD);
         ck_assert_int_eq(ops[i].micro_batch, i);
@@ -56,10 +65,10 @@ START_TEST(one_f_one_b_warms_up_then_alternates)
     const int p = 4, m = 8;
     pipeline_op ops[16];
     for (int s = 0; s < p; s++) {
-        int n = schedule_build(SCHED_1F1B, p, s, m, ops);
-        check_complete(ops, n, m);
+        int n = schedule_build(SCHED_1F1B, p, s, m, 1, ops);
+        check_complete(ops, n, m, 1);
         int warmup = p - s - 1;
-        ck_assert_int_eq(schedule_warmup(p, s, m), warmup);
+        ck_assert_int_eq(schedule_warmup(SCHED_1F1B, p, s, m, 1), warmup);
         for (int i = 0; i < warmup; i++)
             ck_assert_int_eq(ops[i].kind, OP_FORWARD);
         /* Steady state: forward, backward, forward, backward ... */
@@ -74,9 +83,9 @@ END_TEST
 START_TEST(one_f_one_b_with_fewer_micro_batches_than_stages)
 {
     pipeline_op ops[4];
-    int n = schedule_build(SCHED_1F1B, 8, 0, 2, ops);
-    check_complete(ops, n, 2);
-    ck_assert_int_eq(schedule_warmup(8, 0, 2), 2);
+    int n = schedule_build(SCHED_1F1B, 8, 0, 2, 1, ops);
+    check_complete(ops, n, 2, 1);
+    ck_assert_int_eq(schedule_warmup(SCHED_1F1B, 8, 0, 2, 1), 2);
     ck_assert_int_eq(ops[0].kind, OP_FORWARD);
     ck_assert_int_eq(ops[1].kind, OP_FORWARD);
     ck_assert_int_eq(ops[2].kind, OP_BACKWARD);
@@ -86,10 +95,45 @@ END_TEST
 START_TEST(last_stage_alternates_from_the_start)
 {
     pipeline_op ops[6];
-    int n = schedule_build(SCHED_1F1B, 4, 3, 3, ops);
-    check_complete(ops, n, 3);
+    int n = schedule_build(SCHED_1F1B, 4, 3, 3, 1, ops);
+    check_complete(ops, n, 3, 1);
     for (int i = 0; i < n; i++)
         ck_assert_int_eq(ops[i].kind, i % 2 ? OP_BACKWARD : OP_FORWARD);
+}
+END_TEST
+
+/* Megatron-LM's interleaved order for p = 2, v = 2, m = 4 on rank 0:
+ * 2(p - s - 1) + (v - 1)p = 4 warm-up forwards (mb 0, 1 of chunk 0, then of
+ * chunk 1), then one forward and one backward alternately. */
+START_TEST(interleaved_order_on_a_small_case)
+{
+    pipeline_op ops[16];
+    int n = schedule_build(SCHED_INTERLEAVED, 2, 0, 4, 2, ops);
+    check_complete(ops, n, 4, 2);
+    ck_assert_int_eq(schedule_warmup(SCHED_INTERLEAVED, 2, 0, 4, 2), 4);
+    const char* expected = "F0.0 F0.1 F1.0 F1.1 F0.2 B1.0 F0.3 B1.1 F1.2 B0.0 F1.3 B0.1 B1.2 B1.3 B0.2 B0.3";
+    char got[256] = "";
+    for (int i = 0; i < n; i++) {
+        char op[16];
+        snprintf(op, sizeof op, "%s%c%d.%d", i ? " " : "", ops[i].kind == OP_FORWARD ? 'F' : 'B',
+                 ops[i].chunk, ops[i].micro_batch);
+        strcat(got, op);
+    }
+    ck_assert_str_eq(got, expected);
+}
+END_TEST
+
+START_TEST(interleaved_is_complete_on_every_rank)
+{
+    const int p = 4, v = 3, m = 8;
+    pipeline_op ops[2 * 8 * 3];
+    for (int s = 0; s < p; s++) {
+        int n = schedule_build(SCHED_INTERLEAVED, p, s, m, v, ops);
+        check_complete(ops, n, m, v);
+        int warmup = 2 * (p - s - 1) + (v - 1) * p;
+        ck_assert_int_eq(schedule_warmup(SCHED_INTERLEAVED, p, s, m, v), warmup);
+        ck_assert_int_eq(max_in_flight(ops, n), warmup + 1);
+    }
 }
 END_TEST
 
@@ -101,6 +145,8 @@ Suite* schedule_suite(void)
     tcase_add_test(tc, one_f_one_b_warms_up_then_alternates);
     tcase_add_test(tc, one_f_one_b_with_fewer_micro_batches_than_stages);
     tcase_add_test(tc, last_stage_alternates_from_the_start);
+    tcase_add_test(tc, interleaved_order_on_a_small_case);
+    tcase_add_test(tc, interleaved_is_complete_on_every_rank);
     suite_add_tcase(s, tc);
     return s;
 }

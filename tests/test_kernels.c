@@ -1,0 +1,183 @@
+/* test_kernels: the roofline of GEMMs and memory-bound kernels, and the
+ * kernels of a layer. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "kernels.h"
+#include "workload.h"
+
+static kernel_rates a100(void)
+{
+    kernel_rates r;
+    kernel_rates_of(gpu_catalog_find("a100-sxm4-80gb"), PREC_BF16, &r);
+    return r;
+}
+
+START_TEST(sustained_rates_from_the_catalog)
+{
+    kernel_rates r = a100();
+    ck_assert_double_eq(r.peak_flops, 312e12);
+    ck_assert_rel(r.gemm_efficiency, 271.2 / 312.0 * 1305.0 / 1410.0, 1e-12);
+    ck_assert_rel(r.hbm_bandwidth, 2039e9 * 1.80 / 2.04, 1e-12);
+    ck_assert_int_eq(r.sms, 108);
+}
+END_TEST
+
+/* NVIDIA's own example (Matrix Multiplication Background, Sec. 3.2): a
+ * 1792 x 1792 output in 256 x 128 tiles makes 98 tiles for 108 SMs. */
+START_TEST(wave_quantization_matches_nvidia_example)
+{
+    ck_assert_rel(kernel_gemm_quantization(108, 1792, 1792, 1), 98.0 / 108.0, 1e-12);
+    /* 108 tiles of 128 x 128: exactly one full wave. */
+    ck_assert_rel(kernel_gemm_quantization(108, 1536, 1152, 1), 1.0, 1e-12);
+    /* One tile more than a wave: half the second wave idles. */
+    ck_assert(kernel_gemm_quantization(108, 1536 + 128, 1152, 1) < 0.95);
+    /* Batched GEMMs share waves. */
+    ck_assert_rel(kernel_gemm_quantization(108, 128, 128, 108), 1.0, 1e-12);
+}
+END_TEST
+
+START_TEST(large_gemm_is_compute_bound)
+{
+    kernel_rates r = a100();
+    double m = 1536, n = 1152, k = 16384;
+    ck_assert_rel(kernel_gemm_seconds(&r, m, n, k, 1), 2 * m * n * k / (r.peak_flops * r.gemm_efficiency), 1e-12);
+}
+END_TEST
+
+START_TEST(thin_gemm_is_memory_bound)
+{
+    kernel_rates r = a100();
+    double m = 4096, n = 4096, k = 16;
+    double bytes = 2.0 * (m * k + k * n + m * n);
+    ck_assert_rel(kernel_gemm_seconds(&r, m, n, k, 1), bytes / r.hbm_bandwidth, 1e-12);
+    ck_assert_rel(kernel_memory_seconds(&r, 1e9), 1e9 / r.hbm_bandwidth, 1e-12);
+    ck_assert_double_eq(kernel_memory_seconds(&r, 0), 0);
+}
+END_TEST
+
+static void load(const char* parallel, const char* model_extra, scenario* sc)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "format: 1\nmodel: {layers: 4, hidden: 2048, heads: 16, vocab: 1000, seq_len: 2048%s}\n"
+             "gpu: a100-sxm4-80gb\ncluster: {nodes: 2}\nparallelism: %s\n"
+             "training: {global_batch: 16, tokens: 1e9}\n",
+             model_extra, parallel);
+    load_scenario(text, sc);
+}
+
+static const layer_kernel* find_kernel(const layer_cost* c, const char* name)
+{
+    for (int i = 0; i < c->count; i++)
+        if (!strcmp(c->kernel[i].name, name))
+            return &c->kernel[i];
+    return NULL;
+}
+
+/* The unfused softmax reads and writes the b*(a/t)*s*s scores in fp16. */
+START_TEST(layer_kernels_without_flash_attention)
+{
+    scenario sc;
+    load("{tp: 2, pp: 1, dp: 8, micro_batch: 2}", "", &sc);
+    kernel_rates r;
+    kernel_rates_of(&sc.gpu, PREC_BF16, &r);
+    layer_cost cost;
+    workload_layer_cost(&sc, &r, 0, &cost);
+    const layer_kernel* softmax = find_kernel(&cost, "softmax");
+    ck_assert_ptr_nonnull(softmax);
+    double scores = 2.0 * 8 * 2048.0 * 2048.0;
+    ck_assert_rel(softmax->fwd_seconds, 4 * scores / r.hbm_bandwidth, 1e-12);
+    ck_assert_ptr_nonnull(find_kernel(&cost, "attention dropout"));
+    ck_assert_ptr_null(find_kernel(&cost, "flash attention"));
+    const layer_kernel* qkv = find_kernel(&cost, "QKV projection");
+    ck_assert_rel(qkv->flops, 2.0 * 4096 * (3 * 2048 / 2) * 2048, 1e-12);
+    ck_assert_rel(qkv->bwd_flops, 2 * qkv->flops, 1e-12);
+    /* The layer's FLOPs are the model FLOPs of its tokens on this rank. */
+    ck_assert_rel(cost.fwd_flops, 4096 * (24.0 * 2048 * 2048 + 4.0 * 2048 * 2048) / 2, 1e-12);
+    scenario_free(&sc);
+}
+END_TEST
+
+START_TEST(flash_attention_fuses_the_core)
+{
+    scenario sc;
+    load("{tp: 1, pp: 1, dp: 16, flash_attention: true, recompute: selective}", ", dropout: 0", &sc);
+    kernel_rates r;
+    kernel_rates_of(&sc.gpu, PREC_BF16, &r);
+    layer_cost cost;
+    workload_layer_cost(&sc, &r, 0, &cost);
+    ck_assert_ptr_null(find_kernel(&cost, "softmax"));
+    ck_assert_ptr_null(find_kernel(&cost, "attention dropout"));
+    const layer_kernel* flash = find_kernel(&cost, "flash attention");
+    ck_assert_ptr_nonnull(flash);
+    double flops = 4.0 * 2048 * 2048 * 2048;
+    ck_assert_rel(flash->fwd_seconds, flops / (r.peak_flops * r.flash_efficiency), 1e-12);
+    ck_assert_rel(flash->bwd_flops, 2.5 * flops, 1e-12);
+    /* FlashAttention already recomputes its scores: selective recompute adds nothing. */
+    workload w;
+    workload_build(&sc, &w);
+    ck_assert_double_eq(w.stage[0].recompute_seconds, 0);
+    workload_free(&w);
+    scenario_free(&sc);
+}
+END_TEST
+
+START_TEST(selective_recompute_reruns_the_attention_core)
+{
+    scenario sc;
+    load("{tp: 1, pp: 1, dp: 16, recompute: selective}", "", &sc);
+    workload w;
+    workload_build(&sc, &w);
+    ck_assert_rel(w.stage[0].recompute_seconds, 4 * w.dense_layer.core_seconds, 1e-12);
+    double core = 0;
+    for (int i = 0; i < w.dense_layer.count; i++)
+        if (w.dense_layer.kernel[i].attention_core)
+            core += w.dense_layer.kernel[i].fwd_seconds;
+    ck_assert_rel(w.dense_layer.core_seconds, core, 1e-12);
+    workload_free(&w);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* Each of E/ep local experts receives capacity x top_k x tokens x ep / E tokens. */
+START_TEST(expert_gemms_sized_by_routed_tokens)
+{
+    scenario sc;
+    load("{tp: 1, pp: 1, dp: 16, ep: 4}", ", moe: {experts: 8, top_k: 2, capacity_factor: 1.25}", &sc);
+    kernel_rates r;
+    kernel_rates_of(&sc.gpu, PREC_BF16, &r);
+    layer_cost cost;
+    workload_layer_cost(&sc, &r, 1, &cost);
+    const layer_kernel* fc1 = find_kernel(&cost, "expert fc1");
+    ck_assert_ptr_nonnull(fc1);
+    double tokens = 2048, per_expert = tokens * 2 * 1.25 * 4 / 8, local = 8 / 4;
+    ck_assert_rel(fc1->flops, 2.0 * per_expert * 8192 * 2048 * local, 1e-12);
+    ck_assert_rel(fc1->fwd_seconds, kernel_gemm_seconds(&r, per_expert, 8192, 2048, local), 1e-12);
+    ck_assert_ptr_nonnull(find_kernel(&cost, "router"));
+    workload w;
+    workload_build(&sc, &w);
+    ck_assert_int_eq(w.stage[0].ep_fwd_alltoalls, 2 * 4);
+    ck_assert_rel(w.ep_pair_bytes, tokens * 2 * 1.25 * 2048 * 2 / 4, 1e-12);
+    workload_free(&w);
+    scenario_free(&sc);
+}
+END_TEST
+
+Suite* kernels_suite(void)
+{
+    Suite* s = suite_create("kernels");
+    TCase* tc = tcase_create("roofline");
+    tcase_add_test(tc, sustained_rates_from_the_catalog);
+    tcase_add_test(tc, wave_quantization_matches_nvidia_example);
+    tcase_add_test(tc, large_gemm_is_compute_bound);
+    tcase_add_test(tc, thin_gemm_is_memory_bound);
+    tcase_add_test(tc, layer_kernels_without_flash_attention);
+    tcase_add_test(tc, flash_attention_fuses_the_core);
+    tcase_add_test(tc, selective_recompute_reruns_the_attention_core);
+    tcase_add_test(tc, expert_gemms_sized_by_routed_tokens);
+    suite_add_tcase(s, tc);
+    return s;
+}
