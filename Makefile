@@ -27,7 +27,7 @@ TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/test-obj/%.o)
 
 SCENARIO ?= scenarios/gpt4-a100-25k.yaml
 
-.PHONY: all deps build run test check-tests asan valgrind bench clean
+.PHONY: all deps build run test check-tests asan valgrind bench validate clean
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -61,6 +61,13 @@ valgrind: deps
 	CK_TIMEOUT_MULTIPLIER=10 TRAINSIM=./$(BUILD)/trainsim valgrind -q --error-exitcode=99 --trace-children=yes \
 	    --leak-check=full --errors-for-leak-kinds=definite \
 	    ./$(BUILD)/trainsim-tests
+
+# Measured vs predicted step time on the published runs of ../shared/validation
+# (or VALIDATION=dir), with the mean absolute percentage error.
+VALIDATION ?= ../shared/validation
+validate: deps
+	@$(MAKE) --no-print-directory $(BUILD)/trainsim
+	@TRAINSIM=./$(BUILD)/trainsim tools/validate $(VALIDATION)
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/trainsim
