@@ -45,34 +45,31 @@
 #define GIB    1073741824.0
 #define GBPS   1e9
 
+/* The two A100 SXM4 parts share one die; only their HBM differs. [HBM-A]
+ * was measured on the 80 GB part. */
+#define A100_SXM4_DIE                                                                             \
+    .peak_flops = {[PREC_BF16] = 312 * TFLOPS, [PREC_FP16] = 312 * TFLOPS}, /* [A100-DS] */       \
+    .efficiency = 271.2 / 312.0,                                           /* [MAMF] */          \
+    .sustained_clock = 1305.0 / 1410.0,                                    /* [CLK-A] */         \
+    .tdp_watts = 400,                                                      /* [A100-DS] */       \
+    .nvlink_bandwidth = 300 * GBPS,                                        /* [A100-DS] */       \
+    .sms = 108,                                                            /* [AMP-WP] */        \
+    .hbm_efficiency = 1.80 / 2.04,                                         /* [HBM-A] */         \
+    .flash_efficiency = 0.615,                                             /* [FA2] */           \
+    .nvlink_efficiency = 208.0 / 300.0                                     /* [NCCL-A] */
+
 static const gpu_spec catalog[] = {
     {
         .name = "a100-sxm4-40gb",
-        .peak_flops = {[PREC_BF16] = 312 * TFLOPS, [PREC_FP16] = 312 * TFLOPS},  /* [A100-DS] */
+        A100_SXM4_DIE,
         .hbm_bytes = 40 * GIB,                                                  /* [A100-DS] */
         .hbm_bandwidth = 1555 * GBPS,                                           /* [A100-DS] */
-        .efficiency = 271.2 / 312.0,                                            /* [MAMF] */
-        .sustained_clock = 1305.0 / 1410.0,                                     /* [CLK-A] */
-        .tdp_watts = 400,                                                       /* [A100-DS] */
-        .nvlink_bandwidth = 300 * GBPS,                                         /* [A100-DS] */
-        .sms = 108,                                                             /* [AMP-WP] */
-        .hbm_efficiency = 1.80 / 2.04,                                          /* [HBM-A] */
-        .flash_efficiency = 0.615,                                              /* [FA2] */
-        .nvlink_efficiency = 208.0 / 300.0,                                     /* [NCCL-A] */
     },
     {
         .name = "a100-sxm4-80gb",
-        .peak_flops = {[PREC_BF16] = 312 * TFLOPS, [PREC_FP16] = 312 * TFLOPS},  /* [A100-DS] */
+        A100_SXM4_DIE,
         .hbm_bytes = 80 * GIB,                                                  /* [A100-DS] */
         .hbm_bandwidth = 2039 * GBPS,                                           /* [A100-DS] */
-        .efficiency = 271.2 / 312.0,                                            /* [MAMF] */
-        .sustained_clock = 1305.0 / 1410.0,                                     /* [CLK-A] */
-        .tdp_watts = 400,                                                       /* [A100-DS] */
-        .nvlink_bandwidth = 300 * GBPS,                                         /* [A100-DS] */
-        .sms = 108,                                                             /* [AMP-WP] */
-        .hbm_efficiency = 1.80 / 2.04,                                          /* [HBM-A] */
-        .flash_efficiency = 0.615,                                              /* [FA2] */
-        .nvlink_efficiency = 208.0 / 300.0,                                     /* [NCCL-A] */
     },
     {
         .name = "h100-sxm5-80gb",
