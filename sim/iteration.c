@@ -1,4 +1,10 @@
-/* iteration: one training step as SimGrid actors (see iteration.h). */
+/* iteration: one training step as SimGrid actors (see iteration.h).
+ *
+ * Collapsed (the default): one actor per pipeline rank; a collective is the
+ * plan's flows (the slowest hop and the flows sharing its links). Full
+ * (--detail full): one actor per rank of the job; a ring member sends to its
+ * next peer and waits for its previous one, an all-to-all member sends to
+ * and hears from every peer, each collective on its own channel. */
 #include "iteration.h"
 
 #include <math.h>
@@ -15,35 +21,57 @@
 
 enum { FROM_PREVIOUS = 0, FROM_NEXT = 1 };
 
-typedef struct stage_state stage_state;
+/* Full mode: what arrives from a collective's peers, per kind. */
+typedef enum {
+    CH_TP, CH_PP_GATHER, CH_EP, CH_ZERO_GATHER, CH_ZERO_SCATTER,
+    CH_DP_REDUCE, CH_DP_GATHER, CH_EXPERT_REDUCE, CH_EXPERT_GATHER, CH_COUNT
+} channel_kind;
+
+typedef struct {
+    sg_sem_t arrived;   /* released once per arrival */
+    double   last;      /* simulated time of the latest arrival */
+} channel;
+
+typedef struct rank_state rank_state;
 
 typedef struct {
     const iteration_plan*    plan;
     const iteration_options* opt;
-    stage_state*             stages;
+    rank_state*              ranks;   /* collapsed: one per pipeline rank; full: per GPU */
+    int                      count;
     double                   start;   /* simulated time the step began */
 } step_context;
 
-/* A collective whose flows run while the actor does something else. */
+/* A collective whose flows may run while the actor does something else. */
 typedef struct {
-    transfer_batch batch;
-    sg_sem_t       done;
-    double         latency;   /* latency still owed once the flows have arrived */
-    int            active;
+    transfer_batch* batches;     /* one per flow in full mode, one for all in collapsed mode */
+    int             batch_count, batch_cap;
+    sg_sem_t        done;
+    double          latency;     /* latency still owed once everything has arrived */
+    channel*        channel;     /* full mode: where the peers' flows arrive */
+    int             awaited;     /* full mode: arrivals to take from it */
+    int             active;
 } collective_run;
 
-struct stage_state {
-    step_context*   ctx;
-    int             index;
-    sg_sem_t        arrivals[2];   /* released on every arrival from a neighbour */
-    transfer_batch* inbox[2];      /* per (chunk, micro-batch): what the neighbours sent here */
-    collective_run  blocking, zero_gather, zero_scatter, dp_overlap;
-    stage_timing    timing;
+struct rank_state {
+    step_context*     ctx;
+    int               stage;          /* pipeline rank */
+    const rank_peers* peers;          /* full mode only */
+    sg_sem_t          arrivals[2];    /* released on every arrival from a pipeline neighbour */
+    transfer_batch*   inbox[2];       /* per (chunk, micro-batch) */
+    channel           channels[CH_COUNT];
+    collective_run    blocking, zero_gather, zero_scatter, dp_overlap;
+    stage_timing      timing;
 };
 
 static double now(void)
 {
     return simgrid_get_clock();
+}
+
+static const stage_plan* stage_of(const rank_state* st)
+{
+    return &st->ctx->plan->stage[st->stage];
 }
 
 static void compute(double seconds, stage_timing* timing)
@@ -56,55 +84,126 @@ static void compute(double seconds, stage_timing* timing)
 
 /* ---- collectives ------------------------------------------------------- */
 
-static void send_flows(collective_run* run, const flow* flows, int count, double bytes)
+static transfer_batch* new_batch(collective_run* run)
 {
-    transfer_batch_begin(&run->batch, count, run->done);
-    for (int i = 0; i < count; i++)
-        transfer_send(flows[i].src, flows[i].dst, bytes, &run->batch);
+    if (run->batch_count == run->batch_cap) {
+        run->batch_cap = run->batch_cap ? 2 * run->batch_cap : 4;
+        run->batches = xrealloc(run->batches, (size_t)run->batch_cap * sizeof *run->batches);
+    }
+    transfer_batch* b = &run->batches[run->batch_count++];
+    memset(b, 0, sizeof *b);
+    return b;
+}
+
+static void notify_channel(transfer_batch* batch, void* target)
+{
+    channel* ch = target;
+    ch->last = batch->end;
+    sg_sem_release(ch->arrived);
+}
+
+static void begin_run(collective_run* run)
+{
+    run->batch_count = 0;
+    run->awaited = 0;
+    run->channel = NULL;
+    run->latency = 0;
     run->active = 1;
 }
 
-/* Waits for the flows, then for the latency still owed, counted from their
- * arrival. Returns the seconds this actor waited. */
+/* Collapsed: all the plan's flows in one batch. */
+static void send_plan_flows(collective_run* run, const flow* flows, int count, double bytes)
+{
+    transfer_batch* b = new_batch(run);
+    transfer_batch_begin(b, count, run->done);
+    for (int i = 0; i < count; i++)
+        transfer_send(flows[i].src, flows[i].dst, bytes, b);
+}
+
+/* Full: one flow to a peer, which hears of its arrival on its channel KIND. */
+static void send_to_peer(rank_state* st, collective_run* run, int peer, channel_kind kind, double bytes)
+{
+    transfer_batch* b = new_batch(run);
+    b->on_done = notify_channel;
+    b->arg = &st->ctx->ranks[peer].channels[kind];
+    transfer_batch_begin(b, 1, run->done);
+    transfer_send(st->peers->gpu, peer, bytes, b);
+}
+
+/* Waits for the run's own flows and, in full mode, for its peers' arrivals,
+ * then for the latency still owed, counted from the last of them. Returns
+ * the seconds this actor waited. */
 static double collective_finish(collective_run* run)
 {
     if (!run->active)
         return 0;
-    double t0 = now();
-    transfer_wait(&run->batch);
-    double owed = run->batch.end + run->latency - now();
+    double t0 = now(), last = 0;
+    for (int i = 0; i < run->batch_count; i++) {
+        transfer_wait(&run->batches[i]);
+        last = fmax(last, run->batches[i].end);
+    }
+    for (int i = 0; i < run->awaited; i++)
+        sg_sem_acquire(run->channel->arrived);
+    if (run->awaited)
+        last = fmax(last, run->channel->last);
+    double owed = last + run->latency - now();
     if (owed > 0)
         sg_actor_sleep_for(owed);
     run->active = 0;
     return now() - t0;
 }
 
+/* The ring a collective of KIND runs on, in full mode: the peer to send to. */
+static int ring_next(const rank_peers* p, channel_kind kind)
+{
+    switch (kind) {
+    case CH_TP:
+    case CH_PP_GATHER:     return p->tp_next;
+    case CH_EXPERT_REDUCE:
+    case CH_EXPERT_GATHER: return p->expert_next;
+    default:               return p->dp_next;
+    }
+}
+
 /* Starts a ring collective aggregated: one flow per hop carries the bytes of
  * all repeat x steps ring steps, and the other latencies are owed at the end:
  * the same time, repeat x steps x (latency + chunk / bandwidth), on a hop with
  * nothing else to do, with a fraction of the events. FRACTION scales the bytes. */
-static void ring_start(const ring_plan* rp, double fraction, collective_run* run)
+static void ring_start(rank_state* st, const ring_plan* rp, channel_kind kind, double fraction,
+                       collective_run* run)
 {
     if (rp->flow_count == 0 || fraction <= 0)
         return;
     int transfers = rp->steps * rp->repeat;
-    send_flows(run, rp->flows, rp->flow_count, rp->chunk_bytes * transfers * fraction);
-    run->latency = (transfers - 1) * transfer_route_latency(rp->flows[0].src, rp->flows[0].dst);
+    double bytes = rp->chunk_bytes * transfers * fraction;
+    begin_run(run);
+    if (st->peers) {
+        int next = ring_next(st->peers, kind);
+        send_to_peer(st, run, next, kind, bytes);
+        run->channel = &st->channels[kind];
+        run->awaited = 1;
+        run->latency = (transfers - 1) * transfer_route_latency(st->peers->gpu, next);
+    } else {
+        send_plan_flows(run, rp->flows, rp->flow_count, bytes);
+        run->latency = (transfers - 1) * transfer_route_latency(rp->flows[0].src, rp->flows[0].dst);
+    }
 }
 
 /* A blocking ring collective; step by step when asked, each step its own flow. */
-static double run_ring(stage_state* st, const ring_plan* rp, double fraction)
+static double run_ring(rank_state* st, const ring_plan* rp, channel_kind kind, double fraction)
 {
     if (rp->flow_count == 0 || fraction <= 0)
         return 0;
     if (!st->ctx->opt->stepwise_collectives) {
-        ring_start(rp, fraction, &st->blocking);
+        ring_start(st, rp, kind, fraction, &st->blocking);
         return collective_finish(&st->blocking);
     }
     double t0 = now();
+    ring_plan step = *rp;
+    step.steps = 1;
+    step.repeat = 1;
     for (int i = 0; i < rp->steps * rp->repeat; i++) {
-        send_flows(&st->blocking, rp->flows, rp->flow_count, rp->chunk_bytes * fraction);
-        st->blocking.latency = 0;
+        ring_start(st, &step, kind, fraction, &st->blocking);
         collective_finish(&st->blocking);
     }
     return now() - t0;
@@ -112,13 +211,24 @@ static double run_ring(stage_state* st, const ring_plan* rp, double fraction)
 
 /* REPEAT all-to-alls: every flow carries repeat x bytes; the latencies of the
  * repeats but one are owed at the end. */
-static double run_alltoall(stage_state* st, const alltoall_plan* ap)
+static double run_alltoall(rank_state* st, const alltoall_plan* ap)
 {
     if (ap->flow_count == 0 || ap->repeat <= 0)
         return 0;
-    send_flows(&st->blocking, ap->flows, ap->flow_count, ap->bytes * ap->repeat);
-    st->blocking.latency = (ap->repeat - 1) * transfer_route_latency(ap->flows[0].src, ap->flows[0].dst);
-    return collective_finish(&st->blocking);
+    collective_run* run = &st->blocking;
+    double bytes = ap->bytes * ap->repeat;
+    begin_run(run);
+    if (st->peers) {
+        for (int i = 0; i < st->peers->ep_count; i++)
+            send_to_peer(st, run, st->peers->ep_peers[i], CH_EP, bytes);
+        run->channel = &st->channels[CH_EP];
+        run->awaited = st->peers->ep_count;
+        run->latency = (ap->repeat - 1) * transfer_route_latency(st->peers->gpu, st->peers->ep_peers[0]);
+    } else {
+        send_plan_flows(run, ap->flows, ap->flow_count, bytes);
+        run->latency = (ap->repeat - 1) * transfer_route_latency(ap->flows[0].src, ap->flows[0].dst);
+    }
+    return collective_finish(run);
 }
 
 /* ---- pipeline sends ---------------------------------------------------- */
@@ -129,27 +239,47 @@ static void notify_arrival(transfer_batch* batch, void* arrivals)
     sg_sem_release((sg_sem_t)arrivals);
 }
 
-static transfer_batch* inbox_of(stage_state* st, int from, int chunk, int mb)
+static transfer_batch* inbox_of(rank_state* st, int from, int chunk, int mb)
 {
     return &st->inbox[from][chunk * st->ctx->plan->micro_batches + mb];
 }
 
-/* Sends (chunk, mb)'s activation or gradient to NEIGHBOUR over FLOWS. */
-static void send_to(stage_state* neighbour, int from, int chunk, int mb, const flow* flows, int count,
-                    double bytes)
+/* The rank that gets this rank's activations (FORWARD) or gradients. */
+static rank_state* neighbour(rank_state* st, int forward)
 {
-    transfer_batch* b = inbox_of(neighbour, from, chunk, mb);
+    const iteration_plan* plan = st->ctx->plan;
+    if (st->peers)
+        return &st->ctx->ranks[forward ? st->peers->pp_next : st->peers->pp_prev];
+    int p = plan->stages;
+    return &st->ctx->ranks[(st->stage + (forward ? 1 : p - 1)) % p];
+}
+
+/* Sends (chunk, mb)'s activation (FORWARD) or gradient to the neighbour:
+ * the plan's flows, or in full mode this GPU's own flow. */
+static void send_pipeline(rank_state* st, int forward, int chunk, int mb)
+{
+    const stage_plan* sp = stage_of(st);
+    rank_state* to = neighbour(st, forward);
+    int from = forward ? FROM_PREVIOUS : FROM_NEXT;
+    transfer_batch* b = inbox_of(to, from, chunk, mb);
     b->on_done = notify_arrival;
-    b->arg = neighbour->arrivals[from];
+    b->arg = to->arrivals[from];
+    if (st->peers) {
+        transfer_batch_begin(b, 1, NULL);
+        transfer_send(st->peers->gpu, forward ? st->peers->pp_next : st->peers->pp_prev, sp->pp_bytes, b);
+        return;
+    }
+    const flow* flows = forward ? sp->next_flows : sp->prev_flows;
+    int count = forward ? sp->next_flow_count : sp->prev_flow_count;
     transfer_batch_begin(b, count, NULL);
     for (int i = 0; i < count; i++)
-        transfer_send(flows[i].src, flows[i].dst, bytes, b);
+        transfer_send(flows[i].src, flows[i].dst, sp->pp_bytes, b);
 }
 
 /* Waits for (chunk, mb) from a neighbour. Waiting while the data was in flight
  * counts as pipeline communication; waiting for the neighbour to produce it
  * is bubble. A scatter-gather split is then re-assembled inside the node. */
-static void receive(stage_state* st, int from, int chunk, int mb)
+static void receive(rank_state* st, int from, int chunk, int mb)
 {
     transfer_batch* b = inbox_of(st, from, chunk, mb);
     double t0 = now();
@@ -158,7 +288,7 @@ static void receive(stage_state* st, int from, int chunk, int mb)
     double t1 = now();
     if (t1 > t0)
         st->timing.pp_comm += t1 - (b->start > t0 ? b->start : t0);
-    st->timing.pp_comm += run_ring(st, &st->ctx->plan->stage[st->index].pp_gather, 1);
+    st->timing.pp_comm += run_ring(st, &stage_of(st)->pp_gather, CH_PP_GATHER, 1);
 }
 
 /* ---- the rank's actor -------------------------------------------------- */
@@ -175,92 +305,84 @@ static int has_next(const iteration_plan* p, int s, int c)
     return s < p->stages - 1 || c < p->chunks - 1;
 }
 
-static void forward(stage_state* st, const chunk_plan* ch, pipeline_op op)
+static void forward(rank_state* st, const chunk_plan* ch, pipeline_op op)
 {
     const iteration_plan* plan = st->ctx->plan;
-    const stage_plan* sp = &plan->stage[st->index];
-    int s = st->index, c = op.chunk;
+    int s = st->stage, c = op.chunk;
     if (has_previous(s, c))
         receive(st, FROM_PREVIOUS, c, op.micro_batch);
     st->timing.dp_inline += collective_finish(&st->zero_scatter);
-    ring_start(&ch->zero_gather, 1, &st->zero_gather);
+    ring_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     compute(ch->fwd_seconds, &st->timing);
-    st->timing.tp_comm += run_ring(st, &ch->tp_fwd, 1);
+    st->timing.tp_comm += run_ring(st, &ch->tp_fwd, CH_TP, 1);
     st->timing.ep_comm += run_alltoall(st, &ch->ep_fwd);
     st->timing.dp_inline += collective_finish(&st->zero_gather);
-    if (has_next(plan, s, c)) {
-        int to = (s + 1) % plan->stages, chunk = s + 1 < plan->stages ? c : c + 1;
-        send_to(&st->ctx->stages[to], FROM_PREVIOUS, chunk, op.micro_batch, sp->next_flows,
-                sp->next_flow_count, sp->pp_bytes);
-    }
+    if (has_next(plan, s, c))
+        send_pipeline(st, 1, s + 1 < plan->stages ? c : c + 1, op.micro_batch);
 }
 
 /* With dp_overlap, the gradient reduction starts with the rank's last
  * backward pass and carries all but the last bucket, which can only go once
  * the backward pass has produced it. */
-static void start_overlapped_reduction(stage_state* st)
+static void start_overlapped_reduction(rank_state* st)
 {
-    const stage_plan* sp = &st->ctx->plan->stage[st->index];
+    const stage_plan* sp = stage_of(st);
     double total = sp->dp_reduce.payload_bytes;
     if (sp->dp_bucket_bytes <= 0 || total <= sp->dp_bucket_bytes)
         return;
-    ring_start(&sp->dp_reduce, 1.0 - sp->dp_bucket_bytes / total, &st->dp_overlap);
+    ring_start(st, &sp->dp_reduce, CH_DP_REDUCE, 1.0 - sp->dp_bucket_bytes / total, &st->dp_overlap);
 }
 
-static void backward(stage_state* st, const chunk_plan* ch, pipeline_op op, int last)
+static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int last)
 {
     const iteration_plan* plan = st->ctx->plan;
-    const stage_plan* sp = &plan->stage[st->index];
-    int s = st->index, c = op.chunk;
+    int s = st->stage, c = op.chunk;
     if (has_next(plan, s, c))
         receive(st, FROM_NEXT, c, op.micro_batch);
     st->timing.dp_inline += collective_finish(&st->zero_scatter);
-    ring_start(&ch->zero_gather, 1, &st->zero_gather);
+    ring_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     if (last)
         start_overlapped_reduction(st);
     compute(ch->bwd_seconds, &st->timing);
-    st->timing.tp_comm += run_ring(st, &ch->tp_bwd, 1);
+    st->timing.tp_comm += run_ring(st, &ch->tp_bwd, CH_TP, 1);
     st->timing.ep_comm += run_alltoall(st, &ch->ep_bwd);
     st->timing.dp_inline += collective_finish(&st->zero_gather);
-    ring_start(&ch->zero_scatter, 1, &st->zero_scatter);
-    if (has_previous(s, c)) {
-        int to = (s + plan->stages - 1) % plan->stages, chunk = s > 0 ? c : c - 1;
-        send_to(&st->ctx->stages[to], FROM_NEXT, chunk, op.micro_batch, sp->prev_flows,
-                sp->prev_flow_count, sp->pp_bytes);
-    }
+    ring_start(st, &ch->zero_scatter, CH_ZERO_SCATTER, 1, &st->zero_scatter);
+    if (has_previous(s, c))
+        send_pipeline(st, 0, s > 0 ? c : c - 1, op.micro_batch);
 }
 
 /* After the pipeline: the rest of the gradient reduction (the last bucket,
  * when the rest overlapped the backward pass), the optimizer step, and
  * (ZeRO 1 and 2) the all-gather of the updated weights. */
-static void finish_step(stage_state* st)
+static void finish_step(rank_state* st)
 {
-    const stage_plan* sp = &st->ctx->plan->stage[st->index];
+    const stage_plan* sp = stage_of(st);
     collective_finish(&st->zero_scatter);
     if (st->dp_overlap.active) {
         collective_finish(&st->dp_overlap);
-        run_ring(st, &sp->dp_reduce, sp->dp_bucket_bytes / sp->dp_reduce.payload_bytes);
+        run_ring(st, &sp->dp_reduce, CH_DP_REDUCE, sp->dp_bucket_bytes / sp->dp_reduce.payload_bytes);
     } else {
-        run_ring(st, &sp->dp_reduce, 1);
+        run_ring(st, &sp->dp_reduce, CH_DP_REDUCE, 1);
     }
-    run_ring(st, &sp->expert_reduce, 1);
+    run_ring(st, &sp->expert_reduce, CH_EXPERT_REDUCE, 1);
     double before = now();
     if (sp->optimizer_seconds > 0)
         sg_actor_execute(sp->optimizer_seconds * sg_host_get_speed(sg_host_self()));
     st->timing.optimizer = now() - before;
-    run_ring(st, &sp->dp_gather, 1);
-    run_ring(st, &sp->expert_gather, 1);
+    run_ring(st, &sp->dp_gather, CH_DP_GATHER, 1);
+    run_ring(st, &sp->expert_gather, CH_EXPERT_GATHER, 1);
 }
 
-static void stage_main(int argc, char* argv[])
+static void rank_main(int argc, char* argv[])
 {
     (void)argc, (void)argv;
-    stage_state* st = sg_actor_self_get_data();
+    rank_state* st = sg_actor_self_get_data();
     const iteration_plan* plan = st->ctx->plan;
-    const stage_plan* sp = &plan->stage[st->index];
+    const stage_plan* sp = stage_of(st);
     size_t total = 2 * (size_t)plan->micro_batches * plan->chunks;
     pipeline_op* ops = xmalloc(total * sizeof *ops);
-    int n = schedule_build(plan->schedule, plan->stages, st->index, plan->micro_batches, plan->chunks, ops);
+    int n = schedule_build(plan->schedule, plan->stages, st->stage, plan->micro_batches, plan->chunks, ops);
     for (int i = 0; i < n; i++) {
         const chunk_plan* ch = &sp->chunk[ops[i].chunk];
         if (ops[i].kind == OP_FORWARD)
@@ -287,14 +409,22 @@ static void setup_transfers(const iteration_plan* plan)
     free(gpus);
 }
 
-static void start_stage(stage_state* st, step_context* ctx, int index)
+static collective_run* runs_of(rank_state* st, int i)
+{
+    collective_run* runs[] = {&st->blocking, &st->zero_gather, &st->zero_scatter, &st->dp_overlap};
+    return runs[i];
+}
+
+static void start_rank(rank_state* st, step_context* ctx, int stage, const rank_peers* peers, int gpu)
 {
     size_t slots = (size_t)ctx->plan->micro_batches * ctx->plan->chunks;
     st->ctx = ctx;
-    st->index = index;
-    collective_run* runs[] = {&st->blocking, &st->zero_gather, &st->zero_scatter, &st->dp_overlap};
+    st->stage = stage;
+    st->peers = peers;
     for (int i = 0; i < 4; i++)
-        runs[i]->done = sg_sem_init(0);
+        runs_of(st, i)->done = sg_sem_init(0);
+    for (int k = 0; k < CH_COUNT; k++)
+        st->channels[k].arrived = sg_sem_init(0);
     for (int from = 0; from < 2; from++) {
         st->arrivals[from] = sg_sem_init(0);
         st->inbox[from] = xcalloc(slots, sizeof(transfer_batch));
@@ -302,18 +432,21 @@ static void start_stage(stage_state* st, step_context* ctx, int index)
             st->inbox[from][i].end = -1;
     }
     char name[64], host[64];
-    snprintf(name, sizeof name, "rank-%d", index);
-    platform_host_name(ctx->plan->stage[index].gpu, host, sizeof host);
+    snprintf(name, sizeof name, "rank-%d", gpu);
+    platform_host_name(gpu, host, sizeof host);
     sg_actor_t actor = sg_actor_init(name, sg_host_by_name(host));
     sg_actor_set_data(actor, st);
-    sg_actor_start(actor, stage_main, 0, NULL);
+    sg_actor_start(actor, rank_main, 0, NULL);
 }
 
-static void release_stage(stage_state* st)
+static void release_rank(rank_state* st)
 {
-    collective_run* runs[] = {&st->blocking, &st->zero_gather, &st->zero_scatter, &st->dp_overlap};
-    for (int i = 0; i < 4; i++)
-        sg_sem_destroy(runs[i]->done);
+    for (int i = 0; i < 4; i++) {
+        sg_sem_destroy(runs_of(st, i)->done);
+        free(runs_of(st, i)->batches);
+    }
+    for (int k = 0; k < CH_COUNT; k++)
+        sg_sem_destroy(st->channels[k].arrived);
     for (int from = 0; from < 2; from++) {
         sg_sem_destroy(st->arrivals[from]);
         free(st->inbox[from]);
@@ -323,25 +456,25 @@ static void release_stage(stage_state* st)
 /* Means over ranks. The bubble is what the pipeline time leaves over; the
  * tail after the pipeline is the optimizer step of the rank that finishes
  * last and, for the rest, exposed gradient reduction. */
-static void summarise(const stage_state* stages, int count, step_profile* out)
+static void summarise(const rank_state* ranks, int count, int stages, step_profile* out)
 {
-    out->stages = count;
-    out->stage = xcalloc((size_t)count, sizeof *out->stage);
+    out->stages = stages;
+    out->stage = xcalloc((size_t)stages, sizeof *out->stage);
     int last = 0;
-    for (int s = 0; s < count; s++) {
-        const stage_timing* t = &stages[s].timing;
-        if (t->end > stages[last].timing.end)
-            last = s;
+    for (int r = 0; r < count; r++) {
+        const stage_timing* t = &ranks[r].timing;
+        if (t->end > ranks[last].timing.end)
+            last = r;
         if (t->pipeline_end > out->pipeline_time)
             out->pipeline_time = t->pipeline_end;
     }
-    out->step_time = stages[last].timing.end;
+    out->step_time = ranks[last].timing.end;
     double inline_dp = 0;
-    for (int s = 0; s < count; s++) {
-        stage_timing t = stages[s].timing;
+    for (int r = 0; r < count; r++) {
+        stage_timing t = ranks[r].timing;
         t.dp_end = t.end - t.optimizer;
         t.idle = out->pipeline_time - t.compute - t.tp_comm - t.pp_comm - t.ep_comm - t.dp_inline;
-        out->stage[s] = t;
+        out->stage[ranks[r].stage] = t;   /* full mode: one rank of each pipeline rank */
         out->compute += t.compute / count;
         out->tp_comm += t.tp_comm / count;
         out->pp_comm += t.pp_comm / count;
@@ -350,23 +483,27 @@ static void summarise(const stage_state* stages, int count, step_profile* out)
         inline_dp += t.dp_inline / count;
     }
     double tail = out->step_time - out->pipeline_time;
-    out->optimizer = fmin(stages[last].timing.optimizer, tail);
+    out->optimizer = fmin(ranks[last].timing.optimizer, tail);
     out->dp_comm_exposed = tail - out->optimizer + inline_dp;
 }
 
 int iteration_simulate(const iteration_plan* plan, const iteration_options* opt, step_profile* out)
 {
     memset(out, 0, sizeof *out);
-    step_context ctx = {plan, opt, NULL, now()};
-    ctx.stages = xcalloc((size_t)plan->stages, sizeof *ctx.stages);
+    step_context ctx = {plan, opt, NULL, plan->full ? plan->rank_count : plan->stages, now()};
+    ctx.ranks = xcalloc((size_t)ctx.count, sizeof *ctx.ranks);
     setup_transfers(plan);
-    for (int s = 0; s < plan->stages; s++)
-        start_stage(&ctx.stages[s], &ctx, s);
+    for (int r = 0; r < ctx.count; r++) {
+        if (plan->full)
+            start_rank(&ctx.ranks[r], &ctx, plan->ranks[r].stage, &plan->ranks[r], plan->ranks[r].gpu);
+        else
+            start_rank(&ctx.ranks[r], &ctx, r, NULL, plan->stage[r].gpu);
+    }
     simgrid_run();
-    summarise(ctx.stages, plan->stages, out);
-    for (int s = 0; s < plan->stages; s++)
-        release_stage(&ctx.stages[s]);
-    free(ctx.stages);
+    summarise(ctx.ranks, ctx.count, plan->stages, out);
+    for (int r = 0; r < ctx.count; r++)
+        release_rank(&ctx.ranks[r]);
+    free(ctx.ranks);
     transfer_teardown();
     return 0;
 }

@@ -19,7 +19,8 @@
 #include "scenario.h"
 
 static const char usage_text[] =
-    "usage: trainsim run FILE [--json] [--seed N] [--stepwise-collectives] [--stats]\n"
+    "usage: trainsim run FILE [--json] [--seed N] [--detail collapsed|full]\n"
+    "                         [--stepwise-collectives] [--stats]\n"
     "       trainsim check FILE\n"
     "       trainsim platform FILE\n"
     "       trainsim --help | --version\n";
@@ -35,6 +36,8 @@ static const char help_text[] =
     "Options of run:\n"
     "  --json                   print the JSON object of the output contract\n"
     "  --seed N                 use seed N instead of the scenario's\n"
+    "  --detail full            simulate every rank and micro-batch (jobs up to 4096 GPUs)\n"
+    "                           instead of the collapsed representatives (the default)\n"
     "  --stepwise-collectives   simulate every ring step as its own transfer (slow; for checking)\n"
     "  --stats                  print wall time and peak memory of trainsim itself on stderr\n"
     "\n"
@@ -47,6 +50,7 @@ typedef struct {
     int         json;
     int         stats;
     int         stepwise;
+    int         full_detail;
     int         seed_given;
     unsigned long long seed;
 } cli;
@@ -98,7 +102,13 @@ static int parse_cli(int argc, char** argv, cli* c)
             c->stats = 1;
         else if (is_run && !strcmp(a, "--stepwise-collectives"))
             c->stepwise = 1;
-        else if (is_run && !strcmp(a, "--seed")) {
+        else if (is_run && !strcmp(a, "--detail")) {
+            const char* v = i + 1 < argc ? argv[i + 1] : "";
+            if (strcmp(v, "full") && strcmp(v, "collapsed"))
+                return usage_error("--detail expects collapsed or full, found '%s'", v[0] ? v : "nothing");
+            c->full_detail = !strcmp(v, "full");
+            i++;
+        } else if (is_run && !strcmp(a, "--seed")) {
             if (parse_seed(i + 1 < argc ? argv[i + 1] : NULL, &c->seed))
                 return usage_error("--seed expects an integer from 0 to 2^63-1, found '%s'",
                                    i + 1 < argc ? argv[i + 1] : "nothing");
@@ -159,7 +169,12 @@ static int command_platform(const scenario* sc)
 
 static int command_run(const scenario* sc, const cli* c)
 {
-    run_options opt = {.stepwise_collectives = c->stepwise};
+    run_options opt = {.stepwise_collectives = c->stepwise, .full_detail = c->full_detail};
+    if (c->full_detail && scenario_world_size(sc) > RUN_FULL_DETAIL_MAX_GPUS) {
+        fprintf(stderr, "trainsim: --detail full simulates every rank: at most %d GPUs, the scenario uses %lld\n",
+                RUN_FULL_DETAIL_MAX_GPUS, scenario_world_size(sc));
+        return EXIT_INPUT;
+    }
     run_result r;
     int status = run_simulate(sc, &opt, &r);
     if (status < 0) {

@@ -506,6 +506,60 @@ int plan_build(const scenario* sc, const workload* w, const topology* t, iterati
     return 0;
 }
 
+/* ---- every rank ----------------------------------------------------------- */
+
+static void rank_coordinates(const scenario* sc, int rank, int* t, int* c, int* d, int* s)
+{
+    const parallel_spec* p = &sc->par;
+    *t = rank % p->tp;
+    *c = rank / p->tp % p->cp;
+    *d = rank / (p->tp * p->cp) % p->dp;
+    *s = rank / (p->tp * p->cp * p->dp);
+}
+
+static void fill_peers(const scenario* sc, int chunks, int rank, rank_peers* r)
+{
+    const parallel_spec* p = &sc->par;
+    int t, c, d, s;
+    rank_coordinates(sc, rank, &t, &c, &d, &s);
+    int ep = p->ep, slot = d % ep, stride_n = p->dp / ep, j = d / ep;
+    r->gpu = rank;
+    r->stage = s;
+    r->tp_next = p->tp > 1 ? plan_rank(sc, (t + 1) % p->tp, c, d, s) : -1;
+    r->tp_prev = p->tp > 1 ? plan_rank(sc, (t + p->tp - 1) % p->tp, c, d, s) : -1;
+    r->dp_next = p->dp > 1 ? plan_rank(sc, t, c, (d + 1) % p->dp, s) : -1;
+    r->dp_prev = p->dp > 1 ? plan_rank(sc, t, c, (d + p->dp - 1) % p->dp, s) : -1;
+    /* Replicas holding the same experts: d = slot + ep * j. */
+    r->expert_next = stride_n > 1 ? plan_rank(sc, t, c, slot + ep * ((j + 1) % stride_n), s) : -1;
+    r->expert_prev = stride_n > 1 ? plan_rank(sc, t, c, slot + ep * ((j + stride_n - 1) % stride_n), s) : -1;
+    int wraps = chunks > 1;
+    r->pp_next = (s + 1 < p->pp || wraps) && p->pp > 1 ? plan_rank(sc, t, c, d, (s + 1) % p->pp) : -1;
+    r->pp_prev = (s > 0 || wraps) && p->pp > 1 ? plan_rank(sc, t, c, d, (s + p->pp - 1) % p->pp) : -1;
+    r->ep_count = 0;
+    if (ep > 1) {
+        r->ep_peers = xmalloc((size_t)(ep - 1) * sizeof *r->ep_peers);
+        for (int e = 0; e < ep; e++)
+            if (d / ep * ep + e != d)
+                r->ep_peers[r->ep_count++] = plan_rank(sc, t, c, d / ep * ep + e, s);
+    }
+}
+
+int plan_build_full(const scenario* sc, const workload* w, const topology* t, iteration_plan* p)
+{
+    plan_build(sc, w, t, p);
+    p->full = 1;
+    p->rank_count = (int)scenario_world_size(sc);
+    p->ranks = xcalloc((size_t)p->rank_count, sizeof *p->ranks);
+    for (int r = 0; r < p->rank_count; r++)
+        fill_peers(sc, w->chunks, r, &p->ranks[r]);
+    free(p->nodes);
+    p->node_count = (p->rank_count + t->gpus_per_node - 1) / t->gpus_per_node;
+    p->nodes = xmalloc((size_t)p->node_count * sizeof *p->nodes);
+    for (int n = 0; n < p->node_count; n++)
+        p->nodes[n] = n;
+    return 0;
+}
+
 static void free_ring(ring_plan* r)
 {
     free(r->flows);
@@ -535,5 +589,8 @@ void plan_free(iteration_plan* p)
     }
     free(p->stage);
     free(p->nodes);
+    for (int r = 0; r < p->rank_count; r++)
+        free(p->ranks[r].ep_peers);
+    free(p->ranks);
     memset(p, 0, sizeof *p);
 }

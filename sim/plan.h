@@ -74,10 +74,26 @@ typedef struct {
     double      optimizer_seconds;
 } stage_plan;
 
+/* With --detail full, every rank of the job runs, talking to its real peers:
+ * the next and previous rank of each of its rings, its counterparts in the
+ * neighbouring pipeline ranks, its expert-parallel peers. -1: none. */
+typedef struct {
+    int  gpu, stage;
+    int  tp_next, tp_prev;
+    int  dp_next, dp_prev;
+    int  expert_next, expert_prev;   /* ring over the replicas holding the same experts */
+    int  pp_next, pp_prev;           /* same TP/CP rank and replica, rank s +- 1 (mod p) */
+    int  ep_count;
+    int* ep_peers;
+} rank_peers;
+
 typedef struct {
     int           stages, chunks, micro_batches;
     schedule_kind schedule;
     int           replica;           /* the data-parallel replica simulated */
+    int           full;              /* every rank runs (rank_peers), not one per pipeline rank */
+    int           rank_count;
+    rank_peers*   ranks;
     stage_plan*   stage;
     int           gpus_per_node;
     int*          nodes;             /* nodes the platform must contain, sorted */
@@ -85,6 +101,10 @@ typedef struct {
 } iteration_plan;
 
 int  plan_build(const scenario* sc, const workload* w, const topology* t, iteration_plan* p);
+
+/* The plan of --detail full: plan_build's sizes and every rank's peers; the
+ * platform holds every node the job uses. */
+int  plan_build_full(const scenario* sc, const workload* w, const topology* t, iteration_plan* p);
 void plan_free(iteration_plan* p);
 
 /* GPU of rank (tp t, cp c, dp d, pp s). */

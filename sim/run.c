@@ -92,7 +92,10 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
 {
     if (run_prepare(sc, out))
         return 1;
-    plan_build(sc, &out->work, &out->topo, &out->plan);
+    if (opt->full_detail)
+        plan_build_full(sc, &out->work, &out->topo, &out->plan);
+    else
+        plan_build(sc, &out->work, &out->topo, &out->plan);
     strbuf xml = {0};
     platform_xml(&out->topo, out->plan.nodes, out->plan.node_count, &xml);
     int loaded = platform_load(strbuf_text(&xml));

@@ -19,8 +19,12 @@
 
 #define RUN_MAX_NOTES 16
 
+/* --detail full simulates every rank, so only jobs up to this size. */
+#define RUN_FULL_DETAIL_MAX_GPUS 4096
+
 typedef struct {
     int stepwise_collectives;   /* see iteration_options */
+    int full_detail;            /* every rank and micro-batch, nothing collapsed */
 } run_options;
 
 typedef struct {

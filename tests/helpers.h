@@ -68,5 +68,6 @@ Suite* platform_suite(void);
 Suite* collective_suite(void);
 Suite* iteration_suite(void);
 Suite* cli_suite(void);
+Suite* detail_suite(void);
 
 #endif

@@ -1,0 +1,89 @@
+/* test_detail: the collapsed simulation (representative ranks and replicas,
+ * slowest hops and their sharers) against --detail full (every rank, every
+ * flow, every micro-batch) on small scenarios of tests/detail/: the step times
+ * agree within 1 %. Each mode runs in its own trainsim process. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static double step_time(const char* file, int full)
+{
+    command_result r;
+    if (full)
+        run_trainsim((const char*[]){"run", file, "--json", "--detail", "full", NULL}, &r);
+    else
+        run_trainsim((const char*[]){"run", file, "--json", NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s: exit %d: %s", file, r.status, strbuf_text(&r.err));
+    const char* at = strstr(strbuf_text(&r.out), "\"step_time_s\": ");
+    ck_assert_ptr_nonnull(at);
+    double t = strtod(at + strlen("\"step_time_s\": "), NULL);
+    command_result_free(&r);
+    return t;
+}
+
+static const char* const scenarios[] = {
+    "tests/detail/fat-tree.yaml",      "tests/detail/oversubscribed.yaml",
+    "tests/detail/two-islands.yaml",   "tests/detail/moe-ep.yaml",
+    "tests/detail/interleaved.yaml",   "tests/detail/zero3-shared-nics.yaml",
+    "tests/detail/many-micro-batches.yaml",
+};
+enum { SCENARIOS = sizeof scenarios / sizeof scenarios[0] };
+
+START_TEST(collapsed_agrees_with_full_detail)
+{
+    const char* file = scenarios[_i];
+    double collapsed = step_time(file, 0), full = step_time(file, 1);
+    ck_assert_msg(fabs(collapsed - full) <= 0.01 * full, "%s: collapsed %.9g s, full %.9g s (%+.2f %%)", file,
+                  collapsed, full, 100 * (collapsed - full) / full);
+}
+END_TEST
+
+START_TEST(every_detail_scenario_is_tested)
+{
+    DIR* dir = opendir("tests/detail");
+    ck_assert_ptr_nonnull(dir);
+    struct dirent* e;
+    int files = 0;
+    while ((e = readdir(dir)) != NULL) {
+        if (!strstr(e->d_name, ".yaml"))
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "tests/detail/%s", e->d_name);
+        int listed = 0;
+        for (int i = 0; i < SCENARIOS; i++)
+            listed |= !strcmp(scenarios[i], path);
+        ck_assert_msg(listed, "%s is not in test_detail.c's list", path);
+        files++;
+    }
+    closedir(dir);
+    ck_assert_int_eq(files, SCENARIOS);
+}
+END_TEST
+
+START_TEST(full_detail_refuses_large_jobs)
+{
+    command_result r;
+    run_trainsim((const char*[]){"run", "scenarios/gpt4-a100-25k.yaml", "--detail", "full", NULL}, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(strbuf_text(&r.err),
+                     "trainsim: --detail full simulates every rank: at most 4096 GPUs, the scenario uses 24960\n");
+    ck_assert_str_eq(strbuf_text(&r.out), "");
+    command_result_free(&r);
+}
+END_TEST
+
+Suite* detail_suite(void)
+{
+    Suite* s = suite_create("detail");
+    TCase* tc = tcase_create("collapsed vs full");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, collapsed_agrees_with_full_detail, 0, SCENARIOS);
+    tcase_add_test(tc, every_detail_scenario_is_tested);
+    tcase_add_test(tc, full_detail_refuses_large_jobs);
+    suite_add_tcase(s, tc);
+    return s;
+}
