@@ -74,12 +74,17 @@ static const stage_plan* stage_of(const rank_state* st)
     return &st->ctx->plan->stage[st->stage];
 }
 
-static void compute(double seconds, stage_timing* timing)
+/* Compute, then the collectives the plan folded for being alone on their
+ * links, as one activity; each is accounted as what it is. */
+static void compute(rank_state* st, double seconds, double tp, double ep, double pp)
 {
-    if (seconds <= 0)
-        return;
-    sg_actor_execute(seconds * sg_host_get_speed(sg_host_self()));
-    timing->compute += seconds;
+    double total = seconds + tp + ep + pp;
+    if (total > 0)
+        sg_actor_execute(total * sg_host_get_speed(sg_host_self()));
+    st->timing.compute += seconds;
+    st->timing.tp_comm += tp;
+    st->timing.ep_comm += ep;
+    st->timing.pp_comm += pp;
 }
 
 /* ---- collectives ------------------------------------------------------- */
@@ -308,12 +313,13 @@ static int has_next(const iteration_plan* p, int s, int c)
 static void forward(rank_state* st, const chunk_plan* ch, pipeline_op op)
 {
     const iteration_plan* plan = st->ctx->plan;
-    int s = st->stage, c = op.chunk;
-    if (has_previous(s, c))
+    int s = st->stage, c = op.chunk, received = has_previous(s, c);
+    if (received)
         receive(st, FROM_PREVIOUS, c, op.micro_batch);
     st->timing.dp_inline += collective_finish(&st->zero_scatter);
     ring_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
-    compute(ch->fwd_seconds, &st->timing);
+    compute(st, ch->fwd_seconds, ch->folded.tp_fwd, ch->folded.ep_fwd,
+            received ? stage_of(st)->pp_gather_folded : 0);
     st->timing.tp_comm += run_ring(st, &ch->tp_fwd, CH_TP, 1);
     st->timing.ep_comm += run_alltoall(st, &ch->ep_fwd);
     st->timing.dp_inline += collective_finish(&st->zero_gather);
@@ -336,14 +342,15 @@ static void start_overlapped_reduction(rank_state* st)
 static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int last)
 {
     const iteration_plan* plan = st->ctx->plan;
-    int s = st->stage, c = op.chunk;
-    if (has_next(plan, s, c))
+    int s = st->stage, c = op.chunk, received = has_next(plan, s, c);
+    if (received)
         receive(st, FROM_NEXT, c, op.micro_batch);
     st->timing.dp_inline += collective_finish(&st->zero_scatter);
     ring_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     if (last)
         start_overlapped_reduction(st);
-    compute(ch->bwd_seconds, &st->timing);
+    compute(st, ch->bwd_seconds, ch->folded.tp_bwd, ch->folded.ep_bwd,
+            received ? stage_of(st)->pp_gather_folded : 0);
     st->timing.tp_comm += run_ring(st, &ch->tp_bwd, CH_TP, 1);
     st->timing.ep_comm += run_alltoall(st, &ch->ep_bwd);
     st->timing.dp_inline += collective_finish(&st->zero_gather);
@@ -506,6 +513,44 @@ int iteration_simulate(const iteration_plan* plan, const iteration_options* opt,
     free(ctx.ranks);
     transfer_teardown();
     return 0;
+}
+
+static double on_line(double a, double b, int m1, int m2, int m)
+{
+    return a + (b - a) * (double)(m - m1) / (m2 - m1);
+}
+
+static void timing_on_line(const stage_timing* a, const stage_timing* b, int m1, int m2, int m, stage_timing* out)
+{
+    out->compute = on_line(a->compute, b->compute, m1, m2, m);
+    out->tp_comm = on_line(a->tp_comm, b->tp_comm, m1, m2, m);
+    out->pp_comm = on_line(a->pp_comm, b->pp_comm, m1, m2, m);
+    out->ep_comm = on_line(a->ep_comm, b->ep_comm, m1, m2, m);
+    out->dp_inline = on_line(a->dp_inline, b->dp_inline, m1, m2, m);
+    out->idle = on_line(a->idle, b->idle, m1, m2, m);
+    out->pipeline_end = on_line(a->pipeline_end, b->pipeline_end, m1, m2, m);
+    out->dp_end = on_line(a->dp_end, b->dp_end, m1, m2, m);
+    out->optimizer = on_line(a->optimizer, b->optimizer, m1, m2, m);
+    out->end = on_line(a->end, b->end, m1, m2, m);
+}
+
+void step_profile_extrapolate(const step_profile* a, const step_profile* b, int m1, int m2, int m,
+                              step_profile* out)
+{
+    memset(out, 0, sizeof *out);
+    out->step_time = on_line(a->step_time, b->step_time, m1, m2, m);
+    out->pipeline_time = on_line(a->pipeline_time, b->pipeline_time, m1, m2, m);
+    out->compute = on_line(a->compute, b->compute, m1, m2, m);
+    out->tp_comm = on_line(a->tp_comm, b->tp_comm, m1, m2, m);
+    out->pp_comm = on_line(a->pp_comm, b->pp_comm, m1, m2, m);
+    out->ep_comm = on_line(a->ep_comm, b->ep_comm, m1, m2, m);
+    out->bubble = on_line(a->bubble, b->bubble, m1, m2, m);
+    out->dp_comm_exposed = on_line(a->dp_comm_exposed, b->dp_comm_exposed, m1, m2, m);
+    out->optimizer = on_line(a->optimizer, b->optimizer, m1, m2, m);
+    out->stages = a->stages;
+    out->stage = xcalloc((size_t)out->stages, sizeof *out->stage);
+    for (int s = 0; s < out->stages; s++)
+        timing_on_line(&a->stage[s], &b->stage[s], m1, m2, m, &out->stage[s]);
 }
 
 void step_profile_free(step_profile* p)

@@ -41,6 +41,12 @@ typedef struct {
     int stepwise_collectives;   /* every ring step as its own transfer (validation) */
 } iteration_options;
 
+/* The profile at M micro-batches from profiles at M1 and M2 (M1 < M2), on the
+ * line through them: in steady state every micro-batch adds the same time to
+ * every part of the step. */
+void step_profile_extrapolate(const step_profile* a, const step_profile* b, int m1, int m2, int m,
+                              step_profile* out);
+
 /* Runs one step of PLAN on the loaded platform. Returns 0. */
 int  iteration_simulate(const iteration_plan* plan, const iteration_options* opt, step_profile* out);
 void step_profile_free(step_profile* p);

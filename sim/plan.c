@@ -1,6 +1,7 @@
 /* plan: from workload and topology to the collapsed iteration script (see plan.h). */
 #include "plan.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,13 +72,65 @@ static double flow_time(const topology* t, flow f, double bytes, const link_usag
     return route_latency(&r) + bytes / rate;
 }
 
-/* The flows of ALL that share a link with any of MINE, MINE first. With
- * UP_ONLY, only links on the sending side count. */
-static flow* flows_with_sharers(const topology* t, const flow* mine, int mine_count,
-                                const flow* all, int all_count, int up_only, int* count)
+/* Links that can limit some flow of ALL: a link never binds when its
+ * capacity covers what its flows could draw if each ran at the capacity of
+ * its narrowest other link; under max-min sharing it then changes no rate
+ * (a fabric port sized to its node's NICs, for example). Sorted keys. */
+typedef struct {
+    uint64_t key;
+    double   demand;     /* bound on what its flows can draw */
+    double   capacity;
+} link_demand;
+
+static int compare_demand(const void* a, const void* b)
 {
-    link_usage my_links;
+    uint64_t x = ((const link_demand*)a)->key, y = ((const link_demand*)b)->key;
+    return (x > y) - (x < y);
+}
+
+static void binding_links(const topology* t, const flow* all, int n, link_usage* out)
+{
+    link_demand* d = xmalloc(((size_t)n * ROUTE_MAX_LINKS + 1) * sizeof *d);
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+        route r;
+        topology_route(t, all[i].src, all[i].dst, &r);
+        for (int k = 0; k < r.count; k++) {
+            double elsewhere = INFINITY;
+            for (int j = 0; j < r.count; j++)
+                if (j != k)
+                    elsewhere = fmin(elsewhere, r.link[j].bandwidth);
+            d[count++] = (link_demand){r.link[k].key, elsewhere, r.link[k].bandwidth};
+        }
+    }
+    qsort(d, (size_t)count, sizeof *d, compare_demand);
+    out->keys = xmalloc(((size_t)count + 1) * sizeof *out->keys);
+    out->count = 0;
+    for (int i = 0; i < count;) {
+        int j = i;
+        double demand = 0;
+        for (; j < count && d[j].key == d[i].key; j++)
+            demand += d[j].demand;
+        if (demand > d[i].capacity * (1 + 1e-9))
+            out->keys[out->count++] = d[i].key;
+        i = j;
+    }
+    free(d);
+}
+
+/* The flows of ALL that share a link that can bind with any of MINE, MINE
+ * first; whether a link can bind is judged over CONCURRENT (ALL when NULL).
+ * With UP_ONLY, only links on the sending side count. */
+static flow* flows_sharing(const topology* t, const flow* mine, int mine_count, const flow* all,
+                           int all_count, const flow* concurrent, int concurrent_count, int up_only,
+                           int* count)
+{
+    link_usage my_links, binding;
     usage_build(t, mine, mine_count, up_only, &my_links);
+    if (concurrent)
+        binding_links(t, concurrent, concurrent_count, &binding);
+    else
+        binding_links(t, all, all_count, &binding);
     flow* out = xmalloc((size_t)(mine_count + all_count) * sizeof *out);
     memcpy(out, mine, (size_t)mine_count * sizeof *out);
     int n = mine_count;
@@ -90,13 +143,21 @@ static flow* flows_with_sharers(const topology* t, const flow* mine, int mine_co
         route r;
         topology_route(t, all[i].src, all[i].dst, &r);
         for (int k = 0; k < r.count && !shares; k++)
-            shares = (!up_only || r.link[k].up) && usage_of(&my_links, r.link[k].key) > 0;
+            shares = (!up_only || r.link[k].up) && usage_of(&my_links, r.link[k].key) > 0
+                  && usage_of(&binding, r.link[k].key) > 0;
         if (shares)
             out[n++] = all[i];
     }
     free(my_links.keys);
+    free(binding.keys);
     *count = n;
     return out;
+}
+
+static flow* flows_with_sharers(const topology* t, const flow* mine, int mine_count, const flow* all,
+                                int all_count, int up_only, int* count)
+{
+    return flows_sharing(t, mine, mine_count, all, all_count, NULL, 0, up_only, count);
 }
 
 /* The slowest of CANDIDATES when ALL run at once; ties go to the first. */
@@ -186,7 +247,7 @@ static void tp_template(const scenario* sc, const topology* t, int s, int d, dou
 /* The hop flows of the data-parallel rings of rank S, one per (tp, cp,
  * expert slot) rank: over every replica (STRIDE 1) or, for experts, over the
  * replicas holding the same experts (STRIDE ep: d = e, e + ep, ...).
- * Replica D's ring first. */
+ * Replica D's ring first, starting from replica D (its own hop leads ties). */
 static void dp_template(const scenario* sc, const topology* t, int s, int d, int stride, double chunk,
                         ring_plan* out)
 {
@@ -206,8 +267,8 @@ static void dp_template(const scenario* sc, const topology* t, int s, int d, int
                     int mine = tt == 0 && c == 0 && e == my_slot;
                     if (pass == 0 ? !mine : mine)
                         continue;
-                    for (int j = 0; j < n; j++)
-                        rings[r * n + j] = plan_rank(sc, tt, c, e + stride * j, s);
+                    for (int j = 0; j < n; j++)   /* from replica D's place on */
+                        rings[r * n + j] = plan_rank(sc, tt, c, e + stride * ((j + d / stride) % n), s);
                     r++;
                 }
     out->flows = ring_flows(t, rings, ring_count, n, chunk, &out->flow_count);
@@ -215,6 +276,8 @@ static void dp_template(const scenario* sc, const topology* t, int s, int d, int
 }
 
 /* ---- pipeline sends ---------------------------------------------------- */
+
+static double closed_form(const topology* t, const flow* flows, int n, double bytes, int transfers);
 
 /* The tp x cp flows of replica D from rank S to rank TO. */
 static void boundary_flows(const scenario* sc, int d, int s, int to, flow* out)
@@ -237,34 +300,67 @@ static flow* all_boundary_flows(const scenario* sc, int s, int to, int* count)
     return all;
 }
 
-/* The replica whose pipeline sends are slowest (summed over boundaries):
- * all replicas wait for it at the gradient reduction. */
+/* Every hop of every data-parallel ring of rank S (ring order by replica). */
+static flow* dp_hops(const scenario* sc, int s, int* count)
+{
+    const parallel_spec* p = &sc->par;
+    int n = p->dp, k = 0;
+    flow* hops = xmalloc((size_t)p->tp * p->cp * n * sizeof *hops);
+    for (int c = 0; c < p->cp && n > 1; c++)
+        for (int tt = 0; tt < p->tp; tt++)
+            for (int d = 0; d < n; d++)
+                hops[k++] = (flow){plan_rank(sc, tt, c, d, s), plan_rank(sc, tt, c, (d + 1) % n, s)};
+    *count = k;
+    return hops;
+}
+
+/* Adds to COST[d] the time of replica D's slowest send from rank S to rank TO
+ * when every replica sends at once, together with the gradient reductions
+ * that can be in flight: a rank's last backward sends go out while its
+ * reduction starts (later stages finish first), and with dp_overlap the
+ * receiver reduces during its backward pass too. */
+static void add_boundary_cost(const scenario* sc, const topology* t, int s, int to, int backward,
+                              double bytes, double* cost)
+{
+    int per = sc->par.tp * sc->par.cp, n, a = 0, b = 0;
+    flow* sends = all_boundary_flows(sc, s, to, &n);
+    flow* mine = backward ? dp_hops(sc, s, &a) : NULL;
+    flow* theirs = backward && sc->par.dp_overlap ? dp_hops(sc, to, &b) : NULL;
+    flow* all = xmalloc((size_t)(n + a + b + 1) * sizeof *all);
+    memcpy(all, sends, (size_t)n * sizeof *all);
+    if (a)
+        memcpy(all + n, mine, (size_t)a * sizeof *all);
+    if (b)
+        memcpy(all + n + a, theirs, (size_t)b * sizeof *all);
+    link_usage u;
+    usage_build(t, all, n + a + b, 0, &u);
+    for (int d = 0; d < sc->par.dp; d++) {
+        double worst = 0;
+        for (int k = 0; k < per; k++)
+            worst = fmax(worst, flow_time(t, sends[d * per + k], bytes, &u));
+        cost[d] += worst;
+    }
+    free(u.keys);
+    free(all);
+    free(theirs);
+    free(mine);
+    free(sends);
+}
+
+/* The replica whose pipeline sends are slowest (summed over boundaries and
+ * both directions): all replicas wait for it at the gradient reduction. */
 static int slowest_replica(const scenario* sc, const topology* t, double bytes)
 {
     const parallel_spec* p = &sc->par;
-    int per = p->tp * p->cp;
     int wraps = p->virtual_stages > 1;
     double* cost = xcalloc((size_t)p->dp, sizeof *cost);
     for (int s = 0; s + 1 < p->pp + wraps; s++) {
-        int n;
-        flow* all = all_boundary_flows(sc, s, (s + 1) % p->pp, &n);
-        link_usage u;
-        usage_build(t, all, n, 0, &u);
-        for (int d = 0; d < p->dp; d++) {
-            double worst = 0;
-            for (int k = 0; k < per; k++) {
-                double time = flow_time(t, all[d * per + k], bytes, &u);
-                if (time > worst)
-                    worst = time;
-            }
-            cost[d] += worst;
-        }
-        free(u.keys);
-        free(all);
+        add_boundary_cost(sc, t, s, (s + 1) % p->pp, 0, bytes, cost);
+        add_boundary_cost(sc, t, (s + 1) % p->pp, s, 1, bytes, cost);
     }
     int best = 0;
     for (int d = 1; d < p->dp; d++)
-        if (cost[d] > cost[best])
+        if (cost[d] > cost[best] * (1 + 1e-12))
             best = d;
     free(cost);
     return best;
@@ -272,16 +368,31 @@ static int slowest_replica(const scenario* sc, const topology* t, double bytes)
 
 /* The slowest of replica D's flows from rank S to rank TO, plus every flow of
  * any replica that shares one of its links: the other ranks of the replica
- * send the same bytes at the same time over links loaded no worse. */
+ * send the same bytes at the same time over links loaded no worse. Whether a
+ * link can bind is judged with the sends of both directions, which may be in
+ * flight together, unless a send finishes within GAP, the least compute that
+ * separates two sends of the rank. */
 static flow* plan_boundary(const scenario* sc, const topology* t, int d, int s, int to, double bytes,
-                           int* count)
+                           double gap, int* count)
 {
-    int per = sc->par.tp * sc->par.cp, n;
+    const parallel_spec* p = &sc->par;
+    int per = p->tp * p->cp, n, m;
     flow* mine = xmalloc((size_t)per * sizeof *mine);
     boundary_flows(sc, d, s, to, mine);
     flow* all = all_boundary_flows(sc, s, to, &n);
+    int other = to == (s + 1) % p->pp ? (s + p->pp - 1) % p->pp : (s + 1) % p->pp;
+    flow* back = all_boundary_flows(sc, s, other, &m);
+    flow* both = xmalloc((size_t)(n + m) * sizeof *both);
+    memcpy(both, all, (size_t)n * sizeof *both);
+    memcpy(both + n, back, (size_t)m * sizeof *both);
     int slowest = slowest_flow(t, mine, per, all, n, bytes);
-    flow* out = flows_with_sharers(t, &mine[slowest], 1, all, n, 0, count);
+    flow* out = flows_sharing(t, &mine[slowest], 1, all, n, both, n + m, 0, count);
+    if (closed_form(t, out, *count, bytes, 1) < gap) {
+        free(out);
+        out = flows_sharing(t, &mine[slowest], 1, all, n, all, n, 0, count);
+    }
+    free(both);
+    free(back);
     free(all);
     free(mine);
     return out;
@@ -478,11 +589,15 @@ static void plan_stage(const scenario* sc, const workload* w, const topology* t,
     for (int c = 0; c < w->chunks; c++)
         plan_chunk(sc, w, &tr, s, c, &st->chunk[c]);
     st->pp_bytes = w->pp_message_bytes;
+    double gap = INFINITY;
+    for (int c = 0; c < w->chunks; c++)
+        gap = fmin(gap, fmin(st->chunk[c].fwd_seconds, st->chunk[c].bwd_seconds));
     int wraps = w->chunks > 1;
     if (s + 1 < p->pp || wraps)
-        st->next_flows = plan_boundary(sc, t, d, s, (s + 1) % p->pp, st->pp_bytes, &st->next_flow_count);
+        st->next_flows = plan_boundary(sc, t, d, s, (s + 1) % p->pp, st->pp_bytes, gap, &st->next_flow_count);
     if (s > 0 || wraps)
-        st->prev_flows = plan_boundary(sc, t, d, s, (s + p->pp - 1) % p->pp, st->pp_bytes, &st->prev_flow_count);
+        st->prev_flows = plan_boundary(sc, t, d, s, (s + p->pp - 1) % p->pp, st->pp_bytes, gap,
+                                       &st->prev_flow_count);
     /* Scatter-gather: the receiver re-assembles the activation over NVLink. */
     if (p->tp > 1 && !p->sequence_parallel && p->pp > 1)
         ring_from(&tr.tp, w->tp_message_bytes, 0, 1, &st->pp_gather);
@@ -504,6 +619,151 @@ int plan_build(const scenario* sc, const workload* w, const topology* t, iterati
         plan_stage(sc, w, t, s, p->replica, &p->stage[s]);
     collect_nodes(t, p);
     return 0;
+}
+
+/* ---- folding isolated collectives ---------------------------------------- */
+
+/* Every link a flow of the plan may load, with the rank that sends it and
+ * whether it runs alongside that rank's own blocking collectives. */
+typedef struct {
+    uint64_t key;
+    int      stage;
+    int      concurrent;
+} link_owner;
+
+typedef struct {
+    link_owner* items;
+    int         count, cap;
+} owner_list;
+
+static void own_flows(const topology* t, owner_list* l, const flow* flows, int n, int stage, int concurrent)
+{
+    for (int i = 0; i < n; i++) {
+        route r;
+        topology_route(t, flows[i].src, flows[i].dst, &r);
+        for (int k = 0; k < r.count; k++) {
+            if (l->count == l->cap) {
+                l->cap = l->cap ? 2 * l->cap : 256;
+                l->items = xrealloc(l->items, (size_t)l->cap * sizeof *l->items);
+            }
+            l->items[l->count++] = (link_owner){r.link[k].key, stage, concurrent};
+        }
+    }
+}
+
+static void own_ring(const topology* t, owner_list* l, const ring_plan* r, int stage, int concurrent)
+{
+    own_flows(t, l, r->flows, r->flow_count, stage, concurrent);
+}
+
+/* Pipeline sends, ZeRO-3 collectives and an overlapped reduction run while
+ * their rank goes on; every other flow of a rank is blocking for it. */
+static void own_stage(const topology* t, const iteration_plan* p, int s, owner_list* l)
+{
+    const stage_plan* st = &p->stage[s];
+    for (int c = 0; c < p->chunks; c++) {
+        const chunk_plan* ch = &st->chunk[c];
+        own_ring(t, l, &ch->tp_fwd, s, 0);
+        own_ring(t, l, &ch->tp_bwd, s, 0);
+        own_flows(t, l, ch->ep_fwd.flows, ch->ep_fwd.flow_count, s, 0);
+        own_flows(t, l, ch->ep_bwd.flows, ch->ep_bwd.flow_count, s, 0);
+        own_ring(t, l, &ch->zero_gather, s, 1);
+        own_ring(t, l, &ch->zero_scatter, s, 1);
+    }
+    own_flows(t, l, st->next_flows, st->next_flow_count, s, 1);
+    own_flows(t, l, st->prev_flows, st->prev_flow_count, s, 1);
+    own_ring(t, l, &st->pp_gather, s, 0);
+    own_ring(t, l, &st->dp_reduce, s, st->dp_bucket_bytes > 0);
+    own_ring(t, l, &st->dp_gather, s, 0);
+    own_ring(t, l, &st->expert_reduce, s, 0);
+    own_ring(t, l, &st->expert_gather, s, 0);
+}
+
+static int compare_owner(const void* a, const void* b)
+{
+    uint64_t x = ((const link_owner*)a)->key, y = ((const link_owner*)b)->key;
+    return (x > y) - (x < y);
+}
+
+/* Whether no flow that can run at the same time as rank S's blocking
+ * collective FLOWS shares one of their links. */
+static int isolated(const topology* t, const owner_list* l, const flow* flows, int n, int s)
+{
+    for (int i = 0; i < n; i++) {
+        route r;
+        topology_route(t, flows[i].src, flows[i].dst, &r);
+        for (int k = 0; k < r.count; k++) {
+            link_owner key = {.key = r.link[k].key};
+            const link_owner* hit = bsearch(&key, l->items, (size_t)l->count, sizeof key, compare_owner);
+            if (!hit)
+                continue;
+            while (hit > l->items && hit[-1].key == key.key)
+                hit--;
+            for (; hit < l->items + l->count && hit->key == key.key; hit++)
+                if (hit->stage != s || hit->concurrent)
+                    return 0;
+        }
+    }
+    return 1;
+}
+
+/* The time the aggregated simulation gives FLOWS carrying BYTES each, alone:
+ * the slowest flow at its fair share (the smallest capacity / users of any
+ * link, under max-min sharing), then the latencies owed. */
+static double closed_form(const topology* t, const flow* flows, int n, double bytes, int transfers)
+{
+    link_usage u;
+    usage_build(t, flows, n, 0, &u);
+    double slowest = 0;
+    for (int i = 0; i < n; i++)
+        slowest = fmax(slowest, flow_time(t, flows[i], bytes, &u));
+    free(u.keys);
+    route r;
+    topology_route(t, flows[0].src, flows[0].dst, &r);
+    return slowest + (transfers - 1) * route_latency(&r);
+}
+
+static double fold_ring(const topology* t, const owner_list* l, int s, ring_plan* r)
+{
+    if (r->flow_count == 0 || !isolated(t, l, r->flows, r->flow_count, s))
+        return 0;
+    int transfers = r->steps * r->repeat;
+    double seconds = closed_form(t, r->flows, r->flow_count, r->chunk_bytes * transfers, transfers);
+    free(r->flows);
+    r->flows = NULL;
+    r->flow_count = 0;
+    return seconds;
+}
+
+static double fold_alltoall(const topology* t, const owner_list* l, int s, alltoall_plan* a)
+{
+    if (a->flow_count == 0 || !isolated(t, l, a->flows, a->flow_count, s))
+        return 0;
+    double seconds = closed_form(t, a->flows, a->flow_count, a->bytes * a->repeat, a->repeat);
+    free(a->flows);
+    a->flows = NULL;
+    a->flow_count = 0;
+    return seconds;
+}
+
+void plan_fold_isolated(const topology* t, iteration_plan* p)
+{
+    owner_list owners = {0};
+    for (int s = 0; s < p->stages; s++)
+        own_stage(t, p, s, &owners);
+    qsort(owners.items, (size_t)owners.count, sizeof *owners.items, compare_owner);
+    for (int s = 0; s < p->stages; s++) {
+        stage_plan* st = &p->stage[s];
+        for (int c = 0; c < p->chunks; c++) {
+            chunk_plan* ch = &st->chunk[c];
+            ch->folded.tp_fwd = fold_ring(t, &owners, s, &ch->tp_fwd);
+            ch->folded.tp_bwd = fold_ring(t, &owners, s, &ch->tp_bwd);
+            ch->folded.ep_fwd = fold_alltoall(t, &owners, s, &ch->ep_fwd);
+            ch->folded.ep_bwd = fold_alltoall(t, &owners, s, &ch->ep_bwd);
+        }
+        st->pp_gather_folded = fold_ring(t, &owners, s, &st->pp_gather);
+    }
+    free(owners.items);
 }
 
 /* ---- every rank ----------------------------------------------------------- */

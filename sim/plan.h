@@ -51,10 +51,18 @@ typedef struct {
     int    repeat;
 } alltoall_plan;
 
+/* A blocking collective whose links no concurrent flow can touch takes its
+ * closed-form time exactly; such collectives are folded: their flows are
+ * dropped and their time runs as part of the compute activity. */
+typedef struct {
+    double tp_fwd, tp_bwd, ep_fwd, ep_bwd;   /* seconds per micro-batch */
+} folded_time;
+
 typedef struct {
     double        fwd_seconds, bwd_seconds;
     ring_plan     tp_fwd, tp_bwd;             /* per micro-batch, exposed */
     alltoall_plan ep_fwd, ep_bwd;             /* per micro-batch, exposed */
+    folded_time   folded;
     ring_plan     zero_gather;                /* ZeRO-3: before the forward and again the backward */
     ring_plan     zero_scatter;               /* ZeRO-3: gradients after the backward */
 } chunk_plan;
@@ -68,6 +76,7 @@ typedef struct {
     int         prev_flow_count;     /* gradients to rank (s - 1) mod p */
     flow*       prev_flows;
     ring_plan   pp_gather;           /* TP all-gather of a received activation split by scatter-gather */
+    double      pp_gather_folded;    /* its seconds, when folded */
     ring_plan   dp_reduce, dp_gather;         /* dense gradients: all-reduce, or reduce-scatter + all-gather */
     ring_plan   expert_reduce, expert_gather; /* expert gradients, over dp / ep ranks */
     double      dp_bucket_bytes;     /* > 0: the reduction overlaps the last backward but this bucket */
@@ -101,6 +110,9 @@ typedef struct {
 } iteration_plan;
 
 int  plan_build(const scenario* sc, const workload* w, const topology* t, iteration_plan* p);
+
+/* Folds every isolated blocking collective of P (collapsed plans only). */
+void plan_fold_isolated(const topology* t, iteration_plan* p);
 
 /* The plan of --detail full: plan_build's sizes and every rank's peers; the
  * platform holds every node the job uses. */
