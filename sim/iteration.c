@@ -407,13 +407,7 @@ static void rank_main(int argc, char* argv[])
 
 static void setup_transfers(const iteration_plan* plan)
 {
-    int n = plan->node_count * plan->gpus_per_node;
-    int* gpus = xmalloc((size_t)n * sizeof *gpus);
-    for (int i = 0; i < plan->node_count; i++)
-        for (int g = 0; g < plan->gpus_per_node; g++)
-            gpus[i * plan->gpus_per_node + g] = plan->nodes[i] * plan->gpus_per_node + g;
-    transfer_setup(gpus, n);
-    free(gpus);
+    transfer_setup(plan->gpus, plan->gpu_count);
 }
 
 static collective_run* runs_of(rank_state* st, int i)

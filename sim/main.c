@@ -160,7 +160,7 @@ static int command_platform(const scenario* sc)
     }
     plan_build(sc, &r.work, &r.topo, &r.plan);
     strbuf xml = {0};
-    platform_xml(&r.topo, r.plan.nodes, r.plan.node_count, &xml);
+    platform_xml(&r.topo, r.plan.gpus, r.plan.gpu_count, &xml);
     fputs(strbuf_text(&xml), stdout);
     strbuf_free(&xml);
     run_result_free(&r);

@@ -445,7 +445,7 @@ static void alltoall_from(const alltoall_plan* template, int repeat, alltoall_pl
     memcpy(out->flows, template->flows, (size_t)template->flow_count * sizeof *out->flows);
 }
 
-/* ---- nodes ------------------------------------------------------------- */
+/* ---- the GPUs the simulation uses ------------------------------------------------------------- */
 
 static int compare_int(const void* a, const void* b)
 {
@@ -467,49 +467,50 @@ static void list_add(int_list* l, int x)
     l->items[l->count++] = x;
 }
 
-static void add_flow_nodes(const topology* t, const flow* flows, int n, int_list* nodes)
+static void add_flow_gpus(const flow* flows, int n, int_list* gpus)
 {
     for (int i = 0; i < n; i++) {
-        list_add(nodes, topology_node_of(t, flows[i].src));
-        list_add(nodes, topology_node_of(t, flows[i].dst));
+        list_add(gpus, flows[i].src);
+        list_add(gpus, flows[i].dst);
     }
 }
 
-static void add_ring_nodes(const topology* t, const ring_plan* r, int_list* nodes)
+static void add_ring_gpus(const ring_plan* r, int_list* gpus)
 {
-    add_flow_nodes(t, r->flows, r->flow_count, nodes);
+    add_flow_gpus(r->flows, r->flow_count, gpus);
 }
 
-static void collect_nodes(const topology* t, iteration_plan* p)
+static void collect_gpus(iteration_plan* p)
 {
-    int_list nodes = {0};
+    int_list gpus = {0};
     for (int s = 0; s < p->stages; s++) {
         const stage_plan* st = &p->stage[s];
-        list_add(&nodes, topology_node_of(t, st->gpu));
+        list_add(&gpus, st->gpu);
         for (int c = 0; c < p->chunks; c++) {
             const chunk_plan* ch = &st->chunk[c];
-            add_ring_nodes(t, &ch->tp_fwd, &nodes);
-            add_ring_nodes(t, &ch->tp_bwd, &nodes);
-            add_ring_nodes(t, &ch->zero_gather, &nodes);
-            add_ring_nodes(t, &ch->zero_scatter, &nodes);
-            add_flow_nodes(t, ch->ep_fwd.flows, ch->ep_fwd.flow_count, &nodes);
-            add_flow_nodes(t, ch->ep_bwd.flows, ch->ep_bwd.flow_count, &nodes);
+            add_ring_gpus(&ch->tp_fwd, &gpus);
+            add_ring_gpus(&ch->tp_bwd, &gpus);
+            add_ring_gpus(&ch->zero_gather, &gpus);
+            add_ring_gpus(&ch->zero_scatter, &gpus);
+            add_flow_gpus(ch->ep_fwd.flows, ch->ep_fwd.flow_count, &gpus);
+            add_flow_gpus(ch->ep_bwd.flows, ch->ep_bwd.flow_count, &gpus);
         }
-        add_flow_nodes(t, st->next_flows, st->next_flow_count, &nodes);
-        add_flow_nodes(t, st->prev_flows, st->prev_flow_count, &nodes);
-        add_ring_nodes(t, &st->pp_gather, &nodes);
-        add_ring_nodes(t, &st->dp_reduce, &nodes);
-        add_ring_nodes(t, &st->dp_gather, &nodes);
-        add_ring_nodes(t, &st->expert_reduce, &nodes);
-        add_ring_nodes(t, &st->expert_gather, &nodes);
+        add_flow_gpus(st->next_flows, st->next_flow_count, &gpus);
+        add_flow_gpus(st->prev_flows, st->prev_flow_count, &gpus);
+        add_ring_gpus(&st->pp_gather, &gpus);
+        add_ring_gpus(&st->dp_reduce, &gpus);
+        add_ring_gpus(&st->dp_gather, &gpus);
+        add_ring_gpus(&st->expert_reduce, &gpus);
+        add_ring_gpus(&st->expert_gather, &gpus);
     }
-    qsort(nodes.items, (size_t)nodes.count, sizeof *nodes.items, compare_int);
+    qsort(gpus.items, (size_t)gpus.count, sizeof *gpus.items, compare_int);
     int unique = 0;
-    for (int i = 0; i < nodes.count; i++)
-        if (unique == 0 || nodes.items[i] != nodes.items[unique - 1])
-            nodes.items[unique++] = nodes.items[i];
-    p->nodes = nodes.items;
-    p->node_count = unique;
+    for (int i = 0; i < gpus.count; i++)
+        if (unique == 0 || gpus.items[i] != gpus.items[unique - 1])
+            gpus.items[unique++] = gpus.items[i];
+    free(p->gpus);
+    p->gpus = gpus.items;
+    p->gpu_count = unique;
 }
 
 /* ---- the plan ---------------------------------------------------------- */
@@ -617,7 +618,7 @@ int plan_build(const scenario* sc, const workload* w, const topology* t, iterati
     p->stage = xcalloc((size_t)p->stages, sizeof *p->stage);
     for (int s = 0; s < p->stages; s++)
         plan_stage(sc, w, t, s, p->replica, &p->stage[s]);
-    collect_nodes(t, p);
+    collect_gpus(p);
     return 0;
 }
 
@@ -764,6 +765,7 @@ void plan_fold_isolated(const topology* t, iteration_plan* p)
         st->pp_gather_folded = fold_ring(t, &owners, s, &st->pp_gather);
     }
     free(owners.items);
+    collect_gpus(p);   /* folded collectives need no hosts */
 }
 
 /* ---- every rank ----------------------------------------------------------- */
@@ -812,11 +814,11 @@ int plan_build_full(const scenario* sc, const workload* w, const topology* t, it
     p->ranks = xcalloc((size_t)p->rank_count, sizeof *p->ranks);
     for (int r = 0; r < p->rank_count; r++)
         fill_peers(sc, w->chunks, r, &p->ranks[r]);
-    free(p->nodes);
-    p->node_count = (p->rank_count + t->gpus_per_node - 1) / t->gpus_per_node;
-    p->nodes = xmalloc((size_t)p->node_count * sizeof *p->nodes);
-    for (int n = 0; n < p->node_count; n++)
-        p->nodes[n] = n;
+    free(p->gpus);
+    p->gpu_count = p->rank_count;
+    p->gpus = xmalloc((size_t)p->gpu_count * sizeof *p->gpus);
+    for (int g = 0; g < p->gpu_count; g++)
+        p->gpus[g] = g;
     return 0;
 }
 
@@ -848,7 +850,7 @@ void plan_free(iteration_plan* p)
         free_ring(&st->expert_gather);
     }
     free(p->stage);
-    free(p->nodes);
+    free(p->gpus);
     for (int r = 0; r < p->rank_count; r++)
         free(p->ranks[r].ep_peers);
     free(p->ranks);

@@ -105,8 +105,8 @@ typedef struct {
     rank_peers*   ranks;
     stage_plan*   stage;
     int           gpus_per_node;
-    int*          nodes;             /* nodes the platform must contain, sorted */
-    int           node_count;
+    int*          gpus;              /* GPUs the platform must contain, sorted */
+    int           gpu_count;
 } iteration_plan;
 
 int  plan_build(const scenario* sc, const workload* w, const topology* t, iteration_plan* p);

@@ -3,7 +3,7 @@
  * One topology model serves two readers. The plan builder asks it for the
  * route between two GPUs (which links, what bandwidth and latency) to find
  * the slowest hop of a collective and which flows share its links; the XML
- * generator writes the very same routes for SimGrid. Only the nodes that the
+ * generator writes the very same routes for SimGrid. Only the GPUs that the
  * iteration simulation uses are generated ("Two levels" in DESIGN.md): a
  * 25,000-GPU hierarchy takes SimGrid 3.32 tens of seconds to load, a handful
  * of nodes milliseconds.
@@ -60,8 +60,9 @@ int topology_island_of(const topology* t, int node);
 void topology_route(const topology* t, int a, int b, route* out);
 double route_latency(const route* r);
 
-/* SimGrid platform XML for the nodes NODES[0..COUNT) (distinct, any order). */
-void platform_xml(const topology* t, const int* nodes, int count, strbuf* out);
+/* SimGrid platform XML holding the GPUs GPUS[0..COUNT) (sorted, distinct),
+ * with the node zones, NICs and fabric links their routes cross. */
+void platform_xml(const topology* t, const int* gpus, int count, strbuf* out);
 
 /* Host name of a GPU in the generated platform: "gpu-<index>". */
 void platform_host_name(int gpu, char* buf, int size);

@@ -88,8 +88,8 @@ static void run_figures(const scenario* sc, run_result* r)
     r->total_model_flops = model_flops_per_step * r->steps;
 }
 
-/* The collapsed mode simulates 2p and 3p micro-batches and takes the step at
- * m on the line through them, when m >= 4p: past the warm-up every
+/* The collapsed mode simulates p and 2p micro-batches and takes the step at
+ * m on the line through them, when m >= 3p: past the warm-up every
  * micro-batch adds the same time (Narayanan et al. 2021, Sec. 2.2: T is
  * affine in m for GPipe, 1F1B and interleaving). --detail full simulates
  * every micro-batch; tests compare the two. */
@@ -97,8 +97,8 @@ static void simulate_step(const run_options* opt, run_result* out)
 {
     iteration_plan* plan = &out->plan;
     iteration_options iopt = {.stepwise_collectives = opt->stepwise_collectives};
-    int m = plan->micro_batches, m1 = 2 * plan->stages, m2 = 3 * plan->stages;
-    if (opt->full_detail || m < 4 * plan->stages) {
+    int m = plan->micro_batches, m1 = plan->stages, m2 = 2 * plan->stages;
+    if (opt->full_detail || m < 3 * plan->stages) {
         iteration_simulate(plan, &iopt, &out->profile);
         return;
     }
@@ -124,7 +124,7 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
         plan_fold_isolated(&out->topo, &out->plan);
     }
     strbuf xml = {0};
-    platform_xml(&out->topo, out->plan.nodes, out->plan.node_count, &xml);
+    platform_xml(&out->topo, out->plan.gpus, out->plan.gpu_count, &xml);
     int loaded = platform_load(strbuf_text(&xml));
     strbuf_free(&xml);
     if (loaded)

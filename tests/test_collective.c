@@ -18,7 +18,7 @@ static double ring_closed_form(int n, double payload, double alpha, double bandw
 
 /* A one-stage, one-micro-batch plan that only reduces gradients over FLOWS. */
 static void dp_only_plan(iteration_plan* p, int n, double payload, const flow* flows, int flow_count,
-                         int* nodes, int node_count)
+                         int* gpus, int gpu_count)
 {
     memset(p, 0, sizeof *p);
     p->stages = 1;
@@ -37,9 +37,9 @@ static void dp_only_plan(iteration_plan* p, int n, double payload, const flow* f
     r->flow_count = flow_count;
     r->flows = malloc((size_t)flow_count * sizeof *r->flows);
     memcpy(r->flows, flows, (size_t)flow_count * sizeof *flows);
-    p->nodes = malloc((size_t)node_count * sizeof *p->nodes);
-    memcpy(p->nodes, nodes, (size_t)node_count * sizeof *nodes);
-    p->node_count = node_count;
+    p->gpus = malloc((size_t)gpu_count * sizeof *p->gpus);
+    memcpy(p->gpus, gpus, (size_t)gpu_count * sizeof *gpus);
+    p->gpu_count = gpu_count;
 }
 
 static void check_ring(int stepwise, int n, double payload, double bandwidth, double latency)
@@ -47,9 +47,9 @@ static void check_ring(int stepwise, int n, double payload, double bandwidth, do
     topology t;
     simple_topology(&t, 2, 1, bandwidth, latency);
     flow hop = {0, 1};
-    int nodes[] = {0, 1};
+    int gpus[] = {0, 1};
     iteration_plan p;
-    dp_only_plan(&p, n, payload, &hop, 1, nodes, 2);
+    dp_only_plan(&p, n, payload, &hop, 1, gpus, 2);
     step_profile prof;
     simulate_plan(&t, &p, stepwise, &prof);
     /* The route crosses two NIC links of LATENCY/2 each. SimGrid's CM02
@@ -90,9 +90,9 @@ static void check_shared_ring(int stepwise)
     topology t;
     simple_topology(&t, 2, 2, 25e9, 2e-6);
     flow hops[] = {{0, 2}, {1, 3}};
-    int nodes[] = {0, 1};
+    int gpus[] = {0, 1, 2, 3};
     iteration_plan p;
-    dp_only_plan(&p, 4, 256e6, hops, 2, nodes, 2);
+    dp_only_plan(&p, 4, 256e6, hops, 2, gpus, 4);
     step_profile prof;
     simulate_plan(&t, &p, stepwise, &prof);
     ck_assert_rel(prof.step_time, ring_closed_form(4, 256e6, 2e-6, 25e9 / 2), 1e-6);
@@ -119,9 +119,9 @@ START_TEST(overlapped_reduction_leaves_the_last_bucket)
     topology t;
     simple_topology(&t, 2, 1, 25e9, 2e-6);
     flow hop = {0, 1};
-    int nodes[] = {0, 1};
+    int gpus[] = {0, 1};
     iteration_plan p;
-    dp_only_plan(&p, 2, 400e6, &hop, 1, nodes, 2);
+    dp_only_plan(&p, 2, 400e6, &hop, 1, gpus, 2);
     p.stage[0].chunk[0].fwd_seconds = 0.01;
     p.stage[0].chunk[0].bwd_seconds = 0.05;
     p.stage[0].dp_bucket_bytes = PLAN_DP_BUCKET_BYTES;

@@ -22,11 +22,11 @@ static void pipeline_plan(iteration_plan* p, schedule_kind kind, int stages, int
     p->micro_batches = m;
     p->schedule = kind;
     p->stage = calloc((size_t)stages, sizeof *p->stage);
-    p->nodes = malloc((size_t)stages * sizeof *p->nodes);
-    p->node_count = stages;
+    p->gpus = malloc((size_t)stages * sizeof *p->gpus);
+    p->gpu_count = stages;
     for (int s = 0; s < stages; s++) {
         stage_plan* st = &p->stage[s];
-        p->nodes[s] = s;
+        p->gpus[s] = s;
         st->gpu = s;
         st->chunk = calloc(1, sizeof *st->chunk);
         st->chunk[0].fwd_seconds = t_f;

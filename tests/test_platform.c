@@ -100,14 +100,17 @@ START_TEST(xml_has_hosts_links_and_pinned_model)
 {
     topology t;
     islands_topology(&t);
-    int nodes[] = {0, 3};
+    int gpus[] = {0, 1, 24, 31};
     strbuf xml = {0};
-    platform_xml(&t, nodes, 2, &xml);
+    platform_xml(&t, gpus, 4, &xml);
     const char* x = strbuf_text(&xml);
     ck_assert_ptr_nonnull(strstr(x, "<prop id=\"network/model\" value=\"CM02\"/>"));
     ck_assert_ptr_nonnull(strstr(x, "<prop id=\"network/crosstraffic\" value=\"0\"/>"));
     ck_assert_ptr_nonnull(strstr(x, "<host id=\"gpu-31\" speed=\"312000000000000f\"/>"));
     ck_assert_ptr_null(strstr(x, "gpu-8\""));   /* node 1 is not generated */
+    ck_assert_ptr_null(strstr(x, "gpu-2\""));   /* nor GPUs no flow uses */
+    ck_assert_ptr_nonnull(strstr(x, "<link id=\"nic-15\""));   /* 4 NICs per node: GPU 31 uses 3 * 4 + 3 */
+    ck_assert_ptr_null(strstr(x, "<link id=\"nic-14\""));
     ck_assert_ptr_nonnull(strstr(x, "<link id=\"xi-3\" bandwidth=\"12500000000Bps\" latency=\"3e-06s\""));
     ck_assert_ptr_nonnull(strstr(x, "<zoneRoute src=\"node-3\" dst=\"node-0\""));
     strbuf_free(&xml);
@@ -136,12 +139,12 @@ static void check_routes_actor(int argc, char* argv[])
 START_TEST(simgrid_loads_the_same_routes)
 {
     islands_topology(&checked);
-    int nodes[] = {0, 3};
+    int gpus[] = {0, 1, 5, 6, 24, 30};
     strbuf xml = {0};
-    platform_xml(&checked, nodes, 2, &xml);
+    platform_xml(&checked, gpus, 6, &xml);
     ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
     strbuf_free(&xml);
-    ck_assert_int_eq((int)sg_host_count(), 16);
+    ck_assert_int_eq((int)sg_host_count(), 6);
     sg_actor_create("check", sg_host_by_name("gpu-0"), check_routes_actor, 0, NULL);
     simgrid_run();
 }
