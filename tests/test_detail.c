@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -39,6 +40,60 @@ START_TEST(collapsed_agrees_with_full_detail)
     double collapsed = step_time(file, 0), full = step_time(file, 1);
     ck_assert_msg(fabs(collapsed - full) <= 0.01 * full, "%s: collapsed %.9g s, full %.9g s (%+.2f %%)", file,
                   collapsed, full, 100 * (collapsed - full) / full);
+}
+END_TEST
+
+/* A number from trainsim's JSON: the first "seconds" after KEY (or KEY's own
+ * value when SECONDS is 0). */
+static double json_number_after(const char* json, const char* key, int seconds)
+{
+    const char* at = strstr(json, key);
+    ck_assert_msg(at != NULL, "no %s in the output", key);
+    if (seconds) {
+        at = strstr(at, "\"seconds\": ");
+        ck_assert_ptr_nonnull(at);
+        return strtod(at + strlen("\"seconds\": "), NULL);
+    }
+    return strtod(at + strlen(key) + 2, NULL);
+}
+
+/* Step time and exposed DP time of the two-island scenario with its islands
+ * cut to 2 nodes (every data-parallel ring crosses them) and BANDWIDTH
+ * between islands. */
+static void islands_at(const char* bandwidth, double* step, double* dp)
+{
+    strbuf text = {0};
+    read_file("tests/detail/two-islands.yaml", &text);
+    replace_once(&text, "island_nodes: 4", "island_nodes: 2");
+    replace_once(&text, "bandwidth: 100Gbps", bandwidth);
+    char path[] = "/tmp/trainsim-test-islands-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE* f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(strbuf_text(&text), f);
+    fclose(f);
+    strbuf_free(&text);
+    command_result r;
+    run_trainsim((const char*[]){"run", path, "--json", NULL}, &r);
+    unlink(path);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, strbuf_text(&r.err));
+    *step = json_number_after(strbuf_text(&r.out), "\"step_time_s\"", 0);
+    *dp = json_number_after(strbuf_text(&r.out), "\"dp_comm_exposed\"", 1);
+    command_result_free(&r);
+}
+
+/* Halving the links between islands doubles the exposed gradient reduction
+ * when they bind (ring time = 2(n-1)/n x payload / bandwidth, Patarasuk and
+ * Yuan 2009; the latency terms are microseconds against tens of ms), and the
+ * step grows by about the difference. */
+START_TEST(thinner_inter_island_links_expose_more_reduction)
+{
+    double step_100, dp_100, step_50, dp_50;
+    islands_at("bandwidth: 100Gbps", &step_100, &dp_100);
+    islands_at("bandwidth: 50Gbps", &step_50, &dp_50);
+    ck_assert_rel(dp_50, 2 * dp_100, 0.01);
+    ck_assert_rel(step_50 - step_100, dp_50 - dp_100, 0.1);
 }
 END_TEST
 
@@ -84,6 +139,7 @@ Suite* detail_suite(void)
     tcase_add_loop_test(tc, collapsed_agrees_with_full_detail, 0, SCENARIOS);
     tcase_add_test(tc, every_detail_scenario_is_tested);
     tcase_add_test(tc, full_detail_refuses_large_jobs);
+    tcase_add_test(tc, thinner_inter_island_links_expose_more_reduction);
     suite_add_tcase(s, tc);
     return s;
 }
