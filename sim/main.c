@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "diag.h"
+#include "platform_file.h"
 #include "report.h"
 #include "run.h"
 #include "scenario.h"
@@ -149,8 +150,56 @@ static int command_check(const scenario* sc)
     return status ? EXIT_INFEASIBLE : EXIT_DONE;
 }
 
+static int print_file(const char* path)
+{
+    FILE* f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "trainsim: cannot read %s\n", path);
+        return -1;
+    }
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, stdout);
+    fclose(f);
+    return 0;
+}
+
+/* A hand-written platform: its path resolved against the scenario's
+ * directory, and the file checked in a child process (SimGrid would abort on
+ * a bad one). Returns 0, or -1 after printing the error. */
+static int check_user_platform(scenario* sc)
+{
+    if (!sc->cluster.platform[0])
+        return 0;
+    char* path = platform_file_resolve(sc->file, sc->cluster.platform);
+    strbuf why = {0};
+    int bad = platform_file_check(path, (int)scenario_world_size(sc), &why);
+    if (bad) {
+        const key_mark* m = scenario_find_mark(sc, "cluster.platform");
+        diag d;
+        diag_init(&d, sc->file);
+        strbuf found = {0};
+        strbuf_printf(&found, "\"%s\": %s", path, strbuf_text(&why));
+        diag_expected(&d, m ? m->line : 1, m ? m->col : 1, "cluster.platform",
+                      "a SimGrid platform file with hosts gpu-0, gpu-1, ... for every GPU used, "
+                      "routed to each other", strbuf_text(&found));
+        fprintf(stderr, "%s\n", strbuf_text(&d.message));
+        strbuf_free(&found);
+        diag_free(&d);
+        free(path);
+    } else {
+        free(sc->cluster.platform);
+        sc->cluster.platform = path;
+    }
+    strbuf_free(&why);
+    return bad ? -1 : 0;
+}
+
 static int command_platform(const scenario* sc)
 {
+    if (sc->cluster.platform[0])   /* the user's own file, as checked */
+        return print_file(sc->cluster.platform) ? EXIT_INPUT : EXIT_DONE;
     run_result r;
     int status = run_prepare(sc, &r);
     if (status) {
@@ -217,6 +266,10 @@ int main(int argc, char** argv)
     diag_free(&d);
     if (c.seed_given)
         sc.seed = c.seed;
+    if (check_user_platform(&sc)) {
+        scenario_free(&sc);
+        return EXIT_INPUT;
+    }
 
     int status;
     if (!strcmp(c.command, "check"))

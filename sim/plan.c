@@ -34,7 +34,7 @@ static void usage_build(const topology* t, const flow* flows, int n, int up_only
         route r;
         topology_route(t, flows[i].src, flows[i].dst, &r);
         for (int k = 0; k < r.count; k++)
-            if (!up_only || r.link[k].up)
+            if (r.link[k].shared && (!up_only || r.link[k].up))
                 u->keys[u->count++] = r.link[k].key;
     }
     qsort(u->keys, (size_t)u->count, sizeof *u->keys, compare_key);
@@ -96,6 +96,8 @@ static void binding_links(const topology* t, const flow* all, int n, link_usage*
         route r;
         topology_route(t, all[i].src, all[i].dst, &r);
         for (int k = 0; k < r.count; k++) {
+            if (!r.link[k].shared)   /* a fat pipe never limits another flow */
+                continue;
             double elsewhere = INFINITY;
             for (int j = 0; j < r.count; j++)
                 if (j != k)
@@ -643,6 +645,8 @@ static void own_flows(const topology* t, owner_list* l, const flow* flows, int n
         route r;
         topology_route(t, flows[i].src, flows[i].dst, &r);
         for (int k = 0; k < r.count; k++) {
+            if (!r.link[k].shared)
+                continue;
             if (l->count == l->cap) {
                 l->cap = l->cap ? 2 * l->cap : 256;
                 l->items = xrealloc(l->items, (size_t)l->cap * sizeof *l->items);

@@ -1,6 +1,8 @@
 /* platform: topology model, routes and SimGrid platform XML (see platform.h). */
 #include "platform.h"
 
+#include "platform_file.h"
+
 #include <errno.h>
 #include <simgrid/engine.h>
 #include <stdio.h>
@@ -32,6 +34,7 @@ void topology_from_scenario(const scenario* sc, topology* t)
     t->island_nodes = c->island_nodes;
     t->inter_island = c->inter_island;
     t->inter_island.bandwidth = c->inter_island.bandwidth * c->inter_island.efficiency;
+    t->user_platform = c->platform[0] != '\0';
 }
 
 int topology_node_of(const topology* t, int gpu)
@@ -56,6 +59,7 @@ static void add_link(route* r, link_class cls, int id, int up, double bandwidth,
     l->cls = cls;
     l->id = id;
     l->up = up;
+    l->shared = 1;
     l->key = ((uint64_t)id << 3) | ((uint64_t)cls << 1) | (uint64_t)up;
     l->bandwidth = bandwidth;
     l->latency = latency;
@@ -81,6 +85,10 @@ static void add_fabric(const topology* t, route* r, int node_a, int node_b)
 
 void topology_route(const topology* t, int a, int b, route* out)
 {
+    if (t->user_platform) {
+        platform_file_route(a, b, out);
+        return;
+    }
     out->count = 0;
     int node_a = topology_node_of(t, a), node_b = topology_node_of(t, b);
     if (node_a == node_b) {
@@ -288,8 +296,13 @@ int platform_load(const char* xml)
         unlink(path);
         return -1;
     }
-    start_simgrid();
-    simgrid_load_platform(path);
+    platform_load_file(path);
     unlink(path);
     return 0;
+}
+
+void platform_load_file(const char* path)
+{
+    start_simgrid();
+    simgrid_load_platform(path);
 }

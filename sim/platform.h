@@ -32,6 +32,7 @@ typedef struct {
     double    uplink_bandwidth;    /* per node into the fabric */
     int       island_nodes;        /* 0: one island */
     link_spec inter_island;        /* per node */
+    int       user_platform;       /* routes come from a hand-written platform file */
 } topology;
 
 typedef enum { LINK_NVLINK, LINK_NIC, LINK_UPLINK, LINK_ISLAND } link_class;
@@ -41,10 +42,11 @@ typedef struct {
     link_class cls;
     int      id;         /* GPU (nvlink), node * nic_links + k (nic), node (uplink, island) */
     int      up;         /* direction: 1 away from the GPU, 0 towards it */
+    int      shared;     /* 0: a fat pipe, every flow gets the full bandwidth */
     double   bandwidth, latency;
 } route_link;
 
-#define ROUTE_MAX_LINKS 6
+#define ROUTE_MAX_LINKS 12
 
 typedef struct {
     int        count;
@@ -70,5 +72,9 @@ void platform_host_name(int gpu, char* buf, int size);
 /* Starts SimGrid (once per process) and loads XML through a temporary file.
  * Returns 0, or -1 with a message on stderr when the file cannot be written. */
 int platform_load(const char* xml);
+
+/* Starts SimGrid and loads the platform file PATH, which must have passed
+ * platform_file_check (SimGrid aborts on a bad one). */
+void platform_load_file(const char* path);
 
 #endif

@@ -2,8 +2,13 @@
 #include "run.h"
 
 #include <math.h>
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "platform_file.h"
 
 #define GIB 1073741824.0
 
@@ -113,23 +118,60 @@ static void simulate_step(const run_options* opt, run_result* out)
     step_profile_free(&b);
 }
 
+typedef struct {
+    const scenario*    sc;
+    const run_options* opt;
+    run_result*        out;
+} plan_job;
+
+static void build_plan(const plan_job* job)
+{
+    run_result* out = job->out;
+    if (job->opt->full_detail) {
+        plan_build_full(job->sc, &out->work, &out->topo, &out->plan);
+    } else {
+        plan_build(job->sc, &out->work, &out->topo, &out->plan);
+        plan_fold_isolated(&out->topo, &out->plan);
+    }
+}
+
+static void planner_main(int argc, char* argv[])
+{
+    (void)argc, (void)argv;
+    build_plan(sg_actor_self_get_data());
+}
+
+/* With a hand-written platform the plan reads routes from SimGrid, which
+ * exist only inside a run: the plan is built by an actor, at time zero. */
+static void build_plan_on_file(plan_job* job)
+{
+    platform_load_file(job->sc->cluster.platform);
+    char host[32];
+    platform_host_name(0, host, sizeof host);
+    sg_actor_t planner = sg_actor_init("planner", sg_host_by_name(host));
+    sg_actor_set_data(planner, job);
+    sg_actor_start(planner, planner_main, 0, NULL);
+    simgrid_run();
+}
+
 int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
 {
     if (run_prepare(sc, out))
         return 1;
-    if (opt->full_detail) {
-        plan_build_full(sc, &out->work, &out->topo, &out->plan);
+    plan_job job = {sc, opt, out};
+    if (out->topo.user_platform) {
+        build_plan_on_file(&job);
     } else {
-        plan_build(sc, &out->work, &out->topo, &out->plan);
-        plan_fold_isolated(&out->topo, &out->plan);
+        build_plan(&job);
+        strbuf xml = {0};
+        platform_xml(&out->topo, out->plan.gpus, out->plan.gpu_count, &xml);
+        int loaded = platform_load(strbuf_text(&xml));
+        strbuf_free(&xml);
+        if (loaded)
+            return -1;
     }
-    strbuf xml = {0};
-    platform_xml(&out->topo, out->plan.gpus, out->plan.gpu_count, &xml);
-    int loaded = platform_load(strbuf_text(&xml));
-    strbuf_free(&xml);
-    if (loaded)
-        return -1;
     simulate_step(opt, out);
+    platform_file_forget();
     run_figures(sc, out);
     return 0;
 }

@@ -239,10 +239,6 @@ static int check_cluster(scenario* sc, diag* d)
         return reject(sc, d, "cluster.fabric.island_nodes", "cluster.fabric.topology",
                       "a positive number of nodes per island when topology is islands", "%d",
                       c->island_nodes);
-    if (c->platform[0])
-        return reject(sc, d, "cluster.platform", NULL,
-                      "an empty string (hand-written platform files are not supported by this version yet)",
-                      "\"%s\"", c->platform);
     return 0;
 }
 

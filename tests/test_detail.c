@@ -57,6 +57,18 @@ static double json_number_after(const char* json, const char* key, int seconds)
     return strtod(at + strlen(key) + 2, NULL);
 }
 
+/* Writes TEXT to a new temporary file; PATH gets its name. */
+static void write_temporary(const char* text, char path[64])
+{
+    snprintf(path, 64, "/tmp/trainsim-test-XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE* f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 /* Step time and exposed DP time of the two-island scenario with its islands
  * cut to 2 nodes (every data-parallel ring crosses them) and BANDWIDTH
  * between islands. */
@@ -66,13 +78,8 @@ static void islands_at(const char* bandwidth, double* step, double* dp)
     read_file("tests/detail/two-islands.yaml", &text);
     replace_once(&text, "island_nodes: 4", "island_nodes: 2");
     replace_once(&text, "bandwidth: 100Gbps", bandwidth);
-    char path[] = "/tmp/trainsim-test-islands-XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    FILE* f = fdopen(fd, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(strbuf_text(&text), f);
-    fclose(f);
+    char path[64];
+    write_temporary(strbuf_text(&text), path);
     strbuf_free(&text);
     command_result r;
     run_trainsim((const char*[]){"run", path, "--json", NULL}, &r);
@@ -94,6 +101,40 @@ START_TEST(thinner_inter_island_links_expose_more_reduction)
     islands_at("bandwidth: 50Gbps", &step_50, &dp_50);
     ck_assert_rel(dp_50, 2 * dp_100, 0.01);
     ck_assert_rel(step_50 - step_100, dp_50 - dp_100, 0.1);
+}
+END_TEST
+
+/* The hand-written platforms of platforms/, used by the scenarios of tests/platform/,
+ * describe the clusters that the scenarios' other keys generate: the step
+ * times agree within 1 % (the files pool each node's rails and route
+ * inter-node traffic through the GPU's NVLink port, which the generated
+ * platform does not), and collapsed agrees with full detail on them. */
+static const char* const platform_scenarios[] = {
+    "tests/platform/dgx-a100-pod.yaml",
+    "tests/platform/dgx-h100-pod.yaml",
+    "tests/platform/two-islands.yaml",
+};
+
+START_TEST(hand_written_platforms_match_generated_ones)
+{
+    const char* file = platform_scenarios[_i];
+    strbuf text = {0};
+    read_file(file, &text);
+    const char* line = strstr(strbuf_text(&text), "  platform: ");
+    ck_assert_ptr_nonnull(line);
+    const char* end = strchr(line, '\n');
+    char platform_line[256];
+    snprintf(platform_line, sizeof platform_line, "%.*s", (int)(end + 1 - line), line);
+    replace_once(&text, platform_line, "");
+    char generated[64];
+    write_temporary(strbuf_text(&text), generated);
+    strbuf_free(&text);
+    double on_file = step_time(file, 0), full = step_time(file, 1), from_keys = step_time(generated, 0);
+    unlink(generated);
+    ck_assert_msg(fabs(on_file - from_keys) <= 0.01 * from_keys, "%s: file %.9g s, generated %.9g s", file,
+                  on_file, from_keys);
+    ck_assert_msg(fabs(on_file - full) <= 0.01 * full, "%s: collapsed %.9g s, full %.9g s", file, on_file,
+                  full);
 }
 END_TEST
 
@@ -140,6 +181,8 @@ Suite* detail_suite(void)
     tcase_add_test(tc, every_detail_scenario_is_tested);
     tcase_add_test(tc, full_detail_refuses_large_jobs);
     tcase_add_test(tc, thinner_inter_island_links_expose_more_reduction);
+    tcase_add_loop_test(tc, hand_written_platforms_match_generated_ones, 0,
+                        (int)(sizeof platform_scenarios / sizeof *platform_scenarios));
     suite_add_tcase(s, tc);
     return s;
 }
