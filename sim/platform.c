@@ -261,7 +261,7 @@ void platform_xml(const topology* t, const int* gpus, int count, strbuf* x)
 #define CONTEXT_OPTION "--cfg=contexts/factory:" TRAINSIM_SIMGRID_CONTEXTS
 #endif
 
-static void start_simgrid(void)
+void platform_start_simgrid(void)
 {
     static int started;
     if (started)
@@ -303,6 +303,6 @@ int platform_load(const char* xml)
 
 void platform_load_file(const char* path)
 {
-    start_simgrid();
+    platform_start_simgrid();
     simgrid_load_platform(path);
 }

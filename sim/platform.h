@@ -73,6 +73,9 @@ void platform_host_name(int gpu, char* buf, int size);
  * Returns 0, or -1 with a message on stderr when the file cannot be written. */
 int platform_load(const char* xml);
 
+/* Starts SimGrid once per process, quiet but for critical messages. */
+void platform_start_simgrid(void);
+
 /* Starts SimGrid and loads the platform file PATH, which must have passed
  * platform_file_check (SimGrid aborts on a bad one). */
 void platform_load_file(const char* path);

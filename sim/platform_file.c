@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xbt/dynar.h>
+#include <xbt/log.h>
 
 char* platform_file_resolve(const char* scenario_file, const char* path)
 {
@@ -28,13 +29,20 @@ char* platform_file_resolve(const char* scenario_file, const char* path)
 
 /* ---- reading routes ----------------------------------------------------- */
 
-static void read_route(int a, int b, route* out)
+/* SimGrid's links from gpu-A to gpu-B (the caller frees the dynar). */
+static xbt_dynar_t links_between(int a, int b)
 {
     char name_a[32], name_b[32];
     platform_host_name(a, name_a, sizeof name_a);
     platform_host_name(b, name_b, sizeof name_b);
     xbt_dynar_t links = xbt_dynar_new(sizeof(sg_link_t), NULL);
     sg_host_get_route(sg_host_by_name(name_a), sg_host_by_name(name_b), links);
+    return links;
+}
+
+static void read_route(int a, int b, route* out)
+{
+    xbt_dynar_t links = links_between(a, b);
     int n = (int)xbt_dynar_length(links);
     out->count = n < ROUTE_MAX_LINKS ? n : ROUTE_MAX_LINKS;
     for (int k = 0; k < out->count; k++) {
@@ -118,16 +126,12 @@ static void check_routes_actor(int argc, char* argv[])
     for (int a = 0; a < n; a++)
         for (int step = 1; step < n; step = n <= 512 ? step + 1 : 2 * step) {
             int b = (a + step) % n;
-            char name_a[32], name_b[32];
-            platform_host_name(a, name_a, sizeof name_a);
-            platform_host_name(b, name_b, sizeof name_b);
-            xbt_dynar_t links = xbt_dynar_new(sizeof(sg_link_t), NULL);
-            sg_host_get_route(sg_host_by_name(name_a), sg_host_by_name(name_b), links);
+            xbt_dynar_t links = links_between(a, b);
             int count = (int)xbt_dynar_length(links);
             xbt_dynar_free(&links);
             if (count == 0 || count > ROUTE_MAX_LINKS) {
-                fprintf(stderr, "trainsim-check: the route from %s to %s has %d links (1 to %d expected)\n",
-                        name_a, name_b, count, ROUTE_MAX_LINKS);
+                fprintf(stderr, "trainsim-check: the route from gpu-%d to gpu-%d has %d links (1 to %d expected)\n",
+                        a, b, count, ROUTE_MAX_LINKS);
                 fflush(stderr);
                 _exit(3);
             }
@@ -142,9 +146,8 @@ static void check_in_child(const char* path, int gpus, int err_fd)
     close(err_fd);
     FILE* null = freopen("/dev/null", "w", stdout);
     (void)null;
-    int argc = 1;
-    char* argv[] = {"trainsim-check", NULL};
-    simgrid_init(&argc, argv);
+    platform_start_simgrid();   /* the same context factory as the parent */
+    xbt_log_control_set("root.thres:error");   /* parse errors are logged at this level */
     simgrid_load_platform(path);
     for (int g = 0; g < gpus; g++) {
         char name[32];
