@@ -29,24 +29,30 @@ char* platform_file_resolve(const char* scenario_file, const char* path)
 
 /* ---- reading routes ----------------------------------------------------- */
 
-/* SimGrid's links from gpu-A to gpu-B (the caller frees the dynar). */
+/* SimGrid's links from gpu-A to gpu-B, in one array reused by every call
+ * (still reachable if SimGrid aborts the check process on a missing route). */
+static xbt_dynar_t links;
+
 static xbt_dynar_t links_between(int a, int b)
 {
     char name_a[32], name_b[32];
     platform_host_name(a, name_a, sizeof name_a);
     platform_host_name(b, name_b, sizeof name_b);
-    xbt_dynar_t links = xbt_dynar_new(sizeof(sg_link_t), NULL);
+    if (links)
+        xbt_dynar_reset(links);
+    else
+        links = xbt_dynar_new(sizeof(sg_link_t), NULL);
     sg_host_get_route(sg_host_by_name(name_a), sg_host_by_name(name_b), links);
     return links;
 }
 
 static void read_route(int a, int b, route* out)
 {
-    xbt_dynar_t links = links_between(a, b);
-    int n = (int)xbt_dynar_length(links);
+    xbt_dynar_t route_links = links_between(a, b);
+    int n = (int)xbt_dynar_length(route_links);
     out->count = n < ROUTE_MAX_LINKS ? n : ROUTE_MAX_LINKS;
     for (int k = 0; k < out->count; k++) {
-        sg_link_t link = xbt_dynar_get_as(links, (unsigned)k, sg_link_t);
+        sg_link_t link = xbt_dynar_get_as(route_links, (unsigned)k, sg_link_t);
         route_link* l = &out->link[k];
         l->key = (uint64_t)(uintptr_t)link;   /* SimGrid splits a duplex link into two objects */
         l->cls = LINK_NIC;
@@ -56,7 +62,6 @@ static void read_route(int a, int b, route* out)
         l->bandwidth = sg_link_get_bandwidth(link);
         l->latency = sg_link_get_latency(link);
     }
-    xbt_dynar_free(&links);
 }
 
 /* Routes already read, by (a, b): open addressing, grown at half full. */
@@ -108,6 +113,8 @@ void platform_file_route(int a, int b, route* out)
 
 void platform_file_forget(void)
 {
+    if (links)
+        xbt_dynar_free(&links);
     free(cache);
     cache = NULL;
     cache_size = cache_used = 0;
@@ -126,9 +133,7 @@ static void check_routes_actor(int argc, char* argv[])
     for (int a = 0; a < n; a++)
         for (int step = 1; step < n; step = n <= 512 ? step + 1 : 2 * step) {
             int b = (a + step) % n;
-            xbt_dynar_t links = links_between(a, b);
-            int count = (int)xbt_dynar_length(links);
-            xbt_dynar_free(&links);
+            int count = (int)xbt_dynar_length(links_between(a, b));
             if (count == 0 || count > ROUTE_MAX_LINKS) {
                 fprintf(stderr, "trainsim-check: the route from gpu-%d to gpu-%d has %d links (1 to %d expected)\n",
                         a, b, count, ROUTE_MAX_LINKS);
