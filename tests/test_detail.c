@@ -11,17 +11,31 @@
 
 #include "helpers.h"
 
+/* The number after the first "KEY": in JSON (which may be NULL: not found). */
+static double json_number(const char* json, const char* key)
+{
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\": ", key);
+    const char* at = json ? strstr(json, pattern) : NULL;
+    ck_assert_msg(at != NULL, "no %s in the output", key);
+    return strtod(at + strlen(pattern), NULL);
+}
+
+/* Runs FILE with --json (and --detail full when FULL); it must succeed. */
+static void run_json(const char* file, int full, command_result* r)
+{
+    if (full)
+        run_trainsim((const char*[]){"run", file, "--json", "--detail", "full", NULL}, r);
+    else
+        run_trainsim((const char*[]){"run", file, "--json", NULL}, r);
+    ck_assert_msg(r->status == 0, "%s: exit %d: %s", file, r->status, strbuf_text(&r->err));
+}
+
 static double step_time(const char* file, int full)
 {
     command_result r;
-    if (full)
-        run_trainsim((const char*[]){"run", file, "--json", "--detail", "full", NULL}, &r);
-    else
-        run_trainsim((const char*[]){"run", file, "--json", NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s: exit %d: %s", file, r.status, strbuf_text(&r.err));
-    const char* at = strstr(strbuf_text(&r.out), "\"step_time_s\": ");
-    ck_assert_ptr_nonnull(at);
-    double t = strtod(at + strlen("\"step_time_s\": "), NULL);
+    run_json(file, full, &r);
+    double t = json_number(strbuf_text(&r.out), "step_time_s");
     command_result_free(&r);
     return t;
 }
@@ -42,20 +56,6 @@ START_TEST(collapsed_agrees_with_full_detail)
                   collapsed, full, 100 * (collapsed - full) / full);
 }
 END_TEST
-
-/* A number from trainsim's JSON: the first "seconds" after KEY (or KEY's own
- * value when SECONDS is 0). */
-static double json_number_after(const char* json, const char* key, int seconds)
-{
-    const char* at = strstr(json, key);
-    ck_assert_msg(at != NULL, "no %s in the output", key);
-    if (seconds) {
-        at = strstr(at, "\"seconds\": ");
-        ck_assert_ptr_nonnull(at);
-        return strtod(at + strlen("\"seconds\": "), NULL);
-    }
-    return strtod(at + strlen(key) + 2, NULL);
-}
 
 /* Writes TEXT to a new temporary file; PATH gets its name. */
 static void write_temporary(const char* text, char path[64])
@@ -82,11 +82,10 @@ static void islands_at(const char* bandwidth, double* step, double* dp)
     write_temporary(strbuf_text(&text), path);
     strbuf_free(&text);
     command_result r;
-    run_trainsim((const char*[]){"run", path, "--json", NULL}, &r);
+    run_json(path, 0, &r);
     unlink(path);
-    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, strbuf_text(&r.err));
-    *step = json_number_after(strbuf_text(&r.out), "\"step_time_s\"", 0);
-    *dp = json_number_after(strbuf_text(&r.out), "\"dp_comm_exposed\"", 1);
+    *step = json_number(strbuf_text(&r.out), "step_time_s");
+    *dp = json_number(strstr(strbuf_text(&r.out), "\"dp_comm_exposed\""), "seconds");
     command_result_free(&r);
 }
 

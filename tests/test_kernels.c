@@ -69,6 +69,16 @@ static void load(const char* parallel, const char* model_extra, scenario* sc)
     load_scenario(text, sc);
 }
 
+/* The kernels of one layer (an MoE layer when MOE) of the scenario that
+ * load() makes from PARALLEL and MODEL_EXTRA, at bf16 rates. */
+static void layer_of(const char* parallel, const char* model_extra, int moe, scenario* sc, kernel_rates* r,
+                     layer_cost* cost)
+{
+    load(parallel, model_extra, sc);
+    kernel_rates_of(&sc->gpu, PREC_BF16, r);
+    workload_layer_cost(sc, r, moe, cost);
+}
+
 static const layer_kernel* find_kernel(const layer_cost* c, const char* name)
 {
     for (int i = 0; i < c->count; i++)
@@ -81,11 +91,9 @@ static const layer_kernel* find_kernel(const layer_cost* c, const char* name)
 START_TEST(layer_kernels_without_flash_attention)
 {
     scenario sc;
-    load("{tp: 2, pp: 1, dp: 8, micro_batch: 2}", "", &sc);
     kernel_rates r;
-    kernel_rates_of(&sc.gpu, PREC_BF16, &r);
     layer_cost cost;
-    workload_layer_cost(&sc, &r, 0, &cost);
+    layer_of("{tp: 2, pp: 1, dp: 8, micro_batch: 2}", "", 0, &sc, &r, &cost);
     const layer_kernel* softmax = find_kernel(&cost, "softmax");
     ck_assert_ptr_nonnull(softmax);
     double scores = 2.0 * 8 * 2048.0 * 2048.0;
@@ -104,11 +112,10 @@ END_TEST
 START_TEST(flash_attention_fuses_the_core)
 {
     scenario sc;
-    load("{tp: 1, pp: 1, dp: 16, flash_attention: true, recompute: selective}", ", dropout: 0", &sc);
     kernel_rates r;
-    kernel_rates_of(&sc.gpu, PREC_BF16, &r);
     layer_cost cost;
-    workload_layer_cost(&sc, &r, 0, &cost);
+    layer_of("{tp: 1, pp: 1, dp: 16, flash_attention: true, recompute: selective}", ", dropout: 0",
+             0, &sc, &r, &cost);
     ck_assert_ptr_null(find_kernel(&cost, "softmax"));
     ck_assert_ptr_null(find_kernel(&cost, "attention dropout"));
     const layer_kernel* flash = find_kernel(&cost, "flash attention");
@@ -146,11 +153,10 @@ END_TEST
 START_TEST(expert_gemms_sized_by_routed_tokens)
 {
     scenario sc;
-    load("{tp: 1, pp: 1, dp: 16, ep: 4}", ", moe: {experts: 8, top_k: 2, capacity_factor: 1.25}", &sc);
     kernel_rates r;
-    kernel_rates_of(&sc.gpu, PREC_BF16, &r);
     layer_cost cost;
-    workload_layer_cost(&sc, &r, 1, &cost);
+    layer_of("{tp: 1, pp: 1, dp: 16, ep: 4}", ", moe: {experts: 8, top_k: 2, capacity_factor: 1.25}",
+             1, &sc, &r, &cost);
     const layer_kernel* fc1 = find_kernel(&cost, "expert fc1");
     ck_assert_ptr_nonnull(fc1);
     double tokens = 2048, per_expert = tokens * 2 * 1.25 * 4 / 8, local = 8 / 4;
