@@ -51,6 +51,7 @@ typedef struct {
     channel*        channel;     /* full mode: where the peers' flows arrive */
     int             awaited;     /* full mode: arrivals to take from it */
     int             active;
+    int             background;  /* an actor runs it and releases DONE once when it is over */
 } collective_run;
 
 struct rank_state {
@@ -59,7 +60,7 @@ struct rank_state {
     const rank_peers* peers;          /* full mode only */
     sg_sem_t          arrivals[2];    /* released on every arrival from a pipeline neighbour */
     transfer_batch*   inbox[2];       /* per (chunk, micro-batch) */
-    channel           channels[CH_COUNT];
+    channel           channels[CH_COUNT][COLLECTIVE_MAX_PHASES];
     collective_run    blocking, zero_gather, zero_scatter, dp_overlap;
     stage_timing      timing;
 };
@@ -89,11 +90,21 @@ static void compute(rank_state* st, double seconds, double tp, double ep, double
 
 /* ---- collectives ------------------------------------------------------- */
 
+/* Room for N batches: a batch in flight must not move, so a run makes room
+ * for all of its batches before it sends the first. */
+static void reserve_batches(collective_run* run, int n)
+{
+    if (n <= run->batch_cap)
+        return;
+    run->batch_cap = n < 4 ? 4 : n;
+    run->batches = xrealloc(run->batches, (size_t)run->batch_cap * sizeof *run->batches);
+}
+
 static transfer_batch* new_batch(collective_run* run)
 {
     if (run->batch_count == run->batch_cap) {
-        run->batch_cap = run->batch_cap ? 2 * run->batch_cap : 4;
-        run->batches = xrealloc(run->batches, (size_t)run->batch_cap * sizeof *run->batches);
+        fprintf(stderr, "trainsim: internal error: a collective sent more batches than it reserved\n");
+        abort();
     }
     transfer_batch* b = &run->batches[run->batch_count++];
     memset(b, 0, sizeof *b);
@@ -110,6 +121,7 @@ static void notify_channel(transfer_batch* batch, void* target)
 static void begin_run(collective_run* run)
 {
     run->batch_count = 0;
+    run->background = 0;
     run->awaited = 0;
     run->channel = NULL;
     run->latency = 0;
@@ -119,18 +131,20 @@ static void begin_run(collective_run* run)
 /* Collapsed: all the plan's flows in one batch. */
 static void send_plan_flows(collective_run* run, const flow* flows, int count, double bytes)
 {
+    reserve_batches(run, 1);
     transfer_batch* b = new_batch(run);
     transfer_batch_begin(b, count, run->done);
     for (int i = 0; i < count; i++)
         transfer_send(flows[i].src, flows[i].dst, bytes, b);
 }
 
-/* Full: one flow to a peer, which hears of its arrival on its channel KIND. */
-static void send_to_peer(rank_state* st, collective_run* run, int peer, channel_kind kind, double bytes)
+/* Full: one flow to a peer, which hears of its arrival on its channel for
+ * KIND and phase K. */
+static void send_to_peer(rank_state* st, collective_run* run, int peer, channel_kind kind, int k, double bytes)
 {
     transfer_batch* b = new_batch(run);
     b->on_done = notify_channel;
-    b->arg = &st->ctx->ranks[peer].channels[kind];
+    b->arg = &st->ctx->ranks[peer].channels[kind][k];
     transfer_batch_begin(b, 1, run->done);
     transfer_send(st->peers->gpu, peer, bytes, b);
 }
@@ -143,6 +157,8 @@ static double collective_finish(collective_run* run)
     if (!run->active)
         return 0;
     double t0 = now(), last = 0;
+    if (run->background)
+        sg_sem_acquire(run->done);
     for (int i = 0; i < run->batch_count; i++) {
         transfer_wait(&run->batches[i]);
         last = fmax(last, run->batches[i].end);
@@ -158,59 +174,107 @@ static double collective_finish(collective_run* run)
     return now() - t0;
 }
 
-/* The ring a collective of KIND runs on, in full mode: the peer to send to. */
-static int ring_next(const rank_peers* p, channel_kind kind)
+/* In full mode, the group a collective of KIND runs over. */
+static const group_ref* group_of(const rank_peers* p, channel_kind kind)
 {
     switch (kind) {
     case CH_TP:
-    case CH_PP_GATHER:     return p->tp_next;
+    case CH_PP_GATHER:     return &p->tp;
     case CH_EXPERT_REDUCE:
-    case CH_EXPERT_GATHER: return p->expert_next;
-    default:               return p->dp_next;
+    case CH_EXPERT_GATHER: return &p->expert;
+    default:               return &p->dp;
     }
 }
 
-/* Starts a ring collective aggregated: one flow per hop carries the bytes of
- * all repeat x steps ring steps, and the other latencies are owed at the end:
- * the same time, repeat x steps x (latency + chunk / bandwidth), on a hop with
- * nothing else to do, with a fraction of the events. FRACTION scales the bytes. */
-static void ring_start(rank_state* st, const ring_plan* rp, channel_kind kind, double fraction,
-                       collective_run* run)
+/* Starts TRANSFERS steps of phase K aggregated: one flow per peer (full
+ * mode) or per plan flow carries the bytes of all of them, and the other
+ * latencies are owed at the end: the same time, transfers x (latency +
+ * chunk / bandwidth), on a flow with nothing else to do, with a fraction of
+ * the events. FRACTION scales the bytes. */
+static void phase_start(rank_state* st, const collective_plan* cp, int k, channel_kind kind, double fraction,
+                        int transfers, collective_run* run)
 {
-    if (rp->flow_count == 0 || fraction <= 0)
-        return;
-    int transfers = rp->steps * rp->repeat;
-    double bytes = rp->chunk_bytes * transfers * fraction;
+    const phase_plan* ph = &cp->phase[k];
+    double bytes = ph->chunk_bytes * transfers * fraction;
     begin_run(run);
     if (st->peers) {
-        int next = ring_next(st->peers, kind);
-        send_to_peer(st, run, next, kind, bytes);
-        run->channel = &st->channels[kind];
-        run->awaited = 1;
-        run->latency = (transfers - 1) * transfer_route_latency(st->peers->gpu, next);
+        const group_ref* g = group_of(st->peers, kind);
+        int peers[COLLECTIVE_MAX_PEERS], m = collective_peers(&cp->shape, k, g->index, peers);
+        reserve_batches(run, m);
+        for (int q = 0; q < m; q++)
+            send_to_peer(st, run, g->base + peers[q] * g->stride, kind, k, bytes);
+        run->channel = &st->channels[kind][k];
+        run->awaited = m;
+        run->latency = (transfers - 1) * transfer_route_latency(st->peers->gpu, g->base + peers[0] * g->stride);
     } else {
-        send_plan_flows(run, rp->flows, rp->flow_count, bytes);
-        run->latency = (transfers - 1) * transfer_route_latency(rp->flows[0].src, rp->flows[0].dst);
+        send_plan_flows(run, ph->flows, ph->flow_count, bytes);
+        run->latency = (transfers - 1) * transfer_route_latency(ph->flows[0].src, ph->flows[0].dst);
     }
 }
 
-/* A blocking ring collective; step by step when asked, each step its own flow. */
-static double run_ring(rank_state* st, const ring_plan* rp, channel_kind kind, double fraction)
+/* Every phase of CP in turn, each step by step when asked, on RUN. */
+static void run_phases(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction,
+                       collective_run* run)
 {
-    if (rp->flow_count == 0 || fraction <= 0)
+    int stepwise = st->ctx->opt->stepwise_collectives;
+    for (int k = 0; k < cp->shape.phase_count; k++) {
+        int transfers = cp->phase[k].steps * cp->repeat;
+        for (int i = 0; i < (stepwise ? transfers : 1); i++) {
+            phase_start(st, cp, k, kind, fraction, stepwise ? 1 : transfers, run);
+            collective_finish(run);
+        }
+    }
+}
+
+/* A collective running while its rank goes on, when it takes more than one
+ * transfer: an actor beside the rank runs its phases and then releases the
+ * run it stands in. */
+typedef struct {
+    rank_state*            st;
+    const collective_plan* cp;
+    channel_kind           kind;
+    double                 fraction;
+    collective_run*        run;
+} background_job;
+
+static void background_main(int argc, char* argv[])
+{
+    (void)argc, (void)argv;
+    background_job* job = sg_actor_self_get_data();
+    collective_run own = {.done = sg_sem_init(0)};
+    run_phases(job->st, job->cp, job->kind, job->fraction, &own);
+    free(own.batches);
+    sg_sem_destroy(own.done);
+    sg_sem_release(job->run->done);
+    free(job);
+}
+
+/* Starts a collective that the rank does not wait for yet. */
+static void collective_start(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction,
+                             collective_run* run)
+{
+    if (!collective_has_flows(cp) || fraction <= 0)
+        return;
+    if (cp->shape.phase_count == 1 && !st->ctx->opt->stepwise_collectives) {
+        phase_start(st, cp, 0, kind, fraction, cp->phase[0].steps * cp->repeat, run);
+        return;
+    }
+    begin_run(run);
+    run->background = 1;
+    background_job* job = xmalloc(sizeof *job);
+    *job = (background_job){st, cp, kind, fraction, run};
+    sg_actor_t actor = sg_actor_init("collective", sg_host_self());
+    sg_actor_set_data(actor, job);
+    sg_actor_start(actor, background_main, 0, NULL);
+}
+
+/* A blocking collective: returns the seconds it took. */
+static double run_collective(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction)
+{
+    if (!collective_has_flows(cp) || fraction <= 0)
         return 0;
-    if (!st->ctx->opt->stepwise_collectives) {
-        ring_start(st, rp, kind, fraction, &st->blocking);
-        return collective_finish(&st->blocking);
-    }
     double t0 = now();
-    ring_plan step = *rp;
-    step.steps = 1;
-    step.repeat = 1;
-    for (int i = 0; i < rp->steps * rp->repeat; i++) {
-        ring_start(st, &step, kind, fraction, &st->blocking);
-        collective_finish(&st->blocking);
-    }
+    run_phases(st, cp, kind, fraction, &st->blocking);
     return now() - t0;
 }
 
@@ -224,9 +288,10 @@ static double run_alltoall(rank_state* st, const alltoall_plan* ap)
     double bytes = ap->bytes * ap->repeat;
     begin_run(run);
     if (st->peers) {
+        reserve_batches(run, st->peers->ep_count);
         for (int i = 0; i < st->peers->ep_count; i++)
-            send_to_peer(st, run, st->peers->ep_peers[i], CH_EP, bytes);
-        run->channel = &st->channels[CH_EP];
+            send_to_peer(st, run, st->peers->ep_peers[i], CH_EP, 0, bytes);
+        run->channel = &st->channels[CH_EP][0];
         run->awaited = st->peers->ep_count;
         run->latency = (ap->repeat - 1) * transfer_route_latency(st->peers->gpu, st->peers->ep_peers[0]);
     } else {
@@ -293,7 +358,7 @@ static void receive(rank_state* st, int from, int chunk, int mb)
     double t1 = now();
     if (t1 > t0)
         st->timing.pp_comm += t1 - (b->start > t0 ? b->start : t0);
-    st->timing.pp_comm += run_ring(st, &stage_of(st)->pp_gather, CH_PP_GATHER, 1);
+    st->timing.pp_comm += run_collective(st, &stage_of(st)->pp_gather, CH_PP_GATHER, 1);
 }
 
 /* ---- the rank's actor -------------------------------------------------- */
@@ -317,10 +382,10 @@ static void forward(rank_state* st, const chunk_plan* ch, pipeline_op op)
     if (received)
         receive(st, FROM_PREVIOUS, c, op.micro_batch);
     st->timing.dp_inline += collective_finish(&st->zero_scatter);
-    ring_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
+    collective_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     compute(st, ch->fwd_seconds, ch->folded.tp_fwd, ch->folded.ep_fwd,
             received ? stage_of(st)->pp_gather_folded : 0);
-    st->timing.tp_comm += run_ring(st, &ch->tp_fwd, CH_TP, 1);
+    st->timing.tp_comm += run_collective(st, &ch->tp_fwd, CH_TP, 1);
     st->timing.ep_comm += run_alltoall(st, &ch->ep_fwd);
     st->timing.dp_inline += collective_finish(&st->zero_gather);
     if (has_next(plan, s, c))
@@ -336,7 +401,7 @@ static void start_overlapped_reduction(rank_state* st)
     double total = sp->dp_reduce.payload_bytes;
     if (sp->dp_bucket_bytes <= 0 || total <= sp->dp_bucket_bytes)
         return;
-    ring_start(st, &sp->dp_reduce, CH_DP_REDUCE, 1.0 - sp->dp_bucket_bytes / total, &st->dp_overlap);
+    collective_start(st, &sp->dp_reduce, CH_DP_REDUCE, 1.0 - sp->dp_bucket_bytes / total, &st->dp_overlap);
 }
 
 static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int last)
@@ -346,15 +411,15 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
     if (received)
         receive(st, FROM_NEXT, c, op.micro_batch);
     st->timing.dp_inline += collective_finish(&st->zero_scatter);
-    ring_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
+    collective_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     if (last)
         start_overlapped_reduction(st);
     compute(st, ch->bwd_seconds, ch->folded.tp_bwd, ch->folded.ep_bwd,
             received ? stage_of(st)->pp_gather_folded : 0);
-    st->timing.tp_comm += run_ring(st, &ch->tp_bwd, CH_TP, 1);
+    st->timing.tp_comm += run_collective(st, &ch->tp_bwd, CH_TP, 1);
     st->timing.ep_comm += run_alltoall(st, &ch->ep_bwd);
     st->timing.dp_inline += collective_finish(&st->zero_gather);
-    ring_start(st, &ch->zero_scatter, CH_ZERO_SCATTER, 1, &st->zero_scatter);
+    collective_start(st, &ch->zero_scatter, CH_ZERO_SCATTER, 1, &st->zero_scatter);
     if (has_previous(s, c))
         send_pipeline(st, 0, s > 0 ? c : c - 1, op.micro_batch);
 }
@@ -368,17 +433,17 @@ static void finish_step(rank_state* st)
     collective_finish(&st->zero_scatter);
     if (st->dp_overlap.active) {
         collective_finish(&st->dp_overlap);
-        run_ring(st, &sp->dp_reduce, CH_DP_REDUCE, sp->dp_bucket_bytes / sp->dp_reduce.payload_bytes);
+        run_collective(st, &sp->dp_reduce, CH_DP_REDUCE, sp->dp_bucket_bytes / sp->dp_reduce.payload_bytes);
     } else {
-        run_ring(st, &sp->dp_reduce, CH_DP_REDUCE, 1);
+        run_collective(st, &sp->dp_reduce, CH_DP_REDUCE, 1);
     }
-    run_ring(st, &sp->expert_reduce, CH_EXPERT_REDUCE, 1);
+    run_collective(st, &sp->expert_reduce, CH_EXPERT_REDUCE, 1);
     double before = now();
     if (sp->optimizer_seconds > 0)
         sg_actor_execute(sp->optimizer_seconds * sg_host_get_speed(sg_host_self()));
     st->timing.optimizer = now() - before;
-    run_ring(st, &sp->dp_gather, CH_DP_GATHER, 1);
-    run_ring(st, &sp->expert_gather, CH_EXPERT_GATHER, 1);
+    run_collective(st, &sp->dp_gather, CH_DP_GATHER, 1);
+    run_collective(st, &sp->expert_gather, CH_EXPERT_GATHER, 1);
 }
 
 static void rank_main(int argc, char* argv[])
@@ -425,7 +490,8 @@ static void start_rank(rank_state* st, step_context* ctx, int stage, const rank_
     for (int i = 0; i < 4; i++)
         runs_of(st, i)->done = sg_sem_init(0);
     for (int k = 0; k < CH_COUNT; k++)
-        st->channels[k].arrived = sg_sem_init(0);
+        for (int ph = 0; ph < COLLECTIVE_MAX_PHASES; ph++)
+            st->channels[k][ph].arrived = sg_sem_init(0);
     for (int from = 0; from < 2; from++) {
         st->arrivals[from] = sg_sem_init(0);
         st->inbox[from] = xcalloc(slots, sizeof(transfer_batch));
@@ -447,7 +513,8 @@ static void release_rank(rank_state* st)
         free(runs_of(st, i)->batches);
     }
     for (int k = 0; k < CH_COUNT; k++)
-        sg_sem_destroy(st->channels[k].arrived);
+        for (int ph = 0; ph < COLLECTIVE_MAX_PHASES; ph++)
+            sg_sem_destroy(st->channels[k][ph].arrived);
     for (int from = 0; from < 2; from++) {
         sg_sem_destroy(st->arrivals[from]);
         free(st->inbox[from]);

@@ -5,7 +5,7 @@
  * computing as exec activities, running its tensor-parallel collectives and
  * expert all-to-alls, sending activations and gradients to its neighbours as
  * network flows, gathering ZeRO-3 weights while it computes, and reducing
- * gradients over its data-parallel ring (during the last backward pass with
+ * gradients over its data-parallel group (during the last backward pass with
  * dp_overlap) before the optimizer step. The result is a step profile: the
  * step time and where it went. */
 #ifndef TRAINSIM_ITERATION_H
@@ -38,7 +38,7 @@ typedef struct {
 } step_profile;
 
 typedef struct {
-    int stepwise_collectives;   /* every ring step as its own transfer (validation) */
+    int stepwise_collectives;   /* every collective step as its own transfer (validation) */
 } iteration_options;
 
 /* The profile at M micro-batches from profiles at M1 and M2 (M1 < M2), on the

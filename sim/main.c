@@ -39,7 +39,7 @@ static const char help_text[] =
     "  --seed N                 use seed N instead of the scenario's\n"
     "  --detail full            simulate every rank and micro-batch (jobs up to 4096 GPUs)\n"
     "                           instead of the collapsed representatives (the default)\n"
-    "  --stepwise-collectives   simulate every ring step as its own transfer (slow; for checking)\n"
+    "  --stepwise-collectives   simulate every collective step as its own transfer (slow; for checking)\n"
     "  --stats                  print wall time and peak memory of trainsim itself on stderr\n"
     "\n"
     "Exit status: 0 done, 1 the plan is infeasible, 2 usage or input error.\n"

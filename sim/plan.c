@@ -181,56 +181,142 @@ static int slowest_flow(const topology* t, const flow* candidates, int n, const 
     return slowest;
 }
 
-/* ---- rings ------------------------------------------------------------- */
+/* ---- collective groups --------------------------------------------------- */
 
-/* The flows of a ring collective: RINGS holds RING_COUNT concurrent rings of
- * N GPUs each, in ring order, the representative's first. Keeps the slowest
- * hop of all (ties go to the representative's own ring) and every hop that
- * shares one of its links. */
-static flow* ring_flows(const topology* t, const int* rings, int ring_count, int n, double chunk,
-                        int* count)
+static double closed_form(const topology* t, const flow* flows, int n, double bytes, int transfers);
+
+/* The concurrent groups of one collective family of a pipeline rank (its
+ * tensor-parallel groups, or its data-parallel ones), and the flows the plan
+ * keeps for each communication pattern, built when first asked for. */
+typedef struct {
+    int    n, per_node;   /* members per group, members per node */
+    int    first;         /* the representative's member index */
+    int    group_count;
+    int*   gpus;          /* group_count x n, member order, the representative's group first */
+    double payload;       /* a typical payload, to find the slowest flow */
+    int    built[4];      /* per collective_pattern */
+    int    count[4];
+    flow*  flows[4];
+} group_template;
+
+/* Members per node of a group whose consecutive members are STRIDE GPUs
+ * apart: 1 unless a node holds a whole number of them. */
+static int members_per_node(const topology* t, int stride, int n)
 {
-    int hop_count = ring_count * n;
-    flow* hops = xmalloc((size_t)hop_count * sizeof *hops);
-    for (int r = 0; r < ring_count; r++)
-        for (int i = 0; i < n; i++)
-            hops[r * n + i] = (flow){rings[r * n + i], rings[r * n + (i + 1) % n]};
-    int slowest = slowest_flow(t, hops, hop_count, hops, hop_count, chunk);
-    flow* out = flows_with_sharers(t, &hops[slowest], 1, hops, hop_count, 0, count);
-    free(hops);
-    return out;
+    int g = t->gpus_per_node / stride;
+    if (stride >= t->gpus_per_node || t->gpus_per_node % stride || n % g)
+        return 1;
+    return g;
 }
 
-/* A ring of N ranks moving PAYLOAD per rank in STEPS steps of payload/n
- * (Patarasuk and Yuan 2009: all-reduce 2(n-1) steps; reduce-scatter and
- * all-gather n-1), REPEAT times, over the flows of TEMPLATE. */
-static void ring_from(const ring_plan* template, double payload, int all_reduce, int repeat, ring_plan* out)
+/* The flows of pattern K of SHAPE over every group, the representative's
+ * first and each from its member FIRST on, so that ties go to the
+ * representative's own flow: the slowest of them and every flow that
+ * shares one of its links. */
+static const flow* pattern_flows(const topology* t, group_template* g, const collective_shape* shape,
+                                 int k, int* count)
+{
+    collective_pattern pattern = shape->phase[k].pattern;
+    if (!g->built[pattern]) {
+        flow* all = xmalloc((size_t)g->group_count * g->n * COLLECTIVE_MAX_PEERS * sizeof *all);
+        int total = 0, peers[COLLECTIVE_MAX_PEERS];
+        for (int r = 0; r < g->group_count; r++) {
+            const int* gpus = g->gpus + (size_t)r * g->n;
+            for (int j = 0; j < g->n; j++) {
+                int i = (g->first + j) % g->n, m = collective_peers(shape, k, i, peers);
+                for (int q = 0; q < m; q++)
+                    all[total++] = (flow){gpus[i], gpus[peers[q]]};
+            }
+        }
+        double chunk = g->payload * shape->phase[k].chunk;
+        int slowest = slowest_flow(t, all, total, all, total, chunk);
+        g->flows[pattern] = flows_with_sharers(t, &all[slowest], 1, all, total, 0, &g->count[pattern]);
+        g->built[pattern] = 1;
+        free(all);
+    }
+    *count = g->count[pattern];
+    return g->flows[pattern];
+}
+
+/* What one collective of SHAPE moving PAYLOAD takes alone: each phase its
+ * slowest flow at its fair share, plus the latencies of its steps. */
+static double predicted_time(const topology* t, group_template* g, const collective_shape* shape,
+                             double payload)
+{
+    double seconds = 0;
+    for (int k = 0; k < shape->phase_count; k++) {
+        int count;
+        const flow* flows = pattern_flows(t, g, shape, k, &count);
+        int steps = shape->phase[k].steps;
+        seconds += closed_form(t, flows, count, payload * shape->phase[k].chunk * steps, steps);
+    }
+    return seconds;
+}
+
+/* `collective: auto`: as NCCL's tuner does (src/graph/tuning.cc: a latency
+ * and bandwidth model per algorithm, the fastest wins), the algorithm whose
+ * predicted time is lowest; the ring wins ties. */
+static collective_kind cheapest(const topology* t, group_template* g, collective_op op, double payload,
+                                double* predicted)
+{
+    static const collective_kind candidates[] = {COLL_RING, COLL_HIERARCHICAL, COLL_TREE};
+    collective_kind best = COLL_RING;
+    for (int i = 0; i < 3; i++) {
+        collective_kind a = candidates[i];
+        if (!collective_applies(a, op, g->n, g->per_node))
+            continue;
+        collective_shape shape;
+        collective_shape_of(a, op, g->n, g->per_node, payload, &shape);
+        predicted[a] = predicted_time(t, g, &shape, payload);
+        if (predicted[a] < predicted[best] * (1 - 1e-9))
+            best = a;
+    }
+    return best;
+}
+
+/* REPEAT collectives OP of PAYLOAD per member over the groups of G, by the
+ * REQUESTED algorithm (auto: the cheapest). */
+static void collective_from(const topology* t, group_template* g, collective_kind requested, collective_op op,
+                            double payload, int repeat, collective_plan* out)
 {
     memset(out, 0, sizeof *out);
-    int n = template->group_size;
-    out->group_size = n;
-    if (n < 2 || payload <= 0 || repeat <= 0 || template->flow_count == 0)
+    out->requested = requested;
+    if (g->n < 2 || payload <= 0 || repeat <= 0)
         return;
+    collective_kind algorithm = requested;
+    if (requested == COLL_AUTO)
+        algorithm = cheapest(t, g, op, payload, out->predicted);
+    collective_shape_of(algorithm, op, g->n, g->per_node, payload, &out->shape);
     out->payload_bytes = payload;
-    out->steps = all_reduce ? 2 * (n - 1) : n - 1;
-    out->chunk_bytes = payload / n;
     out->repeat = repeat;
-    out->flow_count = template->flow_count;
-    out->flows = xmalloc((size_t)out->flow_count * sizeof *out->flows);
-    memcpy(out->flows, template->flows, (size_t)out->flow_count * sizeof *out->flows);
+    for (int k = 0; k < out->shape.phase_count; k++) {
+        phase_plan* ph = &out->phase[k];
+        const flow* flows = pattern_flows(t, g, &out->shape, k, &ph->flow_count);
+        ph->steps = out->shape.phase[k].steps;
+        ph->chunk_bytes = payload * out->shape.phase[k].chunk;
+        ph->flows = xmalloc((size_t)ph->flow_count * sizeof *ph->flows);
+        memcpy(ph->flows, flows, (size_t)ph->flow_count * sizeof *ph->flows);
+    }
 }
 
-/* The hop flows of the tensor-parallel rings of rank S: one ring per
- * (cp, dp) rank, replica D's first. */
-static void tp_template(const scenario* sc, const topology* t, int s, int d, double chunk, ring_plan* out)
+static void free_template(group_template* g)
+{
+    for (int k = 0; k < 4; k++)
+        free(g->flows[k]);
+    free(g->gpus);
+}
+
+/* The tensor-parallel groups of rank S: one per (cp, dp) rank, replica D's
+ * first. They stay inside a node: always rings. */
+static void tp_template(const scenario* sc, int s, int d, double payload, group_template* out)
 {
     const parallel_spec* p = &sc->par;
     memset(out, 0, sizeof *out);
-    out->group_size = p->tp;
-    if (p->tp < 2)
-        return;
-    int ring_count = p->cp * p->dp;
-    int* rings = xmalloc((size_t)ring_count * p->tp * sizeof *rings);
+    out->n = p->tp;
+    out->per_node = 1;
+    out->payload = payload;
+    out->group_count = p->cp * p->dp;
+    out->gpus = xmalloc((size_t)out->group_count * p->tp * sizeof *out->gpus);
     int r = 0;
     for (int pass = 0; pass < 2; pass++)
         for (int dd = 0; dd < p->dp; dd++)
@@ -239,28 +325,27 @@ static void tp_template(const scenario* sc, const topology* t, int s, int d, dou
                 if (pass == 0 ? !mine : mine)
                     continue;
                 for (int tt = 0; tt < p->tp; tt++)
-                    rings[r * p->tp + tt] = plan_rank(sc, tt, c, dd, s);
+                    out->gpus[r * p->tp + tt] = plan_rank(sc, tt, c, dd, s);
                 r++;
             }
-    out->flows = ring_flows(t, rings, ring_count, p->tp, chunk, &out->flow_count);
-    free(rings);
 }
 
-/* The hop flows of the data-parallel rings of rank S, one per (tp, cp,
- * expert slot) rank: over every replica (STRIDE 1) or, for experts, over the
- * replicas holding the same experts (STRIDE ep: d = e, e + ep, ...).
- * Replica D's ring first, starting from replica D (its own hop leads ties). */
-static void dp_template(const scenario* sc, const topology* t, int s, int d, int stride, double chunk,
-                        ring_plan* out)
+/* The data-parallel groups of rank S, one per (tp, cp, expert slot) rank:
+ * over every replica (STRIDE 1) or, for experts, over the replicas holding
+ * the same experts (STRIDE ep: d = e, e + ep, ...). Replica D's group first;
+ * D is its member d / stride. */
+static void dp_template(const scenario* sc, const topology* t, int s, int d, int stride, double payload,
+                        group_template* out)
 {
     const parallel_spec* p = &sc->par;
     int n = p->dp / stride;
     memset(out, 0, sizeof *out);
-    out->group_size = n;
-    if (n < 2)
-        return;
-    int ring_count = p->tp * p->cp * stride;
-    int* rings = xmalloc((size_t)ring_count * n * sizeof *rings);
+    out->n = n;
+    out->per_node = members_per_node(t, p->tp * p->cp * stride, n);
+    out->first = d / stride;
+    out->payload = payload;
+    out->group_count = p->tp * p->cp * stride;
+    out->gpus = xmalloc((size_t)out->group_count * n * sizeof *out->gpus);
     int r = 0, my_slot = d % stride;
     for (int pass = 0; pass < 2; pass++)
         for (int e = 0; e < stride; e++)
@@ -269,17 +354,13 @@ static void dp_template(const scenario* sc, const topology* t, int s, int d, int
                     int mine = tt == 0 && c == 0 && e == my_slot;
                     if (pass == 0 ? !mine : mine)
                         continue;
-                    for (int j = 0; j < n; j++)   /* from replica D's place on */
-                        rings[r * n + j] = plan_rank(sc, tt, c, e + stride * ((j + d / stride) % n), s);
+                    for (int j = 0; j < n; j++)
+                        out->gpus[r * n + j] = plan_rank(sc, tt, c, e + stride * j, s);
                     r++;
                 }
-    out->flows = ring_flows(t, rings, ring_count, n, chunk, &out->flow_count);
-    free(rings);
 }
 
 /* ---- pipeline sends ---------------------------------------------------- */
-
-static double closed_form(const topology* t, const flow* flows, int n, double bytes, int transfers);
 
 /* The tp x cp flows of replica D from rank S to rank TO. */
 static void boundary_flows(const scenario* sc, int d, int s, int to, flow* out)
@@ -477,9 +558,10 @@ static void add_flow_gpus(const flow* flows, int n, int_list* gpus)
     }
 }
 
-static void add_ring_gpus(const ring_plan* r, int_list* gpus)
+static void add_ring_gpus(const collective_plan* r, int_list* gpus)
 {
-    add_flow_gpus(r->flows, r->flow_count, gpus);
+    for (int k = 0; k < r->shape.phase_count; k++)
+        add_flow_gpus(r->phase[k].flows, r->phase[k].flow_count, gpus);
 }
 
 static void collect_gpus(iteration_plan* p)
@@ -518,35 +600,37 @@ static void collect_gpus(iteration_plan* p)
 /* ---- the plan ---------------------------------------------------------- */
 
 typedef struct {
-    ring_plan     tp, dp, expert_dp;   /* hop flows of the rank's rings */
-    alltoall_plan ep;
+    group_template tp, dp, expert_dp;   /* the rank's collective groups */
+    alltoall_plan  ep;
 } rank_templates;
 
 static void free_templates(rank_templates* r)
 {
-    free(r->tp.flows);
-    free(r->dp.flows);
-    free(r->expert_dp.flows);
+    free_template(&r->tp);
+    free_template(&r->dp);
+    free_template(&r->expert_dp);
     free(r->ep.flows);
 }
 
 /* ZeRO-3 (Rajbhandari et al. 2020, Sec. 5.3) gathers each chunk's weights
  * (2 bytes per parameter) before its forward and again before its backward,
  * and reduce-scatters its gradients after the backward, every micro-batch. */
-static void plan_chunk(const scenario* sc, const workload* w, const rank_templates* tr, int s, int c,
-                       chunk_plan* ch)
+static void plan_chunk(const scenario* sc, const workload* w, const topology* t, rank_templates* tr, int s,
+                       int c, chunk_plan* ch)
 {
     const stage_work* work = workload_chunk(w, s, c);
+    collective_kind requested = sc->par.collective;
     ch->fwd_seconds = work->fwd_seconds;
     ch->bwd_seconds = work->bwd_seconds;
-    ring_from(&tr->tp, w->tp_message_bytes, 1, work->tp_fwd_allreduces, &ch->tp_fwd);
-    ring_from(&tr->tp, w->tp_message_bytes, 1, work->tp_bwd_allreduces, &ch->tp_bwd);
+    collective_from(t, &tr->tp, COLL_RING, ALL_REDUCE, w->tp_message_bytes, work->tp_fwd_allreduces, &ch->tp_fwd);
+    collective_from(t, &tr->tp, COLL_RING, ALL_REDUCE, w->tp_message_bytes, work->tp_bwd_allreduces, &ch->tp_bwd);
     alltoall_from(&tr->ep, work->ep_fwd_alltoalls, &ch->ep_fwd);
     alltoall_from(&tr->ep, work->ep_bwd_alltoalls, &ch->ep_bwd);
     if (sc->par.zero == 3) {
         double params = work->dense_params + work->expert_params;
-        ring_from(&tr->dp, 2.0 * params, 0, 1, &ch->zero_gather);
-        ring_from(&tr->dp, w->grad_element_bytes * params, 0, 1, &ch->zero_scatter);
+        collective_from(t, &tr->dp, requested, ALL_GATHER, 2.0 * params, 1, &ch->zero_gather);
+        collective_from(t, &tr->dp, requested, REDUCE_SCATTER, w->grad_element_bytes * params, 1,
+                        &ch->zero_scatter);
     }
 }
 
@@ -555,21 +639,24 @@ static void plan_chunk(const scenario* sc, const workload* w, const rank_templat
  * (Megatron-LM's distributed optimizer); ZeRO 3 has reduce-scattered them
  * already. With dp_overlap the reduction runs during the last backward pass,
  * all but the last bucket. */
-static void plan_step_end(const scenario* sc, const workload* w, const rank_templates* tr, int s,
+static void plan_step_end(const scenario* sc, const workload* w, const topology* t, rank_templates* tr, int s,
                           stage_plan* st)
 {
     const rank_work* rw = &w->rank[s];
     int zero = sc->par.zero;
+    collective_kind requested = sc->par.collective;
+    collective_op reduce = zero == 0 ? ALL_REDUCE : REDUCE_SCATTER;
     double g = w->grad_element_bytes;
     if (zero <= 2) {
-        ring_from(&tr->dp, g * rw->dense_params, zero == 0, 1, &st->dp_reduce);
-        ring_from(&tr->expert_dp, g * rw->expert_params, zero == 0, 1, &st->expert_reduce);
+        collective_from(t, &tr->dp, requested, reduce, g * rw->dense_params, 1, &st->dp_reduce);
+        collective_from(t, &tr->expert_dp, requested, reduce, g * rw->expert_params, 1, &st->expert_reduce);
     }
     if (zero == 1 || zero == 2) {
-        ring_from(&tr->dp, 2.0 * rw->dense_params, 0, 1, &st->dp_gather);
-        ring_from(&tr->expert_dp, 2.0 * rw->expert_params, 0, 1, &st->expert_gather);
+        collective_from(t, &tr->dp, requested, ALL_GATHER, 2.0 * rw->dense_params, 1, &st->dp_gather);
+        collective_from(t, &tr->expert_dp, requested, ALL_GATHER, 2.0 * rw->expert_params, 1,
+                        &st->expert_gather);
     }
-    if (sc->par.dp_overlap && st->dp_reduce.flow_count)
+    if (sc->par.dp_overlap && collective_has_flows(&st->dp_reduce))
         st->dp_bucket_bytes = PLAN_DP_BUCKET_BYTES;
     st->optimizer_seconds = rw->optimizer_seconds;
 }
@@ -579,18 +666,18 @@ static void plan_stage(const scenario* sc, const workload* w, const topology* t,
 {
     const parallel_spec* p = &sc->par;
     rank_templates tr;
-    double dense_chunk = w->grad_element_bytes * w->rank[s].dense_params / p->dp;
-    tp_template(sc, t, s, d, w->tp_message_bytes / p->tp, &tr.tp);
-    dp_template(sc, t, s, d, 1, dense_chunk, &tr.dp);
+    double dense = w->grad_element_bytes * w->rank[s].dense_params;
+    tp_template(sc, s, d, w->tp_message_bytes, &tr.tp);
+    dp_template(sc, t, s, d, 1, dense, &tr.dp);
     memset(&tr.expert_dp, 0, sizeof tr.expert_dp);
     if (w->rank[s].expert_params > 0)
-        dp_template(sc, t, s, d, p->ep, dense_chunk, &tr.expert_dp);
+        dp_template(sc, t, s, d, p->ep, w->grad_element_bytes * w->rank[s].expert_params, &tr.expert_dp);
     plan_alltoall(sc, t, s, d, w->ep_pair_bytes, &tr.ep);
 
     st->gpu = plan_rank(sc, 0, 0, d, s);
     st->chunk = xcalloc((size_t)w->chunks, sizeof *st->chunk);
     for (int c = 0; c < w->chunks; c++)
-        plan_chunk(sc, w, &tr, s, c, &st->chunk[c]);
+        plan_chunk(sc, w, t, &tr, s, c, &st->chunk[c]);
     st->pp_bytes = w->pp_message_bytes;
     double gap = INFINITY;
     for (int c = 0; c < w->chunks; c++)
@@ -603,8 +690,8 @@ static void plan_stage(const scenario* sc, const workload* w, const topology* t,
                                        &st->prev_flow_count);
     /* Scatter-gather: the receiver re-assembles the activation over NVLink. */
     if (p->tp > 1 && !p->sequence_parallel && p->pp > 1)
-        ring_from(&tr.tp, w->tp_message_bytes, 0, 1, &st->pp_gather);
-    plan_step_end(sc, w, &tr, s, st);
+        collective_from(t, &tr.tp, COLL_RING, ALL_GATHER, w->tp_message_bytes, 1, &st->pp_gather);
+    plan_step_end(sc, w, t, &tr, s, st);
     free_templates(&tr);
 }
 
@@ -656,9 +743,10 @@ static void own_flows(const topology* t, owner_list* l, const flow* flows, int n
     }
 }
 
-static void own_ring(const topology* t, owner_list* l, const ring_plan* r, int stage, int concurrent)
+static void own_ring(const topology* t, owner_list* l, const collective_plan* r, int stage, int concurrent)
 {
-    own_flows(t, l, r->flows, r->flow_count, stage, concurrent);
+    for (int k = 0; k < r->shape.phase_count; k++)
+        own_flows(t, l, r->phase[k].flows, r->phase[k].flow_count, stage, concurrent);
 }
 
 /* Pipeline sends, ZeRO-3 collectives and an overlapped reduction run while
@@ -728,15 +816,23 @@ static double closed_form(const topology* t, const flow* flows, int n, double by
     return slowest + (transfers - 1) * route_latency(&r);
 }
 
-static double fold_ring(const topology* t, const owner_list* l, int s, ring_plan* r)
+/* A collective folds when every one of its phases is isolated. */
+static double fold_ring(const topology* t, const owner_list* l, int s, collective_plan* r)
 {
-    if (r->flow_count == 0 || !isolated(t, l, r->flows, r->flow_count, s))
+    if (!collective_has_flows(r))
         return 0;
-    int transfers = r->steps * r->repeat;
-    double seconds = closed_form(t, r->flows, r->flow_count, r->chunk_bytes * transfers, transfers);
-    free(r->flows);
-    r->flows = NULL;
-    r->flow_count = 0;
+    for (int k = 0; k < r->shape.phase_count; k++)
+        if (!isolated(t, l, r->phase[k].flows, r->phase[k].flow_count, s))
+            return 0;
+    double seconds = 0;
+    for (int k = 0; k < r->shape.phase_count; k++) {
+        phase_plan* ph = &r->phase[k];
+        int transfers = ph->steps * r->repeat;
+        seconds += closed_form(t, ph->flows, ph->flow_count, ph->chunk_bytes * transfers, transfers);
+        free(ph->flows);
+        ph->flows = NULL;
+        ph->flow_count = 0;
+    }
     return seconds;
 }
 
@@ -788,16 +884,13 @@ static void fill_peers(const scenario* sc, int chunks, int rank, rank_peers* r)
     const parallel_spec* p = &sc->par;
     int t, c, d, s;
     rank_coordinates(sc, rank, &t, &c, &d, &s);
-    int ep = p->ep, slot = d % ep, stride_n = p->dp / ep, j = d / ep;
+    int ep = p->ep, slot = d % ep, j = d / ep;
     r->gpu = rank;
     r->stage = s;
-    r->tp_next = p->tp > 1 ? plan_rank(sc, (t + 1) % p->tp, c, d, s) : -1;
-    r->tp_prev = p->tp > 1 ? plan_rank(sc, (t + p->tp - 1) % p->tp, c, d, s) : -1;
-    r->dp_next = p->dp > 1 ? plan_rank(sc, t, c, (d + 1) % p->dp, s) : -1;
-    r->dp_prev = p->dp > 1 ? plan_rank(sc, t, c, (d + p->dp - 1) % p->dp, s) : -1;
+    r->tp = (group_ref){plan_rank(sc, 0, c, d, s), 1, t};
+    r->dp = (group_ref){plan_rank(sc, t, c, 0, s), p->tp * p->cp, d};
     /* Replicas holding the same experts: d = slot + ep * j. */
-    r->expert_next = stride_n > 1 ? plan_rank(sc, t, c, slot + ep * ((j + 1) % stride_n), s) : -1;
-    r->expert_prev = stride_n > 1 ? plan_rank(sc, t, c, slot + ep * ((j + stride_n - 1) % stride_n), s) : -1;
+    r->expert = (group_ref){plan_rank(sc, t, c, slot, s), p->tp * p->cp * ep, j};
     int wraps = chunks > 1;
     r->pp_next = (s + 1 < p->pp || wraps) && p->pp > 1 ? plan_rank(sc, t, c, d, (s + 1) % p->pp) : -1;
     r->pp_prev = (s > 0 || wraps) && p->pp > 1 ? plan_rank(sc, t, c, d, (s + p->pp - 1) % p->pp) : -1;
@@ -826,9 +919,10 @@ int plan_build_full(const scenario* sc, const workload* w, const topology* t, it
     return 0;
 }
 
-static void free_ring(ring_plan* r)
+static void free_ring(collective_plan* r)
 {
-    free(r->flows);
+    for (int k = 0; k < r->shape.phase_count; k++)
+        free(r->phase[k].flows);
 }
 
 void plan_free(iteration_plan* p)

@@ -5,10 +5,11 @@
  * simulation runs (DESIGN.md, "Two levels"):
  *  - one actor per pipeline rank of one representative data-parallel
  *    replica, standing for its tp x cp ranks, running its model chunks;
- *  - for every ring collective, the ring's slowest hop, plus every flow of the
- *    concurrent rings that shares a link with it, so that the links the
- *    collapsed ranks would load are still loaded (ring steps run in lock
- *    step, so the slowest hop sets the pace of the whole ring);
+ *  - for every phase of a collective (ring, tree or hierarchical, see
+ *    collective.h), its slowest flow, plus every flow of the concurrent
+ *    groups that shares a link with it, so that the links the collapsed
+ *    ranks would load are still loaded (the steps of a phase run in lock
+ *    step, so the slowest flow sets the pace of the whole phase);
  *  - for pipeline sends, likewise the slowest of the replica's tp x cp flows
  *    plus every flow that shares one of its links;
  *  - for expert-parallel all-to-alls, the representative GPU's flows to its
@@ -19,6 +20,7 @@
 #ifndef TRAINSIM_PLAN_H
 #define TRAINSIM_PLAN_H
 
+#include "collective.h"
 #include "platform.h"
 #include "scenario.h"
 #include "workload.h"
@@ -31,17 +33,34 @@ typedef struct {
     int src, dst;   /* GPUs */
 } flow;
 
-/* A ring collective reduced to its slowest hop: REPEAT collectives back to
- * back, each STEPS ring steps of CHUNK_BYTES per flow. */
+/* One phase of a collective reduced to its slowest flow: STEPS steps of
+ * CHUNK_BYTES per flow, over FLOWS (flows[0] the slowest, the others the
+ * flows of concurrent groups that share its links). */
 typedef struct {
-    int    group_size;     /* ranks in the ring; 1 = nothing to do */
-    double payload_bytes;  /* per rank, per collective */
-    int    steps;          /* 2(n-1) for an all-reduce, n-1 for an all-gather or reduce-scatter */
-    double chunk_bytes;    /* payload / n */
-    int    repeat;
+    int    steps;
+    double chunk_bytes;
     int    flow_count;
-    flow*  flows;          /* flows[0]: the slowest hop; the others share its links */
-} ring_plan;
+    flow*  flows;
+} phase_plan;
+
+/* A collective (collective.h) reduced phase by phase: REPEAT collectives
+ * back to back. PREDICTED holds, per algorithm (collective_kind), the time
+ * of one collective alone on the platform that `auto` chose by; 0 where the
+ * algorithm does not apply or was not asked about. */
+typedef struct {
+    collective_shape shape;
+    collective_kind  requested;
+    double           payload_bytes;  /* per rank, per collective */
+    int              repeat;
+    phase_plan       phase[COLLECTIVE_MAX_PHASES];
+    double           predicted[4];
+} collective_plan;
+
+/* Whether C has flows to simulate (not empty, not folded). */
+static inline int collective_has_flows(const collective_plan* c)
+{
+    return c->shape.phase_count > 0 && c->repeat > 0 && c->phase[0].flow_count > 0;
+}
 
 /* An all-to-all: every flow carries BYTES per collective, REPEAT times. */
 typedef struct {
@@ -59,38 +78,43 @@ typedef struct {
 } folded_time;
 
 typedef struct {
-    double        fwd_seconds, bwd_seconds;
-    ring_plan     tp_fwd, tp_bwd;             /* per micro-batch, exposed */
-    alltoall_plan ep_fwd, ep_bwd;             /* per micro-batch, exposed */
-    folded_time   folded;
-    ring_plan     zero_gather;                /* ZeRO-3: before the forward and again the backward */
-    ring_plan     zero_scatter;               /* ZeRO-3: gradients after the backward */
+    double          fwd_seconds, bwd_seconds;
+    collective_plan tp_fwd, tp_bwd;     /* per micro-batch, exposed */
+    alltoall_plan   ep_fwd, ep_bwd;     /* per micro-batch, exposed */
+    folded_time     folded;
+    collective_plan zero_gather;        /* ZeRO-3: before the forward and again the backward */
+    collective_plan zero_scatter;       /* ZeRO-3: gradients after the backward */
 } chunk_plan;
 
 typedef struct {
-    int         gpu;                 /* where the rank's actor runs */
-    chunk_plan* chunk;               /* one per model chunk */
-    double      pp_bytes;            /* per flow, per micro-batch */
-    int         next_flow_count;     /* activations to rank (s + 1) mod p */
-    flow*       next_flows;
-    int         prev_flow_count;     /* gradients to rank (s - 1) mod p */
-    flow*       prev_flows;
-    ring_plan   pp_gather;           /* TP all-gather of a received activation split by scatter-gather */
-    double      pp_gather_folded;    /* its seconds, when folded */
-    ring_plan   dp_reduce, dp_gather;         /* dense gradients: all-reduce, or reduce-scatter + all-gather */
-    ring_plan   expert_reduce, expert_gather; /* expert gradients, over dp / ep ranks */
-    double      dp_bucket_bytes;     /* > 0: the reduction overlaps the last backward but this bucket */
-    double      optimizer_seconds;
+    int             gpu;                /* where the rank's actor runs */
+    chunk_plan*     chunk;              /* one per model chunk */
+    double          pp_bytes;           /* per flow, per micro-batch */
+    int             next_flow_count;    /* activations to rank (s + 1) mod p */
+    flow*           next_flows;
+    int             prev_flow_count;    /* gradients to rank (s - 1) mod p */
+    flow*           prev_flows;
+    collective_plan pp_gather;          /* TP all-gather of a received activation split by scatter-gather */
+    double          pp_gather_folded;   /* its seconds, when folded */
+    collective_plan dp_reduce, dp_gather;          /* dense gradients: all-reduce, or reduce-scatter + all-gather */
+    collective_plan expert_reduce, expert_gather;  /* expert gradients, over dp / ep ranks */
+    double          dp_bucket_bytes;    /* > 0: the reduction overlaps the last backward but this bucket */
+    double          optimizer_seconds;
 } stage_plan;
 
-/* With --detail full, every rank of the job runs, talking to its real peers:
- * the next and previous rank of each of its rings, its counterparts in the
- * neighbouring pipeline ranks, its expert-parallel peers. -1: none. */
+/* A rank's group for a collective: member j is GPU base + j x stride, the
+ * rank is member INDEX. */
 typedef struct {
-    int  gpu, stage;
-    int  tp_next, tp_prev;
-    int  dp_next, dp_prev;
-    int  expert_next, expert_prev;   /* ring over the replicas holding the same experts */
+    int base, stride, index;
+} group_ref;
+
+/* With --detail full, every rank of the job runs, talking to its real peers:
+ * its peers in each phase of its collectives (from its groups and the
+ * collective's shape), its counterparts in the neighbouring pipeline ranks,
+ * its expert-parallel peers. -1: none. */
+typedef struct {
+    int       gpu, stage;
+    group_ref tp, dp, expert;   /* expert: the replicas holding the same experts */
     int  pp_next, pp_prev;           /* same TP/CP rank and replica, rank s +- 1 (mod p) */
     int  ep_count;
     int* ep_peers;

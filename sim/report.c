@@ -42,6 +42,50 @@ static void breakdown_rows(const scenario* sc, const run_result* r, breakdown_ro
         rows[i] = all[i];
 }
 
+/* The data-parallel collectives of the pipeline rank with the most gradient
+ * bytes, the algorithm each runs and, under `auto`, what each candidate was
+ * predicted to take. */
+typedef struct {
+    const char*            key;
+    const char*            label;
+    const collective_plan* c;
+} collective_row;
+
+enum { COLLECTIVE_ROWS = 6 };
+
+static int largest_reduction_stage(const run_result* r)
+{
+    const iteration_plan* p = &r->plan;
+    int best = 0;
+    for (int s = 1; s < p->stages; s++) {
+        const stage_plan* a = &p->stage[s];
+        const stage_plan* b = &p->stage[best];
+        if (a->dp_reduce.payload_bytes + a->chunk[0].zero_scatter.payload_bytes
+            > b->dp_reduce.payload_bytes + b->chunk[0].zero_scatter.payload_bytes)
+            best = s;
+    }
+    return best;
+}
+
+static int collective_rows(const run_result* r, int* stage, collective_row* rows)
+{
+    *stage = largest_reduction_stage(r);
+    const stage_plan* st = &r->plan.stage[*stage];
+    collective_row all[COLLECTIVE_ROWS] = {
+        {"dp_reduce", "gradient reduction", &st->dp_reduce},
+        {"dp_gather", "weight all-gather", &st->dp_gather},
+        {"zero_gather", "ZeRO-3 weight gather", &st->chunk[0].zero_gather},
+        {"zero_scatter", "ZeRO-3 gradient scatter", &st->chunk[0].zero_scatter},
+        {"expert_reduce", "expert gradient reduction", &st->expert_reduce},
+        {"expert_gather", "expert weight all-gather", &st->expert_gather},
+    };
+    int n = 0;
+    for (int i = 0; i < COLLECTIVE_ROWS; i++)
+        if (all[i].c->shape.phase_count > 0)
+            rows[n++] = all[i];
+    return n;
+}
+
 const char* report_count(double x, char* buf, int size)
 {
     static const char* suffix[] = {"", "k", "M", "B", "T", "P", "E"};
@@ -143,6 +187,42 @@ static void text_step(const scenario* sc, const run_result* r, strbuf* out)
     }
 }
 
+static void text_predictions(const collective_plan* c, strbuf* out)
+{
+    static const collective_kind order[] = {COLL_RING, COLL_TREE, COLL_HIERARCHICAL};
+    const char* sep = " (auto:";
+    char buf[32];
+    for (int i = 0; i < 3; i++) {
+        if (c->predicted[order[i]] <= 0)
+            continue;
+        strbuf_printf(out, "%s %s %s", sep, collective_name(order[i]),
+                      units_format_seconds(c->predicted[order[i]], buf, sizeof buf));
+        sep = ",";
+    }
+    strbuf_append(out, ")");
+}
+
+static void text_collectives(const run_result* r, strbuf* out)
+{
+    collective_row rows[COLLECTIVE_ROWS];
+    int stage, n = collective_rows(r, &stage, rows);
+    if (n == 0)
+        return;
+    char size[32];
+    strbuf_printf(out, "DP       collectives of pipeline rank %d:\n", stage);
+    for (int i = 0; i < n; i++) {
+        const collective_plan* c = rows[i].c;
+        strbuf_printf(out, "  %-28s %s over %d ranks (%d per node), %s", rows[i].label,
+                      collective_name(c->shape.algorithm), c->shape.members, c->shape.per_node,
+                      units_format_bytes(c->payload_bytes, size, sizeof size));
+        if (c->requested == COLL_AUTO)
+            text_predictions(c, out);
+        else if (c->requested != c->shape.algorithm)
+            strbuf_printf(out, " (%s does not apply)", collective_name(c->requested));
+        strbuf_append(out, "\n");
+    }
+}
+
 static void text_run(const scenario* sc, const run_result* r, strbuf* out)
 {
     char tokens[32], steps[32], hours[32], cost[32], wall[32];
@@ -182,6 +262,8 @@ void report_text(const scenario* sc, const run_result* r, strbuf* out)
     }
     strbuf_append(out, "\n");
     text_step(sc, r, out);
+    strbuf_append(out, "\n");
+    text_collectives(r, out);
     strbuf_append(out, "\n");
     text_run(sc, r, out);
     text_notes(r, out);
@@ -268,6 +350,34 @@ static void json_breakdown(json_writer* j, const scenario* sc, const run_result*
     json_close_object(j);
 }
 
+static void json_collectives(json_writer* j, const scenario* sc, const run_result* r)
+{
+    static const collective_kind order[] = {COLL_RING, COLL_TREE, COLL_HIERARCHICAL};
+    collective_row rows[COLLECTIVE_ROWS];
+    int stage, n = collective_rows(r, &stage, rows);
+    json_open_object(j, "collectives");
+    json_string(j, "requested", collective_name(sc->par.collective));
+    json_integer(j, "pipeline_rank", stage);
+    for (int i = 0; i < n; i++) {
+        const collective_plan* c = rows[i].c;
+        json_open_object(j, rows[i].key);
+        json_string(j, "algorithm", collective_name(c->shape.algorithm));
+        json_integer(j, "ranks", c->shape.members);
+        json_integer(j, "ranks_per_node", c->shape.per_node);
+        json_number(j, "bytes", c->payload_bytes);
+        json_open_object(j, "predicted_s");
+        for (int k = 0; k < 3; k++) {
+            if (c->predicted[order[k]] > 0)
+                json_number(j, collective_name(order[k]), c->predicted[order[k]]);
+            else
+                json_null(j, collective_name(order[k]));
+        }
+        json_close_object(j);
+        json_close_object(j);
+    }
+    json_close_object(j);
+}
+
 static void json_results(json_writer* j, const scenario* sc, const run_result* r)
 {
     double days = r->wall_seconds / 86400.0;
@@ -289,6 +399,7 @@ static void json_results(json_writer* j, const scenario* sc, const run_result* r
     json_null(j, "energy_mwh");
     json_memory(j, sc, r);
     json_breakdown(j, sc, r);
+    json_collectives(j, sc, r);
     if (sc->failures.enabled) {
         json_null(j, "failures");
     } else {
@@ -316,6 +427,7 @@ static void json_no_results(json_writer* j, const scenario* sc, const run_result
     json_memory(j, sc, r);
     json_null(j, "breakdown");
     json_null(j, "step_breakdown_s");
+    json_null(j, "collectives");
     json_null(j, "failures");
 }
 

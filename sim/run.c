@@ -26,8 +26,6 @@ static void list_unsimulated(const scenario* sc, run_result* r)
         note(r, "context-parallel attention exchange");
     if (sc->cluster.topology == TOPO_RAIL_OPTIMIZED)
         note(r, "rail-optimized fabric: simulated as a fat-tree");
-    if (p->collective == COLL_TREE || p->collective == COLL_HIERARCHICAL)
-        note(r, "tree and hierarchical collectives: rings are used");
     if (sc->train.ramp_count)
         note(r, "batch_ramp: every step uses the final global batch");
     if (sc->failures.enabled)

@@ -44,7 +44,8 @@ static const char* const scenarios[] = {
     "tests/detail/fat-tree.yaml",      "tests/detail/oversubscribed.yaml",
     "tests/detail/two-islands.yaml",   "tests/detail/moe-ep.yaml",
     "tests/detail/interleaved.yaml",   "tests/detail/zero3-shared-nics.yaml",
-    "tests/detail/many-micro-batches.yaml",
+    "tests/detail/many-micro-batches.yaml", "tests/detail/hierarchical.yaml",
+    "tests/detail/tree.yaml",
 };
 enum { SCENARIOS = sizeof scenarios / sizeof scenarios[0] };
 
