@@ -209,7 +209,7 @@ static int command_platform(const scenario* sc)
     }
     plan_build(sc, &r.work, &r.topo, &r.plan);
     strbuf xml = {0};
-    platform_xml(&r.topo, r.plan.gpus, r.plan.gpu_count, &xml);
+    run_platform_xml(&r.topo, &r.plan, &xml);
     fputs(strbuf_text(&xml), stdout);
     strbuf_free(&xml);
     run_result_free(&r);

@@ -29,10 +29,6 @@
  * dp_overlap, the last bucket is reduced after the backward pass ends. */
 #define PLAN_DP_BUCKET_BYTES (25.0 * 1048576.0)
 
-typedef struct {
-    int src, dst;   /* GPUs */
-} flow;
-
 /* One phase of a collective reduced to its slowest flow: STEPS steps of
  * CHUNK_BYTES per flow, over FLOWS (flows[0] the slowest, the others the
  * flows of concurrent groups that share its links). */
@@ -142,6 +138,10 @@ void plan_fold_isolated(const topology* t, iteration_plan* p);
  * platform holds every node the job uses. */
 int  plan_build_full(const scenario* sc, const workload* w, const topology* t, iteration_plan* p);
 void plan_free(iteration_plan* p);
+
+/* Every (src, dst) pair of GPUs the simulation of P may send between, sorted
+ * and distinct (malloc'd): what a platform with per-pair routes must hold. */
+flow* plan_pairs(const iteration_plan* p, int* count);
 
 /* GPU of rank (tp t, cp c, dp d, pp s). */
 int plan_rank(const scenario* sc, int t, int c, int d, int s);

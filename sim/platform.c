@@ -34,6 +34,7 @@ void topology_from_scenario(const scenario* sc, topology* t)
     t->island_nodes = c->island_nodes;
     t->inter_island = c->inter_island;
     t->inter_island.bandwidth = c->inter_island.bandwidth * c->inter_island.efficiency;
+    t->rail_optimized = c->topology == TOPO_RAIL_OPTIMIZED;
     t->user_platform = c->platform[0] != '\0';
 }
 
@@ -83,6 +84,16 @@ static void add_fabric(const topology* t, route* r, int node_a, int node_b)
     add_link(r, LINK_UPLINK, node_b, 0, t->uplink_bandwidth, 0);
 }
 
+/* Rail switch k joins NIC k of every node of an island (NVIDIA DGX
+ * SuperPOD reference architecture): traffic between two GPUs on one rail
+ * never reaches the oversubscribed spine. */
+static int on_one_rail(const topology* t, int a, int b)
+{
+    int node_a = topology_node_of(t, a), node_b = topology_node_of(t, b);
+    return t->rail_optimized && nic_of(t, a) % t->nic_links == nic_of(t, b) % t->nic_links
+        && topology_island_of(t, node_a) == topology_island_of(t, node_b);
+}
+
 void topology_route(const topology* t, int a, int b, route* out)
 {
     if (t->user_platform) {
@@ -97,7 +108,8 @@ void topology_route(const topology* t, int a, int b, route* out)
         return;
     }
     add_node_exit(t, out, a, 1);
-    add_fabric(t, out, node_a, node_b);
+    if (!on_one_rail(t, a, b))
+        add_fabric(t, out, node_a, node_b);
     add_node_exit(t, out, b, 0);
 }
 
@@ -222,10 +234,61 @@ static void write_zone_routes(const topology* t, const int* nodes, int count, st
     }
 }
 
+/* ---- one zone, a route per pair (rail-optimized) -------------------------- */
+
+static int compare_link(const void* a, const void* b)
+{
+    const route_link* x = a;
+    const route_link* y = b;
+    uint64_t kx = x->key >> 1, ky = y->key >> 1;   /* both directions are one link */
+    return (kx > ky) - (kx < ky);
+}
+
+/* Every link the routes of PAIRS cross, once. */
+static void write_pair_links(const topology* t, const flow* pairs, int n, strbuf* x)
+{
+    route_link* links = xmalloc(((size_t)n * ROUTE_MAX_LINKS + 1) * sizeof *links);
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+        route r;
+        topology_route(t, pairs[i].src, pairs[i].dst, &r);
+        for (int k = 0; k < r.count; k++)
+            links[count++] = r.link[k];
+    }
+    qsort(links, (size_t)count, sizeof *links, compare_link);
+    for (int i = 0; i < count; i++) {
+        if (i > 0 && compare_link(&links[i], &links[i - 1]) == 0)
+            continue;
+        char name[48];
+        link_name(&links[i], name, sizeof name);
+        write_link(x, "    ", name, links[i].bandwidth, links[i].latency);
+    }
+    free(links);
+}
+
+static void write_flat(const topology* t, const int* gpus, int count, const flow* pairs, int pair_count,
+                       strbuf* x)
+{
+    char name[48], other[48];
+    for (int i = 0; i < count; i++) {
+        platform_host_name(gpus[i], name, sizeof name);
+        strbuf_printf(x, "    <host id=\"%s\" speed=\"%.15gf\"/>\n", name, t->gpu_speed);
+    }
+    write_pair_links(t, pairs, pair_count, x);
+    for (int i = 0; i < pair_count; i++) {
+        route r;
+        topology_route(t, pairs[i].src, pairs[i].dst, &r);
+        platform_host_name(pairs[i].src, name, sizeof name);
+        platform_host_name(pairs[i].dst, other, sizeof other);
+        write_route(x, name, other, &r, 0, r.count);
+    }
+}
+
 /* The model is pinned in the file: CM02 without cross-traffic reproduces the
  * alpha-beta closed forms exactly (shared/notes/simgrid-3.32.md, Sec. 3.2), and
  * a huge TCP-gamma removes the window bound gamma / (2 * latency). */
-void platform_xml(const topology* t, const int* gpus, int count, strbuf* x)
+void platform_xml(const topology* t, const int* gpus, int count, const flow* pairs, int pair_count,
+                  strbuf* x)
 {
     strbuf_append(x, "<?xml version='1.0'?>\n"
                      "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
@@ -237,6 +300,11 @@ void platform_xml(const topology* t, const int* gpus, int count, strbuf* x)
                      "    <prop id=\"network/TCP-gamma\" value=\"1e20\"/>\n"
                      "  </config>\n"
                      "  <zone id=\"world\" routing=\"Full\">\n");
+    if (t->rail_optimized) {
+        write_flat(t, gpus, count, pairs, pair_count, x);
+        strbuf_append(x, "  </zone>\n</platform>\n");
+        return;
+    }
     int* nodes = xmalloc(((size_t)count + 1) * sizeof *nodes);
     int node_count = 0;
     for (int i = 0; i < count;) {   /* GPUS is sorted: one run per node */

@@ -24,6 +24,10 @@
 #include "strbuf.h"
 
 typedef struct {
+    int src, dst;   /* GPUs */
+} flow;
+
+typedef struct {
     int       nodes, gpus_per_node;
     double    gpu_speed;           /* host speed, FLOP/s (the precision's peak) */
     link_spec nvlink;              /* per GPU, per direction */
@@ -32,6 +36,7 @@ typedef struct {
     double    uplink_bandwidth;    /* per node into the fabric */
     int       island_nodes;        /* 0: one island */
     link_spec inter_island;        /* per node */
+    int       rail_optimized;      /* NIC k of every node on rail switch k: same-rail traffic skips the spine */
     int       user_platform;       /* routes come from a hand-written platform file */
 } topology;
 
@@ -63,8 +68,13 @@ void topology_route(const topology* t, int a, int b, route* out);
 double route_latency(const route* r);
 
 /* SimGrid platform XML holding the GPUs GPUS[0..COUNT) (sorted, distinct),
- * with the node zones, NICs and fabric links their routes cross. */
-void platform_xml(const topology* t, const int* gpus, int count, strbuf* out);
+ * with the node zones, NICs and fabric links their routes cross. A
+ * rail-optimized fabric's routes depend on both GPUs' rails, which routes
+ * between node zones cannot say: its platform is one zone with a route for
+ * each of PAIRS[0..PAIR_COUNT), the GPU pairs the simulation sends between
+ * (ignored for other fabrics). */
+void platform_xml(const topology* t, const int* gpus, int count, const flow* pairs, int pair_count,
+                  strbuf* out);
 
 /* Host name of a GPU in the generated platform: "gpu-<index>". */
 void platform_host_name(int gpu, char* buf, int size);

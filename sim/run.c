@@ -6,6 +6,7 @@
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "platform_file.h"
@@ -24,8 +25,6 @@ static void list_unsimulated(const scenario* sc, run_result* r)
     const parallel_spec* p = &sc->par;
     if (p->cp > 1)
         note(r, "context-parallel attention exchange");
-    if (sc->cluster.topology == TOPO_RAIL_OPTIMIZED)
-        note(r, "rail-optimized fabric: simulated as a fat-tree");
     if (sc->train.ramp_count)
         note(r, "batch_ramp: every step uses the final global batch");
     if (sc->failures.enabled)
@@ -152,6 +151,14 @@ static void build_plan_on_file(plan_job* job)
     simgrid_run();
 }
 
+void run_platform_xml(const topology* t, const iteration_plan* plan, strbuf* xml)
+{
+    int pair_count = 0;
+    flow* pairs = t->rail_optimized ? plan_pairs(plan, &pair_count) : NULL;
+    platform_xml(t, plan->gpus, plan->gpu_count, pairs, pair_count, xml);
+    free(pairs);
+}
+
 int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
 {
     if (run_prepare(sc, out))
@@ -162,7 +169,7 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
     } else {
         build_plan(&job);
         strbuf xml = {0};
-        platform_xml(&out->topo, out->plan.gpus, out->plan.gpu_count, &xml);
+        run_platform_xml(&out->topo, &out->plan, &xml);
         int loaded = platform_load(strbuf_text(&xml));
         strbuf_free(&xml);
         if (loaded)

@@ -56,6 +56,9 @@ int run_prepare(const scenario* sc, run_result* out);
  * the plan is infeasible, or -1 when the platform cannot be loaded. */
 int run_simulate(const scenario* sc, const run_options* opt, run_result* out);
 
+/* The generated platform of PLAN on T (see platform_xml). */
+void run_platform_xml(const topology* t, const iteration_plan* plan, strbuf* xml);
+
 void run_result_free(run_result* r);
 
 #endif

@@ -111,7 +111,7 @@ void simulate_plan(const topology* t, iteration_plan* plan, int stepwise, step_p
 {
     plan->gpus_per_node = t->gpus_per_node;
     strbuf xml = {0};
-    platform_xml(t, plan->gpus, plan->gpu_count, &xml);
+    run_platform_xml(t, plan, &xml);
     ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
     strbuf_free(&xml);
     iteration_options opt = {.stepwise_collectives = stepwise};

@@ -45,7 +45,7 @@ static const char* const scenarios[] = {
     "tests/detail/two-islands.yaml",   "tests/detail/moe-ep.yaml",
     "tests/detail/interleaved.yaml",   "tests/detail/zero3-shared-nics.yaml",
     "tests/detail/many-micro-batches.yaml", "tests/detail/hierarchical.yaml",
-    "tests/detail/tree.yaml",
+    "tests/detail/tree.yaml",          "tests/detail/rail-optimized.yaml",
 };
 enum { SCENARIOS = sizeof scenarios / sizeof scenarios[0] };
 

@@ -96,13 +96,50 @@ START_TEST(gpus_share_nics_when_fewer_nics_than_gpus)
 }
 END_TEST
 
+/* Four nodes of 8 GPUs, 8 NICs on 8 rails, spine oversubscribed 4:1. */
+static void rails_topology(topology* t)
+{
+    strbuf text = {0};
+    strbuf_append(&text,
+                  "format: 1\nmodel: {layers: 4, hidden: 1024, heads: 16, vocab: 1000, seq_len: 1024}\n"
+                  "gpu: a100-sxm4-80gb\n"
+                  "cluster:\n  nodes: 4\n  nic: {count: 8, bandwidth: 200Gbps, latency: 2us, efficiency: 1}\n"
+                  "  fabric: {topology: rail-optimized, oversubscription: 4}\n"
+                  "parallelism: {tp: 8, pp: 1, dp: 4}\ntraining: {global_batch: 4, tokens: 1e6}\n");
+    scenario sc;
+    load_scenario(strbuf_text(&text), &sc);
+    topology_from_scenario(&sc, t);
+    scenario_free(&sc);
+    strbuf_free(&text);
+}
+
+/* GPU 3 of node 0 to GPU 3 of node 2 stays on rail 3; to GPU 4 it crosses
+ * the spine through both nodes' oversubscribed uplinks. */
+START_TEST(rails_keep_same_rail_traffic_off_the_spine)
+{
+    topology t;
+    rails_topology(&t);
+    ck_assert(t.rail_optimized);
+    route same, cross;
+    topology_route(&t, 3, 19, &same);
+    ck_assert_int_eq(same.count, 2);
+    ck_assert_int_eq(same.link[0].cls, LINK_NIC);
+    ck_assert_int_eq(same.link[1].cls, LINK_NIC);
+    ck_assert_double_eq(bottleneck(&same), 25e9);
+    topology_route(&t, 3, 20, &cross);
+    ck_assert_int_eq(cross.count, 4);
+    ck_assert_int_eq(cross.link[1].cls, LINK_UPLINK);
+    ck_assert_double_eq(cross.link[1].bandwidth, 8 * 25e9 / 4);
+}
+END_TEST
+
 START_TEST(xml_has_hosts_links_and_pinned_model)
 {
     topology t;
     islands_topology(&t);
     int gpus[] = {0, 1, 24, 31};
     strbuf xml = {0};
-    platform_xml(&t, gpus, 4, &xml);
+    platform_xml(&t, gpus, 4, NULL, 0, &xml);
     const char* x = strbuf_text(&xml);
     ck_assert_ptr_nonnull(strstr(x, "<prop id=\"network/model\" value=\"CM02\"/>"));
     ck_assert_ptr_nonnull(strstr(x, "<prop id=\"network/crosstraffic\" value=\"0\"/>"));
@@ -141,11 +178,45 @@ START_TEST(simgrid_loads_the_same_routes)
     islands_topology(&checked);
     int gpus[] = {0, 1, 5, 6, 24, 30};
     strbuf xml = {0};
-    platform_xml(&checked, gpus, 6, &xml);
+    platform_xml(&checked, gpus, 6, NULL, 0, &xml);
     ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
     strbuf_free(&xml);
     ck_assert_int_eq((int)sg_host_count(), 6);
     sg_actor_create("check", sg_host_by_name("gpu-0"), check_routes_actor, 0, NULL);
+    simgrid_run();
+}
+END_TEST
+
+/* A rail-optimized platform is one zone with a route per pair asked for. */
+static void check_rail_routes_actor(int argc, char* argv[])
+{
+    (void)argc, (void)argv;
+    const int pairs[][2] = {{3, 19}, {3, 20}, {20, 3}, {3, 4}};
+    for (int i = 0; i < 4; i++) {
+        char a[32], b[32];
+        platform_host_name(pairs[i][0], a, sizeof a);
+        platform_host_name(pairs[i][1], b, sizeof b);
+        route r;
+        topology_route(&checked, pairs[i][0], pairs[i][1], &r);
+        double bandwidth = sg_host_get_route_bandwidth(sg_host_by_name(a), sg_host_by_name(b));
+        ck_assert_double_eq_tol(sg_host_get_route_latency(sg_host_by_name(a), sg_host_by_name(b)),
+                                route_latency(&r), 1e-15);
+        ck_assert_double_eq_tol(bandwidth, bottleneck(&r), 1.0);
+    }
+}
+
+START_TEST(simgrid_loads_per_pair_rail_routes)
+{
+    rails_topology(&checked);
+    int gpus[] = {3, 4, 19, 20};
+    flow pairs[] = {{3, 4}, {3, 19}, {3, 20}, {20, 3}};
+    strbuf xml = {0};
+    platform_xml(&checked, gpus, 4, pairs, 4, &xml);
+    ck_assert_ptr_null(strstr(strbuf_text(&xml), "zoneRoute"));
+    ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
+    strbuf_free(&xml);
+    ck_assert_int_eq((int)sg_host_count(), 4);
+    sg_actor_create("check", sg_host_by_name("gpu-3"), check_rail_routes_actor, 0, NULL);
     simgrid_run();
 }
 END_TEST
@@ -160,6 +231,8 @@ Suite* platform_suite(void)
     tcase_add_test(tc, gpus_share_nics_when_fewer_nics_than_gpus);
     tcase_add_test(tc, xml_has_hosts_links_and_pinned_model);
     tcase_add_test(tc, simgrid_loads_the_same_routes);
+    tcase_add_test(tc, rails_keep_same_rail_traffic_off_the_spine);
+    tcase_add_test(tc, simgrid_loads_per_pair_rail_routes);
     suite_add_tcase(s, tc);
     return s;
 }
