@@ -34,6 +34,8 @@ void topology_from_scenario(const scenario* sc, topology* t)
     t->island_nodes = c->island_nodes;
     t->inter_island = c->inter_island;
     t->inter_island.bandwidth = c->inter_island.bandwidth * c->inter_island.efficiency;
+    t->storage_write = c->storage_write;
+    t->storage_read = c->storage_read;
     t->rail_optimized = c->topology == TOPO_RAIL_OPTIMIZED;
     t->user_platform = c->platform[0] != '\0';
 }
@@ -61,7 +63,7 @@ static void add_link(route* r, link_class cls, int id, int up, double bandwidth,
     l->id = id;
     l->up = up;
     l->shared = 1;
-    l->key = ((uint64_t)id << 3) | ((uint64_t)cls << 1) | (uint64_t)up;
+    l->key = ((uint64_t)id << 4) | ((uint64_t)cls << 1) | (uint64_t)up;
     l->bandwidth = bandwidth;
     l->latency = latency;
 }
@@ -113,6 +115,27 @@ void topology_route(const topology* t, int a, int b, route* out)
     add_node_exit(t, out, b, 0);
 }
 
+/* Storage link 0 carries writes, link 1 reads; neither adds latency. */
+static void add_storage(const topology* t, route* r, int write)
+{
+    add_link(r, LINK_STORAGE, write ? 0 : 1, write, write ? t->storage_write : t->storage_read, 0);
+}
+
+void topology_storage_route(const topology* t, int gpu, int write, route* out)
+{
+    int node = topology_node_of(t, gpu);
+    out->count = 0;
+    if (write) {
+        add_node_exit(t, out, gpu, 1);
+        add_link(out, LINK_UPLINK, node, 1, t->uplink_bandwidth, 0);
+        add_storage(t, out, 1);
+    } else {
+        add_storage(t, out, 0);
+        add_link(out, LINK_UPLINK, node, 0, t->uplink_bandwidth, 0);
+        add_node_exit(t, out, gpu, 0);
+    }
+}
+
 double route_latency(const route* r)
 {
     double sum = 0;
@@ -130,7 +153,7 @@ void platform_host_name(int gpu, char* buf, int size)
 
 static void link_name(const route_link* l, char* buf, size_t size)
 {
-    static const char* prefix[] = {"nvl", "nic", "up", "xi"};
+    static const char* prefix[] = {"nvl", "nic", "up", "xi", "sto"};
     snprintf(buf, size, "%s-%d", prefix[l->cls], l->id);
 }
 
@@ -244,17 +267,20 @@ static int compare_link(const void* a, const void* b)
     return (kx > ky) - (kx < ky);
 }
 
-/* Every link the routes of PAIRS cross, once. */
-static void write_pair_links(const topology* t, const flow* pairs, int n, strbuf* x)
+/* A route of the flat platform, between two named hosts. */
+typedef struct {
+    char  src[32], dst[32];
+    route r;
+} named_route;
+
+/* Every link of ROUTES, once. */
+static void write_route_links(const named_route* routes, int n, strbuf* x)
 {
     route_link* links = xmalloc(((size_t)n * ROUTE_MAX_LINKS + 1) * sizeof *links);
     int count = 0;
-    for (int i = 0; i < n; i++) {
-        route r;
-        topology_route(t, pairs[i].src, pairs[i].dst, &r);
-        for (int k = 0; k < r.count; k++)
-            links[count++] = r.link[k];
-    }
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < routes[i].r.count; k++)
+            links[count++] = routes[i].r.link[k];
     qsort(links, (size_t)count, sizeof *links, compare_link);
     for (int i = 0; i < count; i++) {
         if (i > 0 && compare_link(&links[i], &links[i - 1]) == 0)
@@ -266,21 +292,77 @@ static void write_pair_links(const topology* t, const flow* pairs, int n, strbuf
     free(links);
 }
 
+/* The hosts, the routes of PAIRS and each GPU's routes to and from storage. */
 static void write_flat(const topology* t, const int* gpus, int count, const flow* pairs, int pair_count,
                        strbuf* x)
 {
-    char name[48], other[48];
+    named_route* routes = xmalloc(((size_t)pair_count + 2 * (size_t)count + 1) * sizeof *routes);
+    int n = 0;
+    for (int i = 0; i < pair_count; i++, n++) {
+        platform_host_name(pairs[i].src, routes[n].src, sizeof routes[n].src);
+        platform_host_name(pairs[i].dst, routes[n].dst, sizeof routes[n].dst);
+        topology_route(t, pairs[i].src, pairs[i].dst, &routes[n].r);
+    }
     for (int i = 0; i < count; i++) {
+        for (int write = 1; write >= 0; write--, n++) {
+            char gpu[32];
+            platform_host_name(gpus[i], gpu, sizeof gpu);
+            snprintf(routes[n].src, sizeof routes[n].src, "%s", write ? gpu : PLATFORM_STORAGE_HOST);
+            snprintf(routes[n].dst, sizeof routes[n].dst, "%s", write ? PLATFORM_STORAGE_HOST : gpu);
+            topology_storage_route(t, gpus[i], write, &routes[n].r);
+        }
+    }
+    for (int i = 0; i < count; i++) {
+        char name[32];
         platform_host_name(gpus[i], name, sizeof name);
         strbuf_printf(x, "    <host id=\"%s\" speed=\"%.15gf\"/>\n", name, t->gpu_speed);
     }
-    write_pair_links(t, pairs, pair_count, x);
-    for (int i = 0; i < pair_count; i++) {
+    strbuf_printf(x, "    <host id=\"%s\" speed=\"1f\"/>\n", PLATFORM_STORAGE_HOST);
+    write_route_links(routes, n, x);
+    for (int i = 0; i < n; i++)
+        write_route(x, routes[i].src, routes[i].dst, &routes[i].r, 0, routes[i].r.count);
+    free(routes);
+}
+
+/* ---- storage in the zoned platform ------------------------------------------ */
+
+static void write_storage_zone(strbuf* x)
+{
+    strbuf_printf(x, "    <zone id=\"storage-zone\" routing=\"Full\">\n"
+                     "      <host id=\"%s\" speed=\"1f\"/>\n"
+                     "    </zone>\n", PLATFORM_STORAGE_HOST);
+}
+
+static void write_storage_links(const topology* t, strbuf* x)
+{
+    route r;
+    topology_storage_route(t, 0, 1, &r);
+    write_link(x, "    ", "sto-0", r.link[r.count - 1].bandwidth, 0);
+    topology_storage_route(t, 0, 0, &r);
+    write_link(x, "    ", "sto-1", r.link[0].bandwidth, 0);
+}
+
+/* Node to storage and back, beyond the node's gateway: its uplink and the
+ * storage link (the NIC is inside the node zone). */
+static void write_storage_routes(const topology* t, const int* gpus, int count, strbuf* x)
+{
+    int last = -1;
+    for (int i = 0; i < count; i++) {
+        int node = topology_node_of(t, gpus[i]);
+        if (node == last)
+            continue;
+        last = node;
         route r;
-        topology_route(t, pairs[i].src, pairs[i].dst, &r);
-        platform_host_name(pairs[i].src, name, sizeof name);
-        platform_host_name(pairs[i].dst, other, sizeof other);
-        write_route(x, name, other, &r, 0, r.count);
+        topology_storage_route(t, gpus[i], 1, &r);
+        strbuf_printf(x, "    <zoneRoute src=\"node-%d\" dst=\"storage-zone\" gw_src=\"node-%d-gw\" gw_dst=\"%s\" "
+                         "symmetrical=\"NO\">", node, node, PLATFORM_STORAGE_HOST);
+        write_links_of_route(x, &r, 1, r.count);
+        strbuf_append(x, "</zoneRoute>\n");
+        topology_storage_route(t, gpus[i], 0, &r);
+        strbuf_printf(x, "    <zoneRoute src=\"storage-zone\" dst=\"node-%d\" gw_src=\"%s\" gw_dst=\"node-%d-gw\" "
+                         "symmetrical=\"NO\">", node, PLATFORM_STORAGE_HOST, node);
+        write_links_of_route(x, &r, 0, r.count - 1);
+        strbuf_append(x, "</zoneRoute>\n");
     }
 }
 
@@ -315,8 +397,11 @@ void platform_xml(const topology* t, const int* gpus, int count, const flow* pai
         nodes[node_count++] = node;
         i = j;
     }
+    write_storage_zone(x);
     write_fabric_links(t, nodes, node_count, x);
+    write_storage_links(t, x);
     write_zone_routes(t, nodes, node_count, x);
+    write_storage_routes(t, gpus, count, x);
     free(nodes);
     strbuf_append(x, "  </zone>\n</platform>\n");
 }

@@ -13,8 +13,10 @@
  * has cluster.nic.count NIC links shared by its GPUs, one uplink port into
  * the fabric carrying NIC bandwidth / oversubscription, and, when the cluster
  * is cut into islands, an inter-island link of cluster.fabric.inter_island
- * bandwidth used by traffic that leaves its island. Latencies are one-way end
- * to end per link class and split evenly between the two ends. */
+ * bandwidth used by traffic that leaves its island. A storage host, for
+ * checkpoints, hangs off the fabric behind two shared links of the cluster's
+ * aggregate write and read bandwidth. Latencies are one-way end to end per
+ * link class and split evenly between the two ends. */
 #ifndef TRAINSIM_PLATFORM_H
 #define TRAINSIM_PLATFORM_H
 
@@ -36,11 +38,12 @@ typedef struct {
     double    uplink_bandwidth;    /* per node into the fabric */
     int       island_nodes;        /* 0: one island */
     link_spec inter_island;        /* per node */
+    double    storage_write, storage_read;   /* aggregate, into and out of the storage host */
     int       rail_optimized;      /* NIC k of every node on rail switch k: same-rail traffic skips the spine */
     int       user_platform;       /* routes come from a hand-written platform file */
 } topology;
 
-typedef enum { LINK_NVLINK, LINK_NIC, LINK_UPLINK, LINK_ISLAND } link_class;
+typedef enum { LINK_NVLINK, LINK_NIC, LINK_UPLINK, LINK_ISLAND, LINK_STORAGE } link_class;
 
 typedef struct {
     uint64_t key;        /* identifies the link and direction, for counting shared use */
@@ -65,6 +68,14 @@ int topology_island_of(const topology* t, int node);
 
 /* The links from GPU A to GPU B (A != B), in order. */
 void topology_route(const topology* t, int a, int b, route* out);
+
+/* The links from GPU to the storage host (WRITE) or back: its NIC and its
+ * node's uplink into the fabric, and the storage system's aggregate write
+ * or read link, which every node's checkpoint traffic shares. */
+void topology_storage_route(const topology* t, int gpu, int write, route* out);
+
+/* Host name of the storage system in generated platforms. */
+#define PLATFORM_STORAGE_HOST "storage"
 double route_latency(const route* r);
 
 /* SimGrid platform XML holding the GPUs GPUS[0..COUNT) (sorted, distinct),

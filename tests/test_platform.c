@@ -4,6 +4,7 @@
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
+#include <simgrid/mailbox.h>
 #include <string.h>
 
 #include <stdio.h>
@@ -156,9 +157,25 @@ END_TEST
 
 static topology checked;
 
+/* GPU to storage and back, as the topology says. */
+static void check_storage_routes(int gpu)
+{
+    char name[32];
+    platform_host_name(gpu, name, sizeof name);
+    sg_host_t host = sg_host_by_name(name), storage = sg_host_by_name(PLATFORM_STORAGE_HOST);
+    for (int write = 0; write < 2; write++) {
+        route r;
+        topology_storage_route(&checked, gpu, write, &r);
+        sg_host_t from = write ? host : storage, to = write ? storage : host;
+        ck_assert_double_eq_tol(sg_host_get_route_latency(from, to), route_latency(&r), 1e-15);
+        ck_assert_double_eq_tol(sg_host_get_route_bandwidth(from, to), bottleneck(&r), 1.0);
+    }
+}
+
 static void check_routes_actor(int argc, char* argv[])
 {
     (void)argc, (void)argv;
+    check_storage_routes(24);
     const int pairs[][2] = {{0, 5}, {0, 24}, {24, 1}, {6, 30}};
     for (int i = 0; i < 4; i++) {
         char a[32], b[32];
@@ -181,7 +198,7 @@ START_TEST(simgrid_loads_the_same_routes)
     platform_xml(&checked, gpus, 6, NULL, 0, &xml);
     ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
     strbuf_free(&xml);
-    ck_assert_int_eq((int)sg_host_count(), 6);
+    ck_assert_int_eq((int)sg_host_count(), 6 + 1);   /* and the storage host */
     sg_actor_create("check", sg_host_by_name("gpu-0"), check_routes_actor, 0, NULL);
     simgrid_run();
 }
@@ -191,6 +208,7 @@ END_TEST
 static void check_rail_routes_actor(int argc, char* argv[])
 {
     (void)argc, (void)argv;
+    check_storage_routes(20);
     const int pairs[][2] = {{3, 19}, {3, 20}, {20, 3}, {3, 4}};
     for (int i = 0; i < 4; i++) {
         char a[32], b[32];
@@ -215,9 +233,56 @@ START_TEST(simgrid_loads_per_pair_rail_routes)
     ck_assert_ptr_null(strstr(strbuf_text(&xml), "zoneRoute"));
     ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
     strbuf_free(&xml);
-    ck_assert_int_eq((int)sg_host_count(), 4);
+    ck_assert_int_eq((int)sg_host_count(), 4 + 1);   /* and the storage host */
     sg_actor_create("check", sg_host_by_name("gpu-3"), check_rail_routes_actor, 0, NULL);
     simgrid_run();
+}
+END_TEST
+
+/* Two nodes write a checkpoint shard each at once: the storage system's
+ * aggregate write bandwidth (10 GB/s, below each NIC's 25 GB/s) is shared. */
+static double write_done[2];
+
+static void shard_writer(int argc, char* argv[])
+{
+    (void)argc;
+    int i = argv[0][0] - '0';
+    sg_mailbox_t box = sg_mailbox_by_name(i ? "ckpt-1" : "ckpt-0");
+    sg_mailbox_put(box, &write_done[i], 4000000000);
+    write_done[i] = simgrid_get_clock();
+}
+
+static void shard_receiver(int argc, char* argv[])
+{
+    (void)argc;
+    sg_mailbox_get(sg_mailbox_by_name(argv[0]));
+}
+
+START_TEST(storage_shares_its_aggregate_bandwidth)
+{
+    islands_topology(&checked);
+    checked.storage_write = 10e9;
+    int gpus[] = {0, 8};   /* nodes 0 and 1, one island */
+    strbuf xml = {0};
+    platform_xml(&checked, gpus, 2, NULL, 0, &xml);
+    ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
+    strbuf_free(&xml);
+    char* zero[] = {"0"};
+    char* one[] = {"1"};
+    char* box0[] = {"ckpt-0"};
+    char* box1[] = {"ckpt-1"};
+    sg_actor_create("writer-0", sg_host_by_name("gpu-0"), shard_writer, 1, zero);
+    sg_actor_create("writer-1", sg_host_by_name("gpu-8"), shard_writer, 1, one);
+    sg_actor_create("store-0", sg_host_by_name(PLATFORM_STORAGE_HOST), shard_receiver, 1, box0);
+    sg_actor_create("store-1", sg_host_by_name(PLATFORM_STORAGE_HOST), shard_receiver, 1, box1);
+    simgrid_run();
+    /* 4 GB each at half of 10 GB/s, plus the route's latency (half the
+     * NIC-to-NIC latency: the storage end adds none). */
+    route r;
+    topology_storage_route(&checked, 0, 1, &r);
+    ck_assert_double_eq_tol(route_latency(&r), 1e-6, 1e-15);
+    for (int i = 0; i < 2; i++)
+        ck_assert_double_eq_tol(write_done[i], 4e9 / 5e9 + 1e-6, 1e-9);
 }
 END_TEST
 
@@ -233,6 +298,7 @@ Suite* platform_suite(void)
     tcase_add_test(tc, simgrid_loads_the_same_routes);
     tcase_add_test(tc, rails_keep_same_rail_traffic_off_the_spine);
     tcase_add_test(tc, simgrid_loads_per_pair_rail_routes);
+    tcase_add_test(tc, storage_shares_its_aggregate_bandwidth);
     suite_add_tcase(s, tc);
     return s;
 }
