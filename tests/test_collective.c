@@ -468,40 +468,37 @@ END_TEST
 /* Two DP ranks per node and a NIC per GPU: the hierarchy uses twice the
  * NICs and wins; asked for explicitly, the tree does not apply to ZeRO 1's
  * reduce-scatter and the report says the ring ran. */
-static void four_by_four(strbuf* text, const char* collective)
+static const collective_plan* simulate_four_by_four(const char* collective, scenario* sc, run_result* r)
 {
     char extra[64];
     snprintf(extra, sizeof extra, "  zero: 1\n  collective: %s\n", collective);
-    tiny_scenario(text, NULL, "", extra, NULL);
-    replace_once(text, "  tp: 2\n  pp: 2\n", "  tp: 4\n  pp: 1\n");
+    strbuf text = {0};
+    tiny_scenario(&text, NULL, "", extra, NULL);
+    replace_once(&text, "  tp: 2\n  pp: 2\n", "  tp: 4\n  pp: 1\n");
+    simulate_scenario(strbuf_text(&text), sc, r);
+    strbuf_free(&text);
+    return &r->plan.stage[0].dp_reduce;
 }
 
 START_TEST(auto_picks_the_hierarchy_with_ranks_sharing_a_node)
 {
-    strbuf text = {0};
-    four_by_four(&text, "auto");
     scenario sc;
     run_result r;
-    simulate_scenario(strbuf_text(&text), &sc, &r);
-    const collective_plan* c = &r.plan.stage[0].dp_reduce;
+    const collective_plan* c = simulate_four_by_four("auto", &sc, &r);
     ck_assert_int_eq(c->shape.per_node, 2);
     ck_assert_int_eq(c->shape.algorithm, COLL_HIERARCHICAL);
     ck_assert(c->predicted[COLL_HIERARCHICAL] < c->predicted[COLL_RING]);
     ck_assert(c->predicted[COLL_TREE] == 0);   /* a reduce-scatter */
     run_result_free(&r);
     scenario_free(&sc);
-    strbuf_free(&text);
 }
 END_TEST
 
 START_TEST(tree_for_a_reduce_scatter_runs_a_ring_and_says_so)
 {
-    strbuf text = {0};
-    four_by_four(&text, "tree");
     scenario sc;
     run_result r;
-    simulate_scenario(strbuf_text(&text), &sc, &r);
-    const collective_plan* c = &r.plan.stage[0].dp_reduce;
+    const collective_plan* c = simulate_four_by_four("tree", &sc, &r);
     ck_assert_int_eq(c->requested, COLL_TREE);
     ck_assert_int_eq(c->shape.algorithm, COLL_RING);
     strbuf report = {0};
@@ -511,7 +508,6 @@ START_TEST(tree_for_a_reduce_scatter_runs_a_ring_and_says_so)
     strbuf_free(&report);
     run_result_free(&r);
     scenario_free(&sc);
-    strbuf_free(&text);
 }
 END_TEST
 

@@ -11,22 +11,28 @@
 
 #include "helpers.h"
 
-static void islands_topology(topology* t)
+/* The topology of a small dense scenario with CLUSTER as its cluster section. */
+static void topology_of_cluster(const char* cluster, const char* parallelism, topology* t)
 {
     strbuf text = {0};
-    strbuf_append(&text,
+    strbuf_printf(&text,
                   "format: 1\nmodel: {layers: 4, hidden: 1024, heads: 16, vocab: 1000, seq_len: 1024}\n"
-                  "gpu: a100-sxm4-80gb\n"
-                  "cluster:\n  nodes: 8\n  nvlink: {bandwidth: 300GBps, latency: 1us, efficiency: 1}\n"
-                  "  nic: {count: 4, bandwidth: 200Gbps, latency: 2us, efficiency: 1}\n"
-                  "  fabric: {topology: islands, island_nodes: 2, oversubscription: 2,\n"
-                  "           inter_island: {bandwidth: 100Gbps, latency: 6us}}\n"
-                  "parallelism: {tp: 8, pp: 1, dp: 8}\ntraining: {global_batch: 8, tokens: 1e6}\n");
+                  "gpu: a100-sxm4-80gb\ncluster:\n%sparallelism: %s\ntraining: {global_batch: 8, tokens: 1e6}\n",
+                  cluster, parallelism);
     scenario sc;
     load_scenario(strbuf_text(&text), &sc);
     topology_from_scenario(&sc, t);
     scenario_free(&sc);
     strbuf_free(&text);
+}
+
+static void islands_topology(topology* t)
+{
+    topology_of_cluster("  nodes: 8\n  nvlink: {bandwidth: 300GBps, latency: 1us, efficiency: 1}\n"
+                        "  nic: {count: 4, bandwidth: 200Gbps, latency: 2us, efficiency: 1}\n"
+                        "  fabric: {topology: islands, island_nodes: 2, oversubscription: 2,\n"
+                        "           inter_island: {bandwidth: 100Gbps, latency: 6us}}\n",
+                        "{tp: 8, pp: 1, dp: 8}", t);
 }
 
 static double bottleneck(const route* r)
@@ -100,18 +106,9 @@ END_TEST
 /* Four nodes of 8 GPUs, 8 NICs on 8 rails, spine oversubscribed 4:1. */
 static void rails_topology(topology* t)
 {
-    strbuf text = {0};
-    strbuf_append(&text,
-                  "format: 1\nmodel: {layers: 4, hidden: 1024, heads: 16, vocab: 1000, seq_len: 1024}\n"
-                  "gpu: a100-sxm4-80gb\n"
-                  "cluster:\n  nodes: 4\n  nic: {count: 8, bandwidth: 200Gbps, latency: 2us, efficiency: 1}\n"
-                  "  fabric: {topology: rail-optimized, oversubscription: 4}\n"
-                  "parallelism: {tp: 8, pp: 1, dp: 4}\ntraining: {global_batch: 4, tokens: 1e6}\n");
-    scenario sc;
-    load_scenario(strbuf_text(&text), &sc);
-    topology_from_scenario(&sc, t);
-    scenario_free(&sc);
-    strbuf_free(&text);
+    topology_of_cluster("  nodes: 4\n  nic: {count: 8, bandwidth: 200Gbps, latency: 2us, efficiency: 1}\n"
+                        "  fabric: {topology: rail-optimized, oversubscription: 4}\n",
+                        "{tp: 8, pp: 1, dp: 4}", t);
 }
 
 /* GPU 3 of node 0 to GPU 3 of node 2 stays on rail 3; to GPU 4 it crosses
@@ -172,22 +169,29 @@ static void check_storage_routes(int gpu)
     }
 }
 
-static void check_routes_actor(int argc, char* argv[])
+/* SimGrid's route between each of PAIRS against the topology's, and the
+ * storage routes of GPU STORAGE_GPU. */
+static void check_pair_routes(const flow* pairs, int n, int storage_gpu)
 {
-    (void)argc, (void)argv;
-    check_storage_routes(24);
-    const int pairs[][2] = {{0, 5}, {0, 24}, {24, 1}, {6, 30}};
-    for (int i = 0; i < 4; i++) {
+    check_storage_routes(storage_gpu);
+    for (int i = 0; i < n; i++) {
         char a[32], b[32];
-        platform_host_name(pairs[i][0], a, sizeof a);
-        platform_host_name(pairs[i][1], b, sizeof b);
+        platform_host_name(pairs[i].src, a, sizeof a);
+        platform_host_name(pairs[i].dst, b, sizeof b);
         route r;
-        topology_route(&checked, pairs[i][0], pairs[i][1], &r);
+        topology_route(&checked, pairs[i].src, pairs[i].dst, &r);
         double latency = sg_host_get_route_latency(sg_host_by_name(a), sg_host_by_name(b));
         double bandwidth = sg_host_get_route_bandwidth(sg_host_by_name(a), sg_host_by_name(b));
         ck_assert_double_eq_tol(latency, route_latency(&r), 1e-15);
         ck_assert_double_eq_tol(bandwidth, bottleneck(&r), 1.0);
     }
+}
+
+static void check_routes_actor(int argc, char* argv[])
+{
+    (void)argc, (void)argv;
+    const flow pairs[] = {{0, 5}, {0, 24}, {24, 1}, {6, 30}};
+    check_pair_routes(pairs, 4, 24);
 }
 
 START_TEST(simgrid_loads_the_same_routes)
@@ -205,31 +209,20 @@ START_TEST(simgrid_loads_the_same_routes)
 END_TEST
 
 /* A rail-optimized platform is one zone with a route per pair asked for. */
+static const flow rail_pairs[] = {{3, 4}, {3, 19}, {3, 20}, {20, 3}};
+
 static void check_rail_routes_actor(int argc, char* argv[])
 {
     (void)argc, (void)argv;
-    check_storage_routes(20);
-    const int pairs[][2] = {{3, 19}, {3, 20}, {20, 3}, {3, 4}};
-    for (int i = 0; i < 4; i++) {
-        char a[32], b[32];
-        platform_host_name(pairs[i][0], a, sizeof a);
-        platform_host_name(pairs[i][1], b, sizeof b);
-        route r;
-        topology_route(&checked, pairs[i][0], pairs[i][1], &r);
-        double bandwidth = sg_host_get_route_bandwidth(sg_host_by_name(a), sg_host_by_name(b));
-        ck_assert_double_eq_tol(sg_host_get_route_latency(sg_host_by_name(a), sg_host_by_name(b)),
-                                route_latency(&r), 1e-15);
-        ck_assert_double_eq_tol(bandwidth, bottleneck(&r), 1.0);
-    }
+    check_pair_routes(rail_pairs, 4, 20);
 }
 
 START_TEST(simgrid_loads_per_pair_rail_routes)
 {
     rails_topology(&checked);
     int gpus[] = {3, 4, 19, 20};
-    flow pairs[] = {{3, 4}, {3, 19}, {3, 20}, {20, 3}};
     strbuf xml = {0};
-    platform_xml(&checked, gpus, 4, pairs, 4, &xml);
+    platform_xml(&checked, gpus, 4, rail_pairs, 4, &xml);
     ck_assert_ptr_null(strstr(strbuf_text(&xml), "zoneRoute"));
     ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
     strbuf_free(&xml);
