@@ -42,9 +42,9 @@ static void breakdown_rows(const scenario* sc, const run_result* r, breakdown_ro
         rows[i] = all[i];
 }
 
-/* The data-parallel collectives of the pipeline rank with the most gradient
- * bytes, the algorithm each runs and, under `auto`, what each candidate was
- * predicted to take. */
+/* The data-parallel collectives of the pipeline rank that finishes its
+ * gradient reduction last (it sets the end of the step), the algorithm each
+ * runs and, under `auto`, what each candidate was predicted to take. */
 typedef struct {
     const char*            key;
     const char*            label;
@@ -53,23 +53,19 @@ typedef struct {
 
 enum { COLLECTIVE_ROWS = 6 };
 
-static int largest_reduction_stage(const run_result* r)
+static int last_reduction_stage(const run_result* r)
 {
-    const iteration_plan* p = &r->plan;
-    int best = 0;
-    for (int s = 1; s < p->stages; s++) {
-        const stage_plan* a = &p->stage[s];
-        const stage_plan* b = &p->stage[best];
-        if (a->dp_reduce.payload_bytes + a->chunk[0].zero_scatter.payload_bytes
-            > b->dp_reduce.payload_bytes + b->chunk[0].zero_scatter.payload_bytes)
-            best = s;
-    }
-    return best;
+    const step_profile* p = &r->profile;
+    int last = 0;
+    for (int s = 1; s < p->stages; s++)
+        if (p->stage[s].dp_end > p->stage[last].dp_end)
+            last = s;
+    return last;
 }
 
 static int collective_rows(const run_result* r, int* stage, collective_row* rows)
 {
-    *stage = largest_reduction_stage(r);
+    *stage = last_reduction_stage(r);
     const stage_plan* st = &r->plan.stage[*stage];
     collective_row all[COLLECTIVE_ROWS] = {
         {"dp_reduce", "gradient reduction", &st->dp_reduce},
@@ -209,7 +205,7 @@ static void text_collectives(const run_result* r, strbuf* out)
     if (n == 0)
         return;
     char size[32];
-    strbuf_printf(out, "DP       collectives of pipeline rank %d:\n", stage);
+    strbuf_printf(out, "DP       collectives of pipeline rank %d, the last to finish reducing:\n", stage);
     for (int i = 0; i < n; i++) {
         const collective_plan* c = rows[i].c;
         strbuf_printf(out, "  %-28s %s over %d ranks (%d per node), %s", rows[i].label,
