@@ -632,15 +632,6 @@ static void full_flows(const iteration_plan* p, flow_list* out)
     }
 }
 
-static int compare_flow(const void* a, const void* b)
-{
-    const flow* x = a;
-    const flow* y = b;
-    if (x->src != y->src)
-        return (x->src > y->src) - (x->src < y->src);
-    return (x->dst > y->dst) - (x->dst < y->dst);
-}
-
 flow* plan_pairs(const iteration_plan* p, int* count)
 {
     flow_list l = {0};
@@ -648,10 +639,10 @@ flow* plan_pairs(const iteration_plan* p, int* count)
         full_flows(p, &l);
     else
         collapsed_flows(p, &l);
-    qsort(l.items, (size_t)l.count, sizeof *l.items, compare_flow);
+    qsort(l.items, (size_t)l.count, sizeof *l.items, flow_compare);
     int unique = 0;
     for (int i = 0; i < l.count; i++)
-        if (unique == 0 || compare_flow(&l.items[i], &l.items[unique - 1]))
+        if (unique == 0 || flow_compare(&l.items[i], &l.items[unique - 1]))
             l.items[unique++] = l.items[i];
     *count = unique;
     return l.items;

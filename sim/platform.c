@@ -240,21 +240,50 @@ static void write_fabric_links(const topology* t, const int* nodes, int count, s
     }
 }
 
-static void write_zone_routes(const topology* t, const int* nodes, int count, strbuf* x)
+static void write_zone_route(const topology* t, int a, int b, strbuf* x)
 {
-    for (int i = 0; i < count; i++) {
-        for (int j = 0; j < count; j++) {
-            if (i == j)
-                continue;
-            route r = {0};
-            add_fabric(t, &r, nodes[i], nodes[j]);
-            strbuf_printf(x, "    <zoneRoute src=\"node-%d\" dst=\"node-%d\" gw_src=\"node-%d-gw\" "
-                             "gw_dst=\"node-%d-gw\" symmetrical=\"NO\">",
-                          nodes[i], nodes[j], nodes[i], nodes[j]);
-            write_links_of_route(x, &r, 0, r.count);
-            strbuf_append(x, "</zoneRoute>\n");
-        }
+    route r = {0};
+    add_fabric(t, &r, a, b);
+    strbuf_printf(x, "    <zoneRoute src=\"node-%d\" dst=\"node-%d\" gw_src=\"node-%d-gw\" "
+                     "gw_dst=\"node-%d-gw\" symmetrical=\"NO\">",
+                  a, b, a, b);
+    write_links_of_route(x, &r, 0, r.count);
+    strbuf_append(x, "</zoneRoute>\n");
+}
+
+int flow_compare(const void* a, const void* b)
+{
+    const flow* x = a;
+    const flow* y = b;
+    if (x->src != y->src)
+        return (x->src > y->src) - (x->src < y->src);
+    return (x->dst > y->dst) - (x->dst < y->dst);
+}
+
+/* Routes between the node zones: for each pair of nodes that PAIRS send
+ * between, or between every two of NODES when PAIRS is NULL. */
+static void write_zone_routes(const topology* t, const int* nodes, int count, const flow* pairs,
+                              int pair_count, strbuf* x)
+{
+    if (!pairs) {
+        for (int i = 0; i < count; i++)
+            for (int j = 0; j < count; j++)
+                if (i != j)
+                    write_zone_route(t, nodes[i], nodes[j], x);
+        return;
     }
+    flow* links = xmalloc(((size_t)pair_count + 1) * sizeof *links);
+    int n = 0;
+    for (int i = 0; i < pair_count; i++) {
+        int a = topology_node_of(t, pairs[i].src), b = topology_node_of(t, pairs[i].dst);
+        if (a != b)
+            links[n++] = (flow){a, b};
+    }
+    qsort(links, (size_t)n, sizeof *links, flow_compare);
+    for (int i = 0; i < n; i++)
+        if (i == 0 || flow_compare(&links[i], &links[i - 1]))
+            write_zone_route(t, links[i].src, links[i].dst, x);
+    free(links);
 }
 
 /* ---- one zone, a route per pair (rail-optimized) -------------------------- */
@@ -400,7 +429,7 @@ void platform_xml(const topology* t, const int* gpus, int count, const flow* pai
     write_storage_zone(x);
     write_fabric_links(t, nodes, node_count, x);
     write_storage_links(t, x);
-    write_zone_routes(t, nodes, node_count, x);
+    write_zone_routes(t, nodes, node_count, pairs, pair_count, x);
     write_storage_routes(t, gpus, count, x);
     free(nodes);
     strbuf_append(x, "  </zone>\n</platform>\n");

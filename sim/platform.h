@@ -29,6 +29,9 @@ typedef struct {
     int src, dst;   /* GPUs */
 } flow;
 
+/* Orders flows by source, then destination (for qsort). */
+int flow_compare(const void* a, const void* b);
+
 typedef struct {
     int       nodes, gpus_per_node;
     double    gpu_speed;           /* host speed, FLOP/s (the precision's peak) */
@@ -79,11 +82,11 @@ void topology_storage_route(const topology* t, int gpu, int write, route* out);
 double route_latency(const route* r);
 
 /* SimGrid platform XML holding the GPUs GPUS[0..COUNT) (sorted, distinct),
- * with the node zones, NICs and fabric links their routes cross. A
- * rail-optimized fabric's routes depend on both GPUs' rails, which routes
- * between node zones cannot say: its platform is one zone with a route for
- * each of PAIRS[0..PAIR_COUNT), the GPU pairs the simulation sends between
- * (ignored for other fabrics). */
+ * with the node zones, NICs and fabric links their routes cross, and routes
+ * for PAIRS[0..PAIR_COUNT), the GPU pairs the simulation sends between (every
+ * pair of nodes when PAIRS is NULL). A rail-optimized fabric's routes depend
+ * on both GPUs' rails, which routes between node zones cannot say: its
+ * platform is one zone with a route for each pair (PAIRS is then required). */
 void platform_xml(const topology* t, const int* gpus, int count, const flow* pairs, int pair_count,
                   strbuf* out);
 

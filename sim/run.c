@@ -154,7 +154,7 @@ static void build_plan_on_file(plan_job* job)
 void run_platform_xml(const topology* t, const iteration_plan* plan, strbuf* xml)
 {
     int pair_count = 0;
-    flow* pairs = t->rail_optimized ? plan_pairs(plan, &pair_count) : NULL;
+    flow* pairs = plan_pairs(plan, &pair_count);
     platform_xml(t, plan->gpus, plan->gpu_count, pairs, pair_count, xml);
     free(pairs);
 }
