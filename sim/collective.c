@@ -176,6 +176,11 @@ double collective_tree_time(int n, double payload, double alpha, double bandwidt
     return rounds * (alpha + collective_tree_fan_out(n) * chunk * payload / bandwidth);
 }
 
+double collective_alltoall_time(int n, double pair_bytes, double alpha, double bandwidth)
+{
+    return n < 2 ? 0 : alpha + (n - 1) * pair_bytes / bandwidth;
+}
+
 double collective_hierarchical_time(int n, int per_node, double payload, double alpha_node,
                                     double b_node, double alpha_rail, double b_rail)
 {

@@ -7,12 +7,14 @@
  *  - ring: one ring over all members; all-reduce 2(N-1) steps of S/N,
  *    reduce-scatter and all-gather N-1 (Patarasuk and Yuan 2009);
  *  - tree (all-reduce only): NCCL's double binary tree (Sanders, Speck and
- *    Traeff 2009): two in-order binary trees, the second the first shifted by
- *    one, each reducing half the payload up to its root and broadcasting it
+ *    Traeff 2009): two in-order binary trees, the second the first shifted or
+ *    mirrored, each reducing half the payload up to its root and broadcasting it
  *    back down, pipelined in chunks; every round moves one chunk over every
  *    edge of both trees in both directions;
  *  - hierarchical: reduce-scatter inside each node, the collective on the
  *    rails (member j of every node), all-gather inside each node.
+ * The expert-parallel all-to-all, a direct exchange in one step, has no
+ * phases to choose between; the plan builds its flows itself (plan.c).
  * The module knows members and nodes only; the plan maps members to GPUs and
  * the simulation loads the real links. The closed forms here are the
  * alpha-beta times the tests compare the simulation with. */
@@ -78,6 +80,11 @@ int collective_tree_fan_out(int n);
  * fan-out x chunk / B). */
 double collective_ring_time(collective_op op, int n, double payload, double alpha, double bandwidth);
 double collective_tree_time(int n, double payload, double alpha, double bandwidth);
+
+/* All-to-all by direct exchange: each of N members sends PAIR_BYTES to each
+ * of the others at once through its one link (the all-at-once exchange of
+ * Thakur et al. 2005): alpha + (N-1) pair_bytes / B. */
+double collective_alltoall_time(int n, double pair_bytes, double alpha, double bandwidth);
 
 /* Hierarchical all-reduce, intra-node ring at (ALPHA_NODE, B_NODE) and rail
  * rings at (ALPHA_RAIL, B_RAIL): 2 (g-1)(alpha_n + S/(g B_n)) + 2 (m-1)

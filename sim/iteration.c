@@ -278,14 +278,11 @@ static double run_collective(rank_state* st, const collective_plan* cp, channel_
     return now() - t0;
 }
 
-/* REPEAT all-to-alls: every flow carries repeat x bytes; the latencies of the
- * repeats but one are owed at the end. */
-static double run_alltoall(rank_state* st, const alltoall_plan* ap)
+/* Starts COUNT of the plan's all-to-alls aggregated: every flow carries
+ * count x bytes; the latencies of all but one are owed at the end. */
+static void alltoall_start(rank_state* st, const alltoall_plan* ap, int count, collective_run* run)
 {
-    if (ap->flow_count == 0 || ap->repeat <= 0)
-        return 0;
-    collective_run* run = &st->blocking;
-    double bytes = ap->bytes * ap->repeat;
+    double bytes = ap->bytes * count;
     begin_run(run);
     if (st->peers) {
         reserve_batches(run, st->peers->ep_count);
@@ -293,12 +290,26 @@ static double run_alltoall(rank_state* st, const alltoall_plan* ap)
             send_to_peer(st, run, st->peers->ep_peers[i], CH_EP, 0, bytes);
         run->channel = &st->channels[CH_EP][0];
         run->awaited = st->peers->ep_count;
-        run->latency = (ap->repeat - 1) * transfer_route_latency(st->peers->gpu, st->peers->ep_peers[0]);
+        run->latency = (count - 1) * transfer_route_latency(st->peers->gpu, st->peers->ep_peers[0]);
     } else {
         send_plan_flows(run, ap->flows, ap->flow_count, bytes);
-        run->latency = (ap->repeat - 1) * transfer_route_latency(ap->flows[0].src, ap->flows[0].dst);
+        run->latency = (count - 1) * transfer_route_latency(ap->flows[0].src, ap->flows[0].dst);
     }
-    return collective_finish(run);
+}
+
+/* The plan's REPEAT all-to-alls, blocking: aggregated, or one after the
+ * other with --stepwise-collectives. Returns the seconds they took. */
+static double run_alltoall(rank_state* st, const alltoall_plan* ap)
+{
+    if (ap->flow_count == 0 || ap->repeat <= 0)
+        return 0;
+    int stepwise = st->ctx->opt->stepwise_collectives;
+    double t0 = now();
+    for (int i = 0; i < (stepwise ? ap->repeat : 1); i++) {
+        alltoall_start(st, ap, stepwise ? 1 : ap->repeat, &st->blocking);
+        collective_finish(&st->blocking);
+    }
+    return now() - t0;
 }
 
 /* ---- pipeline sends ---------------------------------------------------- */

@@ -401,6 +401,44 @@ START_TEST(scenario_tp_allreduces_match_closed_form)
 }
 END_TEST
 
+/* Four nodes of one GPU exchange 3 x 16 MB with each other: every GPU's NIC
+ * carries its three flows at once. */
+static void check_alltoall(int stepwise)
+{
+    double pair = 16e6, bandwidth = 25e9, latency = 3e-6;
+    int gpus[] = {0, 1, 2, 3};
+    topology t;
+    simple_topology(&t, 4, 1, bandwidth, latency);
+    iteration_plan p;
+    empty_plan(&p, gpus, 4);
+    alltoall_plan* a = &p.stage[0].chunk[0].ep_fwd;
+    a->bytes = pair;
+    a->repeat = 3;
+    a->flows = malloc(12 * sizeof *a->flows);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            if (i != j)
+                a->flows[a->flow_count++] = (flow){i, j};
+    step_profile prof;
+    simulate_plan(&t, &p, stepwise, &prof);
+    ck_assert_rel(prof.step_time, 3 * collective_alltoall_time(4, pair, latency, bandwidth), 1e-6);
+    ck_assert_rel(prof.ep_comm, prof.step_time, 1e-12);
+    step_profile_free(&prof);
+    plan_free(&p);
+}
+
+START_TEST(alltoall_stepwise)
+{
+    check_alltoall(1);
+}
+END_TEST
+
+START_TEST(alltoall_aggregated)
+{
+    check_alltoall(0);
+}
+END_TEST
+
 /* ---- collective: auto ------------------------------------------------------ */
 
 /* Pure data parallelism over DP nodes of one GPU, ZeRO 0, with MODEL. */
@@ -538,6 +576,8 @@ Suite* collective_suite(void)
     tcase_add_test(tc, hierarchical_reduce_scatter_stepwise);
     tcase_add_test(tc, hierarchical_reduce_scatter_aggregated);
     tcase_add_test(tc, hierarchy_beats_the_flat_ring_on_rails);
+    tcase_add_test(tc, alltoall_stepwise);
+    tcase_add_test(tc, alltoall_aggregated);
     suite_add_tcase(s, tc);
     tc = tcase_create("auto");
     tcase_set_timeout(tc, 30);
