@@ -557,6 +557,8 @@ typedef struct {
 
 static void add_flows(flow_list* l, const flow* flows, int n)
 {
+    if (n <= 0)
+        return;
     if (l->count + n > l->cap) {
         l->cap = l->count + n > 2 * l->cap ? l->count + n : 2 * l->cap;
         l->items = xrealloc(l->items, (size_t)l->cap * sizeof *l->items);
@@ -639,7 +641,8 @@ flow* plan_pairs(const iteration_plan* p, int* count)
         full_flows(p, &l);
     else
         collapsed_flows(p, &l);
-    qsort(l.items, (size_t)l.count, sizeof *l.items, flow_compare);
+    if (l.count > 1)
+        qsort(l.items, (size_t)l.count, sizeof *l.items, flow_compare);
     int unique = 0;
     for (int i = 0; i < l.count; i++)
         if (unique == 0 || flow_compare(&l.items[i], &l.items[unique - 1]))
@@ -926,7 +929,8 @@ void plan_fold_isolated(const topology* t, iteration_plan* p)
     owner_list owners = {0};
     for (int s = 0; s < p->stages; s++)
         own_stage(t, p, s, &owners);
-    qsort(owners.items, (size_t)owners.count, sizeof *owners.items, compare_owner);
+    if (owners.count > 1)
+        qsort(owners.items, (size_t)owners.count, sizeof *owners.items, compare_owner);
     for (int s = 0; s < p->stages; s++) {
         stage_plan* st = &p->stage[s];
         for (int c = 0; c < p->chunks; c++) {
