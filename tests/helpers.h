@@ -69,5 +69,6 @@ Suite* collective_suite(void);
 Suite* iteration_suite(void);
 Suite* cli_suite(void);
 Suite* detail_suite(void);
+Suite* campaign_suite(void);
 
 #endif

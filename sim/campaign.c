@@ -1,0 +1,293 @@
+/* campaign: training, checkpoints, failures, recoveries and spares as
+ * SimGrid actors (see campaign.h). */
+#include "campaign.h"
+
+#include <math.h>
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <simgrid/semaphore.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+/* ---- closed forms ---------------------------------------------------------- */
+
+double campaign_failure_rate(const campaign_input* in)
+{
+    double rate = 0;
+    for (int i = 0; i < in->class_count; i++)
+        if (in->classes[i].mtbf > 0)
+            rate += in->classes[i].instances / in->classes[i].mtbf;
+    return rate;
+}
+
+double campaign_optimal_interval(double c, double m)
+{
+    if (c >= 2 * m)
+        return m;
+    double x = c / (2 * m);
+    return sqrt(2 * c * m) * (1 + sqrt(x) / 3 + x / 9) - c;
+}
+
+/* Expected time to get through SEGMENT seconds of work and its checkpoint
+ * with failures at rate 1/M and a recovery of R (Daly 2006). */
+static double expected_segment(double segment, double c, double r, double m)
+{
+    return m * exp(r / m) * expm1((segment + c) / m);
+}
+
+double campaign_expected_wall(const campaign_input* in)
+{
+    double rate = campaign_failure_rate(in), tau = in->interval_seconds, w = in->work_seconds;
+    double c = tau > 0 ? in->checkpoint_seconds : 0;
+    if (rate <= 0)
+        return w + (tau > 0 ? ceil(w / tau) * c : 0);
+    double m = 1 / rate, r = in->detect + in->restart + in->load_seconds;
+    if (tau <= 0)
+        return expected_segment(w, 0, r, m);
+    double full = floor(w / tau), rest = w - full * tau;
+    return full * expected_segment(tau, c, r, m) + (rest > 0 ? expected_segment(rest, c, r, m) : 0);
+}
+
+/* ---- random draws ------------------------------------------------------------ */
+
+/* SplitMix64 (Steele, Lea and Flood 2014): a fast, well-mixed 64-bit stream. */
+static uint64_t next_random(uint64_t* state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in (0, 1]. */
+static double uniform(uint64_t* state)
+{
+    return ((double)(next_random(state) >> 11) + 1.0) / 9007199254740992.0;
+}
+
+/* Time to the next failure of a class failing on average every MEAN
+ * seconds: exponential, or Weibull of shape K scaled to that mean. */
+static double draw_gap(const campaign_input* in, double mean, uint64_t* state)
+{
+    double e = -log(uniform(state));
+    if (in->distribution == DIST_WEIBULL && in->shape > 0)
+        return mean / tgamma(1 + 1 / in->shape) * pow(e, 1 / in->shape);
+    return mean * e;
+}
+
+/* ---- the run -------------------------------------------------------------------- */
+
+#define MAX_PENDING 4096
+
+typedef struct {
+    const campaign_input* in;
+    uint64_t              random;
+    sg_sem_t              failed;            /* released once per failure */
+    int                   queue[MAX_PENDING];   /* classes of failures not yet handled */
+    int                   head, tail;
+    double*               repairs;           /* when failed nodes become spares again */
+    int                   repair_count, repair_cap;
+    int                   spares;
+    double                start;
+    /* results of this replication */
+    double wall, lost_work, checkpoint, recovery, waiting;
+    int    failures[CAMPAIGN_MAX_CLASSES];
+} replication;
+
+static double now(void)
+{
+    return simgrid_get_clock();
+}
+
+/* Draws every class's failures until the run ends (it is a daemon). */
+static void failure_main(int argc, char* argv[])
+{
+    (void)argc, (void)argv;
+    replication* r = sg_actor_self_get_data();
+    const campaign_input* in = r->in;
+    double next[CAMPAIGN_MAX_CLASSES];
+    for (int i = 0; i < in->class_count; i++)
+        next[i] = now() + draw_gap(in, in->classes[i].mtbf / in->classes[i].instances, &r->random);
+    for (;;) {
+        int first = 0;
+        for (int i = 1; i < in->class_count; i++)
+            if (next[i] < next[first])
+                first = i;
+        if (next[first] > now())
+            sg_actor_sleep_for(next[first] - now());
+        r->queue[r->tail++ % MAX_PENDING] = first;
+        sg_sem_release(r->failed);
+        next[first] = now() + draw_gap(in, in->classes[first].mtbf / in->classes[first].instances, &r->random);
+    }
+}
+
+/* Takes a failure if one comes within SECONDS (one already there when
+ * SECONDS <= 0). SimGrid's timed acquire returns non-zero on a timeout. */
+static int failure_within(replication* r, double seconds)
+{
+    if (seconds > 0)
+        return sg_sem_acquire_timeout(r->failed, seconds) == 0;
+    if (sg_sem_would_block(r->failed))
+        return 0;
+    sg_sem_acquire(r->failed);
+    return 1;
+}
+
+/* Waits SECONDS unless a failure comes first: returns 1 on a failure, whose
+ * class is then counted and whose node goes to repair. */
+static int interrupted(replication* r, double seconds)
+{
+    if (!failure_within(r, seconds))
+        return 0;
+    int k = r->queue[r->head++ % MAX_PENDING];
+    r->failures[k]++;
+    if (r->repair_count == r->repair_cap) {
+        r->repair_cap = r->repair_cap ? 2 * r->repair_cap : 16;
+        r->repairs = xrealloc(r->repairs, (size_t)r->repair_cap * sizeof *r->repairs);
+    }
+    r->repairs[r->repair_count++] = now() + r->in->classes[k].repair;
+    return 1;
+}
+
+/* Repaired nodes rejoin the spares; returns the soonest repair still to come. */
+static double collect_repairs(replication* r)
+{
+    double soonest = INFINITY;
+    for (int i = 0; i < r->repair_count;) {
+        if (r->repairs[i] <= now()) {
+            r->spares++;
+            r->repairs[i] = r->repairs[--r->repair_count];
+        } else {
+            soonest = fmin(soonest, r->repairs[i]);
+            i++;
+        }
+    }
+    return soonest;
+}
+
+/* From a failure to training again: detect it, replace the failed node by
+ * a spare (waiting for a repair when none is left), restart, load the last
+ * checkpoint. A failure on the way costs one more node and starts over. */
+static void recover(replication* r)
+{
+    const campaign_input* in = r->in;
+    int needed = 1;
+    for (;;) {
+        double t0 = now();
+        if (interrupted(r, in->detect)) {
+            r->recovery += now() - t0;
+            needed++;
+            continue;
+        }
+        r->recovery += now() - t0;
+        while (in->spares >= 0 && needed > 0) {
+            double soonest = collect_repairs(r);
+            if (r->spares > 0) {
+                r->spares--;
+                needed--;
+                continue;
+            }
+            t0 = now();
+            int failed = interrupted(r, soonest - now());
+            r->waiting += now() - t0;
+            needed += failed;
+        }
+        needed = 0;
+        t0 = now();
+        int failed = interrupted(r, in->restart + in->load_seconds);
+        r->recovery += now() - t0;
+        if (!failed)
+            return;
+        needed = 1;
+    }
+}
+
+static void trainer_main(int argc, char* argv[])
+{
+    (void)argc, (void)argv;
+    replication* r = sg_actor_self_get_data();
+    const campaign_input* in = r->in;
+    double done = 0, tau = in->interval_seconds;
+    while (done < in->work_seconds) {
+        double segment = tau > 0 ? fmin(tau, in->work_seconds - done) : in->work_seconds;
+        double c = tau > 0 ? in->checkpoint_seconds : 0, t0 = now();
+        if (interrupted(r, segment + c)) {
+            r->lost_work += now() - t0;
+            recover(r);
+            continue;
+        }
+        done += segment;
+        r->checkpoint += c;
+    }
+    r->wall = now() - r->start;
+}
+
+static void run_replication(const campaign_input* in, int index, sg_host_t host, replication* r)
+{
+    memset(r, 0, sizeof *r);
+    r->in = in;
+    r->random = in->seed * 0x2545F4914F6CDD1Dull + (uint64_t)index + 1;
+    r->failed = sg_sem_init(0);
+    r->spares = in->spares;
+    r->start = now();
+    sg_actor_t trainer = sg_actor_init("trainer", host);
+    sg_actor_set_data(trainer, r);
+    sg_actor_start(trainer, trainer_main, 0, NULL);
+    if (campaign_failure_rate(in) > 0) {
+        sg_actor_t failures = sg_actor_init("failures", host);
+        sg_actor_set_data(failures, r);
+        sg_actor_start(failures, failure_main, 0, NULL);
+        sg_actor_daemonize(failures);
+    }
+    simgrid_run();
+    sg_sem_destroy(r->failed);
+    free(r->repairs);
+}
+
+static int compare_double(const void* a, const void* b)
+{
+    double x = *(const double*)a, y = *(const double*)b;
+    return (x > y) - (x < y);
+}
+
+/* The P-quantile of sorted X[0..N), interpolating between order statistics. */
+static double quantile(const double* x, int n, double p)
+{
+    double at = p * (n - 1);
+    int i = (int)floor(at);
+    if (i + 1 >= n)
+        return x[n - 1];
+    return x[i] + (at - i) * (x[i + 1] - x[i]);
+}
+
+void campaign_simulate(const campaign_input* in, const char* host, campaign_result* out)
+{
+    memset(out, 0, sizeof *out);
+    int n = in->replications > 0 ? in->replications : 1;
+    out->replications = n;
+    double* walls = xmalloc((size_t)n * sizeof *walls);
+    sg_host_t where = sg_host_by_name(host);
+    for (int i = 0; i < n; i++) {
+        replication r;
+        run_replication(in, i, where, &r);
+        walls[i] = r.wall;
+        out->wall_mean += r.wall / n;
+        out->goodput += in->work_seconds / r.wall / n;
+        out->lost_work += r.lost_work / n;
+        out->checkpoint += r.checkpoint / n;
+        out->recovery += r.recovery / n;
+        out->waiting += r.waiting / n;
+        for (int k = 0; k < in->class_count; k++) {
+            out->failures[k] += (double)r.failures[k] / n;
+            out->failures_total += (double)r.failures[k] / n;
+        }
+    }
+    qsort(walls, (size_t)n, sizeof *walls, compare_double);
+    out->wall_p10 = quantile(walls, n, 0.1);
+    out->wall_p90 = quantile(walls, n, 0.9);
+    free(walls);
+}

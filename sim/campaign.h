@@ -1,0 +1,73 @@
+/* campaign: the whole training run, failures and checkpoints included, as a
+ * discrete-event simulation (DESIGN.md, "Two levels", the run level).
+ *
+ * A trainer actor advances training in segments of the checkpoint interval,
+ * each followed by a blocking checkpoint; a failure actor draws the failures
+ * of every component class (the superposition of the class's instances: the
+ * time between two of them has mean MTBF / instances, exponential or
+ * Weibull) and interrupts it. A failure loses the work since the last
+ * completed checkpoint; the job then detects it, takes a spare node for the
+ * failed one (waiting for a repair when none is left), restarts and loads
+ * the checkpoint; a failure during that recovery starts it again. The failed
+ * node comes back to the spares after its component's repair time. Every
+ * random draw comes from the scenario's seed: same seed, same result.
+ * Replications give the distribution of wall-clock time. */
+#ifndef TRAINSIM_CAMPAIGN_H
+#define TRAINSIM_CAMPAIGN_H
+
+#include "scenario.h"
+
+#define CAMPAIGN_MAX_CLASSES 8
+
+typedef struct {
+    const char* kind;
+    double      instances;   /* components of this kind in the job */
+    double      mtbf;        /* seconds, per instance */
+    double      repair;      /* seconds until the failed node is a spare again */
+} failure_class;
+
+typedef struct {
+    double               work_seconds;        /* failure-free training: steps x step time */
+    double               checkpoint_seconds;  /* one checkpoint write, blocking */
+    double               load_seconds;        /* reading the checkpoint back */
+    double               interval_seconds;    /* work between checkpoints; 0 = none */
+    double               detect, restart;     /* seconds */
+    int                  spares;              /* spare nodes; < 0 = never short of one */
+    failure_distribution distribution;
+    double               shape;               /* Weibull k */
+    int                  class_count;
+    failure_class        classes[CAMPAIGN_MAX_CLASSES];
+    unsigned long long   seed;
+    int                  replications;
+} campaign_input;
+
+typedef struct {
+    int    replications;
+    double wall_mean, wall_p10, wall_p90;   /* seconds */
+    double goodput;                         /* work / wall-clock, mean over replications */
+    /* Means over replications, seconds: work lost to failures (including
+     * checkpoints they interrupted), completed checkpoints, recoveries
+     * (detection, restart, load, and the ones failures interrupted), and
+     * waiting for a spare node. */
+    double lost_work, checkpoint, recovery, waiting;
+    double failures[CAMPAIGN_MAX_CLASSES];  /* mean count per class */
+    double failures_total;
+} campaign_result;
+
+/* Failures per second of all classes together. */
+double campaign_failure_rate(const campaign_input* in);
+
+/* The checkpoint interval that minimises the expected wall-clock for a
+ * checkpoint of C seconds and a mean time between failures M (Daly 2006,
+ * Eq. 37: sqrt(2CM)[1 + sqrt(C/2M)/3 + C/18M] - C for C < 2M, else M). */
+double campaign_optimal_interval(double checkpoint_seconds, double mtbf);
+
+/* The expected wall-clock of IN with exponential failures and spares never
+ * short (Daly 2006, Eq. 13 with the last segment's checkpoint written too):
+ * M e^{R/M} (e^{(tau + C)/M} - 1) W / tau, R = detect + restart + load. */
+double campaign_expected_wall(const campaign_input* in);
+
+/* Runs IN's replications on the loaded platform, their actors on HOST. */
+void campaign_simulate(const campaign_input* in, const char* host, campaign_result* out);
+
+#endif

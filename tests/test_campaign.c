@@ -1,0 +1,178 @@
+/* test_campaign: the run level against its closed forms: no failures gives
+ * the failure-free time exactly; with exponential failures the mean
+ * wall-clock over many replications matches renewal theory (Daly 2006);
+ * across checkpoint intervals the wall-clock is a U whose bottom is near
+ * the Young/Daly optimum; seeds, Weibull and spares behave. Each test runs in
+ * its own process (one SimGrid engine per process). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "campaign.h"
+#include "helpers.h"
+
+#define HOUR 3600.0
+
+/* A two-GPU platform for the campaign's actors. */
+static void load_small_platform(void)
+{
+    topology t;
+    simple_topology(&t, 2, 1, 25e9, 1e-6);
+    int gpus[] = {0, 1};
+    strbuf xml = {0};
+    platform_xml(&t, gpus, 2, NULL, 0, &xml);
+    ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
+    strbuf_free(&xml);
+}
+
+/* 100 h of work, checkpoints of 3 min every hour, recovery 12 min, one
+ * class failing every 5 h on average, spares never short. */
+static void renewal_input(campaign_input* in)
+{
+    memset(in, 0, sizeof *in);
+    in->work_seconds = 100 * HOUR;
+    in->checkpoint_seconds = 0.05 * HOUR;
+    in->load_seconds = 0.05 * HOUR;
+    in->interval_seconds = 1 * HOUR;
+    in->detect = 0.05 * HOUR;
+    in->restart = 0.1 * HOUR;
+    in->spares = -1;
+    in->distribution = DIST_EXPONENTIAL;
+    in->class_count = 1;
+    in->classes[0] = (failure_class){"gpu", 1000, 5000 * HOUR, 24 * HOUR};
+    in->seed = 7;
+    in->replications = 1000;
+}
+
+START_TEST(no_failures_take_the_failure_free_time)
+{
+    load_small_platform();
+    campaign_input in;
+    renewal_input(&in);
+    in.class_count = 0;
+    in.interval_seconds = 0;
+    in.replications = 3;
+    campaign_result r;
+    campaign_simulate(&in, "gpu-0", &r);
+    ck_assert_double_eq(r.wall_mean, in.work_seconds);
+    ck_assert_double_eq(r.wall_p10, in.work_seconds);
+    ck_assert_double_eq(r.goodput, 1.0);
+    ck_assert_double_eq(r.failures_total, 0);
+    /* With checkpoints but no failures: work plus every checkpoint. */
+    in.interval_seconds = 0.3 * HOUR;
+    campaign_simulate(&in, "gpu-0", &r);
+    double expected = in.work_seconds + ceil(100 / 0.3) * in.checkpoint_seconds;
+    ck_assert_double_eq_tol(r.wall_mean, expected, 1e-6);
+    ck_assert_double_eq_tol(campaign_expected_wall(&in), expected, 1e-6);
+}
+END_TEST
+
+/* Renewal theory: each segment of tau + C takes M e^{R/M}(e^{(tau+C)/M} - 1)
+ * on average. The time failures cost (lost work and recoveries) over 1,000
+ * replications is within 3 % of its expectation. */
+START_TEST(failures_cost_what_renewal_theory_expects)
+{
+    load_small_platform();
+    campaign_input in;
+    renewal_input(&in);
+    campaign_result r;
+    campaign_simulate(&in, "gpu-0", &r);
+    double segments = ceil(in.work_seconds / in.interval_seconds);
+    double overhead_free = in.work_seconds + segments * in.checkpoint_seconds;
+    double expected = campaign_expected_wall(&in) - overhead_free;
+    ck_assert_rel(r.lost_work + r.recovery, expected, 0.03);
+    ck_assert_rel(r.wall_mean - overhead_free, expected, 0.03);
+    ck_assert_double_eq_tol(r.checkpoint, segments * in.checkpoint_seconds, 1e-6);
+    ck_assert_double_eq(r.waiting, 0);
+    /* One failure per 5 h of wall-clock (about 122 h): about 24. */
+    ck_assert_rel(r.failures_total, r.wall_mean / (5 * HOUR), 0.03);
+    ck_assert(r.wall_p10 < r.wall_mean && r.wall_mean < r.wall_p90);
+}
+END_TEST
+
+/* Too-frequent checkpoints waste time writing them, too-rare ones lose more
+ * work: the simulated wall-clock falls, then rises, and its minimum over a
+ * grid sits at the grid point nearest the Young/Daly interval. */
+START_TEST(wall_clock_is_a_u_around_the_optimal_interval)
+{
+    load_small_platform();
+    campaign_input in;
+    renewal_input(&in);
+    in.replications = 200;
+    double m = 1 / campaign_failure_rate(&in);
+    double best = campaign_optimal_interval(in.checkpoint_seconds, m);
+    /* sqrt(2CM) = 0.707 h, Daly's corrections: 0.674 h. */
+    ck_assert_double_eq_tol(best, 0.674 * HOUR, 0.001 * HOUR);
+    const double factors[] = {0.125, 0.25, 1, 4, 8};
+    double wall[5];
+    for (int i = 0; i < 5; i++) {
+        in.interval_seconds = best * factors[i];
+        campaign_result r;
+        campaign_simulate(&in, "gpu-0", &r);
+        wall[i] = r.wall_mean;
+    }
+    ck_assert(wall[0] > wall[1] && wall[1] > wall[2]);
+    ck_assert(wall[2] < wall[3] && wall[3] < wall[4]);
+}
+END_TEST
+
+START_TEST(same_seed_same_run_other_seed_other_run)
+{
+    load_small_platform();
+    campaign_input in;
+    renewal_input(&in);
+    in.replications = 5;
+    campaign_result a, b, c;
+    campaign_simulate(&in, "gpu-0", &a);
+    campaign_simulate(&in, "gpu-0", &b);
+    in.seed = 8;
+    campaign_simulate(&in, "gpu-0", &c);
+    /* The same draws; only the rounding of the later absolute clock differs
+     * (a new process starts from the same clock, byte for byte). */
+    ck_assert_double_eq(a.failures_total, b.failures_total);
+    ck_assert_double_eq_tol(a.wall_mean, b.wall_mean, 1e-9 * a.wall_mean);
+    ck_assert(fabs(a.wall_mean - c.wall_mean) > 1e-3 * a.wall_mean);
+    /* Weibull of shape 1 is the exponential: the very same draws. */
+    in.seed = 7;
+    in.distribution = DIST_WEIBULL;
+    in.shape = 1;
+    campaign_simulate(&in, "gpu-0", &c);
+    ck_assert_double_eq_tol(c.wall_mean, a.wall_mean, 1e-6 * a.wall_mean);
+}
+END_TEST
+
+/* With no spare node, a failure waits for a repair (10 h, and the failures
+ * meanwhile need nodes too); with plenty of spares, none waits. */
+START_TEST(without_spares_the_job_waits_for_repairs)
+{
+    load_small_platform();
+    campaign_input in;
+    renewal_input(&in);
+    in.replications = 20;
+    in.classes[0].repair = 10 * HOUR;
+    in.spares = 0;
+    campaign_result none, plenty;
+    campaign_simulate(&in, "gpu-0", &none);
+    in.spares = 1000;
+    campaign_simulate(&in, "gpu-0", &plenty);
+    ck_assert_double_eq(plenty.waiting, 0);
+    /* The first failure alone waits out its repair, less the detection. */
+    ck_assert(none.waiting > 9.9 * HOUR);
+    /* Waiting adds to the wall-clock; the rest differs by draws only. */
+    ck_assert_rel(none.wall_mean - none.waiting, plenty.wall_mean, 0.05);
+}
+END_TEST
+
+Suite* campaign_suite(void)
+{
+    Suite* s = suite_create("campaign");
+    TCase* tc = tcase_create("run level");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, no_failures_take_the_failure_free_time);
+    tcase_add_test(tc, failures_cost_what_renewal_theory_expects);
+    tcase_add_test(tc, wall_clock_is_a_u_around_the_optimal_interval);
+    tcase_add_test(tc, same_seed_same_run_other_seed_other_run);
+    tcase_add_test(tc, without_spares_the_job_waits_for_repairs);
+    suite_add_tcase(s, tc);
+    return s;
+}
