@@ -264,9 +264,24 @@ static double quantile(const double* x, int n, double p)
     return x[i] + (at - i) * (x[i + 1] - x[i]);
 }
 
+/* Without failures nothing is random and nothing interrupts: the run is the
+ * work and its checkpoints, exactly. */
+static void failure_free(const campaign_input* in, campaign_result* out)
+{
+    double segments = in->interval_seconds > 0 ? ceil(in->work_seconds / in->interval_seconds) : 0;
+    out->replications = 1;
+    out->checkpoint = segments * in->checkpoint_seconds;
+    out->wall_mean = out->wall_p10 = out->wall_p90 = in->work_seconds + out->checkpoint;
+    out->goodput = out->wall_mean > 0 ? in->work_seconds / out->wall_mean : 1;
+}
+
 void campaign_simulate(const campaign_input* in, const char* host, campaign_result* out)
 {
     memset(out, 0, sizeof *out);
+    if (campaign_failure_rate(in) <= 0) {
+        failure_free(in, out);
+        return;
+    }
     int n = in->replications > 0 ? in->replications : 1;
     out->replications = n;
     double* walls = xmalloc((size_t)n * sizeof *walls);
@@ -276,7 +291,6 @@ void campaign_simulate(const campaign_input* in, const char* host, campaign_resu
         run_replication(in, i, where, &r);
         walls[i] = r.wall;
         out->wall_mean += r.wall / n;
-        out->goodput += in->work_seconds / r.wall / n;
         out->lost_work += r.lost_work / n;
         out->checkpoint += r.checkpoint / n;
         out->recovery += r.recovery / n;
@@ -286,6 +300,7 @@ void campaign_simulate(const campaign_input* in, const char* host, campaign_resu
             out->failures_total += (double)r.failures[k] / n;
         }
     }
+    out->goodput = in->work_seconds / out->wall_mean;
     qsort(walls, (size_t)n, sizeof *walls, compare_double);
     out->wall_p10 = quantile(walls, n, 0.1);
     out->wall_p90 = quantile(walls, n, 0.9);

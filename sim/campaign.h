@@ -44,7 +44,7 @@ typedef struct {
 typedef struct {
     int    replications;
     double wall_mean, wall_p10, wall_p90;   /* seconds */
-    double goodput;                         /* work / wall-clock, mean over replications */
+    double goodput;                         /* work / mean wall-clock */
     /* Means over replications, seconds: work lost to failures (including
      * checkpoints they interrupted), completed checkpoints, recoveries
      * (detection, restart, load, and the ones failures interrupted), and

@@ -10,33 +10,34 @@
 
 #define GIB 1073741824.0
 
-/* One line of the breakdown. KNOWN is 0 for a cause this version does not
- * simulate yet: JSON prints null for it, never an invented zero. */
+/* One line of the breakdown, in seconds over the whole run. The first
+ * STEP_ROWS are parts of a step; the others happen at the run level
+ * (campaign.h). */
 typedef struct {
     const char* key;
     const char* label;
-    double      step_seconds;
-    int         known;
+    double      seconds;
 } breakdown_row;
 
-enum { BREAKDOWN_ROWS = 10, ALWAYS_SHOWN = 6 };
+enum { BREAKDOWN_ROWS = 11, STEP_ROWS = 7, ALWAYS_SHOWN = 6 };
 
-static void breakdown_rows(const scenario* sc, const run_result* r, breakdown_row* rows)
+static void breakdown_rows(const run_result* r, breakdown_row* rows)
 {
     const step_profile* p = &r->profile;
-    int failures = sc->failures.enabled;
-    int checkpoints = failures || !sc->checkpoint.interval_auto;
+    const campaign_result* c = &r->campaign;
+    double n = r->steps;
     breakdown_row all[BREAKDOWN_ROWS] = {
-        {"compute", "compute", p->compute, 1},
-        {"bubble", "pipeline bubble", p->bubble, 1},
-        {"tp_comm", "TP communication", p->tp_comm, 1},
-        {"pp_comm", "PP communication", p->pp_comm, 1},
-        {"dp_comm_exposed", "DP communication, exposed", p->dp_comm_exposed, 1},
-        {"optimizer", "optimizer step", p->optimizer, 1},
-        {"ep_comm", "EP all-to-all", p->ep_comm, 1},
-        {"failure_lost_work", "work lost to failures", 0, !failures},
-        {"restart", "restarts", 0, !failures},
-        {"checkpoint", "checkpoints", 0, !checkpoints},
+        {"compute", "compute", p->compute * n},
+        {"bubble", "pipeline bubble", p->bubble * n},
+        {"tp_comm", "TP communication", p->tp_comm * n},
+        {"pp_comm", "PP communication", p->pp_comm * n},
+        {"dp_comm_exposed", "DP communication, exposed", p->dp_comm_exposed * n},
+        {"optimizer", "optimizer step", p->optimizer * n},
+        {"ep_comm", "EP all-to-all", p->ep_comm * n},
+        {"failure_lost_work", "work lost to failures", c->lost_work},
+        {"restart", "detection, restart, load", c->recovery},
+        {"spare_wait", "waiting for spare nodes", c->waiting},
+        {"checkpoint", "checkpoints", c->checkpoint},
     };
     for (int i = 0; i < BREAKDOWN_ROWS; i++)
         rows[i] = all[i];
@@ -163,7 +164,7 @@ static void text_memory(const scenario* sc, const run_result* r, strbuf* out)
                   g->workspace / GIB);
 }
 
-static void text_step(const scenario* sc, const run_result* r, strbuf* out)
+static void text_step(const run_result* r, strbuf* out)
 {
     const step_profile* p = &r->profile;
     char tokens[32], rate[32], buf[32];
@@ -172,14 +173,12 @@ static void text_step(const scenario* sc, const run_result* r, strbuf* out)
                   report_count(r->work.tokens_per_step, tokens, sizeof tokens),
                   report_count(r->tokens_per_s, rate, sizeof rate), r->tflops_per_gpu);
     breakdown_row rows[BREAKDOWN_ROWS];
-    breakdown_rows(sc, r, rows);
-    for (int i = 0; i < BREAKDOWN_ROWS; i++) {
-        if (!rows[i].known)
-            strbuf_printf(out, "  %-28s %12s\n", rows[i].label, "not simulated");
-        else if (i < ALWAYS_SHOWN || rows[i].step_seconds > 0)
+    breakdown_rows(r, rows);
+    for (int i = 0; i < STEP_ROWS; i++) {
+        double seconds = rows[i].seconds / r->steps;
+        if (i < ALWAYS_SHOWN || seconds > 0)
             strbuf_printf(out, "  %-28s %12s %6.1f %%\n", rows[i].label,
-                          units_format_seconds(rows[i].step_seconds, buf, sizeof buf),
-                          100.0 * rows[i].step_seconds / p->step_time);
+                          units_format_seconds(seconds, buf, sizeof buf), 100.0 * seconds / p->step_time);
     }
 }
 
@@ -219,19 +218,71 @@ static void text_collectives(const run_result* r, strbuf* out)
     }
 }
 
+/* Run-level durations: days, hours or minutes, as a reader counts them. */
+static const char* days_or_time(double seconds, char* buf, int size)
+{
+    if (seconds >= 86400.0)
+        snprintf(buf, (size_t)size, "%.1f days", seconds / 86400.0);
+    else if (seconds >= 3600.0)
+        snprintf(buf, (size_t)size, "%.1f h", seconds / 3600.0);
+    else if (seconds >= 60.0)
+        snprintf(buf, (size_t)size, "%.1f min", seconds / 60.0);
+    else
+        units_format_seconds(seconds, buf, size);
+    return buf;
+}
+
+/* Checkpoints, failures, recoveries: what the run level adds to the steps. */
+static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
+{
+    const campaign_input* in = &r->campaign_in;
+    const campaign_result* c = &r->campaign;
+    breakdown_row rows[BREAKDOWN_ROWS];
+    breakdown_rows(r, rows);
+    char buf[32], every[32], write[32], load[32], size[32];
+    for (int i = STEP_ROWS; i < BREAKDOWN_ROWS; i++)
+        if (rows[i].seconds > 0)
+            strbuf_printf(out, "  %-28s %12s %6.1f %%\n", rows[i].label,
+                          days_or_time(rows[i].seconds, buf, sizeof buf), 100.0 * rows[i].seconds / r->wall_seconds);
+    if (in->interval_seconds > 0)
+        strbuf_printf(out, "         a checkpoint of %s every %s of training (%s): %s to write, %s to load\n",
+                      units_format_bytes(r->checkpoint_bytes, size, sizeof size),
+                      days_or_time(in->interval_seconds, every, sizeof every),
+                      sc->checkpoint.interval_auto ? "Daly's optimum" : "as set",
+                      days_or_time(in->checkpoint_seconds, write, sizeof write),
+                      days_or_time(in->load_seconds, load, sizeof load));
+    if (!in->class_count)
+        return;
+    strbuf_printf(out, "Failures %.0f per run on average:", c->failures_total);
+    for (int k = 0; k < in->class_count; k++)
+        strbuf_printf(out, "%s %s %.0f", k ? "," : "", in->classes[k].kind, c->failures[k]);
+    strbuf_printf(out, " (one every %s)\n", days_or_time(1 / campaign_failure_rate(in), buf, sizeof buf));
+}
+
 static void text_run(const scenario* sc, const run_result* r, strbuf* out)
 {
+    const campaign_result* c = &r->campaign;
     char tokens[32], steps[32], hours[32], cost[32], wall[32];
-    if (r->wall_seconds >= 86400.0)
-        snprintf(wall, sizeof wall, "%.1f days", r->wall_seconds / 86400.0);
+    strbuf_printf(out, "Run      %s tokens in %s steps: %s of wall-clock",
+                  report_count(r->tokens, tokens, sizeof tokens), report_count(r->steps, steps, sizeof steps),
+                  days_or_time(r->wall_seconds, wall, sizeof wall));
+    if (c->replications > 1) {
+        char p10[32], p90[32];
+        strbuf_printf(out, ", the mean of %d runs (p10 %s, p90 %s)", c->replications,
+                      days_or_time(c->wall_p10, p10, sizeof p10), days_or_time(c->wall_p90, p90, sizeof p90));
+    }
+    strbuf_append(out, "\n");
+    text_run_level(sc, r, out);
+    if (c->goodput < 1)
+        strbuf_printf(out, "         MFU %.1f %% per step, %.1f %% over the run (goodput %.1f %%), HFU %.1f %%,\n"
+                           "         %s GPU-hours, cost %s (at %.2f per GPU-hour)\n",
+                      100.0 * r->mfu, 100.0 * r->run_mfu, 100.0 * c->goodput, 100.0 * r->hfu,
+                      report_count(r->gpu_hours, hours, sizeof hours), report_count(r->cost, cost, sizeof cost),
+                      sc->cost_gpu_hour);
     else
-        units_format_seconds(r->wall_seconds, wall, sizeof wall);
-    strbuf_printf(out, "Run      %s tokens in %s steps: %s of wall-clock\n",
-                  report_count(r->tokens, tokens, sizeof tokens),
-                  report_count(r->steps, steps, sizeof steps), wall);
-    strbuf_printf(out, "         MFU %.1f %%, HFU %.1f %%, %s GPU-hours, cost %s (at %.2f per GPU-hour)\n",
-                  100.0 * r->mfu, 100.0 * r->hfu, report_count(r->gpu_hours, hours, sizeof hours),
-                  report_count(r->cost, cost, sizeof cost), sc->cost_gpu_hour);
+        strbuf_printf(out, "         MFU %.1f %%, HFU %.1f %%, %s GPU-hours, cost %s (at %.2f per GPU-hour)\n",
+                      100.0 * r->mfu, 100.0 * r->hfu, report_count(r->gpu_hours, hours, sizeof hours),
+                      report_count(r->cost, cost, sizeof cost), sc->cost_gpu_hour);
 }
 
 static void text_notes(const run_result* r, strbuf* out)
@@ -257,7 +308,7 @@ void report_text(const scenario* sc, const run_result* r, strbuf* out)
         return;
     }
     strbuf_append(out, "\n");
-    text_step(sc, r, out);
+    text_step(r, out);
     strbuf_append(out, "\n");
     text_collectives(r, out);
     strbuf_append(out, "\n");
@@ -319,30 +370,44 @@ static void json_memory(json_writer* j, const scenario* sc, const run_result* r)
     json_close_object(j);
 }
 
-static void json_breakdown(json_writer* j, const scenario* sc, const run_result* r)
+static void json_breakdown(json_writer* j, const run_result* r)
 {
     breakdown_row rows[BREAKDOWN_ROWS];
-    breakdown_rows(sc, r, rows);
+    breakdown_rows(r, rows);
     json_open_object(j, "breakdown");
     for (int i = 0; i < BREAKDOWN_ROWS; i++) {
         json_open_object(j, rows[i].key);
-        if (rows[i].known) {
-            json_number(j, "seconds", rows[i].step_seconds * r->steps);
-            json_number(j, "fraction", rows[i].step_seconds / r->profile.step_time);
-        } else {
-            json_null(j, "seconds");
-            json_null(j, "fraction");
-        }
+        json_number(j, "seconds", rows[i].seconds);
+        json_number(j, "fraction", rows[i].seconds / r->wall_seconds);
         json_close_object(j);
     }
     json_close_object(j);
-    json_open_object(j, "step_breakdown_s");
-    for (int i = 0; i < BREAKDOWN_ROWS; i++) {
-        if (rows[i].known)
-            json_number(j, rows[i].key, rows[i].step_seconds);
-        else
-            json_null(j, rows[i].key);
-    }
+    json_open_object(j, "step_breakdown_s");   /* run-level causes: their average per step */
+    for (int i = 0; i < BREAKDOWN_ROWS; i++)
+        json_number(j, rows[i].key, rows[i].seconds / r->steps);
+    json_close_object(j);
+}
+
+static void json_run_level(json_writer* j, const run_result* r)
+{
+    const campaign_input* in = &r->campaign_in;
+    const campaign_result* c = &r->campaign;
+    json_open_object(j, "wall_clock_days");
+    json_number(j, "mean", c->wall_mean / 86400.0);
+    json_number(j, "p10", c->wall_p10 / 86400.0);
+    json_number(j, "p90", c->wall_p90 / 86400.0);
+    json_close_object(j);
+    json_integer(j, "replications", c->replications);
+    json_number(j, "goodput", c->goodput);
+    json_number(j, "run_mfu", r->run_mfu);
+    json_open_object(j, "checkpoint");
+    json_number(j, "bytes", r->checkpoint_bytes);
+    if (in->interval_seconds > 0)
+        json_number(j, "interval_s", in->interval_seconds);
+    else
+        json_null(j, "interval_s");
+    json_number(j, "write_s", in->checkpoint_seconds);
+    json_number(j, "load_s", in->load_seconds);
     json_close_object(j);
 }
 
@@ -376,7 +441,6 @@ static void json_collectives(json_writer* j, const scenario* sc, const run_resul
 
 static void json_results(json_writer* j, const scenario* sc, const run_result* r)
 {
-    double days = r->wall_seconds / 86400.0;
     json_number(j, "steps", r->steps);
     json_number(j, "tokens", r->tokens);
     json_number(j, "mfu", r->mfu);
@@ -384,24 +448,17 @@ static void json_results(json_writer* j, const scenario* sc, const run_result* r
     json_number(j, "step_time_s", r->profile.step_time);
     json_number(j, "tokens_per_s", r->tokens_per_s);
     json_number(j, "tflops_per_gpu", r->tflops_per_gpu);
-    /* Without failures every replication of the run is the same. */
-    json_open_object(j, "wall_clock_days");
-    json_number(j, "mean", days);
-    json_number(j, "p10", days);
-    json_number(j, "p90", days);
-    json_close_object(j);
+    json_run_level(j, r);
     json_number(j, "gpu_hours", r->gpu_hours);
     json_number(j, "cost", r->cost);
     json_null(j, "energy_mwh");
     json_memory(j, sc, r);
-    json_breakdown(j, sc, r);
+    json_breakdown(j, r);
     json_collectives(j, sc, r);
-    if (sc->failures.enabled) {
-        json_null(j, "failures");
-    } else {
-        json_open_object(j, "failures");
-        json_close_object(j);
-    }
+    json_open_object(j, "failures");   /* mean count per run, by kind */
+    for (int k = 0; k < r->campaign_in.class_count; k++)
+        json_number(j, r->campaign_in.classes[k].kind, r->campaign.failures[k]);
+    json_close_object(j);
 }
 
 static void json_unsimulated(json_writer* j, const run_result* r)
@@ -416,8 +473,8 @@ static void json_unsimulated(json_writer* j, const run_result* r)
 static void json_no_results(json_writer* j, const scenario* sc, const run_result* r)
 {
     static const char* keys[] = {"steps", "tokens", "mfu", "hfu", "step_time_s", "tokens_per_s",
-                                 "tflops_per_gpu", "wall_clock_days", "gpu_hours", "cost",
-                                 "energy_mwh", NULL};
+                                 "tflops_per_gpu", "wall_clock_days", "replications", "goodput",
+                                 "run_mfu", "checkpoint", "gpu_hours", "cost", "energy_mwh", NULL};
     for (int i = 0; keys[i]; i++)
         json_null(j, keys[i]);
     json_memory(j, sc, r);

@@ -27,10 +27,10 @@ static void list_unsimulated(const scenario* sc, run_result* r)
         note(r, "context-parallel attention exchange");
     if (sc->train.ramp_count)
         note(r, "batch_ramp: every step uses the final global batch");
-    if (sc->failures.enabled)
-        note(r, "failures and restarts");
     if (sc->failures.enabled || !sc->checkpoint.interval_auto)
-        note(r, "checkpoints");
+        note(r, "checkpoint I/O as flows on the storage links: write and load times come from bandwidths");
+    if (sc->checkpoint.async)
+        note(r, "asynchronous checkpoints: the whole write blocks");
     if (sc->power.enabled)
         note(r, "power and energy");
     if (sc->output.trace[0])
@@ -67,9 +67,75 @@ int run_prepare(const scenario* sc, run_result* out)
     return check_memory(sc, out);
 }
 
-/* Steps, wall-clock and utilisation from the step profile. MFU counts model
- * FLOPs, HFU the FLOPs executed with recompute (Chowdhery et al. 2022, App. B). */
-static void run_figures(const scenario* sc, run_result* r)
+/* ---- the run level ------------------------------------------------------- */
+
+/* Leaf switches of 64 ports, 32 towards the hosts (NVIDIA QM9700 in a
+ * non-blocking two-tier fat tree): one per 32 NICs. */
+#define NICS_PER_LEAF_SWITCH 32.0
+
+/* How many components of KIND the job uses. */
+static double instances_of(const scenario* sc, const run_result* r, const char* kind)
+{
+    double gpus = (double)r->world_gpus;
+    double nodes = ceil(gpus / sc->cluster.gpus_per_node);
+    double nics = nodes * sc->cluster.nic_count;
+    if (!strcmp(kind, "gpu") || !strcmp(kind, "hbm"))
+        return gpus;
+    if (!strcmp(kind, "host"))
+        return nodes;
+    if (!strcmp(kind, "switch"))
+        return ceil(nics / NICS_PER_LEAF_SWITCH);
+    return nics;   /* nic, link: one cable per NIC */
+}
+
+/* A checkpoint holds bf16 weights and the fp32 master weights, momentum and
+ * variance of mixed-precision Adam: 2 + 12 bytes per parameter (Rajbhandari
+ * et al. 2020, Sec. 3.1). All nodes write (read) their shards at once, at
+ * the storage system's aggregate bandwidth or their uplinks', whichever is
+ * less. */
+static void checkpoint_times(const scenario* sc, run_result* r, campaign_input* in)
+{
+    r->checkpoint_bytes = sc->checkpoint.size_auto ? 14.0 * r->work.params_total : sc->checkpoint.size_bytes;
+    double nodes = ceil((double)r->world_gpus / sc->cluster.gpus_per_node);
+    double fabric = nodes * r->topo.uplink_bandwidth;
+    in->checkpoint_seconds = r->checkpoint_bytes / fmin(sc->cluster.storage_write, fabric);
+    in->load_seconds = r->checkpoint_bytes / fmin(sc->cluster.storage_read, fabric);
+}
+
+static void campaign_from_scenario(const scenario* sc, run_result* r, campaign_input* in)
+{
+    const failure_spec* f = &sc->failures;
+    memset(in, 0, sizeof *in);
+    in->work_seconds = r->steps * r->profile.step_time;
+    checkpoint_times(sc, r, in);
+    if (f->enabled) {
+        for (size_t i = 0; i < f->component_count && i < CAMPAIGN_MAX_CLASSES; i++) {
+            const failure_component* c = &f->components[i];
+            in->classes[in->class_count++] =
+                (failure_class){c->kind, instances_of(sc, r, c->kind), c->mtbf, c->repair};
+        }
+        in->detect = f->detect;
+        in->restart = f->restart;
+        in->spares = f->spares;
+        in->distribution = f->distribution;
+        in->shape = f->weibull_shape;
+    }
+    double rate = campaign_failure_rate(in);
+    if (!sc->checkpoint.interval_auto)
+        in->interval_seconds = sc->checkpoint.interval_iterations > 0
+                                   ? (double)sc->checkpoint.interval_iterations * r->profile.step_time
+                                   : sc->checkpoint.interval_seconds;
+    else if (rate > 0)
+        in->interval_seconds = campaign_optimal_interval(in->checkpoint_seconds, 1 / rate);
+    in->seed = sc->seed;
+    in->replications = rate > 0 ? sc->output.replications : 1;
+}
+
+/* Steps, wall-clock and utilisation from the step profile and the run
+ * level. MFU counts model FLOPs, HFU the FLOPs executed with recompute
+ * (Chowdhery et al. 2022, App. B); the run's MFU spreads the model FLOPs
+ * over the whole wall-clock, failures and checkpoints included. */
+static void run_figures(const scenario* sc, run_result* r, const char* host)
 {
     const workload* w = &r->work;
     double step = r->profile.step_time;
@@ -78,13 +144,16 @@ static void run_figures(const scenario* sc, run_result* r)
     else
         r->steps = ceil(sc->train.tokens / w->tokens_per_step);
     r->tokens = r->steps * w->tokens_per_step;
-    r->wall_seconds = r->steps * step;
+    campaign_from_scenario(sc, r, &r->campaign_in);
+    campaign_simulate(&r->campaign_in, host, &r->campaign);
+    r->wall_seconds = r->campaign.wall_mean;
     double peak = (double)r->world_gpus * w->peak_flops;
     double model_flops_per_step = w->model_flops_per_token * w->tokens_per_step;
     r->mfu = model_flops_per_step / (peak * step);
     r->hfu = w->hardware_flops_per_token * w->tokens_per_step / (peak * step);
     r->tokens_per_s = w->tokens_per_step / step;
     r->tflops_per_gpu = model_flops_per_step / step / (double)r->world_gpus / 1e12;
+    r->run_mfu = model_flops_per_step * r->steps / (peak * r->wall_seconds);
     r->gpu_hours = (double)r->world_gpus * r->wall_seconds / 3600.0;
     r->cost = r->gpu_hours * sc->cost_gpu_hour;
     r->total_model_flops = model_flops_per_step * r->steps;
@@ -176,8 +245,10 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
             return -1;
     }
     simulate_step(opt, out);
+    char host[32];
+    platform_host_name(out->plan.stage[0].gpu, host, sizeof host);
+    run_figures(sc, out, host);
     platform_file_forget();
-    run_figures(sc, out);
     return 0;
 }
 

@@ -3,13 +3,14 @@
  * Wires the pipeline of DESIGN.md for one scenario: workload, topology,
  * plan, platform, the iteration simulation, then the run-level figures
  * (steps, wall-clock, MFU, GPU-hours, cost), with the memory per GPU checked
- * against HBM first. The run level is a closed form
- * for now: steps x step time, with no failures or checkpoints; what the
- * simulation does not model yet is listed in run_result.not_simulated so
- * that reports can say so. */
+ * against HBM first. The run level (campaign.h) turns the step into the
+ * whole run: checkpoints, failures, recoveries and spares, replicated; what
+ * the simulation does not model yet is listed in run_result.not_simulated
+ * so that reports can say so. */
 #ifndef TRAINSIM_RUN_H
 #define TRAINSIM_RUN_H
 
+#include "campaign.h"
 #include "iteration.h"
 #include "memory.h"
 #include "platform.h"
@@ -37,9 +38,13 @@ typedef struct {
     step_profile profile;
     long long    world_gpus, cluster_gpus, micro_batches;
     double       steps;             /* training steps */
+    campaign_input  campaign_in;    /* the run level's inputs, derived from the scenario */
+    campaign_result campaign;
+    double       checkpoint_bytes;
     double       tokens;            /* tokens trained on */
-    double       wall_seconds;
-    double       mfu, hfu;
+    double       wall_seconds;      /* mean over replications */
+    double       mfu, hfu;          /* per step */
+    double       run_mfu;           /* model FLOPs over the whole wall-clock */
     double       tokens_per_s;
     double       tflops_per_gpu;    /* model FLOP/s per GPU, in TFLOP/s */
     double       gpu_hours, cost;

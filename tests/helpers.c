@@ -136,3 +136,19 @@ void simulate_scenario(const char* text, scenario* sc, run_result* r)
     run_options opt = {0};
     ck_assert_int_eq(run_simulate(sc, &opt, r), 0);
 }
+
+const char* json_section(const char* json, const char* key)
+{
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\": ", key);
+    const char* at = json ? strstr(json, pattern) : NULL;
+    ck_assert_msg(at != NULL, "no %s in the output", key);
+    return at;
+}
+
+double json_number_in(const char* json, const char* key)
+{
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\": ", key);
+    return strtod(json_section(json, key) + strlen(pattern), NULL);
+}

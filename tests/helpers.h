@@ -49,6 +49,12 @@ void simple_topology(topology* t, int nodes, int gpus_per_node, double bandwidth
 /* Loads T's nodes used by PLAN into SimGrid and runs one step. */
 void simulate_plan(const topology* t, iteration_plan* plan, int stepwise, step_profile* out);
 
+/* Where the first "KEY": stands in JSON (fails the test when it does not),
+ * and the number after it: json_number_in(json_section(out, "failures"),
+ * "gpu") reads the first "gpu" inside "failures". */
+const char* json_section(const char* json, const char* key);
+double      json_number_in(const char* json, const char* key);
+
 /* |a - b| <= tolerance * |b| */
 #define ck_assert_rel(a, b, tolerance)                                                        \
     do {                                                                                      \

@@ -46,7 +46,6 @@ static void renewal_input(campaign_input* in)
 
 START_TEST(no_failures_take_the_failure_free_time)
 {
-    load_small_platform();
     campaign_input in;
     renewal_input(&in);
     in.class_count = 0;
@@ -54,7 +53,7 @@ START_TEST(no_failures_take_the_failure_free_time)
     in.replications = 3;
     campaign_result r;
     campaign_simulate(&in, "gpu-0", &r);
-    ck_assert_double_eq(r.wall_mean, in.work_seconds);
+    ck_assert_double_eq(r.wall_mean, in.work_seconds);   /* exactly */
     ck_assert_double_eq(r.wall_p10, in.work_seconds);
     ck_assert_double_eq(r.goodput, 1.0);
     ck_assert_double_eq(r.failures_total, 0);
@@ -163,6 +162,39 @@ START_TEST(without_spares_the_job_waits_for_repairs)
 }
 END_TEST
 
+/* The whole chain on a scenario with failures: same seed, same bytes; the
+ * JSON carries the distribution, failures by kind and a breakdown of the
+ * whole wall-clock that adds up. */
+START_TEST(scenario_with_failures_end_to_end)
+{
+    const char* file = "tests/campaign/tiny-failures.yaml";
+    command_result a, b;
+    run_trainsim((const char*[]){"run", file, "--json", NULL}, &a);
+    run_trainsim((const char*[]){"run", file, "--json", NULL}, &b);
+    ck_assert_msg(a.status == 0, "%s", strbuf_text(&a.err));
+    ck_assert_str_eq(strbuf_text(&a.out), strbuf_text(&b.out));
+    const char* out = strbuf_text(&a.out);
+    const char* days = json_section(out, "wall_clock_days");
+    double mean = json_number_in(days, "mean"), p10 = json_number_in(days, "p10"), p90 = json_number_in(days, "p90");
+    ck_assert(p10 < mean && mean < p90);
+    ck_assert_double_eq(json_number_in(out, "replications"), 50);
+    const char* failures = json_section(out, "failures");
+    ck_assert(json_number_in(failures, "gpu") > 1);
+    ck_assert(json_number_in(failures, "host") > 0);
+    static const char* causes[] = {"compute", "bubble", "tp_comm", "pp_comm", "dp_comm_exposed", "optimizer",
+                                   "ep_comm", "failure_lost_work", "restart", "spare_wait", "checkpoint"};
+    const char* breakdown = json_section(out, "breakdown");
+    double sum = 0;
+    for (int i = 0; i < 11; i++)
+        sum += json_number_in(json_section(breakdown, causes[i]), "fraction");
+    ck_assert_double_eq_tol(sum, 1.0, 1e-6);
+    ck_assert_double_eq_tol(json_number_in(out, "goodput") * mean * 86400,
+                            json_number_in(out, "steps") * json_number_in(out, "step_time_s"), 1e-6 * mean * 86400);
+    command_result_free(&a);
+    command_result_free(&b);
+}
+END_TEST
+
 Suite* campaign_suite(void)
 {
     Suite* s = suite_create("campaign");
@@ -173,6 +205,7 @@ Suite* campaign_suite(void)
     tcase_add_test(tc, wall_clock_is_a_u_around_the_optimal_interval);
     tcase_add_test(tc, same_seed_same_run_other_seed_other_run);
     tcase_add_test(tc, without_spares_the_job_waits_for_repairs);
+    tcase_add_test(tc, scenario_with_failures_end_to_end);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -11,16 +11,6 @@
 
 #include "helpers.h"
 
-/* The number after the first "KEY": in JSON (which may be NULL: not found). */
-static double json_number(const char* json, const char* key)
-{
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "\"%s\": ", key);
-    const char* at = json ? strstr(json, pattern) : NULL;
-    ck_assert_msg(at != NULL, "no %s in the output", key);
-    return strtod(at + strlen(pattern), NULL);
-}
-
 /* Runs FILE with --json (and --detail full when FULL); it must succeed. */
 static void run_json(const char* file, int full, command_result* r)
 {
@@ -35,7 +25,7 @@ static double step_time(const char* file, int full)
 {
     command_result r;
     run_json(file, full, &r);
-    double t = json_number(strbuf_text(&r.out), "step_time_s");
+    double t = json_number_in(strbuf_text(&r.out), "step_time_s");
     command_result_free(&r);
     return t;
 }
@@ -85,8 +75,8 @@ static void islands_at(const char* bandwidth, double* step, double* dp)
     command_result r;
     run_json(path, 0, &r);
     unlink(path);
-    *step = json_number(strbuf_text(&r.out), "step_time_s");
-    *dp = json_number(strstr(strbuf_text(&r.out), "\"dp_comm_exposed\""), "seconds");
+    *step = json_number_in(strbuf_text(&r.out), "step_time_s");
+    *dp = json_number_in(strstr(strbuf_text(&r.out), "\"dp_comm_exposed\""), "seconds");
     command_result_free(&r);
 }
 
