@@ -191,6 +191,8 @@ static void recover(replication* r)
                 needed--;
                 continue;
             }
+            if (isinf(soonest))   /* no node to wait for: cannot happen, every failure repairs */
+                break;
             t0 = now();
             int failed = interrupted(r, soonest - now());
             r->waiting += now() - t0;

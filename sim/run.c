@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "platform_file.h"
+#include "units.h"
 
 #define GIB 1073741824.0
 
@@ -131,11 +132,36 @@ static void campaign_from_scenario(const scenario* sc, run_result* r, campaign_i
     in->replications = rate > 0 ? sc->output.replications : 1;
 }
 
+/* A run whose recoveries fail more often than they succeed never ends: with
+ * exponential failures its expected length grows as e^{R/M} (Daly 2006).
+ * Beyond a thousand times the failure-free time it is reported infeasible
+ * rather than simulated. */
+#define RUN_MAX_SLOWDOWN 1000.0
+
+static int check_run_ends(run_result* r)
+{
+    const campaign_input* in = &r->campaign_in;
+    double rate = campaign_failure_rate(in);
+    double expected = campaign_expected_wall(in);
+    if (rate <= 0 || (isfinite(expected) && expected <= RUN_MAX_SLOWDOWN * in->work_seconds))
+        return 0;
+    char m[32], rec[32];
+    snprintf(r->infeasible_reason, sizeof r->infeasible_reason,
+             "failures come every %s on average (%.3g per hour over the job's components) while a recovery "
+             "takes %s (detect, restart, checkpoint load): the expected run is over %.0f times its %.3g "
+             "days of training",
+             units_format_seconds(1 / rate, m, sizeof m), rate * 3600,
+             units_format_seconds(in->detect + in->restart + in->load_seconds, rec, sizeof rec),
+             RUN_MAX_SLOWDOWN, in->work_seconds / 86400);
+    r->feasible = 0;
+    return 1;
+}
+
 /* Steps, wall-clock and utilisation from the step profile and the run
  * level. MFU counts model FLOPs, HFU the FLOPs executed with recompute
  * (Chowdhery et al. 2022, App. B); the run's MFU spreads the model FLOPs
  * over the whole wall-clock, failures and checkpoints included. */
-static void run_figures(const scenario* sc, run_result* r, const char* host)
+static int run_figures(const scenario* sc, run_result* r, const char* host)
 {
     const workload* w = &r->work;
     double step = r->profile.step_time;
@@ -145,6 +171,8 @@ static void run_figures(const scenario* sc, run_result* r, const char* host)
         r->steps = ceil(sc->train.tokens / w->tokens_per_step);
     r->tokens = r->steps * w->tokens_per_step;
     campaign_from_scenario(sc, r, &r->campaign_in);
+    if (check_run_ends(r))
+        return 1;
     campaign_simulate(&r->campaign_in, host, &r->campaign);
     r->wall_seconds = r->campaign.wall_mean;
     double peak = (double)r->world_gpus * w->peak_flops;
@@ -157,6 +185,7 @@ static void run_figures(const scenario* sc, run_result* r, const char* host)
     r->gpu_hours = (double)r->world_gpus * r->wall_seconds / 3600.0;
     r->cost = r->gpu_hours * sc->cost_gpu_hour;
     r->total_model_flops = model_flops_per_step * r->steps;
+    return 0;
 }
 
 /* The collapsed mode simulates p and 2p micro-batches and takes the step at
@@ -247,9 +276,9 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
     simulate_step(opt, out);
     char host[32];
     platform_host_name(out->plan.stage[0].gpu, host, sizeof host);
-    run_figures(sc, out, host);
+    int infeasible = run_figures(sc, out, host);
     platform_file_forget();
-    return 0;
+    return infeasible;
 }
 
 void run_result_free(run_result* r)

@@ -254,6 +254,21 @@ START_TEST(infeasible_exits_1_with_numbers)
 }
 END_TEST
 
+/* Failures far more frequent than recoveries: reported, never simulated
+ * for ever. */
+START_TEST(run_that_never_ends_is_infeasible)
+{
+    command_result r;
+    run_trainsim((const char*[]){"run", "tests/infeasible/failures-too-often.yaml", NULL}, &r);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_str_eq(strbuf_text(&r.out), "");
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.err),
+                                 "infeasible: failures come every 22.500 s on average (160 per hour over the "
+                                 "job's components) while a recovery takes 900.003 s"));
+    command_result_free(&r);
+}
+END_TEST
+
 /* Every tests/bad/NAME.yaml exits 2 with exactly tests/bad/NAME.err on
  * stderr and nothing on stdout. */
 START_TEST(bad_input_corpus)
@@ -300,6 +315,7 @@ Suite* cli_suite(void)
     tcase_add_test(tc, same_input_same_bytes);
     tcase_add_test(tc, check_and_platform_commands);
     tcase_add_test(tc, infeasible_exits_1_with_numbers);
+    tcase_add_test(tc, run_that_never_ends_is_infeasible);
     tcase_add_test(tc, bad_input_corpus);
     suite_add_tcase(s, tc);
     return s;
