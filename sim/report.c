@@ -21,19 +21,31 @@ typedef struct {
 
 enum { BREAKDOWN_ROWS = 11, STEP_ROWS = 7, ALWAYS_SHOWN = 6 };
 
+/* The step's parts of profile P, seconds. */
+static void step_parts(const step_profile* p, double* parts)
+{
+    double all[STEP_ROWS] = {p->compute, p->bubble, p->tp_comm, p->pp_comm, p->dp_comm_exposed,
+                             p->optimizer, p->ep_comm};
+    memcpy(parts, all, sizeof all);
+}
+
 static void breakdown_rows(const run_result* r, breakdown_row* rows)
 {
-    const step_profile* p = &r->profile;
     const campaign_result* c = &r->campaign;
-    double n = r->steps;
+    double total[STEP_ROWS] = {0}, parts[STEP_ROWS];
+    for (int i = 0; i < r->phase_count; i++) {
+        step_parts(r->phase[i].profile, parts);
+        for (int k = 0; k < STEP_ROWS; k++)
+            total[k] += parts[k] * r->phase[i].steps;
+    }
     breakdown_row all[BREAKDOWN_ROWS] = {
-        {"compute", "compute", p->compute * n},
-        {"bubble", "pipeline bubble", p->bubble * n},
-        {"tp_comm", "TP communication", p->tp_comm * n},
-        {"pp_comm", "PP communication", p->pp_comm * n},
-        {"dp_comm_exposed", "DP communication, exposed", p->dp_comm_exposed * n},
-        {"optimizer", "optimizer step", p->optimizer * n},
-        {"ep_comm", "EP all-to-all", p->ep_comm * n},
+        {"compute", "compute", total[0]},
+        {"bubble", "pipeline bubble", total[1]},
+        {"tp_comm", "TP communication", total[2]},
+        {"pp_comm", "PP communication", total[3]},
+        {"dp_comm_exposed", "DP communication, exposed", total[4]},
+        {"optimizer", "optimizer step", total[5]},
+        {"ep_comm", "EP all-to-all", total[6]},
         {"failure_lost_work", "work lost to failures", c->lost_work},
         {"restart", "detection, restart, load", c->recovery},
         {"spare_wait", "waiting for spare nodes", c->waiting},
@@ -174,12 +186,12 @@ static void text_step(const run_result* r, strbuf* out)
                   report_count(r->tokens_per_s, rate, sizeof rate), r->tflops_per_gpu);
     breakdown_row rows[BREAKDOWN_ROWS];
     breakdown_rows(r, rows);
-    for (int i = 0; i < STEP_ROWS; i++) {
-        double seconds = rows[i].seconds / r->steps;
-        if (i < ALWAYS_SHOWN || seconds > 0)
+    double parts[STEP_ROWS];
+    step_parts(p, parts);
+    for (int i = 0; i < STEP_ROWS; i++)
+        if (i < ALWAYS_SHOWN || parts[i] > 0)
             strbuf_printf(out, "  %-28s %12s %6.1f %%\n", rows[i].label,
-                          units_format_seconds(seconds, buf, sizeof buf), 100.0 * seconds / p->step_time);
-    }
+                          units_format_seconds(parts[i], buf, sizeof buf), 100.0 * parts[i] / p->step_time);
 }
 
 static void text_predictions(const collective_plan* c, strbuf* out)
@@ -232,6 +244,21 @@ static const char* days_or_time(double seconds, char* buf, int size)
     return buf;
 }
 
+/* training.batch_ramp: each batch's tokens, steps and step time. */
+static void text_phases(const run_result* r, strbuf* out)
+{
+    if (r->phase_count < 2)
+        return;
+    for (int i = 0; i < r->phase_count; i++) {
+        const batch_phase* ph = &r->phase[i];
+        char tokens[32], steps[32], step[32];
+        strbuf_printf(out, "  batch %-8lld %10s tokens in %s steps of %s%s\n", ph->global_batch,
+                      report_count(ph->tokens, tokens, sizeof tokens), report_count(ph->steps, steps, sizeof steps),
+                      units_format_seconds(ph->profile->step_time, step, sizeof step),
+                      i == r->phase_count - 1 ? " (the step above)" : "");
+    }
+}
+
 /* Checkpoints, failures, recoveries: what the run level adds to the steps. */
 static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
 {
@@ -272,6 +299,7 @@ static void text_run(const scenario* sc, const run_result* r, strbuf* out)
                       days_or_time(c->wall_p10, p10, sizeof p10), days_or_time(c->wall_p90, p90, sizeof p90));
     }
     strbuf_append(out, "\n");
+    text_phases(r, out);
     text_run_level(sc, r, out);
     if (c->goodput < 1)
         strbuf_printf(out, "         MFU %.1f %% per step, %.1f %% over the run (goodput %.1f %%), HFU %.1f %%,\n"
@@ -388,6 +416,20 @@ static void json_breakdown(json_writer* j, const run_result* r)
     json_close_object(j);
 }
 
+static void json_phases(json_writer* j, const run_result* r)
+{
+    json_open_array(j, "batch_phases");
+    for (int i = 0; i < r->phase_count; i++) {
+        json_open_object(j, NULL);
+        json_integer(j, "global_batch", r->phase[i].global_batch);
+        json_number(j, "tokens", r->phase[i].tokens);
+        json_number(j, "steps", r->phase[i].steps);
+        json_number(j, "step_time_s", r->phase[i].profile->step_time);
+        json_close_object(j);
+    }
+    json_close_array(j);
+}
+
 static void json_run_level(json_writer* j, const run_result* r)
 {
     const campaign_input* in = &r->campaign_in;
@@ -448,6 +490,7 @@ static void json_results(json_writer* j, const scenario* sc, const run_result* r
     json_number(j, "step_time_s", r->profile.step_time);
     json_number(j, "tokens_per_s", r->tokens_per_s);
     json_number(j, "tflops_per_gpu", r->tflops_per_gpu);
+    json_phases(j, r);
     json_run_level(j, r);
     json_number(j, "gpu_hours", r->gpu_hours);
     json_number(j, "cost", r->cost);
@@ -473,7 +516,7 @@ static void json_unsimulated(json_writer* j, const run_result* r)
 static void json_no_results(json_writer* j, const scenario* sc, const run_result* r)
 {
     static const char* keys[] = {"steps", "tokens", "mfu", "hfu", "step_time_s", "tokens_per_s",
-                                 "tflops_per_gpu", "wall_clock_days", "replications", "goodput",
+                                 "tflops_per_gpu", "batch_phases", "wall_clock_days", "replications", "goodput",
                                  "run_mfu", "checkpoint", "gpu_hours", "cost", "energy_mwh", NULL};
     for (int i = 0; keys[i]; i++)
         json_null(j, keys[i]);

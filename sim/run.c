@@ -26,8 +26,6 @@ static void list_unsimulated(const scenario* sc, run_result* r)
     const parallel_spec* p = &sc->par;
     if (p->cp > 1)
         note(r, "context-parallel attention exchange");
-    if (sc->train.ramp_count)
-        note(r, "batch_ramp: every step uses the final global batch");
     if (sc->failures.enabled || !sc->checkpoint.interval_auto)
         note(r, "checkpoint I/O as flows on the storage links: write and load times come from bandwidths");
     if (sc->checkpoint.async)
@@ -107,7 +105,8 @@ static void campaign_from_scenario(const scenario* sc, run_result* r, campaign_i
 {
     const failure_spec* f = &sc->failures;
     memset(in, 0, sizeof *in);
-    in->work_seconds = r->steps * r->profile.step_time;
+    for (int i = 0; i < r->phase_count; i++)
+        in->work_seconds += r->phase[i].steps * r->phase[i].profile->step_time;
     checkpoint_times(sc, r, in);
     if (f->enabled) {
         for (size_t i = 0; i < f->component_count && i < CAMPAIGN_MAX_CLASSES; i++) {
@@ -165,11 +164,11 @@ static int run_figures(const scenario* sc, run_result* r, const char* host)
 {
     const workload* w = &r->work;
     double step = r->profile.step_time;
-    if (sc->train.iterations > 0)
-        r->steps = (double)sc->train.iterations;
-    else
-        r->steps = ceil(sc->train.tokens / w->tokens_per_step);
-    r->tokens = r->steps * w->tokens_per_step;
+    r->steps = r->tokens = 0;
+    for (int i = 0; i < r->phase_count; i++) {
+        r->steps += r->phase[i].steps;
+        r->tokens += r->phase[i].tokens;
+    }
     campaign_from_scenario(sc, r, &r->campaign_in);
     if (check_run_ends(r))
         return 1;
@@ -181,10 +180,10 @@ static int run_figures(const scenario* sc, run_result* r, const char* host)
     r->hfu = w->hardware_flops_per_token * w->tokens_per_step / (peak * step);
     r->tokens_per_s = w->tokens_per_step / step;
     r->tflops_per_gpu = model_flops_per_step / step / (double)r->world_gpus / 1e12;
-    r->run_mfu = model_flops_per_step * r->steps / (peak * r->wall_seconds);
+    r->run_mfu = w->model_flops_per_token * r->tokens / (peak * r->wall_seconds);
     r->gpu_hours = (double)r->world_gpus * r->wall_seconds / 3600.0;
     r->cost = r->gpu_hours * sc->cost_gpu_hour;
-    r->total_model_flops = model_flops_per_step * r->steps;
+    r->total_model_flops = w->model_flops_per_token * r->tokens;
     return 0;
 }
 
@@ -193,13 +192,12 @@ static int run_figures(const scenario* sc, run_result* r, const char* host)
  * micro-batch adds the same time (Narayanan et al. 2021, Sec. 2.2: T is
  * affine in m for GPipe, 1F1B and interleaving). --detail full simulates
  * every micro-batch; tests compare the two. */
-static void simulate_step(const run_options* opt, run_result* out)
+static void simulate_step(const run_options* opt, iteration_plan* plan, step_profile* out)
 {
-    iteration_plan* plan = &out->plan;
     iteration_options iopt = {.stepwise_collectives = opt->stepwise_collectives};
     int m = plan->micro_batches, m1 = plan->stages, m2 = 2 * plan->stages;
     if (opt->full_detail || m < 3 * plan->stages) {
-        iteration_simulate(plan, &iopt, &out->profile);
+        iteration_simulate(plan, &iopt, out);
         return;
     }
     step_profile a, b;
@@ -208,9 +206,54 @@ static void simulate_step(const run_options* opt, run_result* out)
     plan->micro_batches = m2;
     iteration_simulate(plan, &iopt, &b);
     plan->micro_batches = m;
-    step_profile_extrapolate(&a, &b, m1, m2, m, &out->profile);
+    step_profile_extrapolate(&a, &b, m1, m2, m, out);
     step_profile_free(&a);
     step_profile_free(&b);
+}
+
+/* training.batch_ramp: the first T1 tokens at batch B1, up to T2 at B2, ...,
+ * the rest at training.global_batch. A phase runs whole steps, so it may
+ * end a little past its bound; the next starts where it ended. With
+ * `iterations`, the phases in turn until that many steps. */
+static void split_phases(const scenario* sc, run_result* r)
+{
+    const training_spec* t = &sc->train;
+    double seq = sc->model.seq_len, done = 0, steps_left = t->iterations > 0 ? (double)t->iterations : INFINITY;
+    double total = t->iterations > 0 ? INFINITY : t->tokens;
+    r->phase_count = 0;
+    for (size_t i = 0; i <= t->ramp_count; i++) {
+        int last = i == t->ramp_count;
+        long long batch = last ? t->global_batch : t->ramp[i].global_batch;
+        double until = last ? total : fmin(t->ramp[i].tokens, total), per_step = (double)batch * seq;
+        double steps = last && t->iterations > 0 ? steps_left : fmax(0, ceil((until - done) / per_step));
+        steps = fmin(steps, steps_left);
+        if (steps <= 0 && !last)
+            continue;
+        batch_phase* ph = &r->phase[r->phase_count++];
+        *ph = (batch_phase){.global_batch = batch, .tokens = steps * per_step, .steps = steps};
+        done += ph->tokens;
+        steps_left -= steps;
+    }
+}
+
+/* The step of every phase: the final batch's is the run's profile; each
+ * ramp phase runs the same plan with its own number of micro-batches. */
+static void simulate_phases(const scenario* sc, const run_options* opt, run_result* out)
+{
+    iteration_plan* plan = &out->plan;
+    int m = plan->micro_batches;
+    long long unit = (long long)sc->par.dp * sc->par.micro_batch;
+    for (int i = 0; i < out->phase_count; i++) {
+        batch_phase* ph = &out->phase[i];
+        if (i == out->phase_count - 1) {
+            ph->profile = &out->profile;
+            continue;
+        }
+        plan->micro_batches = (int)(ph->global_batch / unit);
+        simulate_step(opt, plan, &ph->own);
+        ph->profile = &ph->own;
+    }
+    plan->micro_batches = m;
 }
 
 typedef struct {
@@ -273,7 +316,9 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
         if (loaded)
             return -1;
     }
-    simulate_step(opt, out);
+    simulate_step(opt, &out->plan, &out->profile);
+    split_phases(sc, out);
+    simulate_phases(sc, opt, out);
     char host[32];
     platform_host_name(out->plan.stage[0].gpu, host, sizeof host);
     int infeasible = run_figures(sc, out, host);
@@ -287,4 +332,6 @@ void run_result_free(run_result* r)
     memory_report_free(&r->memory);
     plan_free(&r->plan);
     step_profile_free(&r->profile);
+    for (int i = 0; i < r->phase_count; i++)
+        step_profile_free(&r->phase[i].own);
 }

@@ -28,6 +28,18 @@ typedef struct {
     int full_detail;            /* every rank and micro-batch, nothing collapsed */
 } run_options;
 
+/* One batch size of the run: training.batch_ramp's phases, then the final
+ * global batch. */
+typedef struct {
+    long long           global_batch;   /* sequences */
+    double              tokens;         /* trained in this phase */
+    double              steps;
+    const step_profile* profile;        /* own, or the final batch's: run_result.profile */
+    step_profile        own;
+} batch_phase;
+
+#define RUN_MAX_PHASES 17
+
 typedef struct {
     int          feasible;
     char         infeasible_reason[512];
@@ -37,7 +49,9 @@ typedef struct {
     iteration_plan plan;
     step_profile profile;
     long long    world_gpus, cluster_gpus, micro_batches;
-    double       steps;             /* training steps */
+    double       steps;             /* training steps, all phases */
+    batch_phase  phase[RUN_MAX_PHASES];   /* the ramp's phases, then the final batch */
+    int          phase_count;
     campaign_input  campaign_in;    /* the run level's inputs, derived from the scenario */
     campaign_result campaign;
     double       checkpoint_bytes;

@@ -421,9 +421,14 @@ static int check_length(const scenario* sc, diag* d)
     return 0;
 }
 
+/* The run keeps one step profile per phase: a bounded number of them. */
+#define MAX_RAMP_PHASES 16
+
 static int check_ramp(const scenario* sc, diag* d)
 {
     const training_spec* t = &sc->train;
+    if (t->ramp_count > MAX_RAMP_PHASES)
+        return reject(sc, d, "training.batch_ramp", NULL, "at most 16 phases", "%zu", t->ramp_count);
     for (size_t i = 0; i < t->ramp_count; i++) {
         char path[96];
         if (i > 0 && t->ramp[i].tokens <= t->ramp[i - 1].tokens) {

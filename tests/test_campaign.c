@@ -195,6 +195,45 @@ START_TEST(scenario_with_failures_end_to_end)
 }
 END_TEST
 
+/* training.batch_ramp: each phase runs whole steps of its own batch; the
+ * final batch's step is the one tiny.yaml simulates, and the run is the sum
+ * of its phases. */
+START_TEST(batch_ramp_phases_add_up)
+{
+    command_result ramp, flat;
+    run_trainsim((const char*[]){"run", "tests/campaign/tiny-ramp.yaml", "--json", NULL}, &ramp);
+    run_trainsim((const char*[]){"run", "scenarios/tiny.yaml", "--json", NULL}, &flat);
+    ck_assert_msg(ramp.status == 0, "%s", strbuf_text(&ramp.err));
+    const char* out = strbuf_text(&ramp.out);
+    const char* phase = json_section(out, "batch_phases");
+    double seq = 1024, wall = 0, tokens = 0, steps = 0;
+    const long long batches[] = {16, 32, 64};
+    const double bounds[] = {1e8, 3e8, 1e9};
+    double previous_step = 0;
+    for (int i = 0; i < 3; i++) {
+        phase = json_section(phase, "global_batch");
+        ck_assert_double_eq(json_number_in(phase, "global_batch"), (double)batches[i]);
+        double n = json_number_in(phase, "steps"), step = json_number_in(phase, "step_time_s");
+        ck_assert_double_eq(json_number_in(phase, "tokens"), n * batches[i] * seq);
+        ck_assert(step > previous_step);   /* more micro-batches per step */
+        previous_step = step;
+        tokens += n * batches[i] * seq;
+        steps += n;
+        wall += n * step;
+        /* Whole steps: each phase ends at most one step past its bound. */
+        ck_assert(tokens >= bounds[i] && tokens < bounds[i] + batches[i] * seq);
+        phase += strlen("\"global_batch\": ");
+    }
+    ck_assert_double_eq(previous_step, json_number_in(strbuf_text(&flat.out), "step_time_s"));
+    ck_assert_double_eq(json_number_in(out, "step_time_s"), previous_step);
+    ck_assert_double_eq(json_number_in(out, "steps"), steps);
+    ck_assert_double_eq_tol(json_number_in(json_section(out, "wall_clock_days"), "mean") * 86400, wall,
+                            1e-9 * wall);
+    command_result_free(&ramp);
+    command_result_free(&flat);
+}
+END_TEST
+
 Suite* campaign_suite(void)
 {
     Suite* s = suite_create("campaign");
@@ -206,6 +245,7 @@ Suite* campaign_suite(void)
     tcase_add_test(tc, same_seed_same_run_other_seed_other_run);
     tcase_add_test(tc, without_spares_the_job_waits_for_repairs);
     tcase_add_test(tc, scenario_with_failures_end_to_end);
+    tcase_add_test(tc, batch_ramp_phases_add_up);
     suite_add_tcase(s, tc);
     return s;
 }
