@@ -6,11 +6,14 @@
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
+#include <simgrid/mailbox.h>
 #include <simgrid/semaphore.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform.h"
 #include "strbuf.h"
 
 /* ---- closed forms ---------------------------------------------------------- */
@@ -79,6 +82,69 @@ static double draw_gap(const campaign_input* in, double mean, uint64_t* state)
     return mean * e;
 }
 
+/* ---- checkpoint I/O on the platform ------------------------------------------- */
+
+static double now(void)
+{
+    return simgrid_get_clock();
+}
+
+typedef struct {
+    sg_host_t from, to;
+    char      box[48];
+    double    bytes;
+    double*   last;   /* latest arrival of the batch */
+} shard_transfer;
+
+static char shard_token;   /* SimGrid refuses NULL payloads */
+
+static void shard_sender(int argc, char* argv[])
+{
+    (void)argc, (void)argv;
+    shard_transfer* t = sg_actor_self_get_data();
+    sg_mailbox_put(sg_mailbox_by_name(t->box), &shard_token, (long)(t->bytes + 0.5));
+}
+
+static void shard_receiver(int argc, char* argv[])
+{
+    (void)argc, (void)argv;
+    shard_transfer* t = sg_actor_self_get_data();
+    sg_mailbox_get(sg_mailbox_by_name(t->box));
+    *t->last = fmax(*t->last, now());
+}
+
+/* Every GPU sends (WRITE) or receives its shard at once; the seconds until
+ * the last arrives. */
+static double move_shards(const int* gpus, int count, double shard, int write)
+{
+    shard_transfer* t = xcalloc((size_t)count, sizeof *t);
+    sg_host_t storage = sg_host_by_name(PLATFORM_STORAGE_HOST);
+    double start = now(), last = start;
+    for (int i = 0; i < count; i++) {
+        char name[32];
+        platform_host_name(gpus[i], name, sizeof name);
+        sg_host_t gpu = sg_host_by_name(name);
+        t[i] = (shard_transfer){write ? gpu : storage, write ? storage : gpu, "", shard, &last};
+        snprintf(t[i].box, sizeof t[i].box, "shard-%d-%d", write, gpus[i]);
+        sg_actor_t sender = sg_actor_init("shard-sender", t[i].from);
+        sg_actor_set_data(sender, &t[i]);
+        sg_actor_start(sender, shard_sender, 0, NULL);
+        sg_actor_t receiver = sg_actor_init("shard-receiver", t[i].to);
+        sg_actor_set_data(receiver, &t[i]);
+        sg_actor_start(receiver, shard_receiver, 0, NULL);
+    }
+    simgrid_run();
+    free(t);
+    return last - start;
+}
+
+void campaign_checkpoint_io(const int* gpus, int count, double shard, double* write_seconds,
+                            double* load_seconds)
+{
+    *write_seconds = move_shards(gpus, count, shard, 1);
+    *load_seconds = move_shards(gpus, count, shard, 0);
+}
+
 /* ---- the run -------------------------------------------------------------------- */
 
 #define MAX_PENDING 4096
@@ -97,11 +163,6 @@ typedef struct {
     double wall, lost_work, checkpoint, recovery, waiting;
     int    failures[CAMPAIGN_MAX_CLASSES];
 } replication;
-
-static double now(void)
-{
-    return simgrid_get_clock();
-}
 
 /* Draws every class's failures until the run ends (it is a daemon). */
 static void failure_main(int argc, char* argv[])

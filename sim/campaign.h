@@ -67,6 +67,12 @@ double campaign_optimal_interval(double checkpoint_seconds, double mtbf);
  * M e^{R/M} (e^{(tau + C)/M} - 1) W / tau, R = detect + restart + load. */
 double campaign_expected_wall(const campaign_input* in);
 
+/* Simulates one checkpoint write and one load on the loaded platform: each
+ * of GPUS[0..COUNT) sends SHARD bytes to the storage host, all at once, and
+ * later reads them back. Returns the seconds each took (the last arrival). */
+void campaign_checkpoint_io(const int* gpus, int count, double shard, double* write_seconds,
+                            double* load_seconds);
+
 /* Runs IN's replications on the loaded platform, their actors on HOST. */
 void campaign_simulate(const campaign_input* in, const char* host, campaign_result* out);
 

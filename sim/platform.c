@@ -36,6 +36,7 @@ void topology_from_scenario(const scenario* sc, topology* t)
     t->inter_island.bandwidth = c->inter_island.bandwidth * c->inter_island.efficiency;
     t->storage_write = c->storage_write;
     t->storage_read = c->storage_read;
+    t->storage_share = 1;
     t->rail_optimized = c->topology == TOPO_RAIL_OPTIMIZED;
     t->user_platform = c->platform[0] != '\0';
 }
@@ -118,7 +119,8 @@ void topology_route(const topology* t, int a, int b, route* out)
 /* Storage link 0 carries writes, link 1 reads; neither adds latency. */
 static void add_storage(const topology* t, route* r, int write)
 {
-    add_link(r, LINK_STORAGE, write ? 0 : 1, write, write ? t->storage_write : t->storage_read, 0);
+    double share = t->storage_share > 0 ? t->storage_share : 1;
+    add_link(r, LINK_STORAGE, write ? 0 : 1, write, share * (write ? t->storage_write : t->storage_read), 0);
 }
 
 void topology_storage_route(const topology* t, int gpu, int write, route* out)

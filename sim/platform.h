@@ -42,6 +42,7 @@ typedef struct {
     int       island_nodes;        /* 0: one island */
     link_spec inter_island;        /* per node */
     double    storage_write, storage_read;   /* aggregate, into and out of the storage host */
+    double    storage_share;       /* of the aggregate the generated GPUs stand for (1: all) */
     int       rail_optimized;      /* NIC k of every node on rail switch k: same-rail traffic skips the spine */
     int       user_platform;       /* routes come from a hand-written platform file */
 } topology;
@@ -74,7 +75,9 @@ void topology_route(const topology* t, int a, int b, route* out);
 
 /* The links from GPU to the storage host (WRITE) or back: its NIC and its
  * node's uplink into the fabric, and the storage system's aggregate write
- * or read link, which every node's checkpoint traffic shares. */
+ * or read link, which every GPU's checkpoint shard shares. When only some
+ * of the job's GPUs are generated, the link carries their share of the
+ * aggregate (storage_share), so that each gets what it would among all. */
 void topology_storage_route(const topology* t, int gpu, int write, route* out);
 
 /* Host name of the storage system in generated platforms. */

@@ -442,15 +442,16 @@ static void json_run_level(json_writer* j, const run_result* r)
     json_integer(j, "replications", c->replications);
     json_number(j, "goodput", c->goodput);
     json_number(j, "run_mfu", r->run_mfu);
-    json_open_object(j, "checkpoint");
-    json_number(j, "bytes", r->checkpoint_bytes);
-    if (in->interval_seconds > 0)
+    if (in->interval_seconds > 0) {
+        json_open_object(j, "checkpoint");
+        json_number(j, "bytes", r->checkpoint_bytes);
         json_number(j, "interval_s", in->interval_seconds);
-    else
-        json_null(j, "interval_s");
-    json_number(j, "write_s", in->checkpoint_seconds);
-    json_number(j, "load_s", in->load_seconds);
-    json_close_object(j);
+        json_number(j, "write_s", in->checkpoint_seconds);
+        json_number(j, "load_s", in->load_seconds);
+        json_close_object(j);
+    } else {
+        json_null(j, "checkpoint");   /* none written */
+    }
 }
 
 static void json_collectives(json_writer* j, const scenario* sc, const run_result* r)

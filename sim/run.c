@@ -20,14 +20,20 @@ static void note(run_result* r, const char* text)
         r->not_simulated[r->not_simulated_count++] = text;
 }
 
+/* Whether the run writes checkpoints: with failures, or an interval given. */
+static int writes_checkpoints(const scenario* sc)
+{
+    return sc->failures.enabled || !sc->checkpoint.interval_auto;
+}
+
 /* What the scenario asks for that this version does not simulate yet. */
 static void list_unsimulated(const scenario* sc, run_result* r)
 {
     const parallel_spec* p = &sc->par;
     if (p->cp > 1)
         note(r, "context-parallel attention exchange");
-    if (sc->failures.enabled || !sc->checkpoint.interval_auto)
-        note(r, "checkpoint I/O as flows on the storage links: write and load times come from bandwidths");
+    if (writes_checkpoints(sc) && sc->cluster.platform[0])
+        note(r, "checkpoint I/O on a hand-written platform: write and load times come from bandwidths");
     if (sc->checkpoint.async)
         note(r, "asynchronous checkpoints: the whole write blocks");
     if (sc->power.enabled)
@@ -89,12 +95,18 @@ static double instances_of(const scenario* sc, const run_result* r, const char* 
 
 /* A checkpoint holds bf16 weights and the fp32 master weights, momentum and
  * variance of mixed-precision Adam: 2 + 12 bytes per parameter (Rajbhandari
- * et al. 2020, Sec. 3.1). All nodes write (read) their shards at once, at
- * the storage system's aggregate bandwidth or their uplinks', whichever is
- * less. */
+ * et al. 2020, Sec. 3.1). Every GPU writes (loads) its shard at once: on a
+ * generated platform, simulated as flows to the storage host, whose links
+ * carry the generated GPUs' share of the aggregate; on a hand-written one,
+ * the aggregate bandwidth or the nodes' uplinks, whichever is less. */
 static void checkpoint_times(const scenario* sc, run_result* r, campaign_input* in)
 {
     r->checkpoint_bytes = sc->checkpoint.size_auto ? 14.0 * r->work.params_total : sc->checkpoint.size_bytes;
+    if (!r->topo.user_platform) {
+        campaign_checkpoint_io(r->plan.gpus, r->plan.gpu_count, r->checkpoint_bytes / (double)r->world_gpus,
+                               &in->checkpoint_seconds, &in->load_seconds);
+        return;
+    }
     double nodes = ceil((double)r->world_gpus / sc->cluster.gpus_per_node);
     double fabric = nodes * r->topo.uplink_bandwidth;
     in->checkpoint_seconds = r->checkpoint_bytes / fmin(sc->cluster.storage_write, fabric);
@@ -107,7 +119,8 @@ static void campaign_from_scenario(const scenario* sc, run_result* r, campaign_i
     memset(in, 0, sizeof *in);
     for (int i = 0; i < r->phase_count; i++)
         in->work_seconds += r->phase[i].steps * r->phase[i].profile->step_time;
-    checkpoint_times(sc, r, in);
+    if (writes_checkpoints(sc))
+        checkpoint_times(sc, r, in);
     if (f->enabled) {
         for (size_t i = 0; i < f->component_count && i < CAMPAIGN_MAX_CLASSES; i++) {
             const failure_component* c = &f->components[i];
@@ -309,6 +322,8 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
         build_plan_on_file(&job);
     } else {
         build_plan(&job);
+        /* Only the plan's GPUs exist: the storage links carry their share. */
+        out->topo.storage_share = (double)out->plan.gpu_count / (double)out->world_gpus;
         strbuf xml = {0};
         run_platform_xml(&out->topo, &out->plan, &xml);
         int loaded = platform_load(strbuf_text(&xml));

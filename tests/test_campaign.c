@@ -162,6 +162,29 @@ START_TEST(without_spares_the_job_waits_for_repairs)
 }
 END_TEST
 
+/* A checkpoint of S bytes from a job of 8 GPUs, of which the platform holds
+ * 2 (one per node): the storage links carry 2/8 of the aggregate, so the
+ * two shards of S/8 take S / aggregate, as all eight would. */
+START_TEST(checkpoint_io_takes_the_aggregate_share)
+{
+    topology t;
+    simple_topology(&t, 2, 1, 25e9, 2e-6);
+    t.storage_write = 10e9;
+    t.storage_read = 20e9;
+    t.storage_share = 2.0 / 8.0;
+    int gpus[] = {0, 1};
+    strbuf xml = {0};
+    platform_xml(&t, gpus, 2, NULL, 0, &xml);
+    ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
+    strbuf_free(&xml);
+    double size = 80e9, write, load;
+    campaign_checkpoint_io(gpus, 2, size / 8, &write, &load);
+    /* Plus the NIC's half of the latency: the storage end adds none. */
+    ck_assert_double_eq_tol(write, size / 10e9 + 1e-6, 1e-9);
+    ck_assert_double_eq_tol(load, size / 20e9 + 1e-6, 1e-9);
+}
+END_TEST
+
 /* The whole chain on a scenario with failures: same seed, same bytes; the
  * JSON carries the distribution, failures by kind and a breakdown of the
  * whole wall-clock that adds up. */
@@ -244,6 +267,7 @@ Suite* campaign_suite(void)
     tcase_add_test(tc, wall_clock_is_a_u_around_the_optimal_interval);
     tcase_add_test(tc, same_seed_same_run_other_seed_other_run);
     tcase_add_test(tc, without_spares_the_job_waits_for_repairs);
+    tcase_add_test(tc, checkpoint_io_takes_the_aggregate_share);
     tcase_add_test(tc, scenario_with_failures_end_to_end);
     tcase_add_test(tc, batch_ramp_phases_add_up);
     suite_add_tcase(s, tc);
