@@ -63,6 +63,9 @@ struct rank_state {
     channel           channels[CH_COUNT][COLLECTIVE_MAX_PHASES];
     collective_run    blocking, zero_gather, zero_scatter, dp_overlap;
     stage_timing      timing;
+    int               records_busy;   /* the rank whose compute stands for its stage's power */
+    busy_interval*    busy;
+    int               busy_count, busy_cap;
 };
 
 static double now(void)
@@ -77,11 +80,23 @@ static const stage_plan* stage_of(const rank_state* st)
 
 /* Compute, then the collectives the plan folded for being alone on their
  * links, as one activity; each is accounted as what it is. */
+static void record_busy(rank_state* st, double start, double end)
+{
+    if (!st->records_busy || end <= start)
+        return;
+    if (st->busy_count == st->busy_cap) {
+        st->busy_cap = st->busy_cap ? 2 * st->busy_cap : 64;
+        st->busy = xrealloc(st->busy, (size_t)st->busy_cap * sizeof *st->busy);
+    }
+    st->busy[st->busy_count++] = (busy_interval){st->stage, start - st->ctx->start, end - st->ctx->start};
+}
+
 static void compute(rank_state* st, double seconds, double tp, double ep, double pp)
 {
-    double total = seconds + tp + ep + pp;
+    double total = seconds + tp + ep + pp, t0 = now();
     if (total > 0)
         sg_actor_execute(total * sg_host_get_speed(sg_host_self()));
+    record_busy(st, t0, t0 + seconds);
     st->timing.compute += seconds;
     st->timing.tp_comm += tp;
     st->timing.ep_comm += ep;
@@ -453,6 +468,7 @@ static void finish_step(rank_state* st)
     if (sp->optimizer_seconds > 0)
         sg_actor_execute(sp->optimizer_seconds * sg_host_get_speed(sg_host_self()));
     st->timing.optimizer = now() - before;
+    record_busy(st, before, now());
     run_collective(st, &sp->dp_gather, CH_DP_GATHER, 1);
     run_collective(st, &sp->expert_gather, CH_EXPERT_GATHER, 1);
 }
@@ -498,6 +514,7 @@ static void start_rank(rank_state* st, step_context* ctx, int stage, const rank_
     st->ctx = ctx;
     st->stage = stage;
     st->peers = peers;
+    st->records_busy = !peers || gpu == ctx->plan->stage[stage].gpu;
     for (int i = 0; i < 4; i++)
         runs_of(st, i)->done = sg_sem_init(0);
     for (int k = 0; k < CH_COUNT; k++)
@@ -529,6 +546,20 @@ static void release_rank(rank_state* st)
     for (int from = 0; from < 2; from++) {
         sg_sem_destroy(st->arrivals[from]);
         free(st->inbox[from]);
+    }
+    free(st->busy);
+}
+
+/* The recording ranks' busy intervals, one stage after the other. */
+static void collect_busy(const rank_state* ranks, int count, step_profile* out)
+{
+    int total = 0;
+    for (int r = 0; r < count; r++)
+        total += ranks[r].busy_count;
+    out->busy = xmalloc(((size_t)total + 1) * sizeof *out->busy);
+    for (int r = 0; r < count; r++) {
+        memcpy(out->busy + out->busy_count, ranks[r].busy, (size_t)ranks[r].busy_count * sizeof *out->busy);
+        out->busy_count += ranks[r].busy_count;
     }
 }
 
@@ -580,6 +611,8 @@ int iteration_simulate(const iteration_plan* plan, const iteration_options* opt,
     }
     simgrid_run();
     summarise(ctx.ranks, ctx.count, plan->stages, out);
+    collect_busy(ctx.ranks, ctx.count, out);
+    out->busy_span = out->step_time;
     for (int r = 0; r < ctx.count; r++)
         release_rank(&ctx.ranks[r]);
     free(ctx.ranks);
@@ -623,10 +656,16 @@ void step_profile_extrapolate(const step_profile* a, const step_profile* b, int 
     out->stage = xcalloc((size_t)out->stages, sizeof *out->stage);
     for (int s = 0; s < out->stages; s++)
         timing_on_line(&a->stage[s], &b->stage[s], m1, m2, m, &out->stage[s]);
+    /* The power over a step is drawn from the longer simulated one. */
+    out->busy_count = b->busy_count;
+    out->busy_span = b->step_time;
+    out->busy = xmalloc(((size_t)b->busy_count + 1) * sizeof *out->busy);
+    memcpy(out->busy, b->busy, (size_t)b->busy_count * sizeof *out->busy);
 }
 
 void step_profile_free(step_profile* p)
 {
     free(p->stage);
+    free(p->busy);
     memset(p, 0, sizeof *p);
 }

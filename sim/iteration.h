@@ -26,6 +26,13 @@ typedef struct {
     double end;            /* time it finished the step */
 } stage_timing;
 
+/* A pipeline rank computing (its GPUs at full power) from START to END,
+ * seconds from the step's start. */
+typedef struct {
+    int    stage;
+    double start, end;
+} busy_interval;
+
 typedef struct {
     double        step_time;        /* start of the step to the end of the last rank */
     double        pipeline_time;    /* start of the step to the end of the last backward */
@@ -35,6 +42,9 @@ typedef struct {
     double        optimizer;
     int           stages;
     stage_timing* stage;
+    busy_interval* busy;            /* every compute activity of one rank per stage */
+    int           busy_count;
+    double        busy_span;        /* step time of the simulation they come from */
 } step_profile;
 
 typedef struct {

@@ -286,6 +286,23 @@ static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
     strbuf_printf(out, " (one every %s)\n", days_or_time(1 / campaign_failure_rate(in), buf, sizeof buf));
 }
 
+/* The facility's power while training, its swing within a step, and the
+ * run's energy. */
+static void text_power(const scenario* sc, const run_result* r, strbuf* out)
+{
+    const step_power* p = &r->power;
+    double mwh = r->energy_joules / 3.6e9;
+    char energy[32];
+    if (mwh >= 1000)
+        snprintf(energy, sizeof energy, "%.1f GWh", mwh / 1000);
+    else
+        snprintf(energy, sizeof energy, "%.3g MWh", mwh);
+    strbuf_printf(out, "Power    %.2f MW on average while training, from %.2f to %.2f MW within a step (a %.2f MW swing);\n"
+                       "         %s over the run at PUE %.2f\n",
+                  p->average / 1e6, p->trough / 1e6, p->peak / 1e6, (p->peak - p->trough) / 1e6, energy,
+                  sc->power.pue);
+}
+
 static void text_run(const scenario* sc, const run_result* r, strbuf* out)
 {
     const campaign_result* c = &r->campaign;
@@ -341,6 +358,7 @@ void report_text(const scenario* sc, const run_result* r, strbuf* out)
     text_collectives(r, out);
     strbuf_append(out, "\n");
     text_run(sc, r, out);
+    text_power(sc, r, out);
     text_notes(r, out);
 }
 
@@ -495,7 +513,13 @@ static void json_results(json_writer* j, const scenario* sc, const run_result* r
     json_run_level(j, r);
     json_number(j, "gpu_hours", r->gpu_hours);
     json_number(j, "cost", r->cost);
-    json_null(j, "energy_mwh");
+    json_number(j, "energy_mwh", r->energy_joules / 3.6e9);
+    json_open_object(j, "power_mw");   /* facility, while training */
+    json_number(j, "average", r->power.average / 1e6);
+    json_number(j, "peak", r->power.peak / 1e6);
+    json_number(j, "trough", r->power.trough / 1e6);
+    json_number(j, "idle", r->power.idle / 1e6);
+    json_close_object(j);
     json_memory(j, sc, r);
     json_breakdown(j, r);
     json_collectives(j, sc, r);
@@ -518,7 +542,7 @@ static void json_no_results(json_writer* j, const scenario* sc, const run_result
 {
     static const char* keys[] = {"steps", "tokens", "mfu", "hfu", "step_time_s", "tokens_per_s",
                                  "tflops_per_gpu", "batch_phases", "wall_clock_days", "replications", "goodput",
-                                 "run_mfu", "checkpoint", "gpu_hours", "cost", "energy_mwh", NULL};
+                                 "run_mfu", "checkpoint", "gpu_hours", "cost", "energy_mwh", "power_mw", NULL};
     for (int i = 0; keys[i]; i++)
         json_null(j, keys[i]);
     json_memory(j, sc, r);

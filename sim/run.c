@@ -36,8 +36,6 @@ static void list_unsimulated(const scenario* sc, run_result* r)
         note(r, "checkpoint I/O on a hand-written platform: write and load times come from bandwidths");
     if (sc->checkpoint.async)
         note(r, "asynchronous checkpoints: the whole write blocks");
-    if (sc->power.enabled)
-        note(r, "power and energy");
     if (sc->output.trace[0])
         note(r, "output.trace");
 }
@@ -169,6 +167,23 @@ static int check_run_ends(run_result* r)
     return 1;
 }
 
+/* Energy: every phase's steps at its step's mean power, work lost to
+ * failures at the final batch's, and checkpoints, recoveries and waits with
+ * the whole job idle. */
+static void run_energy(const scenario* sc, run_result* r)
+{
+    double gpus = (double)r->world_gpus, nodes = ceil(gpus / sc->cluster.gpus_per_node);
+    power_of_step(&sc->power, &r->profile, gpus, nodes, &r->power);
+    r->energy_joules = 0;
+    for (int i = 0; i < r->phase_count; i++) {
+        step_power p;
+        power_of_step(&sc->power, r->phase[i].profile, gpus, nodes, &p);
+        r->energy_joules += p.average * r->phase[i].steps * r->phase[i].profile->step_time;
+    }
+    const campaign_result* c = &r->campaign;
+    r->energy_joules += r->power.average * c->lost_work + r->power.idle * (c->checkpoint + c->recovery + c->waiting);
+}
+
 /* Steps, wall-clock and utilisation from the step profile and the run
  * level. MFU counts model FLOPs, HFU the FLOPs executed with recompute
  * (Chowdhery et al. 2022, App. B); the run's MFU spreads the model FLOPs
@@ -197,6 +212,7 @@ static int run_figures(const scenario* sc, run_result* r, const char* host)
     r->gpu_hours = (double)r->world_gpus * r->wall_seconds / 3600.0;
     r->cost = r->gpu_hours * sc->cost_gpu_hour;
     r->total_model_flops = w->model_flops_per_token * r->tokens;
+    run_energy(sc, r);
     return 0;
 }
 

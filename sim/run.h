@@ -15,6 +15,7 @@
 #include "memory.h"
 #include "platform.h"
 #include "plan.h"
+#include "power.h"
 #include "scenario.h"
 #include "workload.h"
 
@@ -62,6 +63,8 @@ typedef struct {
     double       tokens_per_s;
     double       tflops_per_gpu;    /* model FLOP/s per GPU, in TFLOP/s */
     double       gpu_hours, cost;
+    step_power   power;             /* of the final batch's step */
+    double       energy_joules;     /* the whole run, facility */
     double       total_model_flops;
     const char*  not_simulated[RUN_MAX_NOTES];
     int          not_simulated_count;

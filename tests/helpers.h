@@ -76,5 +76,6 @@ Suite* iteration_suite(void);
 Suite* cli_suite(void);
 Suite* detail_suite(void);
 Suite* campaign_suite(void);
+Suite* power_suite(void);
 
 #endif

@@ -1,0 +1,28 @@
+/* power: the cluster's electrical power over a simulated step, and the
+ * energy of the whole run.
+ *
+ * A pipeline stage's GPUs draw power.gpu_busy while their rank computes
+ * (its kernels and the optimizer step) and power.gpu_idle otherwise: in
+ * pipeline bubbles and while they wait on communication (a communicating
+ * state of its own is not modelled). Every node adds power.node_overhead,
+ * and the facility multiplies the lot by power.pue. Synchronous training
+ * makes the whole cluster swing in step: the busy intervals of one simulated
+ * step give the power as a function of time, its peak and its trough. */
+#ifndef TRAINSIM_POWER_H
+#define TRAINSIM_POWER_H
+
+#include "iteration.h"
+#include "scenario.h"
+
+typedef struct {
+    double average;   /* facility watts, mean over a step (from the profile's compute shares) */
+    double peak;      /* highest and lowest facility watts within the simulated step */
+    double trough;
+    double idle;      /* the whole job idle: checkpoints, recoveries, waiting for spares */
+} step_power;
+
+/* The power of a job of GPUS GPUs on NODES nodes, PROFILE's stages each
+ * holding GPUS / stages of them. */
+void power_of_step(const power_spec* p, const step_profile* profile, double gpus, double nodes, step_power* out);
+
+#endif
