@@ -269,22 +269,103 @@ static void recover(replication* r)
     }
 }
 
+/* Where training stands: PROGRESS seconds of work done, DURABLE of them in
+ * the last written checkpoint, after whose blocking part training resumed
+ * at T_RESUME; everything since then is lost on a failure, including
+ * CKPT_SINCE seconds of checkpoint time. At most one write is pending. */
+typedef struct {
+    double progress, durable, t_resume, ckpt_since;
+    int    pending;
+    double pending_work, copy_end, write_end, ckpt_at_copy_end;
+} progress_state;
+
+/* A pending write that has finished makes its checkpoint the durable one. */
+static void settle_write(progress_state* p)
+{
+    if (!p->pending || p->write_end > now())
+        return;
+    p->durable = p->pending_work;
+    p->t_resume = p->copy_end;
+    p->ckpt_since -= p->ckpt_at_copy_end;
+    p->pending = 0;
+}
+
+/* A failure: what was not durable is lost, then the recovery. */
+static void fail(replication* r, progress_state* p)
+{
+    settle_write(p);
+    r->lost_work += now() - p->t_resume;
+    r->checkpoint -= p->ckpt_since;
+    p->progress = p->durable;
+    p->pending = 0;
+    recover(r);
+    p->t_resume = now();
+    p->ckpt_since = 0;
+}
+
+/* SECONDS of checkpoint time (a copy, a write, or waiting for the previous
+ * write) unless a failure comes first; returns 0 after a failure. */
+static int checkpoint_time(replication* r, progress_state* p, double seconds)
+{
+    if (seconds <= 0)
+        return 1;
+    if (interrupted(r, seconds)) {
+        fail(r, p);
+        return 0;
+    }
+    r->checkpoint += seconds;
+    p->ckpt_since += seconds;
+    return 1;
+}
+
+/* The previous write must finish before the next checkpoint (and the run). */
+static int wait_for_write(replication* r, progress_state* p)
+{
+    if (!p->pending)
+        return 1;
+    if (!checkpoint_time(r, p, p->write_end - now()))
+        return 0;
+    settle_write(p);
+    return 1;
+}
+
+/* A checkpoint of the work done: its blocking part, then its write. */
+static int checkpoint(replication* r, progress_state* p)
+{
+    const campaign_input* in = r->in;
+    int async = in->copy_seconds > 0;
+    if (!wait_for_write(r, p) || !checkpoint_time(r, p, async ? in->copy_seconds : in->checkpoint_seconds))
+        return 0;
+    p->pending = 1;
+    p->pending_work = p->progress;
+    p->copy_end = now();
+    p->write_end = now() + (async ? in->checkpoint_seconds : 0);
+    p->ckpt_at_copy_end = p->ckpt_since;
+    settle_write(p);
+    return 1;
+}
+
 static void trainer_main(int argc, char* argv[])
 {
     (void)argc, (void)argv;
     replication* r = sg_actor_self_get_data();
     const campaign_input* in = r->in;
-    double done = 0, tau = in->interval_seconds;
-    while (done < in->work_seconds) {
-        double segment = tau > 0 ? fmin(tau, in->work_seconds - done) : in->work_seconds;
-        double c = tau > 0 ? in->checkpoint_seconds : 0, t0 = now();
-        if (interrupted(r, segment + c)) {
-            r->lost_work += now() - t0;
-            recover(r);
+    double tau = in->interval_seconds;
+    progress_state p = {.t_resume = now()};
+    for (;;) {
+        if (p.progress >= in->work_seconds) {
+            if (wait_for_write(r, &p))
+                break;
             continue;
         }
-        done += segment;
-        r->checkpoint += c;
+        double segment = tau > 0 ? fmin(tau, in->work_seconds - p.progress) : in->work_seconds - p.progress;
+        if (interrupted(r, segment)) {
+            fail(r, &p);
+            continue;
+        }
+        p.progress += segment;
+        if (tau > 0)
+            checkpoint(r, &p);
     }
     r->wall = now() - r->start;
 }
@@ -331,9 +412,24 @@ static double quantile(const double* x, int n, double p)
  * work and its checkpoints, exactly. */
 static void failure_free(const campaign_input* in, campaign_result* out)
 {
-    double segments = in->interval_seconds > 0 ? ceil(in->work_seconds / in->interval_seconds) : 0;
     out->replications = 1;
-    out->checkpoint = segments * in->checkpoint_seconds;
+    double tau = in->interval_seconds, done = 0, clock = 0, write_end = 0;
+    if (in->copy_seconds > 0 && tau > 0) {
+        /* Each copy waits for the previous write; the run for the last. */
+        while (done < in->work_seconds) {
+            double segment = fmin(tau, in->work_seconds - done);
+            done += segment;
+            clock += segment;
+            double start = fmax(clock, write_end);
+            out->checkpoint += start - clock + in->copy_seconds;
+            clock = start + in->copy_seconds;
+            write_end = clock + in->checkpoint_seconds;
+        }
+        out->checkpoint += write_end - clock;
+    } else {
+        double segments = tau > 0 ? ceil(in->work_seconds / tau) : 0;
+        out->checkpoint = segments * in->checkpoint_seconds;
+    }
     out->wall_mean = out->wall_p10 = out->wall_p90 = in->work_seconds + out->checkpoint;
     out->goodput = out->wall_mean > 0 ? in->work_seconds / out->wall_mean : 1;
 }

@@ -2,11 +2,13 @@
  * discrete-event simulation (DESIGN.md, "Two levels", the run level).
  *
  * A trainer actor advances training in segments of the checkpoint interval,
- * each followed by a blocking checkpoint; a failure actor draws the failures
+ * each followed by a checkpoint: blocking, or asynchronous (only the copy to
+ * host memory blocks; the write goes on beside training, one at a time, and
+ * the checkpoint counts once written); a failure actor draws the failures
  * of every component class (the superposition of the class's instances: the
  * time between two of them has mean MTBF / instances, exponential or
- * Weibull) and interrupts it. A failure loses the work since the last
- * completed checkpoint; the job then detects it, takes a spare node for the
+ * Weibull) and interrupts it. A failure loses everything since the last
+ * written checkpoint's blocking part; the job then detects it, takes a spare node for the
  * failed one (waiting for a repair when none is left), restarts and loads
  * the checkpoint; a failure during that recovery starts it again. The failed
  * node comes back to the spares after its component's repair time. Every
@@ -28,7 +30,8 @@ typedef struct {
 
 typedef struct {
     double               work_seconds;        /* failure-free training: steps x step time */
-    double               checkpoint_seconds;  /* one checkpoint write, blocking */
+    double               checkpoint_seconds;  /* one checkpoint write */
+    double               copy_seconds;        /* > 0: asynchronous, only this copy to host memory blocks */
     double               load_seconds;        /* reading the checkpoint back */
     double               interval_seconds;    /* work between checkpoints; 0 = none */
     double               detect, restart;     /* seconds */

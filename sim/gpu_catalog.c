@@ -3,11 +3,13 @@
  * Sources (full citations in docs/calibration.md):
  *  [A100-DS] NVIDIA A100 Tensor Core GPU data sheet (2021): BF16/FP16 dense
  *            tensor 312 TFLOP/s; 40GB HBM2 1,555 GB/s; 80GB HBM2e 2,039 GB/s;
- *            SXM max TDP 400 W; NVLink 600 GB/s (300 GB/s each way).
+ *            SXM max TDP 400 W; NVLink 600 GB/s (300 GB/s each way); PCIe
+ *            Gen4 64 GB/s (32 GB/s each way).
  *  [H100-DS] NVIDIA H100 Tensor Core GPU data sheet (2023), SXM5: BF16/FP16
  *            dense 989.4 TFLOP/s (1,979 with sparsity), FP8 dense 1,978.9
  *            (3,958 with sparsity); 80GB HBM3 3.35 TB/s; max TDP 700 W;
- *            NVLink 900 GB/s (450 GB/s each way).
+ *            NVLink 900 GB/s (450 GB/s each way); PCIe Gen5 128 GB/s (64 GB/s
+ *            each way).
  *  [MAMF]    S. Bekman, Machine Learning Engineering, chapter "Accelerators",
  *            "Maximum Achievable Matmul FLOPS comparison table" (BF16 matmul,
  *            mean of 100 iterations at the best shape, 2026 edition): A100 SXM
@@ -56,7 +58,8 @@
     .sms = 108,                                                            /* [AMP-WP] */        \
     .hbm_efficiency = 1.80 / 2.04,                                         /* [HBM-A] */         \
     .flash_efficiency = 0.615,                                             /* [FA2] */           \
-    .nvlink_efficiency = 208.0 / 300.0                                     /* [NCCL-A] */
+    .nvlink_efficiency = 208.0 / 300.0,                                    /* [NCCL-A] */        \
+    .pcie_bandwidth = 32 * GBPS                                            /* [A100-DS] */
 
 static const gpu_spec catalog[] = {
     {
@@ -85,6 +88,7 @@ static const gpu_spec catalog[] = {
         .hbm_efficiency = 0.90,                                                 /* [HBM-H] */
         .flash_efficiency = 0.61,                                               /* [FA3] */
         .nvlink_efficiency = 370.0 / 450.0,                                     /* [NCCL-H] */
+        .pcie_bandwidth = 64 * GBPS,                                            /* [H100-DS] */
     },
 };
 

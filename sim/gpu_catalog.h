@@ -23,6 +23,7 @@ typedef struct {
     double hbm_efficiency;          /* achievable share of HBM bandwidth for streaming kernels */
     double flash_efficiency;        /* share of peak of fused (flash) attention kernels */
     double nvlink_efficiency;       /* NCCL ring bus bandwidth / NVLink line rate */
+    double pcie_bandwidth;          /* bytes/s per direction, GPU to host memory */
 } gpu_spec;
 
 /* The catalog entry called NAME, or NULL. */

@@ -558,6 +558,8 @@ static void collect_busy(const rank_state* ranks, int count, step_profile* out)
         total += ranks[r].busy_count;
     out->busy = xmalloc(((size_t)total + 1) * sizeof *out->busy);
     for (int r = 0; r < count; r++) {
+        if (ranks[r].busy_count == 0)   /* its array may be NULL */
+            continue;
         memcpy(out->busy + out->busy_count, ranks[r].busy, (size_t)ranks[r].busy_count * sizeof *out->busy);
         out->busy_count += ranks[r].busy_count;
     }

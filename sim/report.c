@@ -271,13 +271,20 @@ static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
         if (rows[i].seconds > 0)
             strbuf_printf(out, "  %-28s %12s %6.1f %%\n", rows[i].label,
                           days_or_time(rows[i].seconds, buf, sizeof buf), 100.0 * rows[i].seconds / r->wall_seconds);
-    if (in->interval_seconds > 0)
-        strbuf_printf(out, "         a checkpoint of %s every %s of training (%s): %s to write, %s to load\n",
+    if (in->interval_seconds > 0) {
+        strbuf_printf(out, "         a checkpoint of %s every %s of training (%s): %s to write, %s to load",
                       units_format_bytes(r->checkpoint_bytes, size, sizeof size),
                       days_or_time(in->interval_seconds, every, sizeof every),
-                      sc->checkpoint.interval_auto ? "Daly's optimum" : "as set",
+                      !sc->checkpoint.interval_auto ? "as set"
+                      : in->copy_seconds > 0       ? "Daly's optimum for the copy, no shorter than a write"
+                                                   : "Daly's optimum",
                       days_or_time(in->checkpoint_seconds, write, sizeof write),
                       days_or_time(in->load_seconds, load, sizeof load));
+        if (in->copy_seconds > 0)
+            strbuf_printf(out, ";\n         asynchronous: %s of copying to host memory blocks",
+                          days_or_time(in->copy_seconds, buf, sizeof buf));
+        strbuf_append(out, "\n");
+    }
     if (!in->class_count)
         return;
     strbuf_printf(out, "Failures %.0f per run on average:", c->failures_total);
@@ -466,6 +473,7 @@ static void json_run_level(json_writer* j, const run_result* r)
         json_number(j, "interval_s", in->interval_seconds);
         json_number(j, "write_s", in->checkpoint_seconds);
         json_number(j, "load_s", in->load_seconds);
+        json_number(j, "blocking_s", in->copy_seconds > 0 ? in->copy_seconds : in->checkpoint_seconds);
         json_close_object(j);
     } else {
         json_null(j, "checkpoint");   /* none written */

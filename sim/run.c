@@ -34,8 +34,8 @@ static void list_unsimulated(const scenario* sc, run_result* r)
         note(r, "context-parallel attention exchange");
     if (writes_checkpoints(sc) && sc->cluster.platform[0])
         note(r, "checkpoint I/O on a hand-written platform: write and load times come from bandwidths");
-    if (sc->checkpoint.async)
-        note(r, "asynchronous checkpoints: the whole write blocks");
+    if (sc->checkpoint.async && sc->gpu.pcie_bandwidth <= 0)
+        note(r, "asynchronous checkpoints without gpu.pcie_bandwidth: the whole write blocks");
     if (sc->output.trace[0])
         note(r, "output.trace");
 }
@@ -119,6 +119,10 @@ static void campaign_from_scenario(const scenario* sc, run_result* r, campaign_i
         in->work_seconds += r->phase[i].steps * r->phase[i].profile->step_time;
     if (writes_checkpoints(sc))
         checkpoint_times(sc, r, in);
+    /* Asynchronous: each GPU copies its shard to host memory over PCIe, and
+     * only that blocks training (the write then runs beside it). */
+    if (sc->checkpoint.async && sc->gpu.pcie_bandwidth > 0)
+        in->copy_seconds = r->checkpoint_bytes / (double)r->world_gpus / sc->gpu.pcie_bandwidth;
     if (f->enabled) {
         for (size_t i = 0; i < f->component_count && i < CAMPAIGN_MAX_CLASSES; i++) {
             const failure_component* c = &f->components[i];
@@ -136,6 +140,8 @@ static void campaign_from_scenario(const scenario* sc, run_result* r, campaign_i
         in->interval_seconds = sc->checkpoint.interval_iterations > 0
                                    ? (double)sc->checkpoint.interval_iterations * r->profile.step_time
                                    : sc->checkpoint.interval_seconds;
+    else if (rate > 0 && in->copy_seconds > 0)   /* the copy is what blocks; writes go one at a time */
+        in->interval_seconds = fmax(campaign_optimal_interval(in->copy_seconds, 1 / rate), in->checkpoint_seconds);
     else if (rate > 0)
         in->interval_seconds = campaign_optimal_interval(in->checkpoint_seconds, 1 / rate);
     in->seed = sc->seed;

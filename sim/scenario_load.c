@@ -620,6 +620,7 @@ static const key_rule gpu_rules[] = {
      .min = 0, .max = 1, .positive = 1},
     QTY("tdp", gpu_spec, tdp_watts, UNIT_POWER, 0, 1),
     QTY("nvlink_bandwidth", gpu_spec, nvlink_bandwidth, UNIT_BANDWIDTH, 0, 1),
+    QTY("pcie_bandwidth", gpu_spec, pcie_bandwidth, UNIT_BANDWIDTH, 0, 1),
     INT_FIELD("sms", gpu_spec, sms, 1, 100000),
     {.name = "sustained_clock", .type = K_NUMBER, .offset = offsetof(gpu_spec, sustained_clock), .min = 0,
      .max = 1, .positive = 1},
