@@ -424,6 +424,17 @@ static int check_length(const scenario* sc, diag* d)
 /* The run keeps one step profile per phase: a bounded number of them. */
 #define MAX_RAMP_PHASES 16
 
+/* The run level keeps a fixed number of failure classes (campaign.h). */
+#define MAX_FAILURE_COMPONENTS 8
+
+static int check_failures(const scenario* sc, diag* d)
+{
+    size_t n = sc->failures.component_count;
+    if (n > MAX_FAILURE_COMPONENTS)
+        return reject(sc, d, "failures.components", NULL, "at most 8 components", "%zu", n);
+    return 0;
+}
+
 static int check_ramp(const scenario* sc, diag* d)
 {
     const training_spec* t = &sc->train;
@@ -457,7 +468,8 @@ int scenario_validate(scenario* sc, diag* d)
     fill_power_defaults(sc);
     if (check_model(sc, d) || check_gpu(sc, d) || check_cluster(sc, d) || check_divisors(sc, d)
         || check_schedule(sc, d) || resolve_world(sc, d) || check_expert_parallel(sc, d)
-        || resolve_batch(sc, d) || check_length(sc, d) || check_ramp(sc, d))
+        || resolve_batch(sc, d) || check_length(sc, d) || check_ramp(sc, d)
+        || check_failures(sc, d))
         return -1;
     return 0;
 }
