@@ -259,6 +259,13 @@ static void text_phases(const run_result* r, strbuf* out)
     }
 }
 
+/* GPU-hours the failures cost: lost work, recoveries and waits for spares. */
+static double gpu_hours_lost(const run_result* r)
+{
+    const campaign_result* c = &r->campaign;
+    return (double)r->world_gpus * (c->lost_work + c->recovery + c->waiting) / 3600.0;
+}
+
 /* Checkpoints, failures, recoveries: what the run level adds to the steps. */
 static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
 {
@@ -290,7 +297,10 @@ static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
     strbuf_printf(out, "Failures %.0f per run on average:", c->failures_total);
     for (int k = 0; k < in->class_count; k++)
         strbuf_printf(out, "%s %s %.0f", k ? "," : "", in->classes[k].kind, c->failures[k]);
-    strbuf_printf(out, " (one every %s)\n", days_or_time(1 / campaign_failure_rate(in), buf, sizeof buf));
+    char lost[32];
+    strbuf_printf(out, " (one every %s); %s GPU-hours lost to them\n",
+                  days_or_time(1 / campaign_failure_rate(in), buf, sizeof buf),
+                  report_count(gpu_hours_lost(r), lost, sizeof lost));
 }
 
 /* The facility's power while training, its swing within a step, and the
@@ -465,6 +475,7 @@ static void json_run_level(json_writer* j, const run_result* r)
     json_number(j, "p90", c->wall_p90 / 86400.0);
     json_close_object(j);
     json_integer(j, "replications", c->replications);
+    json_number(j, "gpu_hours_lost", gpu_hours_lost(r));
     json_number(j, "goodput", c->goodput);
     json_number(j, "run_mfu", r->run_mfu);
     if (in->interval_seconds > 0) {
@@ -549,7 +560,7 @@ static void json_unsimulated(json_writer* j, const run_result* r)
 static void json_no_results(json_writer* j, const scenario* sc, const run_result* r)
 {
     static const char* keys[] = {"steps", "tokens", "mfu", "hfu", "step_time_s", "tokens_per_s",
-                                 "tflops_per_gpu", "batch_phases", "wall_clock_days", "replications", "goodput",
+                                 "tflops_per_gpu", "batch_phases", "wall_clock_days", "replications", "gpu_hours_lost", "goodput",
                                  "run_mfu", "checkpoint", "gpu_hours", "cost", "energy_mwh", "power_mw", NULL};
     for (int i = 0; keys[i]; i++)
         json_null(j, keys[i]);

@@ -254,6 +254,10 @@ START_TEST(scenario_with_failures_end_to_end)
     for (int i = 0; i < 11; i++)
         sum += json_number_in(json_section(breakdown, causes[i]), "fraction");
     ck_assert_double_eq_tol(sum, 1.0, 1e-6);
+    double failed = 0;   /* seconds the failures cost, on 16 GPUs */
+    for (int i = 7; i < 10; i++)
+        failed += json_number_in(json_section(breakdown, causes[i]), "seconds");
+    ck_assert_rel(json_number_in(out, "gpu_hours_lost"), 16 * failed / 3600, 1e-6);
     ck_assert_double_eq_tol(json_number_in(out, "goodput") * mean * 86400,
                             json_number_in(out, "steps") * json_number_in(out, "step_time_s"), 1e-6 * mean * 86400);
     command_result_free(&a);
