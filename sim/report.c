@@ -305,19 +305,38 @@ static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
 
 /* The facility's power while training, its swing within a step, and the
  * run's energy. */
+static const char* power_amount(double watts, char* buf, int size)
+{
+    if (watts >= 1e6)
+        snprintf(buf, (size_t)size, "%.2f MW", watts / 1e6);
+    else if (watts >= 1e3)
+        snprintf(buf, (size_t)size, "%.1f kW", watts / 1e3);
+    else
+        snprintf(buf, (size_t)size, "%.0f W", watts);
+    return buf;
+}
+
+static const char* energy_amount(double joules, char* buf, int size)
+{
+    double kwh = joules / 3.6e6;
+    if (kwh >= 1e6)
+        snprintf(buf, (size_t)size, "%.1f GWh", kwh / 1e6);
+    else if (kwh >= 1e3)
+        snprintf(buf, (size_t)size, "%.1f MWh", kwh / 1e3);
+    else
+        snprintf(buf, (size_t)size, "%.3g kWh", kwh);
+    return buf;
+}
+
 static void text_power(const scenario* sc, const run_result* r, strbuf* out)
 {
     const step_power* p = &r->power;
-    double mwh = r->energy_joules / 3.6e9;
-    char energy[32];
-    if (mwh >= 1000)
-        snprintf(energy, sizeof energy, "%.1f GWh", mwh / 1000);
-    else
-        snprintf(energy, sizeof energy, "%.3g MWh", mwh);
-    strbuf_printf(out, "Power    %.2f MW on average while training, from %.2f to %.2f MW within a step (a %.2f MW swing);\n"
+    char mean[32], low[32], high[32], swing[32], energy[32];
+    strbuf_printf(out, "Power    %s on average while training, from %s to %s within a step (a %s swing);\n"
                        "         %s over the run at PUE %.2f\n",
-                  p->average / 1e6, p->trough / 1e6, p->peak / 1e6, (p->peak - p->trough) / 1e6, energy,
-                  sc->power.pue);
+                  power_amount(p->average, mean, sizeof mean), power_amount(p->trough, low, sizeof low),
+                  power_amount(p->peak, high, sizeof high), power_amount(p->peak - p->trough, swing, sizeof swing),
+                  energy_amount(r->energy_joules, energy, sizeof energy), sc->power.pue);
 }
 
 static void text_run(const scenario* sc, const run_result* r, strbuf* out)
