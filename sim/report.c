@@ -352,6 +352,8 @@ static void text_run(const scenario* sc, const run_result* r, strbuf* out)
                       days_or_time(c->wall_p10, p10, sizeof p10), days_or_time(c->wall_p90, p90, sizeof p90));
     }
     strbuf_append(out, "\n");
+    if (!sc->failures.enabled)
+        strbuf_append(out, "         (no failures section: no failures, restarts or spare nodes in these days)\n");
     text_phases(r, out);
     text_run_level(sc, r, out);
     if (c->goodput < 1)
