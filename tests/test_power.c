@@ -30,32 +30,35 @@ static double facility(int busy_gpus, int idle_gpus)
     return 1.5 * (busy_gpus * 400.0 + idle_gpus * 100.0 + 2 * 1000.0);
 }
 
-START_TEST(stages_taking_turns_keep_the_power_flat)
+/* The power of two stages busy as B[0..1] over a 2 s step. */
+static step_power power_of_two_stages(const busy_interval* b)
 {
-    busy_interval b[] = {{0, 0, 1}, {1, 1, 2}};
     step_profile p;
     two_stages(&p, b, 2);
     step_power w;
     power_of_step(&spec, &p, 16, 2, &w);
+    step_profile_free(&p);
+    return w;
+}
+
+START_TEST(stages_taking_turns_keep_the_power_flat)
+{
+    const busy_interval b[] = {{0, 0, 1}, {1, 1, 2}};
+    step_power w = power_of_two_stages(b);
     ck_assert_double_eq_tol(w.peak, facility(8, 8), 1e-9);
     ck_assert_double_eq_tol(w.trough, facility(8, 8), 1e-9);
     ck_assert_double_eq_tol(w.average, facility(8, 8), 1e-9);
     ck_assert_double_eq_tol(w.idle, facility(0, 16), 1e-9);
-    step_profile_free(&p);
 }
 END_TEST
 
 START_TEST(stages_computing_together_swing)
 {
-    busy_interval b[] = {{0, 0, 1}, {1, 0, 1}};
-    step_profile p;
-    two_stages(&p, b, 2);
-    step_power w;
-    power_of_step(&spec, &p, 16, 2, &w);
+    const busy_interval b[] = {{0, 0, 1}, {1, 0, 1}};
+    step_power w = power_of_two_stages(b);
     ck_assert_double_eq_tol(w.peak, facility(16, 0), 1e-9);
     ck_assert_double_eq_tol(w.trough, facility(0, 16), 1e-9);
     ck_assert_double_eq_tol(w.average, (facility(16, 0) + facility(0, 16)) / 2, 1e-9);
-    step_profile_free(&p);
 }
 END_TEST
 
