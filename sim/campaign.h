@@ -19,7 +19,7 @@
 
 #include "scenario.h"
 
-#define CAMPAIGN_MAX_CLASSES 8
+#define CAMPAIGN_MAX_CLASSES SCENARIO_MAX_FAILURE_COMPONENTS
 
 typedef struct {
     const char* kind;

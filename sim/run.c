@@ -79,8 +79,7 @@ int run_prepare(const scenario* sc, run_result* out)
 /* How many components of KIND the job uses. */
 static double instances_of(const scenario* sc, const run_result* r, const char* kind)
 {
-    double gpus = (double)r->world_gpus;
-    double nodes = ceil(gpus / sc->cluster.gpus_per_node);
+    double gpus = (double)r->world_gpus, nodes = (double)scenario_job_nodes(sc);
     double nics = nodes * sc->cluster.nic_count;
     if (!strcmp(kind, "gpu") || !strcmp(kind, "hbm"))
         return gpus;
@@ -105,8 +104,7 @@ static void checkpoint_times(const scenario* sc, run_result* r, campaign_input* 
                                &in->checkpoint_seconds, &in->load_seconds);
         return;
     }
-    double nodes = ceil((double)r->world_gpus / sc->cluster.gpus_per_node);
-    double fabric = nodes * r->topo.uplink_bandwidth;
+    double fabric = (double)scenario_job_nodes(sc) * r->topo.uplink_bandwidth;
     in->checkpoint_seconds = r->checkpoint_bytes / fmin(sc->cluster.storage_write, fabric);
     in->load_seconds = r->checkpoint_bytes / fmin(sc->cluster.storage_read, fabric);
 }
@@ -124,7 +122,7 @@ static void campaign_from_scenario(const scenario* sc, run_result* r, campaign_i
     if (sc->checkpoint.async && sc->gpu.pcie_bandwidth > 0)
         in->copy_seconds = r->checkpoint_bytes / (double)r->world_gpus / sc->gpu.pcie_bandwidth;
     if (f->enabled) {
-        for (size_t i = 0; i < f->component_count && i < CAMPAIGN_MAX_CLASSES; i++) {
+        for (size_t i = 0; i < f->component_count; i++) {   /* at most CAMPAIGN_MAX_CLASSES: checked */
             const failure_component* c = &f->components[i];
             in->classes[in->class_count++] =
                 (failure_class){c->kind, instances_of(sc, r, c->kind), c->mtbf, c->repair};
@@ -178,7 +176,7 @@ static int check_run_ends(run_result* r)
  * the whole job idle. */
 static void run_energy(const scenario* sc, run_result* r)
 {
-    double gpus = (double)r->world_gpus, nodes = ceil(gpus / sc->cluster.gpus_per_node);
+    double gpus = (double)r->world_gpus, nodes = (double)scenario_job_nodes(sc);
     power_of_step(&sc->power, &r->profile, gpus, nodes, &r->power);
     r->energy_joules = 0;
     for (int i = 0; i < r->phase_count; i++) {

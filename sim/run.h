@@ -39,7 +39,7 @@ typedef struct {
     step_profile        own;
 } batch_phase;
 
-#define RUN_MAX_PHASES 17
+#define RUN_MAX_PHASES (SCENARIO_MAX_RAMP_PHASES + 1)
 
 typedef struct {
     int          feasible;

@@ -88,6 +88,12 @@ const key_mark* scenario_find_mark(const scenario* sc, const char* path)
     return NULL;
 }
 
+long long scenario_job_nodes(const scenario* sc)
+{
+    long long gpn = sc->cluster.gpus_per_node;
+    return (scenario_world_size(sc) + gpn - 1) / gpn;
+}
+
 long long scenario_cluster_gpus(const scenario* sc)
 {
     return (long long)sc->cluster.nodes * sc->cluster.gpus_per_node;
@@ -421,25 +427,25 @@ static int check_length(const scenario* sc, diag* d)
     return 0;
 }
 
-/* The run keeps one step profile per phase: a bounded number of them. */
-#define MAX_RAMP_PHASES 16
-
-/* The run level keeps a fixed number of failure classes (campaign.h). */
-#define MAX_FAILURE_COMPONENTS 8
-
 static int check_failures(const scenario* sc, diag* d)
 {
     size_t n = sc->failures.component_count;
-    if (n > MAX_FAILURE_COMPONENTS)
-        return reject(sc, d, "failures.components", NULL, "at most 8 components", "%zu", n);
+    if (n > SCENARIO_MAX_FAILURE_COMPONENTS) {
+        char expected[64];
+        snprintf(expected, sizeof expected, "at most %d components", SCENARIO_MAX_FAILURE_COMPONENTS);
+        return reject(sc, d, "failures.components", NULL, expected, "%zu", n);
+    }
     return 0;
 }
 
 static int check_ramp(const scenario* sc, diag* d)
 {
     const training_spec* t = &sc->train;
-    if (t->ramp_count > MAX_RAMP_PHASES)
-        return reject(sc, d, "training.batch_ramp", NULL, "at most 16 phases", "%zu", t->ramp_count);
+    if (t->ramp_count > SCENARIO_MAX_RAMP_PHASES) {
+        char expected[64];
+        snprintf(expected, sizeof expected, "at most %d phases", SCENARIO_MAX_RAMP_PHASES);
+        return reject(sc, d, "training.batch_ramp", NULL, expected, "%zu", t->ramp_count);
+    }
     for (size_t i = 0; i < t->ramp_count; i++) {
         char path[96];
         if (i > 0 && t->ramp[i].tokens <= t->ramp[i - 1].tokens) {

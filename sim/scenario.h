@@ -16,6 +16,10 @@
 
 #define SCENARIO_FORMAT 1
 
+/* Limits the run level keeps fixed-size tables for; the checks reject more. */
+#define SCENARIO_MAX_RAMP_PHASES         16   /* training.batch_ramp entries */
+#define SCENARIO_MAX_FAILURE_COMPONENTS  8    /* failures.components entries */
+
 typedef enum { FFN_GELU, FFN_SWIGLU } ffn_kind;
 typedef enum { TOPO_FAT_TREE, TOPO_RAIL_OPTIMIZED, TOPO_ISLANDS } fabric_topology;
 typedef enum { SCHED_GPIPE, SCHED_1F1B, SCHED_INTERLEAVED } schedule_kind;
@@ -159,6 +163,8 @@ void scenario_free(scenario* sc);
 
 /* GPUs the job uses: tp * pp * dp * cp. */
 long long scenario_world_size(const scenario* sc);
+/* Nodes the job uses: its GPUs over gpus_per_node, rounded up. */
+long long scenario_job_nodes(const scenario* sc);
 /* GPUs in the cluster: nodes * gpus_per_node. */
 long long scenario_cluster_gpus(const scenario* sc);
 /* Micro-batches each pipeline runs per step: global_batch / (dp * micro_batch). */
