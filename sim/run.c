@@ -180,9 +180,11 @@ static void run_energy(const scenario* sc, run_result* r)
     power_of_step(&sc->power, &r->profile, gpus, nodes, &r->power);
     r->energy_joules = 0;
     for (int i = 0; i < r->phase_count; i++) {
-        step_power p;
-        power_of_step(&sc->power, r->phase[i].profile, gpus, nodes, &p);
-        r->energy_joules += p.average * r->phase[i].steps * r->phase[i].profile->step_time;
+        const batch_phase* ph = &r->phase[i];
+        step_power p = r->power;   /* the final batch's, computed above */
+        if (ph->profile != &r->profile)
+            power_of_step(&sc->power, ph->profile, gpus, nodes, &p);
+        r->energy_joules += p.average * ph->steps * ph->profile->step_time;
     }
     const campaign_result* c = &r->campaign;
     r->energy_joules += r->power.average * c->lost_work + r->power.idle * (c->checkpoint + c->recovery + c->waiting);
