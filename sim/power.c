@@ -39,6 +39,7 @@ static void swing(const power_spec* p, const step_profile* prof, double gpus, do
         e[2 * i + 1] = (power_event){prof->busy[i].end, -1};
     }
     qsort(e, (size_t)2 * n, sizeof *e, compare_event);
+    /* Before the first event nothing computes, unless something starts at 0. */
     int busy = 0, most = 0, least = n > 0 && e[0].time <= 0 ? prof->stages : 0;
     for (int i = 0; i < 2 * n; i++) {
         busy += e[i].change;
@@ -51,7 +52,7 @@ static void swing(const power_spec* p, const step_profile* prof, double gpus, do
     }
     free(e);
     out->peak = watts(p, gpus, nodes, prof->stages, most);
-    out->trough = watts(p, gpus, nodes, prof->stages, n > 0 ? least : 0);
+    out->trough = watts(p, gpus, nodes, prof->stages, least);
 }
 
 void power_of_step(const power_spec* p, const step_profile* prof, double gpus, double nodes, step_power* out)
