@@ -83,7 +83,7 @@ static double instances_of(const scenario* sc, const run_result* r, const char* 
     double nics = nodes * sc->cluster.nic_count;
     if (!strcmp(kind, "gpu") || !strcmp(kind, "hbm"))
         return gpus;
-    if (!strcmp(kind, "host"))
+    if (!strcmp(kind, "host") || !strcmp(kind, "software"))   /* software: per node's processes */
         return nodes;
     if (!strcmp(kind, "switch"))
         return ceil(nics / NICS_PER_LEAF_SWITCH);

@@ -95,7 +95,7 @@ typedef struct {
 } training_spec;
 
 typedef struct {
-    char   kind[16];   /* gpu | hbm | host | nic | switch | link */
+    char   kind[16];   /* gpu | hbm | host | nic | switch | link | software */
     double mtbf;       /* seconds, per component instance */
     double repair;     /* seconds */
 } failure_component;

@@ -503,7 +503,7 @@ static int read_components(loader* L, const yt_node* v, const char* path, char* 
 
 static int read_component_kind(loader* L, const yt_node* v, const char* path, char* field)
 {
-    static const char* const kinds[] = {"gpu", "hbm", "host", "nic", "switch", "link", NULL};
+    static const char* const kinds[] = {"gpu", "hbm", "host", "nic", "switch", "link", "software", NULL};
     key_rule r = {.names = kinds};
     int index;
     if (read_enum(L, &r, v, path, &index))

@@ -265,6 +265,26 @@ START_TEST(scenario_with_failures_end_to_end)
 }
 END_TEST
 
+/* Each class stands for the instances the job uses (docs/model.md, the run
+ * level): tests/campaign/failure-kinds.yaml gives every class the MTBF that
+ * makes it fail every 20 h on this job, so each is counted about
+ * wall-clock / 20 h times (200 replications: ~550 failures a class). */
+START_TEST(failure_classes_scale_with_their_instances)
+{
+    command_result r;
+    run_trainsim((const char*[]){"run", "tests/campaign/failure-kinds.yaml", "--json", NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    const char* out = strbuf_text(&r.out);
+    double expected = json_number_in(json_section(out, "wall_clock_days"), "mean") * 24 / 20;
+    static const char* kinds[] = {"gpu", "hbm", "host", "software", "nic", "link", "switch"};
+    const char* failures = json_section(out, "failures");
+    for (int i = 0; i < 7; i++)
+        ck_assert_msg(fabs(json_number_in(failures, kinds[i]) / expected - 1) < 0.2, "%s: %g failures, %g expected",
+                      kinds[i], json_number_in(failures, kinds[i]), expected);
+    command_result_free(&r);
+}
+END_TEST
+
 /* training.batch_ramp: each phase runs whole steps of its own batch; the
  * final batch's step is the one tiny.yaml simulates, and the run is the sum
  * of its phases. */
@@ -317,6 +337,7 @@ Suite* campaign_suite(void)
     tcase_add_test(tc, asynchronous_checkpoints_block_only_the_copy);
     tcase_add_test(tc, checkpoint_io_takes_the_aggregate_share);
     tcase_add_test(tc, scenario_with_failures_end_to_end);
+    tcase_add_test(tc, failure_classes_scale_with_their_instances);
     tcase_add_test(tc, batch_ramp_phases_add_up);
     suite_add_tcase(s, tc);
     return s;

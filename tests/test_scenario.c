@@ -315,7 +315,7 @@ START_TEST(failures_checkpoint_and_lists)
 
     expect_message("format: 1\nfailures:\n  components:\n    - {kind: cpu, mtbf: 1h, repair: 1h}\n",
                    "test.yaml:4:14: failures.components[0].kind: expected one of gpu, hbm, host, nic, "
-                   "switch, link, found \"cpu\"");
+                   "switch, link, software, found \"cpu\"");
 }
 END_TEST
 
