@@ -63,7 +63,7 @@ struct rank_state {
     channel           channels[CH_COUNT][COLLECTIVE_MAX_PHASES];
     collective_run    blocking, zero_gather, zero_scatter, dp_overlap;
     stage_timing      timing;
-    int               records_busy;   /* the rank whose compute stands for its stage's power */
+    int               records_busy;   /* the rank whose activity stands for its stage's power */
     busy_interval*    busy;
     int               busy_count, busy_cap;
 };
@@ -78,9 +78,11 @@ static const stage_plan* stage_of(const rank_state* st)
     return &st->ctx->plan->stage[st->stage];
 }
 
-/* Compute, then the collectives the plan folded for being alone on their
- * links, as one activity; each is accounted as what it is. */
-static void record_busy(rank_state* st, double start, double end)
+enum { COMPUTING = 0, COMMUNICATING = 1 };
+
+/* The recording rank's GPUs were computing or communicating from START to
+ * END (simulated times): an interval of its stage's power profile. */
+static void record_busy(rank_state* st, int state, double start, double end)
 {
     if (!st->records_busy || end <= start)
         return;
@@ -88,15 +90,18 @@ static void record_busy(rank_state* st, double start, double end)
         st->busy_cap = st->busy_cap ? 2 * st->busy_cap : 64;
         st->busy = xrealloc(st->busy, (size_t)st->busy_cap * sizeof *st->busy);
     }
-    st->busy[st->busy_count++] = (busy_interval){st->stage, start - st->ctx->start, end - st->ctx->start};
+    st->busy[st->busy_count++] = (busy_interval){st->stage, state, start - st->ctx->start, end - st->ctx->start};
 }
 
+/* Compute, then the collectives the plan folded for being alone on their
+ * links, as one activity; each is accounted as what it is. */
 static void compute(rank_state* st, double seconds, double tp, double ep, double pp)
 {
     double total = seconds + tp + ep + pp, t0 = now();
     if (total > 0)
         sg_actor_execute(total * sg_host_get_speed(sg_host_self()));
-    record_busy(st, t0, t0 + seconds);
+    record_busy(st, COMPUTING, t0, t0 + seconds);
+    record_busy(st, COMMUNICATING, t0 + seconds, t0 + total);
     st->timing.compute += seconds;
     st->timing.tp_comm += tp;
     st->timing.ep_comm += ep;
@@ -290,7 +295,17 @@ static double run_collective(rank_state* st, const collective_plan* cp, channel_
         return 0;
     double t0 = now();
     run_phases(st, cp, kind, fraction, &st->blocking);
+    record_busy(st, COMMUNICATING, t0, now());
     return now() - t0;
+}
+
+/* Waits for a collective running beside the rank: the wait is exposed
+ * communication. Returns its seconds. */
+static double wait_for(rank_state* st, collective_run* run)
+{
+    double t0 = now(), waited = collective_finish(run);
+    record_busy(st, COMMUNICATING, t0, now());
+    return waited;
 }
 
 /* Starts COUNT of the plan's all-to-alls aggregated: every flow carries
@@ -324,6 +339,7 @@ static double run_alltoall(rank_state* st, const alltoall_plan* ap)
         alltoall_start(st, ap, stepwise ? 1 : ap->repeat, &st->blocking);
         collective_finish(&st->blocking);
     }
+    record_busy(st, COMMUNICATING, t0, now());
     return now() - t0;
 }
 
@@ -381,9 +397,10 @@ static void receive(rank_state* st, int from, int chunk, int mb)
     double t0 = now();
     while (b->end < 0)
         sg_sem_acquire(st->arrivals[from]);
-    double t1 = now();
+    double t1 = now(), in_flight_from = b->start > t0 ? b->start : t0;
     if (t1 > t0)
-        st->timing.pp_comm += t1 - (b->start > t0 ? b->start : t0);
+        st->timing.pp_comm += t1 - in_flight_from;
+    record_busy(st, COMMUNICATING, in_flight_from, t1);
     st->timing.pp_comm += run_collective(st, &stage_of(st)->pp_gather, CH_PP_GATHER, 1);
 }
 
@@ -407,13 +424,13 @@ static void forward(rank_state* st, const chunk_plan* ch, pipeline_op op)
     int s = st->stage, c = op.chunk, received = has_previous(s, c);
     if (received)
         receive(st, FROM_PREVIOUS, c, op.micro_batch);
-    st->timing.dp_inline += collective_finish(&st->zero_scatter);
+    st->timing.dp_inline += wait_for(st, &st->zero_scatter);
     collective_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     compute(st, ch->fwd_seconds, ch->folded.tp_fwd, ch->folded.ep_fwd,
             received ? stage_of(st)->pp_gather_folded : 0);
     st->timing.tp_comm += run_collective(st, &ch->tp_fwd, CH_TP, 1);
     st->timing.ep_comm += run_alltoall(st, &ch->ep_fwd);
-    st->timing.dp_inline += collective_finish(&st->zero_gather);
+    st->timing.dp_inline += wait_for(st, &st->zero_gather);
     if (has_next(plan, s, c))
         send_pipeline(st, 1, s + 1 < plan->stages ? c : c + 1, op.micro_batch);
 }
@@ -436,7 +453,7 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
     int s = st->stage, c = op.chunk, received = has_next(plan, s, c);
     if (received)
         receive(st, FROM_NEXT, c, op.micro_batch);
-    st->timing.dp_inline += collective_finish(&st->zero_scatter);
+    st->timing.dp_inline += wait_for(st, &st->zero_scatter);
     collective_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     if (last)
         start_overlapped_reduction(st);
@@ -444,7 +461,7 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
             received ? stage_of(st)->pp_gather_folded : 0);
     st->timing.tp_comm += run_collective(st, &ch->tp_bwd, CH_TP, 1);
     st->timing.ep_comm += run_alltoall(st, &ch->ep_bwd);
-    st->timing.dp_inline += collective_finish(&st->zero_gather);
+    st->timing.dp_inline += wait_for(st, &st->zero_gather);
     collective_start(st, &ch->zero_scatter, CH_ZERO_SCATTER, 1, &st->zero_scatter);
     if (has_previous(s, c))
         send_pipeline(st, 0, s > 0 ? c : c - 1, op.micro_batch);
@@ -456,9 +473,9 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
 static void finish_step(rank_state* st)
 {
     const stage_plan* sp = stage_of(st);
-    collective_finish(&st->zero_scatter);
+    wait_for(st, &st->zero_scatter);
     if (st->dp_overlap.active) {
-        collective_finish(&st->dp_overlap);
+        wait_for(st, &st->dp_overlap);
         run_collective(st, &sp->dp_reduce, CH_DP_REDUCE, sp->dp_bucket_bytes / sp->dp_reduce.payload_bytes);
     } else {
         run_collective(st, &sp->dp_reduce, CH_DP_REDUCE, 1);
@@ -468,7 +485,7 @@ static void finish_step(rank_state* st)
     if (sp->optimizer_seconds > 0)
         sg_actor_execute(sp->optimizer_seconds * sg_host_get_speed(sg_host_self()));
     st->timing.optimizer = now() - before;
-    record_busy(st, before, now());
+    record_busy(st, COMPUTING, before, now());
     run_collective(st, &sp->dp_gather, CH_DP_GATHER, 1);
     run_collective(st, &sp->expert_gather, CH_EXPERT_GATHER, 1);
 }

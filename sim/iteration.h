@@ -26,10 +26,12 @@ typedef struct {
     double end;            /* time it finished the step */
 } stage_timing;
 
-/* A pipeline rank computing (its GPUs at full power) from START to END,
- * seconds from the step's start. */
+/* A pipeline rank active (its GPUs above idle power) from START to END,
+ * seconds from the step's start: computing, or communicating (in a
+ * collective, or waiting while data it needs is in flight). */
 typedef struct {
     int    stage;
+    int    communicating;
     double start, end;
 } busy_interval;
 
@@ -42,7 +44,7 @@ typedef struct {
     double        optimizer;
     int           stages;
     stage_timing* stage;
-    busy_interval* busy;            /* every compute activity of one rank per stage */
+    busy_interval* busy;            /* every compute and communication activity of one rank per stage */
     int           busy_count;
     double        busy_span;        /* step time of the simulation they come from */
 } step_profile;

@@ -1,4 +1,4 @@
-/* power: facility power from a step's busy intervals (see power.h). */
+/* power: facility power from a step's activity intervals (see power.h). */
 #include "power.h"
 
 #include <math.h>
@@ -8,8 +8,11 @@
 
 typedef struct {
     double time;
-    int    change;   /* +1: a stage starts computing, -1: one stops */
+    int    state;    /* COMPUTING or COMMUNICATING */
+    int    change;   /* +1: a stage enters the state, -1: it leaves it */
 } power_event;
+
+enum { COMPUTING = 0, COMMUNICATING = 1 };
 
 static int compare_event(const void* a, const void* b)
 {
@@ -17,52 +20,72 @@ static int compare_event(const void* a, const void* b)
     const power_event* y = b;
     if (x->time != y->time)
         return (x->time > y->time) - (x->time < y->time);
-    return (x->change > y->change) - (x->change < y->change);   /* stops first: no false peak */
+    return (x->change > y->change) - (x->change < y->change);   /* leaving first: no false peak */
 }
 
-/* Facility watts with BUSY of the STAGES stages computing. */
-static double watts(const power_spec* p, double gpus, double nodes, int stages, int busy)
+/* Facility watts with COMPUTING and COMMUNICATING of the STAGES stages in
+ * those states, the others idle. */
+static double watts(const power_spec* p, double gpus, double nodes, int stages, int computing, int communicating)
 {
     double per_stage = gpus / stages;
-    double gpu = busy * per_stage * p->gpu_busy + (gpus - busy * per_stage) * p->gpu_idle;
+    int idle = stages - computing - communicating;
+    double gpu = per_stage * (computing * p->gpu_busy + communicating * p->gpu_comm + idle * p->gpu_idle);
     return p->pue * (gpu + nodes * p->node_overhead);
 }
 
-/* Peak and trough of the step function the busy intervals draw over the
- * simulated step [0, span]. */
+/* Peak and trough of the step function the activity intervals draw over
+ * the simulated step [0, span]. */
 static void swing(const power_spec* p, const step_profile* prof, double gpus, double nodes, step_power* out)
 {
     int n = prof->busy_count;
     power_event* e = xmalloc(((size_t)2 * n + 1) * sizeof *e);
     for (int i = 0; i < n; i++) {
-        e[2 * i] = (power_event){prof->busy[i].start, +1};
-        e[2 * i + 1] = (power_event){prof->busy[i].end, -1};
+        e[2 * i] = (power_event){prof->busy[i].start, prof->busy[i].communicating, +1};
+        e[2 * i + 1] = (power_event){prof->busy[i].end, prof->busy[i].communicating, -1};
     }
     qsort(e, (size_t)2 * n, sizeof *e, compare_event);
-    /* Before the first event nothing computes, unless something starts at 0. */
-    int busy = 0, most = 0, least = n > 0 && e[0].time <= 0 ? prof->stages : 0;
+    int count[2] = {0, 0};
+    double most = -INFINITY, least = INFINITY;
+    /* Before the first event every stage is idle, unless something starts at 0. */
+    if (n == 0 || e[0].time > 0)
+        most = least = watts(p, gpus, nodes, prof->stages, 0, 0);
     for (int i = 0; i < 2 * n; i++) {
-        busy += e[i].change;
+        count[e[i].state] += e[i].change;
         int last_at_time = i + 1 == 2 * n || e[i + 1].time > e[i].time;
         if (!last_at_time)
             continue;
-        most = busy > most ? busy : most;
+        double w = watts(p, gpus, nodes, prof->stages, count[COMPUTING], count[COMMUNICATING]);
+        most = fmax(most, w);
         if (e[i].time < prof->busy_span)
-            least = busy < least ? busy : least;
+            least = fmin(least, w);
     }
     free(e);
-    out->peak = watts(p, gpus, nodes, prof->stages, most);
-    out->trough = watts(p, gpus, nodes, prof->stages, least);
+    out->peak = most;
+    out->trough = isinf(least) ? most : least;
+}
+
+/* Stage-seconds computing and communicating in a step of PROF: its kernels
+ * and optimizer step; its collectives, in-flight waits, and the gradient
+ * reduction and weight gathers not hidden after its pipeline ends. */
+static void activity_of(const step_profile* prof, double* computing, double* communicating)
+{
+    *computing = *communicating = 0;
+    for (int s = 0; s < prof->stages; s++) {
+        const stage_timing* t = &prof->stage[s];
+        *computing += t->compute + t->optimizer;
+        *communicating += t->tp_comm + t->pp_comm + t->ep_comm + t->dp_inline
+                          + fmax(0, t->end - t->pipeline_end - t->optimizer);
+    }
 }
 
 void power_of_step(const power_spec* p, const step_profile* prof, double gpus, double nodes, step_power* out)
 {
-    double busy = 0;   /* stage-seconds of computing in a step */
-    for (int s = 0; s < prof->stages; s++)
-        busy += prof->stage[s].compute + prof->stage[s].optimizer;
-    double share = prof->step_time > 0 ? busy / (prof->stages * prof->step_time) : 0;
-    double idle = watts(p, gpus, nodes, 1, 0);
-    out->average = idle + share * (watts(p, gpus, nodes, 1, 1) - idle);
-    out->idle = idle;
+    double computing, communicating, gpu_time = prof->stages * prof->step_time;
+    activity_of(prof, &computing, &communicating);
+    out->computing = gpu_time > 0 ? computing / gpu_time : 0;
+    out->communicating = gpu_time > 0 ? communicating / gpu_time : 0;
+    out->idle = watts(p, gpus, nodes, 1, 0, 0);
+    out->average = out->idle + out->computing * (watts(p, gpus, nodes, 1, 1, 0) - out->idle)
+                   + out->communicating * (watts(p, gpus, nodes, 1, 0, 1) - out->idle);
     swing(p, prof, gpus, nodes, out);
 }

@@ -2,12 +2,13 @@
  * energy of the whole run.
  *
  * A pipeline stage's GPUs draw power.gpu_busy while their rank computes
- * (its kernels and the optimizer step) and power.gpu_idle otherwise: in
- * pipeline bubbles and while they wait on communication (a communicating
- * state of its own is not modelled). Every node adds power.node_overhead,
- * and the facility multiplies the lot by power.pue. Synchronous training
- * makes the whole cluster swing in step: the busy intervals of one simulated
- * step give the power as a function of time, its peak and its trough. */
+ * (its kernels and the optimizer step), power.gpu_comm while it
+ * communicates (in a collective, or waiting while data it needs is in
+ * flight), and power.gpu_idle otherwise: in pipeline bubbles. Every node
+ * adds power.node_overhead, and the facility multiplies the lot by
+ * power.pue. Synchronous training makes the whole cluster swing in step:
+ * the activity intervals of one simulated step give the power as a function
+ * of time, its peak and its trough. */
 #ifndef TRAINSIM_POWER_H
 #define TRAINSIM_POWER_H
 
@@ -19,6 +20,7 @@ typedef struct {
     double peak;      /* highest and lowest facility watts within the simulated step */
     double trough;
     double idle;      /* the whole job idle: checkpoints, recoveries, waiting for spares */
+    double computing, communicating;   /* shares of the job's GPU-time in a step; the rest is idle */
 } step_power;
 
 /* The power of a job of GPUS GPUs on NODES nodes, PROFILE's stages each

@@ -331,12 +331,18 @@ static const char* energy_amount(double joules, char* buf, int size)
 static void text_power(const scenario* sc, const run_result* r, strbuf* out)
 {
     const step_power* p = &r->power;
-    char mean[32], low[32], high[32], swing[32], energy[32];
+    char mean[32], low[32], high[32], swing[32], energy[32], cost[32];
     strbuf_printf(out, "Power    %s on average while training, from %s to %s within a step (a %s swing);\n"
-                       "         %s over the run at PUE %.2f\n",
+                       "         GPUs computing %.0f %%, communicating %.0f %%, idle %.0f %% of a step;\n"
+                       "         %s over the run at PUE %.2f",
                   power_amount(p->average, mean, sizeof mean), power_amount(p->trough, low, sizeof low),
                   power_amount(p->peak, high, sizeof high), power_amount(p->peak - p->trough, swing, sizeof swing),
+                  100.0 * p->computing, 100.0 * p->communicating, 100.0 * (1 - p->computing - p->communicating),
                   energy_amount(r->energy_joules, energy, sizeof energy), sc->power.pue);
+    if (sc->cost.kwh > 0)
+        strbuf_printf(out, ", costing %s (at %.3g per kWh)", report_count(r->energy_cost, cost, sizeof cost),
+                      sc->cost.kwh);
+    strbuf_append(out, "\n");
 }
 
 static void text_run(const scenario* sc, const run_result* r, strbuf* out)
@@ -361,11 +367,11 @@ static void text_run(const scenario* sc, const run_result* r, strbuf* out)
                            "         %s GPU-hours, cost %s (at %.2f per GPU-hour)\n",
                       100.0 * r->mfu, 100.0 * r->run_mfu, 100.0 * c->goodput, 100.0 * r->hfu,
                       report_count(r->gpu_hours, hours, sizeof hours), report_count(r->cost, cost, sizeof cost),
-                      sc->cost_gpu_hour);
+                      sc->cost.gpu_hour);
     else
         strbuf_printf(out, "         MFU %.1f %%, HFU %.1f %%, %s GPU-hours, cost %s (at %.2f per GPU-hour)\n",
                       100.0 * r->mfu, 100.0 * r->hfu, report_count(r->gpu_hours, hours, sizeof hours),
-                      report_count(r->cost, cost, sizeof cost), sc->cost_gpu_hour);
+                      report_count(r->cost, cost, sizeof cost), sc->cost.gpu_hour);
 }
 
 static void text_notes(const run_result* r, strbuf* out)
@@ -554,11 +560,20 @@ static void json_results(json_writer* j, const scenario* sc, const run_result* r
     json_number(j, "gpu_hours", r->gpu_hours);
     json_number(j, "cost", r->cost);
     json_number(j, "energy_mwh", r->energy_joules / 3.6e9);
+    if (sc->cost.kwh > 0)
+        json_number(j, "energy_cost", r->energy_cost);
+    else
+        json_null(j, "energy_cost");
     json_open_object(j, "power_mw");   /* facility, while training */
     json_number(j, "average", r->power.average / 1e6);
     json_number(j, "peak", r->power.peak / 1e6);
     json_number(j, "trough", r->power.trough / 1e6);
     json_number(j, "idle", r->power.idle / 1e6);
+    json_close_object(j);
+    json_open_object(j, "gpu_activity");   /* shares of the GPUs' time in a step */
+    json_number(j, "computing", r->power.computing);
+    json_number(j, "communicating", r->power.communicating);
+    json_number(j, "idle", 1 - r->power.computing - r->power.communicating);
     json_close_object(j);
     json_memory(j, sc, r);
     json_breakdown(j, r);
@@ -582,7 +597,8 @@ static void json_no_results(json_writer* j, const scenario* sc, const run_result
 {
     static const char* keys[] = {"steps", "tokens", "mfu", "hfu", "step_time_s", "tokens_per_s",
                                  "tflops_per_gpu", "batch_phases", "wall_clock_days", "replications", "gpu_hours_lost", "goodput",
-                                 "run_mfu", "checkpoint", "gpu_hours", "cost", "energy_mwh", "power_mw", NULL};
+                                 "run_mfu", "checkpoint", "gpu_hours", "cost", "energy_mwh", "energy_cost", "power_mw",
+                                 "gpu_activity", NULL};
     for (int i = 0; keys[i]; i++)
         json_null(j, keys[i]);
     json_memory(j, sc, r);

@@ -216,9 +216,10 @@ static int run_figures(const scenario* sc, run_result* r, const char* host)
     r->tflops_per_gpu = model_flops_per_step / step / (double)r->world_gpus / 1e12;
     r->run_mfu = w->model_flops_per_token * r->tokens / (peak * r->wall_seconds);
     r->gpu_hours = (double)r->world_gpus * r->wall_seconds / 3600.0;
-    r->cost = r->gpu_hours * sc->cost_gpu_hour;
+    r->cost = r->gpu_hours * sc->cost.gpu_hour;
     r->total_model_flops = w->model_flops_per_token * r->tokens;
     run_energy(sc, r);
+    r->energy_cost = r->energy_joules / 3.6e6 * sc->cost.kwh;
     return 0;
 }
 

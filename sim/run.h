@@ -64,6 +64,7 @@ typedef struct {
     double       tflops_per_gpu;    /* model FLOP/s per GPU, in TFLOP/s */
     double       gpu_hours, cost;
     step_power   power;             /* of the final batch's step */
+    double       energy_cost;       /* energy_joules at cost.kwh */
     double       energy_joules;     /* the whole run, facility */
     double       total_model_flops;
     const char*  not_simulated[RUN_MAX_NOTES];

@@ -54,8 +54,8 @@ void scenario_set_defaults(scenario* sc)
 
     sc->checkpoint.interval_auto = 1;
     sc->checkpoint.size_auto = 1;
-    sc->cost_gpu_hour = 1.0;
-    sc->power = (power_spec){.gpu_idle = 90, .node_overhead = 1500, .pue = 1.2};
+    sc->cost = (cost_spec){.gpu_hour = 1.0};
+    sc->power = (power_spec){.node_overhead = 1500, .pue = 1.2};
     sc->output = (output_spec){.format = OUTPUT_TEXT, .trace = xstrdup(""), .replications = 20};
 }
 
@@ -462,10 +462,17 @@ static int check_ramp(const scenario* sc, diag* d)
     return 0;
 }
 
+/* Busy: the GPU's board power limit; idle and communicating: the shares
+ * measured on an H100 (gpu_catalog.h), assumed for other GPUs. */
 static void fill_power_defaults(scenario* sc)
 {
+    power_spec* p = &sc->power;
     if (!given(sc, "power.gpu_busy"))
-        sc->power.gpu_busy = sc->gpu.tdp_watts;
+        p->gpu_busy = sc->gpu.tdp_watts;
+    if (!given(sc, "power.gpu_idle"))
+        p->gpu_idle = GPU_IDLE_SHARE_OF_TDP * sc->gpu.tdp_watts;
+    if (!given(sc, "power.gpu_comm"))
+        p->gpu_comm = p->gpu_idle + GPU_COMM_SHARE_ABOVE_IDLE * (p->gpu_busy - p->gpu_idle);
 }
 
 int scenario_validate(scenario* sc, diag* d)

@@ -120,8 +120,13 @@ typedef struct {
 } checkpoint_spec;
 
 typedef struct {
+    double gpu_hour;   /* currency per GPU-hour */
+    double kwh;        /* currency per kWh of facility energy; 0: energy not priced */
+} cost_spec;
+
+typedef struct {
     int    enabled;   /* the power section is present */
-    double gpu_busy, gpu_idle, node_overhead, pue;
+    double gpu_busy, gpu_comm, gpu_idle, node_overhead, pue;   /* watts per GPU by state, per node; PUE */
 } power_spec;
 
 typedef struct {
@@ -148,7 +153,7 @@ typedef struct {
     training_spec      train;
     failure_spec       failures;
     checkpoint_spec    checkpoint;
-    double             cost_gpu_hour;
+    cost_spec          cost;
     power_spec         power;
     output_spec        output;
     key_mark*          marks;

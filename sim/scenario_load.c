@@ -747,12 +747,14 @@ static const key_rule checkpoint_rules[] = {
 };
 
 static const key_rule cost_rules[] = {
-    {.name = "gpu_hour", .type = K_NUMBER, .offset = 0, .min = 0, .max = 1e6},
+    {.name = "gpu_hour", .type = K_NUMBER, .offset = offsetof(cost_spec, gpu_hour), .min = 0, .max = 1e6},
+    {.name = "kwh", .type = K_NUMBER, .offset = offsetof(cost_spec, kwh), .min = 0, .max = 1e6},
     {0}
 };
 
 static const key_rule power_rules[] = {
     QTY("gpu_busy", power_spec, gpu_busy, UNIT_POWER, 0, 0),
+    QTY("gpu_comm", power_spec, gpu_comm, UNIT_POWER, 0, 0),
     QTY("gpu_idle", power_spec, gpu_idle, UNIT_POWER, 0, 0),
     QTY("node_overhead", power_spec, node_overhead, UNIT_POWER, 0, 0),
     {.name = "pue", .type = K_NUMBER, .offset = offsetof(power_spec, pue), .min = 1, .max = 10},
@@ -781,7 +783,7 @@ static const key_rule scenario_rules[] = {
      .required = 1},
     CUSTOM("failures", scenario, failures, read_failures),
     SECTION("checkpoint", scenario, checkpoint, checkpoint_rules),
-    SECTION("cost", scenario, cost_gpu_hour, cost_rules),
+    SECTION("cost", scenario, cost, cost_rules),
     CUSTOM("power", scenario, power, read_power),
     SECTION("output", scenario, output, output_rules),
     {0}

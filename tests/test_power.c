@@ -1,7 +1,8 @@
 /* test_power: the facility power of a step against hand-computed watts:
  * stages that take turns keep it flat, stages computing together make it
- * swing between all-busy and all-idle; the mean follows the compute share;
- * and a scenario's energy is its mean power times its wall-clock. */
+ * swing between all-busy and all-idle, communicating draws its own power;
+ * the mean follows the shares of each state; and a scenario's energy is its
+ * mean power times its wall-clock. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,10 @@
 #include "helpers.h"
 #include "power.h"
 
-static const power_spec spec = {.enabled = 1, .gpu_busy = 400, .gpu_idle = 100, .node_overhead = 1000, .pue = 1.5};
+static const power_spec spec = {
+    .enabled = 1, .gpu_busy = 400, .gpu_comm = 200, .gpu_idle = 100, .node_overhead = 1000, .pue = 1.5};
 
-/* Two stages of 8 GPUs on 2 nodes, busy as given, over a 2 s step. */
+/* Two stages of 8 GPUs on 2 nodes, active as given, over a 2 s step. */
 static void two_stages(step_profile* p, const busy_interval* busy, int n)
 {
     memset(p, 0, sizeof *p);
@@ -21,20 +23,22 @@ static void two_stages(step_profile* p, const busy_interval* busy, int n)
     p->busy = malloc((size_t)n * sizeof *p->busy);
     memcpy(p->busy, busy, (size_t)n * sizeof *busy);
     p->busy_count = n;
-    for (int i = 0; i < n; i++)
-        p->stage[busy[i].stage].compute += busy[i].end - busy[i].start;
+    for (int i = 0; i < n; i++) {
+        stage_timing* t = &p->stage[busy[i].stage];
+        *(busy[i].communicating ? &t->tp_comm : &t->compute) += busy[i].end - busy[i].start;
+    }
 }
 
-static double facility(int busy_gpus, int idle_gpus)
+static double facility(int busy_gpus, int communicating_gpus, int idle_gpus)
 {
-    return 1.5 * (busy_gpus * 400.0 + idle_gpus * 100.0 + 2 * 1000.0);
+    return 1.5 * (busy_gpus * 400.0 + communicating_gpus * 200.0 + idle_gpus * 100.0 + 2 * 1000.0);
 }
 
-/* The power of two stages busy as B[0..1] over a 2 s step. */
-static step_power power_of_two_stages(const busy_interval* b)
+/* The power of two stages active as B[0..N-1] over a 2 s step. */
+static step_power power_of_two_stages(const busy_interval* b, int n)
 {
     step_profile p;
-    two_stages(&p, b, 2);
+    two_stages(&p, b, n);
     step_power w;
     power_of_step(&spec, &p, 16, 2, &w);
     step_profile_free(&p);
@@ -43,22 +47,42 @@ static step_power power_of_two_stages(const busy_interval* b)
 
 START_TEST(stages_taking_turns_keep_the_power_flat)
 {
-    const busy_interval b[] = {{0, 0, 1}, {1, 1, 2}};
-    step_power w = power_of_two_stages(b);
-    ck_assert_double_eq_tol(w.peak, facility(8, 8), 1e-9);
-    ck_assert_double_eq_tol(w.trough, facility(8, 8), 1e-9);
-    ck_assert_double_eq_tol(w.average, facility(8, 8), 1e-9);
-    ck_assert_double_eq_tol(w.idle, facility(0, 16), 1e-9);
+    const busy_interval b[] = {{0, 0, 0, 1}, {1, 0, 1, 2}};
+    step_power w = power_of_two_stages(b, 2);
+    ck_assert_double_eq_tol(w.peak, facility(8, 0, 8), 1e-9);
+    ck_assert_double_eq_tol(w.trough, facility(8, 0, 8), 1e-9);
+    ck_assert_double_eq_tol(w.average, facility(8, 0, 8), 1e-9);
+    ck_assert_double_eq_tol(w.idle, facility(0, 0, 16), 1e-9);
 }
 END_TEST
 
 START_TEST(stages_computing_together_swing)
 {
-    const busy_interval b[] = {{0, 0, 1}, {1, 0, 1}};
-    step_power w = power_of_two_stages(b);
-    ck_assert_double_eq_tol(w.peak, facility(16, 0), 1e-9);
-    ck_assert_double_eq_tol(w.trough, facility(0, 16), 1e-9);
-    ck_assert_double_eq_tol(w.average, (facility(16, 0) + facility(0, 16)) / 2, 1e-9);
+    const busy_interval b[] = {{0, 0, 0, 1}, {1, 0, 0, 1}};
+    step_power w = power_of_two_stages(b, 2);
+    ck_assert_double_eq_tol(w.peak, facility(16, 0, 0), 1e-9);
+    ck_assert_double_eq_tol(w.trough, facility(0, 0, 16), 1e-9);
+    ck_assert_double_eq_tol(w.average, (facility(16, 0, 0) + facility(0, 0, 16)) / 2, 1e-9);
+}
+END_TEST
+
+/* Stage 0 computes then communicates, stage 1 the other way round, and
+ * both idle in the last of three seconds: 8 busy and 8 communicating GPUs,
+ * then all idle. */
+START_TEST(communicating_draws_its_own_power)
+{
+    const busy_interval b[] = {{0, 0, 0, 1}, {0, 1, 1, 2}, {1, 1, 0, 1}, {1, 0, 1, 2}};
+    step_profile p;
+    two_stages(&p, b, 4);
+    p.step_time = p.busy_span = 3;
+    step_power w;
+    power_of_step(&spec, &p, 16, 2, &w);
+    step_profile_free(&p);
+    ck_assert_double_eq_tol(w.peak, facility(8, 8, 0), 1e-9);
+    ck_assert_double_eq_tol(w.trough, facility(0, 0, 16), 1e-9);
+    ck_assert_double_eq_tol(w.computing, 1.0 / 3, 1e-12);
+    ck_assert_double_eq_tol(w.communicating, 1.0 / 3, 1e-12);
+    ck_assert_double_eq_tol(w.average, (2 * facility(8, 8, 0) + facility(0, 0, 16)) / 3, 1e-9);
 }
 END_TEST
 
@@ -79,13 +103,31 @@ START_TEST(scenario_energy_is_power_times_time)
 }
 END_TEST
 
+/* cost.kwh prices the energy; without it energy_cost is null. */
+START_TEST(energy_is_priced_per_kwh)
+{
+    command_result priced, plain;
+    run_trainsim((const char*[]){"run", "tests/power/priced.yaml", "--json", NULL}, &priced);
+    run_trainsim((const char*[]){"run", "scenarios/tiny.yaml", "--json", NULL}, &plain);
+    ck_assert_msg(priced.status == 0, "%s", strbuf_text(&priced.err));
+    const char* out = strbuf_text(&priced.out);
+    ck_assert_rel(json_number_in(out, "energy_cost"), json_number_in(out, "energy_mwh") * 1000 * 0.08, 1e-9);
+    ck_assert_rel(json_number_in(out, "cost"), json_number_in(out, "gpu_hours") * 2.5, 1e-9);
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&plain.out), "\"energy_cost\": null"));
+    command_result_free(&priced);
+    command_result_free(&plain);
+}
+END_TEST
+
 Suite* power_suite(void)
 {
     Suite* s = suite_create("power");
     TCase* tc = tcase_create("facility");
     tcase_add_test(tc, stages_taking_turns_keep_the_power_flat);
     tcase_add_test(tc, stages_computing_together_swing);
+    tcase_add_test(tc, communicating_draws_its_own_power);
     tcase_add_test(tc, scenario_energy_is_power_times_time);
+    tcase_add_test(tc, energy_is_priced_per_kwh);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -54,7 +54,9 @@ START_TEST(loads_tiny_with_defaults)
     ck_assert_int_eq(sc.train.precision, PREC_BF16);
     ck_assert_int_eq(sc.output.replications, 20);
     ck_assert_int_eq(sc.failures.enabled, 0);
-    ck_assert_double_eq(sc.power.gpu_busy, 400.0);
+    ck_assert_double_eq(sc.power.gpu_busy, 400.0);   /* the A100's TDP; idle and communicating from H100 shares */
+    ck_assert_double_eq_tol(sc.power.gpu_idle, 400.0 * 122.7 / 700.0, 1e-9);
+    ck_assert_double_eq_tol(sc.power.gpu_comm, sc.power.gpu_idle + (400.0 - sc.power.gpu_idle) * 53.0 / 569.5, 1e-9);
     ck_assert_int_eq(scenario_world_size(&sc), 16);
     ck_assert_int_eq(scenario_micro_batches(&sc), 8);
     scenario_free(&sc);
@@ -309,6 +311,7 @@ START_TEST(failures_checkpoint_and_lists)
     ck_assert_double_eq(sc.checkpoint.interval_seconds, 3 * 3600.0);
     ck_assert_double_eq(sc.checkpoint.size_bytes, 2.5e12);
     ck_assert_double_eq(sc.power.gpu_busy, 380.0);
+    ck_assert_double_eq_tol(sc.power.gpu_comm, sc.power.gpu_idle + (380.0 - sc.power.gpu_idle) * 53.0 / 569.5, 1e-9);
     ck_assert_double_eq(sc.power.pue, 1.2);
     scenario_free(&sc);
     strbuf_free(&text);
