@@ -294,9 +294,12 @@ static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
     }
     if (!in->class_count)
         return;
-    strbuf_printf(out, "Failures %.0f per run on average:", c->failures_total);
+    char count[32];
+    strbuf_printf(out, "Failures %s per run on average:",
+                  with_commas(llround(c->failures_total), count, sizeof count));
     for (int k = 0; k < in->class_count; k++)
-        strbuf_printf(out, "%s %s %.0f", k ? "," : "", in->classes[k].kind, c->failures[k]);
+        strbuf_printf(out, "%s %s %s", k ? "," : "", in->classes[k].kind,
+                      with_commas(llround(c->failures[k]), count, sizeof count));
     char lost[32];
     strbuf_printf(out, " (one every %s); %s GPU-hours lost to them\n",
                   days_or_time(1 / campaign_failure_rate(in), buf, sizeof buf),
