@@ -16,15 +16,17 @@ void diag_free(diag* d)
     strbuf_free(&d->message);
 }
 
-static int begin_message(diag* d, int line, int col)
+static int begin_message(diag* d, const char* file, int line, int col)
 {
     if (d->failed)
         return 0;
     d->failed = 1;
+    if (!file)
+        file = d->file;
     if (line > 0)
-        strbuf_printf(&d->message, "%s:%d:%d: ", d->file, line, col);
+        strbuf_printf(&d->message, "%s:%d:%d: ", file, line, col);
     else
-        strbuf_printf(&d->message, "%s: ", d->file);
+        strbuf_printf(&d->message, "%s: ", file);
     return 1;
 }
 
@@ -35,16 +37,32 @@ static void append_formatted(diag* d, const char* fmt, va_list ap)
     strbuf_append(&d->message, text);
 }
 
+void diag_expected_in(diag* d, const char* file, int line, int col, const char* key,
+                      const char* expected, const char* found)
+{
+    if (begin_message(d, file, line, col))
+        strbuf_printf(&d->message, "%s: expected %s, found %s", key, expected, found);
+}
+
 void diag_expected(diag* d, int line, int col, const char* key,
                    const char* expected, const char* found)
 {
-    if (begin_message(d, line, col))
-        strbuf_printf(&d->message, "%s: expected %s, found %s", key, expected, found);
+    diag_expected_in(d, NULL, line, col, key, expected, found);
+}
+
+void diag_problem_in(diag* d, const char* file, int line, int col, const char* fmt, ...)
+{
+    if (!begin_message(d, file, line, col))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    append_formatted(d, fmt, ap);
+    va_end(ap);
 }
 
 void diag_problem(diag* d, int line, int col, const char* fmt, ...)
 {
-    if (!begin_message(d, line, col))
+    if (!begin_message(d, NULL, line, col))
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -54,7 +72,7 @@ void diag_problem(diag* d, int line, int col, const char* fmt, ...)
 
 void diag_file_problem(diag* d, const char* fmt, ...)
 {
-    if (!begin_message(d, 0, 0))
+    if (!begin_message(d, NULL, 0, 0))
         return;
     va_list ap;
     va_start(ap, fmt);

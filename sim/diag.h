@@ -33,6 +33,13 @@ void diag_expected(diag* d, int line, int col, const char* key,
 void diag_problem(diag* d, int line, int col, const char* fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The same at a position in another FILE than the diag's own (a sweep's value
+ * placed into its base scenario); FILE NULL means the diag's own. */
+void diag_expected_in(diag* d, const char* file, int line, int col, const char* key,
+                      const char* expected, const char* found);
+void diag_problem_in(diag* d, const char* file, int line, int col, const char* fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* "FILE: free text" for problems with the file as a whole (unreadable, too big). */
 void diag_file_problem(diag* d, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 

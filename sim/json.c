@@ -10,7 +10,7 @@ void json_start(json_writer* j, strbuf* out)
     j->count[0] = 0;
 }
 
-static void write_escaped(strbuf* out, const char* s)
+void json_quote(strbuf* out, const char* s)
 {
     strbuf_append(out, "\"");
     for (const unsigned char* p = (const unsigned char*)s; *p; p++) {
@@ -40,7 +40,7 @@ static void begin_value(json_writer* j, const char* key)
     }
     j->count[j->depth]++;
     if (key) {
-        write_escaped(j->out, key);
+        json_quote(j->out, key);
         strbuf_append(j->out, ": ");
     }
 }
@@ -91,7 +91,7 @@ void json_integer(json_writer* j, const char* key, long long value)
 void json_string(json_writer* j, const char* key, const char* value)
 {
     begin_value(j, key);
-    write_escaped(j->out, value);
+    json_quote(j->out, value);
 }
 
 void json_bool(json_writer* j, const char* key, int value)

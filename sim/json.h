@@ -27,4 +27,7 @@ void json_string(json_writer* j, const char* key, const char* value);
 void json_bool(json_writer* j, const char* key, int value);
 void json_null(json_writer* j, const char* key);
 
+/* S as a JSON string, quotes included. */
+void json_quote(strbuf* out, const char* s);
+
 #endif

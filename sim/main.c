@@ -4,6 +4,8 @@
  *   trainsim run FILE [--json] [--seed N] [--stepwise-collectives] [--stats]
  *   trainsim check FILE
  *   trainsim platform FILE
+ *   trainsim sweep FILE [-j N] [-o OUT] [--shard K/N] [--resume]
+ *   trainsim merge -o OUT FILE...
  *   trainsim --help | --version
  *
  * Exit status: 0 done, 1 infeasible plan, 2 usage or input error. */
@@ -12,18 +14,22 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "platform_file.h"
 #include "report.h"
 #include "run.h"
 #include "scenario.h"
+#include "sweep_run.h"
 
 static const char usage_text[] =
     "usage: trainsim run FILE [--json] [--seed N] [--detail collapsed|full]\n"
     "                         [--stepwise-collectives] [--stats]\n"
     "       trainsim check FILE\n"
     "       trainsim platform FILE\n"
+    "       trainsim sweep FILE [-j N] [-o OUT] [--shard K/N] [--resume]\n"
+    "       trainsim merge -o OUT FILE...\n"
     "       trainsim --help | --version\n";
 
 static const char help_text[] =
@@ -33,6 +39,8 @@ static const char help_text[] =
     "  run FILE        simulate the scenario and report MFU, step time, wall-clock and cost\n"
     "  check FILE      read and validate the scenario only\n"
     "  platform FILE   print the SimGrid platform XML generated for the scenario\n"
+    "  sweep FILE      run every point of a sweep file, one row each (CSV or JSON lines)\n"
+    "  merge -o OUT FILE...  join the outputs of a sweep's shards into OUT, in point order\n"
     "\n"
     "Options of run:\n"
     "  --json                   print the JSON object of the output contract\n"
@@ -41,6 +49,12 @@ static const char help_text[] =
     "                           instead of the collapsed representatives (the default)\n"
     "  --stepwise-collectives   simulate every collective step as its own transfer (slow; for checking)\n"
     "  --stats                  print wall time and peak memory of trainsim itself on stderr\n"
+    "\n"
+    "Options of sweep:\n"
+    "  -j N          N points at a time, each in its own process (default: the number of cores)\n"
+    "  -o OUT        write the rows to OUT: .csv, .jsonl, either with .gz (default: CSV on stdout)\n"
+    "  --shard K/N   run only the points p with p mod N = K - 1 (K from 1 to N)\n"
+    "  --resume      keep the rows OUT already holds for this sweep and run the others\n"
     "\n"
     "Exit status: 0 done, 1 the plan is infeasible, 2 usage or input error.\n"
     "Scenario format: docs/scenario.md. Output: docs/output.md.\n";
@@ -92,6 +106,8 @@ static int parse_cli(int argc, char** argv, cli* c)
         return EXIT_DONE;
     }
     c->command = argv[1];
+    if (!strcmp(c->command, "sweep") || !strcmp(c->command, "merge"))
+        return -1;   /* parsed by parse_sweep_cli */
     if (strcmp(c->command, "run") && strcmp(c->command, "check") && strcmp(c->command, "platform"))
         return usage_error("unknown command '%s'", c->command);
     for (int i = 2; i < argc; i++) {
@@ -165,37 +181,6 @@ static int print_file(const char* path)
     return 0;
 }
 
-/* A hand-written platform: its path resolved against the scenario's
- * directory, and the file checked in a child process (SimGrid would abort on
- * a bad one). Returns 0, or -1 after printing the error. */
-static int check_user_platform(scenario* sc)
-{
-    if (!sc->cluster.platform[0])
-        return 0;
-    char* path = platform_file_resolve(sc->file, sc->cluster.platform);
-    strbuf why = {0};
-    int bad = platform_file_check(path, (int)scenario_world_size(sc), &why);
-    if (bad) {
-        const key_mark* m = scenario_find_mark(sc, "cluster.platform");
-        diag d;
-        diag_init(&d, sc->file);
-        strbuf found = {0};
-        strbuf_printf(&found, "\"%s\": %s", path, strbuf_text(&why));
-        diag_expected(&d, m ? m->line : 1, m ? m->col : 1, "cluster.platform",
-                      "a SimGrid platform file with hosts gpu-0, gpu-1, ... for every GPU used, "
-                      "routed to each other", strbuf_text(&found));
-        fprintf(stderr, "%s\n", strbuf_text(&d.message));
-        strbuf_free(&found);
-        diag_free(&d);
-        free(path);
-    } else {
-        free(sc->cluster.platform);
-        sc->cluster.platform = path;
-    }
-    strbuf_free(&why);
-    return bad ? -1 : 0;
-}
-
 static int command_platform(const scenario* sc)
 {
     if (sc->cluster.platform[0])   /* the user's own file, as checked */
@@ -245,6 +230,112 @@ static int command_run(const scenario* sc, const cli* c)
     return status ? EXIT_INFEASIBLE : EXIT_DONE;
 }
 
+/* ---- sweep and merge ------------------------------------------------------ */
+
+static int parse_count(const char* text, long min, long max, long* out)
+{
+    char* end = NULL;
+    if (!text || !*text)
+        return -1;
+    long v = strtol(text, &end, 10);
+    if (*end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_shard(const char* text, sweep_options* o)
+{
+    long k, n;
+    char buf[64];
+    const char* slash = text ? strchr(text, '/') : NULL;
+    if (!slash || (size_t)(slash - text) >= sizeof buf)
+        return -1;
+    snprintf(buf, sizeof buf, "%.*s", (int)(slash - text), text);
+    if (parse_count(buf, 1, 1000000, &k) || parse_count(slash + 1, 1, 1000000, &n) || k > n)
+        return -1;
+    o->shard = (int)k;
+    o->shards = (int)n;
+    return 0;
+}
+
+/* trainsim sweep FILE [-j N] [-o OUT] [--shard K/N] [--resume] */
+static int command_sweep(int argc, char** argv)
+{
+    sweep_options o = {.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN), .shard = 1, .shards = 1,
+                       .progress = isatty(STDERR_FILENO)};
+    if (o.jobs < 1)
+        o.jobs = 1;
+    const char* file = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char* a = argv[i];
+        const char* v = i + 1 < argc ? argv[i + 1] : NULL;
+        long n;
+        if (!strcmp(a, "-j")) {
+            if (parse_count(v, 1, 1024, &n))
+                return usage_error("-j expects a number of workers from 1 to 1024, found '%s'", v ? v : "nothing");
+            o.jobs = (int)n;
+            i++;
+        } else if (!strcmp(a, "-o")) {
+            if (!v)
+                return usage_error("%s", "-o expects an output file");
+            o.out = v;
+            i++;
+        } else if (!strcmp(a, "--shard")) {
+            if (parse_shard(v, &o))
+                return usage_error("--shard expects K/N with 1 <= K <= N, found '%s'", v ? v : "nothing");
+            i++;
+        } else if (!strcmp(a, "--resume"))
+            o.resume = 1;
+        else if (a[0] == '-' && a[1])
+            return usage_error("unknown option '%s'", a);
+        else if (!file)
+            file = a;
+        else
+            return usage_error("unexpected argument '%s'", a);
+    }
+    if (!file)
+        return usage_error("%s", "'sweep' needs a sweep file");
+    if (o.resume && (!o.out || !strcmp(o.out, "-")))
+        return usage_error("%s", "--resume needs -o OUT: the file whose rows it keeps");
+    sweep sw;
+    diag d;
+    diag_init(&d, file);
+    int status = sweep_load(file, &sw, &d) ? EXIT_INPUT : EXIT_DONE;
+    if (status)
+        fprintf(stderr, "%s\n", strbuf_text(&d.message));
+    else
+        status = sweep_run(&sw, &o);
+    diag_free(&d);
+    sweep_free(&sw);
+    return status;
+}
+
+/* trainsim merge -o OUT FILE... */
+static int command_merge(int argc, char** argv)
+{
+    const char* out = NULL;
+    char** inputs = xcalloc((size_t)argc, sizeof *inputs);
+    int count = 0, status = -1;
+    for (int i = 2; i < argc && status < 0; i++) {
+        if (!strcmp(argv[i], "-o")) {
+            if (i + 1 >= argc)
+                status = usage_error("%s", "-o expects an output file");
+            else
+                out = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1])
+            status = usage_error("unknown option '%s'", argv[i]);
+        else
+            inputs[count++] = argv[i];
+    }
+    if (status < 0 && (!out || !count))
+        status = usage_error("%s", "'merge' needs -o OUT and at least one shard's output");
+    if (status < 0)
+        status = sweep_merge(out, inputs, count);
+    free(inputs);
+    return status;
+}
+
 int main(int argc, char** argv)
 {
     struct timespec t0;
@@ -253,6 +344,10 @@ int main(int argc, char** argv)
     int early = parse_cli(argc, argv, &c);
     if (early >= 0)
         return early;
+    if (!strcmp(c.command, "sweep"))
+        return command_sweep(argc, argv);
+    if (!strcmp(c.command, "merge"))
+        return command_merge(argc, argv);
 
     scenario sc;
     diag d;
@@ -266,10 +361,14 @@ int main(int argc, char** argv)
     diag_free(&d);
     if (c.seed_given)
         sc.seed = c.seed;
-    if (check_user_platform(&sc)) {
+    diag_init(&d, c.file);
+    if (platform_file_check_scenario(&sc, &d)) {
+        fprintf(stderr, "%s\n", strbuf_text(&d.message));
+        diag_free(&d);
         scenario_free(&sc);
         return EXIT_INPUT;
     }
+    diag_free(&d);
 
     int status;
     if (!strcmp(c.command, "check"))

@@ -15,18 +15,6 @@
 #include <xbt/dynar.h>
 #include <xbt/log.h>
 
-char* platform_file_resolve(const char* scenario_file, const char* path)
-{
-    const char* slash = strrchr(scenario_file, '/');
-    if (path[0] == '/' || !slash)
-        return xstrdup(path);
-    strbuf full = {0};
-    strbuf_printf(&full, "%.*s/%s", (int)(slash - scenario_file), scenario_file, path);
-    char* out = xstrdup(strbuf_text(&full));
-    strbuf_free(&full);
-    return out;
-}
-
 /* ---- reading routes ----------------------------------------------------- */
 
 /* SimGrid's links from gpu-A to gpu-B, in one array reused by every call
@@ -237,4 +225,28 @@ int platform_file_check(const char* path, int gpus, strbuf* why)
         reason_from(strbuf_text(&output), why);
     strbuf_free(&output);
     return ok ? 0 : -1;
+}
+
+int platform_file_check_scenario(scenario* sc, diag* d)
+{
+    if (!sc->cluster.platform[0])
+        return 0;
+    char* path = path_beside(sc->file, sc->cluster.platform);
+    strbuf why = {0};
+    int bad = platform_file_check(path, (int)scenario_world_size(sc), &why);
+    if (bad) {
+        const key_mark* m = scenario_find_mark(sc, "cluster.platform");
+        strbuf found = {0};
+        strbuf_printf(&found, "\"%s\": %s", path, strbuf_text(&why));
+        diag_expected_in(d, m ? m->file : NULL, m ? m->line : 1, m ? m->col : 1, "cluster.platform",
+                         "a SimGrid platform file with hosts gpu-0, gpu-1, ... for every GPU used, "
+                         "routed to each other", strbuf_text(&found));
+        strbuf_free(&found);
+        free(path);
+    } else {
+        free(sc->cluster.platform);
+        sc->cluster.platform = path;
+    }
+    strbuf_free(&why);
+    return bad ? -1 : 0;
 }

@@ -14,13 +14,14 @@
 #include "platform.h"
 #include "strbuf.h"
 
-/* Where a platform path given in scenario FILE points: relative paths are
- * taken from the scenario's directory. Returns a malloc'd path. */
-char* platform_file_resolve(const char* scenario_file, const char* path);
-
 /* Loads PATH in a child process and checks hosts gpu-0 ... gpu-<GPUS-1> and
  * the routes between them. Returns 0, or -1 with the reason in WHY. */
 int platform_file_check(const char* path, int gpus, strbuf* why);
+
+/* SC's cluster.platform, if any: resolved against the scenario's directory
+ * (SC then holds the resolved path) and checked as above. Returns 0, or -1
+ * with the reason in D, at the key. */
+int platform_file_check_scenario(scenario* sc, diag* d);
 
 /* The links from GPU A to GPU B in the loaded file (from an actor). */
 void platform_file_route(int a, int b, route* out);

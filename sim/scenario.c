@@ -68,16 +68,18 @@ void scenario_free(scenario* sc)
     free(sc->train.ramp);
     free(sc->failures.components);
     free(sc->output.trace);
-    for (size_t i = 0; i < sc->mark_count; i++)
+    for (size_t i = 0; i < sc->mark_count; i++) {
         free(sc->marks[i].path);
+        free(sc->marks[i].file);
+    }
     free(sc->marks);
     memset(sc, 0, sizeof *sc);
 }
 
-void scenario_mark(scenario* sc, const char* path, int line, int col)
+void scenario_mark(scenario* sc, const char* path, const char* file, int line, int col)
 {
     sc->marks = xrealloc(sc->marks, (sc->mark_count + 1) * sizeof *sc->marks);
-    sc->marks[sc->mark_count++] = (key_mark){xstrdup(path), line, col};
+    sc->marks[sc->mark_count++] = (key_mark){xstrdup(path), file ? xstrdup(file) : NULL, line, col};
 }
 
 const key_mark* scenario_find_mark(const scenario* sc, const char* path)
@@ -158,7 +160,7 @@ static int reject(const scenario* sc, diag* d, const char* path, const char* fal
     va_start(ap, found_fmt);
     vsnprintf(found, sizeof found, found_fmt, ap);
     va_end(ap);
-    diag_expected(d, m ? m->line : 1, m ? m->col : 1, path, expected, found);
+    diag_expected_in(d, m ? m->file : NULL, m ? m->line : 1, m ? m->col : 1, path, expected, found);
     return -1;
 }
 

@@ -13,6 +13,7 @@
 
 #include "diag.h"
 #include "gpu_catalog.h"
+#include "yaml_tree.h"
 
 #define SCENARIO_FORMAT 1
 
@@ -138,6 +139,7 @@ typedef struct {
 /* Where a key was written, so that cross-field checks can point at it. */
 typedef struct {
     char* path;
+    char* file;   /* NULL: the scenario's own file; else where the value came from (a sweep) */
     int   line, col;
 } key_mark;
 
@@ -164,6 +166,8 @@ typedef struct {
  * D (scenario left in a state that scenario_free accepts). */
 int  scenario_load_file(const char* path, scenario* sc, diag* d);
 int  scenario_load_text(const char* name, const char* text, scenario* sc, diag* d);
+/* ROOT read from NAME, possibly with nodes from other files (yt_node.file). */
+int  scenario_load_tree(const char* name, const yt_node* root, scenario* sc, diag* d);
 void scenario_free(scenario* sc);
 
 /* GPUs the job uses: tp * pp * dp * cp. */
@@ -184,7 +188,7 @@ const char* ffn_name(ffn_kind k);
 
 /* Internal to the loader and the checks: defaults, marks, validation. */
 void scenario_set_defaults(scenario* sc);
-void scenario_mark(scenario* sc, const char* path, int line, int col);
+void scenario_mark(scenario* sc, const char* path, const char* file, int line, int col);
 const key_mark* scenario_find_mark(const scenario* sc, const char* path);
 int  scenario_validate(scenario* sc, diag* d);
 

@@ -90,7 +90,7 @@ static void describe_enum(const char* const* names, char* buf, size_t size)
 static int fail(loader* L, const yt_node* at, const char* path, const char* expected)
 {
     char found[96];
-    diag_expected(L->d, at->line, at->col, path, expected, yt_describe(at, found, sizeof found));
+    diag_expected_in(L->d, at->file, at->line, at->col, path, expected, yt_describe(at, found, sizeof found));
     return -1;
 }
 
@@ -228,7 +228,7 @@ static int unknown_key(loader* L, const yt_node* key, const char* section, const
         snprintf(found, sizeof found, "the unknown key %s (did you mean %s?)", described, closest);
     else
         snprintf(found, sizeof found, "the unknown key %s", described);
-    diag_expected(L->d, key->line, key->col, path, strbuf_text(&expected), found);
+    diag_expected_in(L->d, key->file, key->line, key->col, path, strbuf_text(&expected), found);
     strbuf_free(&expected);
     return -1;
 }
@@ -305,7 +305,7 @@ static int read_section(loader* L, const yt_node* map, const char* path,
             r++;
         if (!r->name)
             return unknown_key(L, key, path, key_path, rules);
-        scenario_mark(L->sc, key_path, map->values[i]->line, map->values[i]->col);
+        scenario_mark(L->sc, key_path, map->values[i]->file, map->values[i]->line, map->values[i]->col);
         if (read_value(L, r, map->values[i], key_path, base + r->offset))
             return -1;
     }
@@ -313,7 +313,7 @@ static int read_section(loader* L, const yt_node* map, const char* path,
         if (r->required && !yt_map_get(map, r->name)) {
             char key_path[512];
             join_path(path, r->name, key_path, sizeof key_path);
-            diag_problem(L->d, map->line, map->col, "%s: expected a value (the key is required), found nothing",
+            diag_problem_in(L->d, map->file, map->line, map->col, "%s: expected a value (the key is required), found nothing",
                          key_path);
             return -1;
         }
@@ -417,7 +417,7 @@ static int read_gpu(loader* L, const yt_node* v, const char* path, char* field)
                                        "hbm_efficiency", NULL};
         for (int i = 0; needed[i]; i++) {
             if (!yt_map_get(v, needed[i])) {
-                diag_problem(L->d, v->line, v->col,
+                diag_problem_in(L->d, v->file, v->line, v->col,
                              "%s.%s: expected a value (required when gpu has no base), found nothing",
                              path, needed[i]);
                 return -1;
@@ -803,7 +803,7 @@ static char* name_from_path(const char* path)
     return name;
 }
 
-static int load_tree(scenario* sc, const char* name, yt_node* root, diag* d)
+static int load_tree(scenario* sc, const char* name, const yt_node* root, diag* d)
 {
     loader L = {sc, d};
     if (d->failed)
@@ -827,6 +827,13 @@ int scenario_load_text(const char* name, const char* text, scenario* sc, diag* d
     int status = load_tree(sc, name, root, d);
     yt_free(root);
     return status;
+}
+
+int scenario_load_tree(const char* name, const yt_node* root, scenario* sc, diag* d)
+{
+    scenario_set_defaults(sc);
+    sc->file = xstrdup(name);
+    return load_tree(sc, name, root, d);
 }
 
 int scenario_load_file(const char* path, scenario* sc, diag* d)

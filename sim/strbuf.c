@@ -102,3 +102,15 @@ void strbuf_free(strbuf* sb)
     sb->data = NULL;
     sb->len = sb->cap = 0;
 }
+
+char* path_beside(const char* file, const char* path)
+{
+    const char* slash = strrchr(file, '/');
+    if (path[0] == '/' || !slash)
+        return xstrdup(path);
+    strbuf full = {0};
+    strbuf_printf(&full, "%.*s/%s", (int)(slash - file), file, path);
+    char* out = xstrdup(strbuf_text(&full));
+    strbuf_free(&full);
+    return out;
+}

@@ -28,4 +28,8 @@ void* xcalloc(size_t count, size_t size);
 void* xrealloc(void* p, size_t n);
 char* xstrdup(const char* s);
 
+/* PATH as seen from the directory of FILE: PATH itself when absolute or when
+ * FILE has no directory part. A new string. */
+char* path_beside(const char* file, const char* path);
+
 #endif

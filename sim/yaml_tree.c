@@ -328,6 +328,49 @@ yt_node* yt_load_file(const char* path, diag* d)
     return root;
 }
 
+/* ---- building and editing trees (sweeps) -------------------------------- */
+
+yt_node* yt_copy(const yt_node* node, const char* file)
+{
+    yt_node* n = xcalloc(1, sizeof *n);
+    n->kind = node->kind;
+    n->line = node->line;
+    n->col = node->col;
+    n->file = file;
+    n->quoted = node->quoted;
+    n->text = node->text ? xstrdup(node->text) : NULL;
+    for (size_t i = 0; i < node->count; i++)
+        append_child(n, node->keys ? yt_copy(node->keys[i], file) : NULL, yt_copy(node->values[i], file));
+    return n;
+}
+
+yt_node* yt_new_map(int line, int col, const char* file)
+{
+    yt_node* n = xcalloc(1, sizeof *n);
+    n->kind = YT_MAP;
+    n->line = line;
+    n->col = col;
+    n->file = file;
+    return n;
+}
+
+void yt_map_put(yt_node* map, const char* key, yt_node* value)
+{
+    for (size_t i = 0; i < map->count; i++)
+        if (strcmp(map->keys[i]->text, key) == 0) {
+            yt_free(map->values[i]);
+            map->values[i] = value;
+            return;
+        }
+    yt_node* k = xcalloc(1, sizeof *k);
+    k->kind = YT_SCALAR;
+    k->line = value->line;
+    k->col = value->col;
+    k->file = value->file;
+    k->text = xstrdup(key);
+    append_child(map, k, value);
+}
+
 const yt_node* yt_map_get(const yt_node* map, const char* key)
 {
     if (!map || map->kind != YT_MAP)

@@ -21,6 +21,7 @@ typedef enum { YT_SCALAR, YT_MAP, YT_SEQ } yt_kind;
 typedef struct yt_node {
     yt_kind kind;
     int     line, col;            /* 1-based position of the node's first character */
+    const char* file;             /* NULL: the document read; else the file the node came from */
     char*   text;                 /* YT_SCALAR: the scalar as written, unescaped */
     int     quoted;               /* YT_SCALAR: written in quotes or as a block */
     size_t  count;                /* YT_MAP: pairs; YT_SEQ: items */
@@ -34,6 +35,16 @@ typedef struct yt_node {
 yt_node* yt_load_file(const char* path, diag* d);
 yt_node* yt_load_text(const char* text, size_t len, diag* d);
 void yt_free(yt_node* node);
+
+/* A deep copy of NODE whose nodes all say they come from FILE (not owned). */
+yt_node* yt_copy(const yt_node* node, const char* file);
+
+/* A new empty mapping at LINE:COL of FILE. */
+yt_node* yt_new_map(int line, int col, const char* file);
+
+/* Sets KEY in MAP to VALUE (taking it): replaces the old value, or appends
+ * the pair with a key scalar placed where VALUE is. */
+void yt_map_put(yt_node* map, const char* key, yt_node* value);
 
 /* The value of KEY in MAP, or NULL. */
 const yt_node* yt_map_get(const yt_node* map, const char* key);

@@ -77,5 +77,6 @@ Suite* cli_suite(void);
 Suite* detail_suite(void);
 Suite* campaign_suite(void);
 Suite* power_suite(void);
+Suite* sweep_suite(void);
 
 #endif

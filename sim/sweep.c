@@ -1,0 +1,274 @@
+/* sweep: reading a sweep file and making its points (see sweep.h). */
+#include "sweep.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- reading the sweep file -------------------------------------------- */
+
+static const char* const sweep_keys[] = {"format", "name", "description", "base", "grid", "zip", NULL};
+
+static int is_sweep_key(const char* key)
+{
+    for (int i = 0; sweep_keys[i]; i++)
+        if (!strcmp(key, sweep_keys[i]))
+            return 1;
+    return 0;
+}
+
+static int reject_node(diag* d, const yt_node* at, const char* key, const char* expected)
+{
+    char found[160];
+    diag_expected(d, at ? at->line : 1, at ? at->col : 1, key, expected, yt_describe(at, found, sizeof found));
+    return -1;
+}
+
+static int read_base(sweep* sw, const char* base, diag* d)
+{
+    sw->base = path_beside(sw->file, base);
+    FILE* f = fopen(sw->base, "rb");
+    if (!f) {
+        diag_file_problem(d, "cannot read the base scenario %s", sw->base);
+        return -1;
+    }
+    strbuf text = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && text.len <= YT_MAX_BYTES)
+        strbuf_append_n(&text, chunk, n);
+    fclose(f);
+    sw->base_len = text.len;
+    sw->base_text = xstrdup(strbuf_text(&text));
+    strbuf_free(&text);
+    sw->base_hash = 14695981039346656037ULL;   /* FNV-1a 64 */
+    for (size_t i = 0; i < sw->base_len; i++)
+        sw->base_hash = (sw->base_hash ^ (unsigned char)sw->base_text[i]) * 1099511628211ULL;
+    return 0;
+}
+
+/* Adds the axes of SECTION ("grid" or "zip"), each a non-empty list. */
+static int read_axes(sweep* sw, const yt_node* map, const char* section, diag* d)
+{
+    if (map->kind != YT_MAP)
+        return reject_node(d, map, section, "a mapping of dotted keys to lists of values");
+    for (size_t i = 0; i < map->count; i++) {
+        const yt_node* values = map->values[i];
+        char path[256];
+        snprintf(path, sizeof path, "%s.%s", section, map->keys[i]->text);
+        if (values->kind == YT_SEQ && values->count == 0) {
+            diag_expected(d, values->line, values->col, path, "a non-empty list of values", "an empty list");
+            return -1;
+        }
+        if (values->kind != YT_SEQ)
+            return reject_node(d, values, path, "a non-empty list of values");
+        sw->axes = xrealloc(sw->axes, (sw->axis_count + 1) * sizeof *sw->axes);
+        sw->axes[sw->axis_count++] = (sweep_axis){map->keys[i]->text, map->keys[i], values};
+    }
+    return 0;
+}
+
+/* The zip's lists must have one length; the product of the axes a limit. */
+static int count_points(sweep* sw, const yt_node* zip, diag* d)
+{
+    sw->points = 1;
+    for (size_t a = 0; a < sw->grid_count; a++) {
+        sw->points *= (long long)sw->axes[a].values->count;
+        if (sw->points > SWEEP_MAX_POINTS)
+            return reject_node(d, sw->axes[a].values, "grid", "at most 1,000,000 points");
+    }
+    for (size_t a = sw->grid_count; a < sw->axis_count; a++) {
+        size_t n = sw->axes[a].values->count;
+        if (a == sw->grid_count)
+            sw->zip_length = n;
+        else if (n != sw->zip_length) {
+            char expected[96], found[64], path[256];
+            snprintf(expected, sizeof expected, "a list of %zu values, as long as the zip's first", sw->zip_length);
+            snprintf(found, sizeof found, "a list of %zu", n);
+            snprintf(path, sizeof path, "zip.%s", sw->axes[a].key);
+            diag_expected(d, sw->axes[a].values->line, sw->axes[a].values->col, path, expected, found);
+            return -1;
+        }
+    }
+    if (sw->zip_length)
+        sw->points *= (long long)sw->zip_length;
+    if (sw->points > SWEEP_MAX_POINTS)
+        return reject_node(d, zip, "zip", "at most 1,000,000 points with the grid");
+    return 0;
+}
+
+static int read_sweep(sweep* sw, diag* d)
+{
+    const yt_node* root = sw->root;
+    if (!root || root->kind != YT_MAP)
+        return reject_node(d, root, "(document)", "a mapping with the sweep's keys");
+    for (size_t i = 0; i < root->count; i++)
+        if (!is_sweep_key(root->keys[i]->text)) {
+            char found[160];
+            const char* expected = "a key of a sweep (format, name, description, base, grid, zip)";
+            snprintf(found, sizeof found, "the unknown key \"%s\"", root->keys[i]->text);
+            diag_expected(d, root->keys[i]->line, root->keys[i]->col, "(document)", expected, found);
+            return -1;
+        }
+    const yt_node* format = yt_map_get(root, "format");
+    if (!format || format->kind != YT_SCALAR || strcmp(format->text, "1"))
+        return reject_node(d, format ? format : root, "format", "1");
+    const yt_node* base = yt_map_get(root, "base");
+    if (!base || base->kind != YT_SCALAR || !base->text[0])
+        return reject_node(d, base ? base : root, "base", "the path of the base scenario");
+    const yt_node* grid = yt_map_get(root, "grid");
+    const yt_node* zip = yt_map_get(root, "zip");
+    if (grid && read_axes(sw, grid, "grid", d))
+        return -1;
+    sw->grid_count = sw->axis_count;
+    if (zip && read_axes(sw, zip, "zip", d))
+        return -1;
+    if (sw->axis_count == 0)
+        return reject_node(d, grid ? grid : root, "grid", "at least one key to vary (in grid or zip)");
+    if (count_points(sw, zip, d))
+        return -1;
+    return read_base(sw, base->text, d);
+}
+
+int sweep_load(const char* path, sweep* sw, diag* d)
+{
+    memset(sw, 0, sizeof *sw);
+    sw->file = xstrdup(path);
+    sw->root = yt_load_file(path, d);
+    if (d->failed)
+        return -1;
+    return read_sweep(sw, d);
+}
+
+void sweep_free(sweep* sw)
+{
+    free(sw->file);
+    free(sw->base);
+    free(sw->base_text);
+    free(sw->axes);
+    yt_free(sw->root);
+    memset(sw, 0, sizeof *sw);
+}
+
+/* ---- points ------------------------------------------------------------- */
+
+const yt_node* sweep_value(const sweep* sw, size_t axis, long long p)
+{
+    if (axis >= sw->grid_count)   /* the zip: the fastest digit */
+        return sw->axes[axis].values->values[p % (long long)sw->zip_length];
+    if (sw->zip_length)
+        p /= (long long)sw->zip_length;
+    for (size_t a = sw->grid_count; a-- > axis + 1;)
+        p /= (long long)sw->axes[a].values->count;
+    return sw->axes[axis].values->values[p % (long long)sw->axes[axis].values->count];
+}
+
+void sweep_value_text(const yt_node* v, strbuf* out)
+{
+    if (v->kind == YT_SCALAR) {
+        strbuf_append(out, v->text);
+        return;
+    }
+    strbuf_append(out, v->kind == YT_MAP ? "{" : "[");
+    for (size_t i = 0; i < v->count; i++) {
+        if (i)
+            strbuf_append(out, ", ");
+        if (v->kind == YT_MAP)
+            strbuf_printf(out, "%s: ", v->keys[i]->text);
+        sweep_value_text(v->values[i], out);
+    }
+    strbuf_append(out, v->kind == YT_MAP ? "}" : "]");
+}
+
+void sweep_point_hash(const sweep* sw, long long p, char hex[17])
+{
+    strbuf text = {0};
+    for (size_t a = 0; a < sw->axis_count; a++) {
+        strbuf_printf(&text, "%s=", sw->axes[a].key);
+        sweep_value_text(sweep_value(sw, a, p), &text);
+        strbuf_append(&text, "\n");
+    }
+    unsigned long long h = sw->base_hash;
+    for (size_t i = 0; i < text.len; i++)
+        h = (h ^ (unsigned char)strbuf_text(&text)[i]) * 1099511628211ULL;
+    strbuf_free(&text);
+    snprintf(hex, 17, "%016llx", h);
+}
+
+/* MAP's value of KEY, for editing. */
+static yt_node* child_of(yt_node* map, const char* key)
+{
+    for (size_t i = 0; i < map->count; i++)
+        if (!strcmp(map->keys[i]->text, key))
+            return map->values[i];
+    return NULL;
+}
+
+/* Puts VALUE (taken) at the dotted KEY under ROOT; each segment is a name,
+ * optionally with a list index: "components[0]". */
+static int put_value(yt_node* root, const sweep_axis* axis, yt_node* value, const char* sweep_file, diag* d)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%s", axis->key);
+    yt_node* at = root;
+    char* save = NULL;
+    for (char* seg = strtok_r(key, ".", &save); seg; seg = strtok_r(NULL, ".", &save)) {
+        int last = save == NULL || *save == '\0';
+        char* bracket = strchr(seg, '[');
+        long index = -1;
+        if (bracket) {
+            char* end = NULL;
+            index = strtol(bracket + 1, &end, 10);
+            if (end == bracket + 1 || *end != ']' || end[1] || index < 0)
+                goto bad_key;
+            *bracket = '\0';
+        }
+        if (!seg[0] || at->kind != YT_MAP)
+            goto bad_key;
+        yt_node* next = child_of(at, seg);
+        if (index < 0 && last) {
+            yt_map_put(at, seg, value);
+            return 0;
+        }
+        if (!next) {
+            if (index >= 0)
+                goto bad_key;
+            next = yt_new_map(value->line, value->col, sweep_file);
+            yt_map_put(at, seg, next);
+        }
+        if (index >= 0) {
+            if (next->kind != YT_SEQ || (size_t)index >= next->count)
+                goto bad_key;
+            if (last) {
+                yt_free(next->values[index]);
+                next->values[index] = value;
+                return 0;
+            }
+            next = next->values[index];
+        }
+        at = next;
+    }
+bad_key:
+    yt_free(value);
+    diag_problem_in(d, sweep_file, axis->key_node->line, axis->key_node->col,
+                    "%s: expected a path through the base scenario's mappings (and lists, as name[i], "
+                    "within their length), found one that does not lead to a value there",
+                    axis->key);
+    return -1;
+}
+
+yt_node* sweep_point_tree(const sweep* sw, long long p, diag* d)
+{
+    yt_node* root = yt_load_text(sw->base_text, sw->base_len, d);
+    if (!root) {
+        if (!d->failed)
+            diag_problem(d, 1, 1, "(document): expected a mapping with the scenario's keys, found an empty document");
+        return NULL;
+    }
+    for (size_t a = 0; a < sw->axis_count; a++)
+        if (put_value(root, &sw->axes[a], yt_copy(sweep_value(sw, a, p), sw->file), sw->file, d)) {
+            yt_free(root);
+            return NULL;
+        }
+    return root;
+}

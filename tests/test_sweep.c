@@ -1,0 +1,276 @@
+/* test_sweep: `trainsim sweep` and `trainsim merge` end to end: rows in point
+ * order whatever the workers, invalid and crashed points as rows, a sweep
+ * killed with SIGKILL and resumed giving exactly the rows of one run (plain
+ * and gzip), shards merged into the unsharded output, and bad sweep files. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "rowfile.h"
+
+static const char grid_file[] = "tests/sweep/tiny-grid.yaml";
+static const char seeds_file[] = "tests/sweep/seeds.yaml";
+
+static void append_line(const char* line, void* arg)
+{
+    strbuf_printf(arg, "%s\n", line);
+}
+
+/* PATH's complete lines (decompressed), as text. */
+static void lines_of(const char* path, strbuf* out)
+{
+    strbuf_clear(out);
+    ck_assert_int_eq(rowfile_read_lines(path, append_line, out), 0);
+}
+
+static int count_lines(const char* text, const char* needle)
+{
+    int n = 0;
+    for (const char* p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void temp_path(char* buf, size_t size, const char* suffix)
+{
+    static int serial;
+    snprintf(buf, size, "/tmp/trainsim-sweep-%d-%d%s", (int)getpid(), serial++, suffix);
+    unlink(buf);
+}
+
+/* Writes a sweep file over scenarios/tiny.yaml (by its absolute path) with
+ * TEXT after the base line, at a new temporary PATH. */
+static void write_sweep(char* path, size_t size, const char* text)
+{
+    char cwd[512];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    temp_path(path, size, ".yaml");
+    FILE* f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "format: 1\nbase: %s/scenarios/tiny.yaml\n%s", cwd, text);
+    fclose(f);
+}
+
+START_TEST(rows_do_not_depend_on_the_workers)
+{
+    command_result one, two;
+    run_trainsim((const char*[]){"sweep", grid_file, "-j", "1", NULL}, &one);
+    run_trainsim((const char*[]){"sweep", grid_file, "-j", "2", NULL}, &two);
+    ck_assert_msg(one.status == 0, "%s", strbuf_text(&one.err));
+    ck_assert_str_eq(strbuf_text(&one.out), strbuf_text(&two.out));
+    const char* rows = strbuf_text(&one.out);
+    ck_assert_int_eq(count_lines(rows, "\n"), 13);   /* the header and 12 points */
+    ck_assert_int_eq(count_lines(rows, ",ok,"), 8);
+    ck_assert_int_eq(count_lines(rows, ",invalid,"), 4);
+    ck_assert_ptr_nonnull(strstr(rows, "point,hash,status,reason,parallelism.tp,parallelism.micro_batch,"));
+    ck_assert_ptr_nonnull(strstr(rows, "\n11,"));   /* the last point's row */
+    command_result_free(&one);
+    command_result_free(&two);
+}
+END_TEST
+
+/* A value the scenario rejects is reported where the sweep writes it. */
+START_TEST(a_bad_value_is_a_row_that_points_into_the_sweep)
+{
+    char sweep_path[128];
+    write_sweep(sweep_path, sizeof sweep_path, "grid:\n  parallelism.tp: [2, many]\n");
+    command_result r;
+    run_trainsim((const char*[]){"sweep", sweep_path, "-o", "-", NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    char expected[256];
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.out), ",invalid,"));
+    snprintf(expected, sizeof expected, "%s:4:23: parallelism.tp: expected a positive integer", sweep_path);
+    ck_assert_msg(strstr(strbuf_text(&r.out), expected), "no \"%s\" in %s", expected, strbuf_text(&r.out));
+    unlink(sweep_path);
+    command_result_free(&r);
+}
+END_TEST
+
+START_TEST(a_crashed_point_is_an_error_row_and_the_sweep_goes_on)
+{
+    setenv("TRAINSIM_SWEEP_CRASH_POINT", "3", 1);
+    command_result r;
+    run_trainsim((const char*[]){"sweep", grid_file, "-j", "2", NULL}, &r);
+    unsetenv("TRAINSIM_SWEEP_CRASH_POINT");
+    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    const char* rows = strbuf_text(&r.out);
+    ck_assert_ptr_nonnull(strstr(rows, "\n3,"));
+    ck_assert_ptr_nonnull(strstr(rows, ",error,the point's process was killed by signal 6"));
+    ck_assert_int_eq(count_lines(rows, ",ok,"), 7);
+    ck_assert_int_eq(count_lines(rows, "\n"), 13);
+    command_result_free(&r);
+}
+END_TEST
+
+/* Starts `trainsim sweep seeds -j 2 -o OUT` in its own process group, kills
+ * the group with SIGKILL once OUT holds at least three rows, and returns how
+ * many rows it held then. */
+static int sweep_killed_part_way(const char* out)
+{
+    const char* trainsim = getenv("TRAINSIM") ? getenv("TRAINSIM") : "build/trainsim";
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        freopen("/dev/null", "w", stderr);
+        execl(trainsim, trainsim, "sweep", seeds_file, "-j", "2", "-o", out, (char*)NULL);
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    strbuf text = {0};
+    int rows = 0;
+    for (int i = 0; i < 20000 && rows < 4; i++) {   /* the header and three rows */
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+        strbuf_clear(&text);
+        if (rowfile_read_lines(out, append_line, &text) == 0)
+            rows = count_lines(strbuf_text(&text), "\n");
+    }
+    kill(-pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    strbuf_clear(&text);
+    rowfile_read_lines(out, append_line, &text);
+    rows = count_lines(strbuf_text(&text), "\n") - 1;
+    strbuf_free(&text);
+    return rows;
+}
+
+static void check_kill_and_resume(const char* suffix)
+{
+    char whole[128], resumed[128];
+    temp_path(whole, sizeof whole, suffix);
+    temp_path(resumed, sizeof resumed, suffix);
+    command_result r;
+    run_trainsim((const char*[]){"sweep", seeds_file, "-j", "2", "-o", whole, NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    command_result_free(&r);
+    int rows = sweep_killed_part_way(resumed);
+    ck_assert_msg(rows >= 3 && rows < 24, "killed with %d of 24 rows written: not part-way", rows);
+    run_trainsim((const char*[]){"sweep", seeds_file, "-j", "2", "-o", resumed, "--resume", NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    command_result_free(&r);
+    strbuf a = {0}, b = {0};
+    lines_of(whole, &a);
+    lines_of(resumed, &b);
+    ck_assert_str_eq(strbuf_text(&b), strbuf_text(&a));
+    ck_assert_int_eq(count_lines(strbuf_text(&a), "\n"), suffix[1] == 'c' ? 25 : 24);
+    strbuf_free(&a);
+    strbuf_free(&b);
+    unlink(whole);
+    unlink(resumed);
+}
+
+START_TEST(a_killed_sweep_resumes_to_the_same_rows)
+{
+    check_kill_and_resume(".csv");
+}
+END_TEST
+
+START_TEST(a_killed_gzip_sweep_resumes_to_the_same_rows)
+{
+    check_kill_and_resume(".jsonl.gz");
+}
+END_TEST
+
+START_TEST(shards_merge_into_the_unsharded_rows)
+{
+    char whole[128], shard[3][128], merged[128];
+    temp_path(whole, sizeof whole, ".jsonl");
+    temp_path(merged, sizeof merged, ".jsonl");
+    command_result r;
+    run_trainsim((const char*[]){"sweep", grid_file, "-o", whole, NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    command_result_free(&r);
+    for (int k = 0; k < 3; k++) {
+        char spec[8];
+        snprintf(spec, sizeof spec, "%d/3", k + 1);
+        temp_path(shard[k], sizeof shard[k], ".jsonl");
+        run_trainsim((const char*[]){"sweep", grid_file, "--shard", spec, "-o", shard[k], NULL}, &r);
+        ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+        command_result_free(&r);
+    }
+    run_trainsim((const char*[]){"merge", "-o", merged, shard[2], shard[0], shard[1], NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    command_result_free(&r);
+    strbuf a = {0}, b = {0};
+    lines_of(whole, &a);
+    lines_of(merged, &b);
+    ck_assert_str_eq(strbuf_text(&b), strbuf_text(&a));
+    lines_of(shard[1], &b);
+    ck_assert_int_eq(count_lines(strbuf_text(&b), "\n"), 4);   /* points 1, 4, 7, 10 */
+    strbuf_free(&a);
+    strbuf_free(&b);
+    unlink(whole);
+    unlink(merged);
+    for (int k = 0; k < 3; k++)
+        unlink(shard[k]);
+}
+END_TEST
+
+/* A sweep file with TEXT (its base: tiny.yaml) gives exit 2 and MESSAGE
+ * after the file's name. */
+static void check_bad_sweep(const char* text, const char* message)
+{
+    char path[128];
+    write_sweep(path, sizeof path, text);
+    command_result r;
+    run_trainsim((const char*[]){"sweep", path, NULL}, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(strbuf_text(&r.out), "");
+    char expected[512];
+    snprintf(expected, sizeof expected, "%s%s\n", path, message);
+    ck_assert_str_eq(strbuf_text(&r.err), expected);
+    unlink(path);
+    command_result_free(&r);
+}
+
+START_TEST(bad_sweep_files_are_refused_with_their_position)
+{
+    check_bad_sweep("grids:\n  parallelism.tp: [1]\n",
+                    ":3:1: (document): expected a key of a sweep (format, name, description, base, grid, zip), "
+                    "found the unknown key \"grids\"");
+    check_bad_sweep("grid:\n  parallelism.tp: []\n",
+                    ":4:19: grid.parallelism.tp: expected a non-empty list of values, found an empty list");
+    check_bad_sweep("zip:\n  parallelism.tp: [1, 2]\n  parallelism.pp: [2]\n",
+                    ":5:19: zip.parallelism.pp: expected a list of 2 values, as long as the zip's first, found a list of 1");
+    check_bad_sweep("grid:\n  model.layers.count: [4]\n",
+                    ":4:3: model.layers.count: expected a path through the base scenario's mappings (and lists, "
+                    "as name[i], within their length), found one that does not lead to a value there");
+    check_bad_sweep("name: empty\n", ":1:1: grid: expected at least one key to vary (in grid or zip), found a mapping");
+}
+END_TEST
+
+START_TEST(resume_needs_an_output_file)
+{
+    command_result r;
+    run_trainsim((const char*[]){"sweep", grid_file, "--resume", NULL}, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.err), "--resume needs -o OUT"));
+    command_result_free(&r);
+    run_trainsim((const char*[]){"sweep", grid_file, "--shard", "4/3", NULL}, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.err), "--shard expects K/N with 1 <= K <= N, found '4/3'"));
+    command_result_free(&r);
+}
+END_TEST
+
+Suite* sweep_suite(void)
+{
+    Suite* s = suite_create("sweep");
+    TCase* tc = tcase_create("sweep");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, rows_do_not_depend_on_the_workers);
+    tcase_add_test(tc, a_bad_value_is_a_row_that_points_into_the_sweep);
+    tcase_add_test(tc, a_crashed_point_is_an_error_row_and_the_sweep_goes_on);
+    tcase_add_test(tc, a_killed_sweep_resumes_to_the_same_rows);
+    tcase_add_test(tc, a_killed_gzip_sweep_resumes_to_the_same_rows);
+    tcase_add_test(tc, shards_merge_into_the_unsharded_rows);
+    tcase_add_test(tc, bad_sweep_files_are_refused_with_their_position);
+    tcase_add_test(tc, resume_needs_an_output_file);
+    suite_add_tcase(s, tc);
+    return s;
+}
