@@ -61,6 +61,7 @@ START_TEST(rows_do_not_depend_on_the_workers)
     run_trainsim((const char*[]){"sweep", grid_file, "-j", "1", NULL}, &one);
     run_trainsim((const char*[]){"sweep", grid_file, "-j", "2", NULL}, &two);
     ck_assert_msg(one.status == 0, "%s", strbuf_text(&one.err));
+    ck_assert_str_eq(strbuf_text(&one.err), "");   /* no progress line when stderr is not a terminal */
     ck_assert_str_eq(strbuf_text(&one.out), strbuf_text(&two.out));
     const char* rows = strbuf_text(&one.out);
     ck_assert_int_eq(count_lines(rows, "\n"), 13);   /* the header and 12 points */
