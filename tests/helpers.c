@@ -28,16 +28,21 @@ static const char* trainsim_path(void)
 
 void run_trainsim(const char* const* args, command_result* r)
 {
-    memset(r, 0, sizeof *r);
-    char out_path[] = "/tmp/trainsim-test-out-XXXXXX";
-    char err_path[] = "/tmp/trainsim-test-err-XXXXXX";
-    int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
-    ck_assert(out_fd >= 0 && err_fd >= 0);
     const char* argv[32] = {trainsim_path()};
     int argc = 1;
     for (int i = 0; args[i] && argc < 31; i++)
         argv[argc++] = args[i];
     argv[argc] = NULL;
+    run_program(argv, r);
+}
+
+void run_program(const char* const* argv, command_result* r)
+{
+    memset(r, 0, sizeof *r);
+    char out_path[] = "/tmp/trainsim-test-out-XXXXXX";
+    char err_path[] = "/tmp/trainsim-test-err-XXXXXX";
+    int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
+    ck_assert(out_fd >= 0 && err_fd >= 0);
     pid_t pid = fork();
     ck_assert(pid >= 0);
     if (pid == 0) {

@@ -20,6 +20,9 @@ typedef struct {
 /* Runs the trainsim binary ($TRAINSIM, default build/trainsim) with ARGS
  * (NULL-terminated, without the program name). */
 void run_trainsim(const char* const* args, command_result* r);
+
+/* Runs ARGV[0] (a path) with ARGV (NULL-terminated). */
+void run_program(const char* const* argv, command_result* r);
 void command_result_free(command_result* r);
 
 /* Reads a whole file into a strbuf (fails the test if it cannot). */

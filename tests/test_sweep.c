@@ -259,6 +259,46 @@ START_TEST(resume_needs_an_output_file)
 }
 END_TEST
 
+/* tools/plot draws a sweep's rows with gnuplot (installed by make test). */
+START_TEST(plots_draw_the_rows)
+{
+    char rows[128], heatmap[128], lines[128];
+    temp_path(rows, sizeof rows, ".csv");
+    temp_path(heatmap, sizeof heatmap, ".svg");
+    temp_path(lines, sizeof lines, ".svg");
+    command_result r;
+    run_trainsim((const char*[]){"sweep", grid_file, "-o", rows, NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    command_result_free(&r);
+    run_program((const char*[]){"tools/plot", "heatmap", rows, "parallelism.tp", "parallelism.micro_batch", "mfu", "-o",
+                                heatmap, NULL}, &r);
+    ck_assert_msg(r.status == 0, "tools/plot heatmap: %s", strbuf_text(&r.err));
+    command_result_free(&r);
+    run_program((const char*[]){"tools/plot", "line", rows, "parallelism.tp", "step_time_s", "--by",
+                                "parallelism.schedule", "-o", lines, NULL}, &r);
+    ck_assert_msg(r.status == 0, "tools/plot line: %s", strbuf_text(&r.err));
+    command_result_free(&r);
+    strbuf svg = {0};
+    read_file(heatmap, &svg);
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&svg), "<svg"));
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&svg), ">parallelism.micro_batch<"));   /* the y axis */
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&svg), ">0.29<"));   /* tp 1, micro-batch 1: MFU 0.290 */
+    strbuf_clear(&svg);
+    read_file(lines, &svg);
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&svg), ">1f1b<"));   /* one line per schedule */
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&svg), ">gpipe<"));
+    strbuf_free(&svg);
+    run_program((const char*[]){"tools/plot", "heatmap", rows, "parallelism.tp", "nothing", "mfu", "-o", heatmap,
+                                NULL}, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.err), "no column \"nothing\""));
+    command_result_free(&r);
+    unlink(rows);
+    unlink(heatmap);
+    unlink(lines);
+}
+END_TEST
+
 Suite* sweep_suite(void)
 {
     Suite* s = suite_create("sweep");
@@ -272,6 +312,7 @@ Suite* sweep_suite(void)
     tcase_add_test(tc, shards_merge_into_the_unsharded_rows);
     tcase_add_test(tc, bad_sweep_files_are_refused_with_their_position);
     tcase_add_test(tc, resume_needs_an_output_file);
+    tcase_add_test(tc, plots_draw_the_rows);
     suite_add_tcase(s, tc);
     return s;
 }
