@@ -259,6 +259,17 @@ START_TEST(resume_needs_an_output_file)
 }
 END_TEST
 
+/* tools/slurm-sweep with a fake sbatch, and with --local: its jobs' merged
+ * rows are one run's (tests/slurm-sweep.sh says what failed). */
+START_TEST(the_slurm_script_runs_the_shards_and_merges_them)
+{
+    command_result r;
+    run_program((const char*[]){"/bin/sh", "tests/slurm-sweep.sh", NULL}, &r);
+    ck_assert_msg(r.status == 0, "tests/slurm-sweep.sh: %s", strbuf_text(&r.err));
+    command_result_free(&r);
+}
+END_TEST
+
 /* tools/plot draws a sweep's rows with gnuplot (installed by make test). */
 START_TEST(plots_draw_the_rows)
 {
@@ -313,6 +324,7 @@ Suite* sweep_suite(void)
     tcase_add_test(tc, bad_sweep_files_are_refused_with_their_position);
     tcase_add_test(tc, resume_needs_an_output_file);
     tcase_add_test(tc, plots_draw_the_rows);
+    tcase_add_test(tc, the_slurm_script_runs_the_shards_and_merges_them);
     suite_add_tcase(s, tc);
     return s;
 }
