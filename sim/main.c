@@ -6,6 +6,7 @@
  *   trainsim platform FILE
  *   trainsim sweep FILE [-j N] [-o OUT] [--shard K/N] [--resume]
  *   trainsim merge -o OUT FILE...
+ *   trainsim best FILE [--gpus N] [--top K] [-j N] [-o ROWS.jsonl]
  *   trainsim --help | --version
  *
  * Exit status: 0 done, 1 infeasible plan, 2 usage or input error. */
@@ -16,9 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "best.h"
 #include "diag.h"
 #include "platform_file.h"
 #include "report.h"
+#include "row.h"
 #include "run.h"
 #include "scenario.h"
 #include "sweep_run.h"
@@ -30,6 +33,7 @@ static const char usage_text[] =
     "       trainsim platform FILE\n"
     "       trainsim sweep FILE [-j N] [-o OUT] [--shard K/N] [--resume]\n"
     "       trainsim merge -o OUT FILE...\n"
+    "       trainsim best FILE [--gpus N] [--top K] [-j N] [-o ROWS.jsonl]\n"
     "       trainsim --help | --version\n";
 
 static const char help_text[] =
@@ -41,6 +45,7 @@ static const char help_text[] =
     "  platform FILE   print the SimGrid platform XML generated for the scenario\n"
     "  sweep FILE      run every point of a sweep file, one row each (CSV or JSON lines)\n"
     "  merge -o OUT FILE...  join the outputs of a sweep's shards into OUT, in point order\n"
+    "  best FILE       search the parallelism plans for the scenario's model and cluster, best MFU first\n"
     "\n"
     "Options of run:\n"
     "  --json                   print the JSON object of the output contract\n"
@@ -55,6 +60,12 @@ static const char help_text[] =
     "  -o OUT        write the rows to OUT: .csv, .jsonl, either with .gz (default: CSV on stdout)\n"
     "  --shard K/N   run only the points p with p mod N = K - 1 (K from 1 to N)\n"
     "  --resume      keep the rows OUT already holds for this sweep and run the others\n"
+    "\n"
+    "Options of best:\n"
+    "  --gpus N      plan for N GPUs (default: the whole cluster)\n"
+    "  --top K       print the K best plans (default 10)\n"
+    "  -j N          simulate N plans at a time (default: the number of cores)\n"
+    "  -o ROWS       keep every simulated plan's row (.jsonl, or .jsonl.gz)\n"
     "\n"
     "Exit status: 0 done, 1 the plan is infeasible, 2 usage or input error.\n"
     "Scenario format: docs/scenario.md. Output: docs/output.md.\n";
@@ -106,8 +117,8 @@ static int parse_cli(int argc, char** argv, cli* c)
         return EXIT_DONE;
     }
     c->command = argv[1];
-    if (!strcmp(c->command, "sweep") || !strcmp(c->command, "merge"))
-        return -1;   /* parsed by parse_sweep_cli */
+    if (!strcmp(c->command, "sweep") || !strcmp(c->command, "merge") || !strcmp(c->command, "best"))
+        return -1;   /* parsed by their commands */
     if (strcmp(c->command, "run") && strcmp(c->command, "check") && strcmp(c->command, "platform"))
         return usage_error("unknown command '%s'", c->command);
     for (int i = 2; i < argc; i++) {
@@ -336,6 +347,48 @@ static int command_merge(int argc, char** argv)
     return status;
 }
 
+/* trainsim best FILE [--gpus N] [--top K] [-j N] [-o ROWS.jsonl] */
+static int command_best(int argc, char** argv)
+{
+    best_options o = {.top = 10, .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN)};
+    if (o.jobs < 1)
+        o.jobs = 1;
+    for (int i = 2; i < argc; i++) {
+        const char* a = argv[i];
+        const char* v = i + 1 < argc ? argv[i + 1] : NULL;
+        long n;
+        if (!strcmp(a, "--gpus")) {
+            if (parse_count(v, 1, 10000000, &n))
+                return usage_error("--gpus expects a number of GPUs from 1 to 10,000,000, found '%s'", v ? v : "nothing");
+            o.gpus = n;
+            i++;
+        } else if (!strcmp(a, "--top")) {
+            if (parse_count(v, 1, 100000, &n))
+                return usage_error("--top expects a number of plans from 1 to 100,000, found '%s'", v ? v : "nothing");
+            o.top = (int)n;
+            i++;
+        } else if (!strcmp(a, "-j")) {
+            if (parse_count(v, 1, 1024, &n))
+                return usage_error("-j expects a number of workers from 1 to 1024, found '%s'", v ? v : "nothing");
+            o.jobs = (int)n;
+            i++;
+        } else if (!strcmp(a, "-o")) {
+            if (!v || row_format_of(v) != ROW_JSONL)
+                return usage_error("-o expects a file ending in .jsonl or .jsonl.gz, found '%s'", v ? v : "nothing");
+            o.rows = v;
+            i++;
+        } else if (a[0] == '-' && a[1])
+            return usage_error("unknown option '%s'", a);
+        else if (!o.scenario)
+            o.scenario = a;
+        else
+            return usage_error("unexpected argument '%s'", a);
+    }
+    if (!o.scenario)
+        return usage_error("%s", "'best' needs a scenario file");
+    return best_search(&o);
+}
+
 int main(int argc, char** argv)
 {
     struct timespec t0;
@@ -348,6 +401,8 @@ int main(int argc, char** argv)
         return command_sweep(argc, argv);
     if (!strcmp(c.command, "merge"))
         return command_merge(argc, argv);
+    if (!strcmp(c.command, "best"))
+        return command_best(argc, argv);
 
     scenario sc;
     diag d;

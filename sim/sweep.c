@@ -140,6 +140,16 @@ int sweep_load(const char* path, sweep* sw, diag* d)
     return read_sweep(sw, d);
 }
 
+int sweep_load_text(const char* name, const char* text, sweep* sw, diag* d)
+{
+    memset(sw, 0, sizeof *sw);
+    sw->file = xstrdup(name);
+    sw->root = yt_load_text(text, strlen(text), d);
+    if (d->failed)
+        return -1;
+    return read_sweep(sw, d);
+}
+
 void sweep_free(sweep* sw)
 {
     free(sw->file);

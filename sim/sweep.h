@@ -48,6 +48,8 @@ typedef struct {
 /* Reads and checks PATH and reads its base. Returns 0, or -1 with the
  * reason in D (FILE:LINE:COL). */
 int  sweep_load(const char* path, sweep* sw, diag* d);
+/* The same from TEXT, named NAME (a base path is taken from NAME's directory). */
+int  sweep_load_text(const char* name, const char* text, sweep* sw, diag* d);
 void sweep_free(sweep* sw);
 
 /* The value of AXIS at point P. */

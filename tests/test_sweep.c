@@ -310,6 +310,46 @@ START_TEST(plots_draw_the_rows)
 }
 END_TEST
 
+/* trainsim best: every candidate counted once (ruled out, too big, or
+ * simulated), plans printed best MFU first, and the simulated rows kept. */
+START_TEST(best_ranks_the_plans_that_fit)
+{
+    char rows[128];
+    temp_path(rows, sizeof rows, ".jsonl");
+    command_result r;
+    run_trainsim((const char*[]){"best", "tests/best/small.yaml", "--top", "5", "-o", rows, NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    const char* out = strbuf_text(&r.out);
+    long candidates, ruled_out, too_big, simulated;
+    ck_assert_int_eq(sscanf(out, "trainsim best: best-small on 16 GPUs: %ld candidate plans; %ld ruled out by the "
+                                 "scenario's rules or dominated, %ld do not fit in 80.0 GiB; %ld simulated",
+                            &candidates, &ruled_out, &too_big, &simulated), 4);
+    ck_assert_int_eq(candidates, ruled_out + too_big + simulated);
+    ck_assert(too_big > 0 && simulated > 0);
+    double previous = 101, mfu;
+    int plans = 0;
+    for (const char* line = strstr(out, "\n   1 "); line; line = strchr(line + 1, '\n')) {
+        const char* percent = strchr(line, '%');
+        if (!percent)
+            break;
+        const char* start = percent;
+        while (start > line && start[-1] != ' ')
+            start--;
+        mfu = strtod(start, NULL);
+        ck_assert_msg(mfu <= previous, "plan %d's MFU %.1f %% is above the one before it", plans + 1, mfu);
+        previous = mfu;
+        plans++;
+    }
+    ck_assert_int_eq(plans, 5);
+    strbuf kept = {0};
+    lines_of(rows, &kept);
+    ck_assert_int_eq(count_lines(strbuf_text(&kept), "\n"), (int)simulated);
+    strbuf_free(&kept);
+    unlink(rows);
+    command_result_free(&r);
+}
+END_TEST
+
 Suite* sweep_suite(void)
 {
     Suite* s = suite_create("sweep");
@@ -325,6 +365,7 @@ Suite* sweep_suite(void)
     tcase_add_test(tc, resume_needs_an_output_file);
     tcase_add_test(tc, plots_draw_the_rows);
     tcase_add_test(tc, the_slurm_script_runs_the_shards_and_merges_them);
+    tcase_add_test(tc, best_ranks_the_plans_that_fit);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,30 @@
+/* best: a search for the best parallelism plans of a scenario's model on
+ * its cluster.
+ *
+ * The candidates are every TP (powers of two dividing the heads) x PP
+ * (divisors of the layers) with TP x PP dividing the GPUs, data parallelism
+ * taking the rest, x micro-batch (1, 2, 4, 8) x schedule (1F1B; with two
+ * stages or more, interleaved over 2 and 4 chunks) x ZeRO (0 to 3) x
+ * recompute (none, selective, full).
+ * Before anything is simulated, candidates the scenario rules out (a batch
+ * that does not split, an interleaving that does not divide) and those that
+ * do not fit in the GPU's memory are dropped, and of the recompute policies
+ * only the least that fits is kept (recomputing more only adds work). The
+ * rest run as a sweep (sweep_run.h: worker processes) and are ranked by MFU.
+ * GPipe is left out: its bubble is 1F1B's and it keeps more activations. */
+#ifndef TRAINSIM_BEST_H
+#define TRAINSIM_BEST_H
+
+typedef struct {
+    const char* scenario;   /* the scenario file: model, cluster, training */
+    long long   gpus;       /* GPUs to plan for; 0: the whole cluster */
+    int         top;        /* plans to print */
+    int         jobs;       /* worker processes */
+    const char* rows;       /* where the simulated candidates' rows go (NULL: a temporary file) */
+} best_options;
+
+/* Prints the search's counts and the TOP plans on stdout. Returns the exit
+ * status: 0, 1 when no candidate fits, 2 for a bad scenario or option. */
+int best_search(const best_options* opt);
+
+#endif
