@@ -16,7 +16,7 @@
 #include "sweep_run.h"
 
 typedef struct {
-    int         tp, pp, micro_batch, chunks, zero, recompute;
+    int         tp, pp, micro_batch, chunks, zero, recompute, ep;
     long long   dp;
     const char* schedule;
 } plan_choice;
@@ -44,7 +44,8 @@ static void zip_list(strbuf* out, const char* key, const plan_choice* c, size_t 
         case 4: strbuf_append(out, p->schedule); break;
         case 5: strbuf_printf(out, "%d", p->chunks); break;
         case 6: strbuf_printf(out, "%d", p->zero); break;
-        default: strbuf_append(out, recompute_names[p->recompute]); break;
+        case 7: strbuf_append(out, recompute_names[p->recompute]); break;
+        default: strbuf_printf(out, "%d", p->ep); break;
         }
     }
     strbuf_append(out, "]\n");
@@ -55,17 +56,29 @@ static void sweep_text(const char* base, const plan_choice* c, size_t n, strbuf*
 {
     static const char* const keys[] = {"parallelism.tp", "parallelism.pp", "parallelism.dp",
                                        "parallelism.micro_batch", "parallelism.schedule",
-                                       "parallelism.virtual_stages", "parallelism.zero", "parallelism.recompute"};
+                                       "parallelism.virtual_stages", "parallelism.zero", "parallelism.recompute",
+                                       "parallelism.ep"};
     strbuf_printf(out, "format: 1\nname: best\nbase: '%s'\ngrid:\n  output.replications: [1]\nzip:\n", base);
     for (int k = 0; k < COUNT_OF(keys); k++)
-        zip_list(out, keys[k], c, n, k);
+        zip_list(out, keys[k], c, n, k);   /* field k of a plan_choice, in this order */
+}
+
+static void add_choice(plan_choice** out, size_t* n, size_t* cap, plan_choice c)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 256;
+        *out = xrealloc(*out, *cap * sizeof **out);
+    }
+    (*out)[(*n)++] = c;
 }
 
 /* Every plan of the search space for GPUS GPUs, recompute policies in
- * order (none first). */
+ * order (none first). Expert parallelism: powers of two dividing the
+ * experts and the data parallelism (1 for a dense model). */
 static size_t enumerate(const scenario* sc, long long gpus, plan_choice** out)
 {
     size_t n = 0, cap = 0;
+    int experts = sc->model.moe.enabled ? sc->model.moe.experts : 1;
     *out = NULL;
     for (int tp = 1; tp <= 64 && tp <= sc->model.heads; tp *= 2) {
         if (sc->model.heads % tp)
@@ -73,17 +86,15 @@ static size_t enumerate(const scenario* sc, long long gpus, plan_choice** out)
         for (int pp = 1; pp <= sc->model.layers; pp++) {
             if (sc->model.layers % pp || gpus % ((long long)tp * pp))
                 continue;
-            for (int m = 0; m < COUNT_OF(micro_batches); m++)
-                for (int s = 0; s < COUNT_OF(schedules); s++)
-                    for (int zero = 0; zero <= 3 && (pp > 1 || schedules[s].chunks == 1); zero++)
-                        for (int r = 0; r < 3; r++) {
-                            if (n == cap) {
-                                cap = cap ? 2 * cap : 256;
-                                *out = xrealloc(*out, cap * sizeof **out);
-                            }
-                            (*out)[n++] = (plan_choice){tp, pp, micro_batches[m], schedules[s].chunks, zero, r,
-                                                        gpus / ((long long)tp * pp), schedules[s].name};
-                        }
+            long long dp = gpus / ((long long)tp * pp);
+            for (int ep = 1; ep <= experts && dp % ep == 0 && experts % ep == 0; ep *= 2)
+                for (int m = 0; m < COUNT_OF(micro_batches); m++)
+                    for (int s = 0; s < COUNT_OF(schedules); s++)
+                        for (int zero = 0; zero <= 3 && (pp > 1 || schedules[s].chunks == 1); zero++)
+                            for (int r = 0; r < 3; r++)
+                                add_choice(out, &n, &cap,
+                                           (plan_choice){tp, pp, micro_batches[m], schedules[s].chunks, zero, r, ep,
+                                                         dp, schedules[s].name});
         }
     }
     return n;
@@ -186,18 +197,18 @@ static void value_after(const char* line, const char* key, char* buf, size_t siz
 
 static void print_plans(const ranking* r, int top)
 {
-    printf("%4s %4s %4s %6s %5s  %-16s %4s  %-9s %7s %10s %8s\n", "rank", "TP", "PP", "DP", "mb", "schedule", "ZeRO",
-           "recompute", "MFU", "step (s)", "GiB/GPU");
+    printf("%4s %4s %4s %6s %4s %5s  %-16s %4s  %-9s %7s %10s %8s\n", "rank", "TP", "PP", "DP", "EP", "mb",
+           "schedule", "ZeRO", "recompute", "MFU", "step (s)", "GiB/GPU");
     static const char* const keys[] = {"parallelism.tp", "parallelism.pp", "parallelism.dp", "parallelism.micro_batch",
                                        "parallelism.schedule", "parallelism.virtual_stages", "parallelism.zero",
-                                       "parallelism.recompute"};
+                                       "parallelism.recompute", "parallelism.ep"};
     for (size_t i = 0; i < r->count && i < (size_t)top; i++) {
-        char v[8][32];
-        for (int k = 0; k < 8; k++)
+        char v[9][32];
+        for (int k = 0; k < 9; k++)
             value_after(r->rows[i].line, keys[k], v[k], sizeof v[k]);
         char schedule[48];
         snprintf(schedule, sizeof schedule, strcmp(v[4], "interleaved") ? "%s" : "%s x%s", v[4], v[5]);
-        printf("%4zu %4s %4s %6s %5s  %-16s %4s  %-9s %6.1f%% %10.3f %8.1f\n", i + 1, v[0], v[1], v[2], v[3],
+        printf("%4zu %4s %4s %6s %4s %5s  %-16s %4s  %-9s %6.1f%% %10.3f %8.1f\n", i + 1, v[0], v[1], v[2], v[8], v[3],
                schedule, v[6], v[7], 100 * r->rows[i].mfu, r->rows[i].step, r->rows[i].memory / (1024.0 * 1024 * 1024));
     }
 }

@@ -5,7 +5,8 @@
  * (divisors of the layers) with TP x PP dividing the GPUs, data parallelism
  * taking the rest, x micro-batch (1, 2, 4, 8) x schedule (1F1B; with two
  * stages or more, interleaved over 2 and 4 chunks) x ZeRO (0 to 3) x
- * recompute (none, selective, full).
+ * recompute (none, selective, full) x expert parallelism (for a mixture of
+ * experts: powers of two dividing the experts and the data parallelism).
  * Before anything is simulated, candidates the scenario rules out (a batch
  * that does not split, an interleaving that does not divide) and those that
  * do not fit in the GPU's memory are dropped, and of the recompute policies
