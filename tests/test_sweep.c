@@ -74,6 +74,23 @@ START_TEST(rows_do_not_depend_on_the_workers)
 }
 END_TEST
 
+/* On a terminal (script(1) gives it one), stderr gets the progress line. */
+START_TEST(progress_shows_on_a_terminal)
+{
+    char out[128], command[512];
+    temp_path(out, sizeof out, ".csv");
+    const char* trainsim = getenv("TRAINSIM") ? getenv("TRAINSIM") : "build/trainsim";
+    snprintf(command, sizeof command, "%s sweep %s -o %s", trainsim, grid_file, out);
+    command_result r;
+    run_program((const char*[]){"/usr/bin/script", "-qec", command, "/dev/null", NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s%s", strbuf_text(&r.out), strbuf_text(&r.err));
+    ck_assert_msg(strstr(strbuf_text(&r.out), "trainsim sweep: 12/12 points, "), "no progress line in \"%s\"",
+                  strbuf_text(&r.out));
+    unlink(out);
+    command_result_free(&r);
+}
+END_TEST
+
 /* A value the scenario rejects is reported where the sweep writes it. */
 START_TEST(a_bad_value_is_a_row_that_points_into_the_sweep)
 {
@@ -357,6 +374,7 @@ Suite* sweep_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, rows_do_not_depend_on_the_workers);
     tcase_add_test(tc, a_bad_value_is_a_row_that_points_into_the_sweep);
+    tcase_add_test(tc, progress_shows_on_a_terminal);
     tcase_add_test(tc, a_crashed_point_is_an_error_row_and_the_sweep_goes_on);
     tcase_add_test(tc, a_killed_sweep_resumes_to_the_same_rows);
     tcase_add_test(tc, a_killed_gzip_sweep_resumes_to_the_same_rows);
