@@ -52,21 +52,19 @@ void diag_expected(diag* d, int line, int col, const char* key,
 
 void diag_problem_in(diag* d, const char* file, int line, int col, const char* fmt, ...)
 {
-    if (!begin_message(d, file, line, col))
-        return;
     va_list ap;
     va_start(ap, fmt);
-    append_formatted(d, fmt, ap);
+    if (begin_message(d, file, line, col))
+        append_formatted(d, fmt, ap);
     va_end(ap);
 }
 
 void diag_problem(diag* d, int line, int col, const char* fmt, ...)
 {
-    if (!begin_message(d, NULL, line, col))
-        return;
     va_list ap;
     va_start(ap, fmt);
-    append_formatted(d, fmt, ap);
+    if (begin_message(d, NULL, line, col))
+        append_formatted(d, fmt, ap);
     va_end(ap);
 }
 

@@ -270,22 +270,35 @@ static int parse_shard(const char* text, sweep_options* o)
     return 0;
 }
 
+/* Worker processes: the cores by default, or -j's value. */
+static int cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (int)n;
+}
+
+/* -1 when V is a number of workers (set in JOBS), else the usage error's status. */
+static int parse_jobs(const char* v, int* jobs)
+{
+    long n;
+    if (parse_count(v, 1, 1024, &n))
+        return usage_error("-j expects a number of workers from 1 to 1024, found '%s'", v ? v : "nothing");
+    *jobs = (int)n;
+    return -1;
+}
+
 /* trainsim sweep FILE [-j N] [-o OUT] [--shard K/N] [--resume] */
 static int command_sweep(int argc, char** argv)
 {
-    sweep_options o = {.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN), .shard = 1, .shards = 1,
-                       .progress = isatty(STDERR_FILENO)};
-    if (o.jobs < 1)
-        o.jobs = 1;
+    sweep_options o = {.jobs = cores(), .shard = 1, .shards = 1, .progress = isatty(STDERR_FILENO)};
     const char* file = NULL;
     for (int i = 2; i < argc; i++) {
         const char* a = argv[i];
         const char* v = i + 1 < argc ? argv[i + 1] : NULL;
-        long n;
+        int bad;
         if (!strcmp(a, "-j")) {
-            if (parse_count(v, 1, 1024, &n))
-                return usage_error("-j expects a number of workers from 1 to 1024, found '%s'", v ? v : "nothing");
-            o.jobs = (int)n;
+            if ((bad = parse_jobs(v, &o.jobs)) >= 0)
+                return bad;
             i++;
         } else if (!strcmp(a, "-o")) {
             if (!v)
@@ -350,13 +363,12 @@ static int command_merge(int argc, char** argv)
 /* trainsim best FILE [--gpus N] [--top K] [-j N] [-o ROWS.jsonl] */
 static int command_best(int argc, char** argv)
 {
-    best_options o = {.top = 10, .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN)};
-    if (o.jobs < 1)
-        o.jobs = 1;
+    best_options o = {.top = 10, .jobs = cores()};
     for (int i = 2; i < argc; i++) {
         const char* a = argv[i];
         const char* v = i + 1 < argc ? argv[i + 1] : NULL;
         long n;
+        int bad;
         if (!strcmp(a, "--gpus")) {
             if (parse_count(v, 1, 10000000, &n))
                 return usage_error("--gpus expects a number of GPUs from 1 to 10,000,000, found '%s'", v ? v : "nothing");
@@ -368,9 +380,8 @@ static int command_best(int argc, char** argv)
             o.top = (int)n;
             i++;
         } else if (!strcmp(a, "-j")) {
-            if (parse_count(v, 1, 1024, &n))
-                return usage_error("-j expects a number of workers from 1 to 1024, found '%s'", v ? v : "nothing");
-            o.jobs = (int)n;
+            if ((bad = parse_jobs(v, &o.jobs)) >= 0)
+                return bad;
             i++;
         } else if (!strcmp(a, "-o")) {
             if (!v || row_format_of(v) != ROW_JSONL)
