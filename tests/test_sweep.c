@@ -204,7 +204,7 @@ START_TEST(shards_merge_into_the_unsharded_rows)
     ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
     command_result_free(&r);
     for (int k = 0; k < 3; k++) {
-        char spec[8];
+        char spec[16];
         snprintf(spec, sizeof spec, "%d/3", k + 1);
         temp_path(shard[k], sizeof shard[k], ".jsonl");
         run_trainsim((const char*[]){"sweep", grid_file, "--shard", spec, "-o", shard[k], NULL}, &r);
