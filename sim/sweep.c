@@ -220,6 +220,9 @@ static int put_value(yt_node* root, const sweep_axis* axis, yt_node* value, cons
 {
     char key[256];
     snprintf(key, sizeof key, "%s", axis->key);
+    size_t len = strlen(key);
+    if (len == 0 || len >= sizeof key - 1 || key[0] == '.' || key[len - 1] == '.' || strstr(key, ".."))
+        goto bad_key;   /* strtok_r would skip the empty names */
     yt_node* at = root;
     char* save = NULL;
     for (char* seg = strtok_r(key, ".", &save); seg; seg = strtok_r(NULL, ".", &save)) {
