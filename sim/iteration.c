@@ -78,11 +78,9 @@ static const stage_plan* stage_of(const rank_state* st)
     return &st->ctx->plan->stage[st->stage];
 }
 
-enum { COMPUTING = 0, COMMUNICATING = 1 };
-
 /* The recording rank's GPUs were computing or communicating from START to
  * END (simulated times): an interval of its stage's power profile. */
-static void record_busy(rank_state* st, int state, double start, double end)
+static void record_busy(rank_state* st, activity_state state, double start, double end)
 {
     if (!st->records_busy || end <= start)
         return;
@@ -100,8 +98,8 @@ static void compute(rank_state* st, double seconds, double tp, double ep, double
     double total = seconds + tp + ep + pp, t0 = now();
     if (total > 0)
         sg_actor_execute(total * sg_host_get_speed(sg_host_self()));
-    record_busy(st, COMPUTING, t0, t0 + seconds);
-    record_busy(st, COMMUNICATING, t0 + seconds, t0 + total);
+    record_busy(st, ACTIVITY_COMPUTING, t0, t0 + seconds);
+    record_busy(st, ACTIVITY_COMMUNICATING, t0 + seconds, t0 + total);
     st->timing.compute += seconds;
     st->timing.tp_comm += tp;
     st->timing.ep_comm += ep;
@@ -295,7 +293,7 @@ static double run_collective(rank_state* st, const collective_plan* cp, channel_
         return 0;
     double t0 = now();
     run_phases(st, cp, kind, fraction, &st->blocking);
-    record_busy(st, COMMUNICATING, t0, now());
+    record_busy(st, ACTIVITY_COMMUNICATING, t0, now());
     return now() - t0;
 }
 
@@ -304,7 +302,7 @@ static double run_collective(rank_state* st, const collective_plan* cp, channel_
 static double wait_for(rank_state* st, collective_run* run)
 {
     double t0 = now(), waited = collective_finish(run);
-    record_busy(st, COMMUNICATING, t0, now());
+    record_busy(st, ACTIVITY_COMMUNICATING, t0, now());
     return waited;
 }
 
@@ -339,7 +337,7 @@ static double run_alltoall(rank_state* st, const alltoall_plan* ap)
         alltoall_start(st, ap, stepwise ? 1 : ap->repeat, &st->blocking);
         collective_finish(&st->blocking);
     }
-    record_busy(st, COMMUNICATING, t0, now());
+    record_busy(st, ACTIVITY_COMMUNICATING, t0, now());
     return now() - t0;
 }
 
@@ -400,7 +398,7 @@ static void receive(rank_state* st, int from, int chunk, int mb)
     double t1 = now(), in_flight_from = b->start > t0 ? b->start : t0;
     if (t1 > t0)
         st->timing.pp_comm += t1 - in_flight_from;
-    record_busy(st, COMMUNICATING, in_flight_from, t1);
+    record_busy(st, ACTIVITY_COMMUNICATING, in_flight_from, t1);
     st->timing.pp_comm += run_collective(st, &stage_of(st)->pp_gather, CH_PP_GATHER, 1);
 }
 
@@ -485,7 +483,7 @@ static void finish_step(rank_state* st)
     if (sp->optimizer_seconds > 0)
         sg_actor_execute(sp->optimizer_seconds * sg_host_get_speed(sg_host_self()));
     st->timing.optimizer = now() - before;
-    record_busy(st, COMPUTING, before, now());
+    record_busy(st, ACTIVITY_COMPUTING, before, now());
     run_collective(st, &sp->dp_gather, CH_DP_GATHER, 1);
     run_collective(st, &sp->expert_gather, CH_EXPERT_GATHER, 1);
 }

@@ -26,13 +26,17 @@ typedef struct {
     double end;            /* time it finished the step */
 } stage_timing;
 
+/* What a pipeline rank's GPUs do in a busy interval: computing, or
+ * communicating (in a collective, or waiting while data it needs is in
+ * flight). The values index arrays of per-state counts. */
+typedef enum { ACTIVITY_COMPUTING = 0, ACTIVITY_COMMUNICATING = 1, ACTIVITY_STATES } activity_state;
+
 /* A pipeline rank active (its GPUs above idle power) from START to END,
- * seconds from the step's start: computing, or communicating (in a
- * collective, or waiting while data it needs is in flight). */
+ * seconds from the step's start. */
 typedef struct {
-    int    stage;
-    int    communicating;
-    double start, end;
+    int            stage;
+    activity_state state;
+    double         start, end;
 } busy_interval;
 
 typedef struct {

@@ -7,12 +7,10 @@
 #include "strbuf.h"
 
 typedef struct {
-    double time;
-    int    state;    /* COMPUTING or COMMUNICATING */
-    int    change;   /* +1: a stage enters the state, -1: it leaves it */
+    double         time;
+    activity_state state;
+    int            change;   /* +1: a stage enters the state, -1: it leaves it */
 } power_event;
-
-enum { COMPUTING = 0, COMMUNICATING = 1 };
 
 static int compare_event(const void* a, const void* b)
 {
@@ -40,11 +38,11 @@ static void swing(const power_spec* p, const step_profile* prof, double gpus, do
     int n = prof->busy_count;
     power_event* e = xmalloc(((size_t)2 * n + 1) * sizeof *e);
     for (int i = 0; i < n; i++) {
-        e[2 * i] = (power_event){prof->busy[i].start, prof->busy[i].communicating, +1};
-        e[2 * i + 1] = (power_event){prof->busy[i].end, prof->busy[i].communicating, -1};
+        e[2 * i] = (power_event){prof->busy[i].start, prof->busy[i].state, +1};
+        e[2 * i + 1] = (power_event){prof->busy[i].end, prof->busy[i].state, -1};
     }
     qsort(e, (size_t)2 * n, sizeof *e, compare_event);
-    int count[2] = {0, 0};
+    int count[ACTIVITY_STATES] = {0};
     double most = -INFINITY, least = INFINITY;
     /* Before the first event every stage is idle, unless something starts at 0. */
     if (n == 0 || e[0].time > 0)
@@ -54,7 +52,7 @@ static void swing(const power_spec* p, const step_profile* prof, double gpus, do
         int last_at_time = i + 1 == 2 * n || e[i + 1].time > e[i].time;
         if (!last_at_time)
             continue;
-        double w = watts(p, gpus, nodes, prof->stages, count[COMPUTING], count[COMMUNICATING]);
+        double w = watts(p, gpus, nodes, prof->stages, count[ACTIVITY_COMPUTING], count[ACTIVITY_COMMUNICATING]);
         most = fmax(most, w);
         if (e[i].time < prof->busy_span)
             least = fmin(least, w);

@@ -25,7 +25,7 @@ static void two_stages(step_profile* p, const busy_interval* busy, int n)
     p->busy_count = n;
     for (int i = 0; i < n; i++) {
         stage_timing* t = &p->stage[busy[i].stage];
-        *(busy[i].communicating ? &t->tp_comm : &t->compute) += busy[i].end - busy[i].start;
+        *(busy[i].state == ACTIVITY_COMMUNICATING ? &t->tp_comm : &t->compute) += busy[i].end - busy[i].start;
     }
 }
 
