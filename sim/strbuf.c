@@ -114,3 +114,12 @@ char* path_beside(const char* file, const char* path)
     strbuf_free(&full);
     return out;
 }
+
+int strbuf_read_stream(strbuf* sb, FILE* f, size_t max)
+{
+    char chunk[65536];
+    size_t n;
+    while (sb->len <= max && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        strbuf_append_n(sb, chunk, n);
+    return ferror(f) ? -1 : 0;
+}

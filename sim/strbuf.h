@@ -8,6 +8,7 @@
 #define TRAINSIM_STRBUF_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
     char*  data;   /* NUL-terminated; NULL until the first append */
@@ -18,6 +19,9 @@ typedef struct {
 void strbuf_append(strbuf* sb, const char* text);
 void strbuf_append_n(strbuf* sb, const char* text, size_t n);
 void strbuf_printf(strbuf* sb, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends what F holds, stopping once more than MAX bytes are in SB (the
+ * caller then sees len > MAX). Returns 0, or -1 on a read error (errno). */
+int  strbuf_read_stream(strbuf* sb, FILE* f, size_t max);
 const char* strbuf_text(const strbuf* sb);   /* "" when empty */
 void strbuf_clear(strbuf* sb);
 void strbuf_free(strbuf* sb);

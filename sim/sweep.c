@@ -5,6 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* FNV-1a 64 (Fowler, Noll, Vo) of N bytes at P, continuing from H. */
+#define FNV1A_START 14695981039346656037ULL
+
+static uint64_t fnv1a(uint64_t h, const char* p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+    return h;
+}
+
 /* ---- reading the sweep file -------------------------------------------- */
 
 static const char* const sweep_keys[] = {"format", "name", "description", "base", "grid", "zip", NULL};
@@ -33,17 +43,16 @@ static int read_base(sweep* sw, const char* base, diag* d)
         return -1;
     }
     strbuf text = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && text.len <= YT_MAX_BYTES)
-        strbuf_append_n(&text, chunk, n);
+    int bad = strbuf_read_stream(&text, f, YT_MAX_BYTES);
     fclose(f);
-    sw->base_len = text.len;
-    sw->base_text = xstrdup(strbuf_text(&text));
-    strbuf_free(&text);
-    sw->base_hash = 14695981039346656037ULL;   /* FNV-1a 64 */
-    for (size_t i = 0; i < sw->base_len; i++)
-        sw->base_hash = (sw->base_hash ^ (unsigned char)sw->base_text[i]) * 1099511628211ULL;
+    if (bad) {
+        diag_file_problem(d, "cannot read the base scenario %s", sw->base);
+        strbuf_free(&text);
+        return -1;
+    }
+    sw->base_len = text.len;   /* every byte, NULs included: yt_load_text reports those */
+    sw->base_text = text.data ? text.data : xstrdup("");
+    sw->base_hash = fnv1a(FNV1A_START, sw->base_text, sw->base_len);
     return 0;
 }
 
@@ -198,11 +207,9 @@ void sweep_point_hash(const sweep* sw, long long p, char hex[17])
         sweep_value_text(sweep_value(sw, a, p), &text);
         strbuf_append(&text, "\n");
     }
-    unsigned long long h = sw->base_hash;
-    for (size_t i = 0; i < text.len; i++)
-        h = (h ^ (unsigned char)strbuf_text(&text)[i]) * 1099511628211ULL;
+    uint64_t h = fnv1a(sw->base_hash, strbuf_text(&text), text.len);
     strbuf_free(&text);
-    snprintf(hex, 17, "%016llx", h);
+    snprintf(hex, 17, "%016llx", (unsigned long long)h);
 }
 
 /* MAP's value of KEY, for editing. */

@@ -312,11 +312,7 @@ yt_node* yt_load_file(const char* path, diag* d)
         return NULL;
     }
     strbuf content = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && content.len <= YT_MAX_BYTES)
-        strbuf_append_n(&content, chunk, n);
-    int read_error = ferror(f);
+    int read_error = strbuf_read_stream(&content, f, YT_MAX_BYTES);
     fclose(f);
     if (read_error) {
         diag_file_problem(d, "cannot read: %s", strerror(errno));
