@@ -265,6 +265,32 @@ START_TEST(bad_sweep_files_are_refused_with_their_position)
 }
 END_TEST
 
+/* A base scenario with a NUL byte is refused whole (its points once read a
+ * copy cut at the NUL for the file's full length). */
+START_TEST(a_base_with_a_nul_byte_is_refused)
+{
+    char base[128], sweep_path[128];
+    temp_path(base, sizeof base, ".yaml");
+    temp_path(sweep_path, sizeof sweep_path, ".yaml");
+    FILE* f = fopen(base, "w");
+    ck_assert_ptr_nonnull(f);
+    fwrite("format: 1\nname: a\0b\n", 1, 22, f);
+    fclose(f);
+    f = fopen(sweep_path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "format: 1\nbase: %s\ngrid:\n  seed: [1]\n", base);
+    fclose(f);
+    command_result r;
+    run_trainsim((const char*[]){"sweep", sweep_path, NULL}, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(strbuf_text(&r.out), "");
+    ck_assert_msg(strstr(strbuf_text(&r.err), "not valid UTF-8 text"), "%s", strbuf_text(&r.err));
+    unlink(base);
+    unlink(sweep_path);
+    command_result_free(&r);
+}
+END_TEST
+
 START_TEST(resume_needs_an_output_file)
 {
     command_result r;
@@ -384,6 +410,7 @@ Suite* sweep_suite(void)
     tcase_add_test(tc, shards_merge_into_the_unsharded_rows);
     tcase_add_test(tc, bad_sweep_files_are_refused_with_their_position);
     tcase_add_test(tc, resume_needs_an_output_file);
+    tcase_add_test(tc, a_base_with_a_nul_byte_is_refused);
     tcase_add_test(tc, plots_draw_the_rows);
     tcase_add_test(tc, the_slurm_script_runs_the_shards_and_merges_them);
     tcase_add_test(tc, best_ranks_the_plans_that_fit);
