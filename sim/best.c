@@ -153,22 +153,21 @@ typedef struct {
     size_t  count;
 } ranking;
 
-static double number_after(const char* line, const char* key)
+static double number_in(const char* line, const char* column)
 {
-    char quoted[96];
-    snprintf(quoted, sizeof quoted, "\"%s\": ", key);
-    const char* p = strstr(line, quoted);
-    return p ? strtod(p + strlen(quoted), NULL) : 0;
+    char text[64];
+    return row_value(line, column, text, sizeof text) ? 0 : strtod(text, NULL);
 }
 
 static void rank_line(const char* line, void* arg)
 {
     ranking* r = arg;
-    if (!strstr(line, "\"status\": \"ok\""))
+    char status[16];
+    if (row_value(line, "status", status, sizeof status) || strcmp(status, "ok"))
         return;
     r->rows = xrealloc(r->rows, (r->count + 1) * sizeof *r->rows);
-    r->rows[r->count++] = (ranked){number_after(line, "mfu"), number_after(line, "step_time_s"),
-                                   number_after(line, "memory_per_gpu_bytes.total"), xstrdup(line)};
+    r->rows[r->count++] = (ranked){number_in(line, "mfu"), number_in(line, "step_time_s"),
+                                   number_in(line, "memory_per_gpu_bytes.total"), xstrdup(line)};
 }
 
 static int by_mfu(const void* a, const void* b)
@@ -178,21 +177,6 @@ static int by_mfu(const void* a, const void* b)
     if (x->mfu != y->mfu)
         return x->mfu > y->mfu ? -1 : 1;
     return strcmp(x->line, y->line);
-}
-
-/* The text of KEY's value in a row ("parallelism.schedule": "1f1b" -> 1f1b). */
-static void value_after(const char* line, const char* key, char* buf, size_t size)
-{
-    char quoted[96];
-    snprintf(quoted, sizeof quoted, "\"%s\": ", key);
-    const char* p = strstr(line, quoted);
-    buf[0] = '\0';
-    if (!p)
-        return;
-    p += strlen(quoted);
-    p += *p == '"';
-    size_t n = strcspn(p, "\",}");
-    snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), p);
 }
 
 static void print_plans(const ranking* r, int top)
@@ -205,7 +189,8 @@ static void print_plans(const ranking* r, int top)
     for (size_t i = 0; i < r->count && i < (size_t)top; i++) {
         char v[9][32];
         for (int k = 0; k < 9; k++)
-            value_after(r->rows[i].line, keys[k], v[k], sizeof v[k]);
+            if (row_value(r->rows[i].line, keys[k], v[k], sizeof v[k]))
+                v[k][0] = '\0';
         char schedule[48];
         snprintf(schedule, sizeof schedule, strcmp(v[4], "interleaved") ? "%s" : "%s x%s", v[4], v[5]);
         printf("%4zu %4s %4s %6s %4s %5s  %-16s %4s  %-9s %6.1f%% %10.3f %8.1f\n", i + 1, v[0], v[1], v[2], v[8], v[3],

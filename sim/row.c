@@ -296,6 +296,23 @@ void row_line(const sweep* sw, row_format f, long long p, row_status status, con
     strbuf_append(out, f == ROW_CSV ? "\n" : "}\n");
 }
 
+int row_value(const char* line, const char* column, char* buf, size_t size)
+{
+    flat values = {.p = line};
+    strbuf path = {0};
+    int status = -1;
+    if (!read_value(&values, &path)) {
+        const flat_value* v = find(&values, column);
+        if (v && (v->string || strcmp(v->text, "null"))) {
+            snprintf(buf, size, "%s", v->text);
+            status = 0;
+        }
+    }
+    strbuf_free(&path);
+    free_flat(&values);
+    return status;
+}
+
 int row_identity(row_format f, const char* line, long long* point, char hash[17])
 {
     const char* p = line;
