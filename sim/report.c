@@ -366,15 +366,12 @@ static void text_run(const scenario* sc, const run_result* r, strbuf* out)
     text_phases(r, out);
     text_run_level(sc, r, out);
     if (c->goodput < 1)
-        strbuf_printf(out, "         MFU %.1f %% per step, %.1f %% over the run (goodput %.1f %%), HFU %.1f %%,\n"
-                           "         %s GPU-hours, cost %s (at %.2f per GPU-hour)\n",
-                      100.0 * r->mfu, 100.0 * r->run_mfu, 100.0 * c->goodput, 100.0 * r->hfu,
-                      report_count(r->gpu_hours, hours, sizeof hours), report_count(r->cost, cost, sizeof cost),
-                      sc->cost.gpu_hour);
+        strbuf_printf(out, "         MFU %.1f %% per step, %.1f %% over the run (goodput %.1f %%), HFU %.1f %%,\n         ",
+                      100.0 * r->mfu, 100.0 * r->run_mfu, 100.0 * c->goodput, 100.0 * r->hfu);
     else
-        strbuf_printf(out, "         MFU %.1f %%, HFU %.1f %%, %s GPU-hours, cost %s (at %.2f per GPU-hour)\n",
-                      100.0 * r->mfu, 100.0 * r->hfu, report_count(r->gpu_hours, hours, sizeof hours),
-                      report_count(r->cost, cost, sizeof cost), sc->cost.gpu_hour);
+        strbuf_printf(out, "         MFU %.1f %%, HFU %.1f %%, ", 100.0 * r->mfu, 100.0 * r->hfu);
+    strbuf_printf(out, "%s GPU-hours, cost %s (at %.2f per GPU-hour)\n", report_count(r->gpu_hours, hours, sizeof hours),
+                  report_count(r->cost, cost, sizeof cost), sc->cost.gpu_hour);
 }
 
 static void text_notes(const run_result* r, strbuf* out)
