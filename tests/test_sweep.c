@@ -274,7 +274,8 @@ START_TEST(a_base_with_a_nul_byte_is_refused)
     temp_path(sweep_path, sizeof sweep_path, ".yaml");
     FILE* f = fopen(base, "w");
     ck_assert_ptr_nonnull(f);
-    fwrite("format: 1\nname: a\0b\n", 1, 22, f);
+    static const char text[] = "format: 1\nname: a\0b\n";
+    fwrite(text, 1, sizeof text - 1, f);
     fclose(f);
     f = fopen(sweep_path, "w");
     ck_assert_ptr_nonnull(f);
