@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "link_tally.h"
+
 int plan_rank(const scenario* sc, int t, int c, int d, int s)
 {
     const parallel_spec* p = &sc->par;
@@ -14,46 +16,24 @@ int plan_rank(const scenario* sc, int t, int c, int d, int s)
 /* ---- shared-link accounting -------------------------------------------- */
 
 /* How many of a set of concurrent flows cross each link (and direction). */
-typedef struct {
-    uint64_t* keys;    /* sorted, with repeats: one entry per flow crossing */
-    int       count;
-} link_usage;
-
-static int compare_key(const void* a, const void* b)
-{
-    uint64_t x = *(const uint64_t*)a, y = *(const uint64_t*)b;
-    return (x > y) - (x < y);
-}
+typedef link_tally link_usage;
 
 /* Counts the links of FLOWS; with UP_ONLY, only links leaving a GPU's side. */
 static void usage_build(const topology* t, const flow* flows, int n, int up_only, link_usage* u)
 {
-    u->keys = xmalloc(((size_t)n * ROUTE_MAX_LINKS + 1) * sizeof *u->keys);
-    u->count = 0;
+    link_tally_init(u, (size_t)n * 2);
     for (int i = 0; i < n; i++) {
         route r;
         topology_route(t, flows[i].src, flows[i].dst, &r);
         for (int k = 0; k < r.count; k++)
             if (r.link[k].shared && (!up_only || r.link[k].up))
-                u->keys[u->count++] = r.link[k].key;
+                link_tally_add(u, r.link[k].key);
     }
-    qsort(u->keys, (size_t)u->count, sizeof *u->keys, compare_key);
 }
 
 static int usage_of(const link_usage* u, uint64_t key)
 {
-    int lo = 0, hi = u->count;
-    while (lo < hi) {   /* first entry >= key */
-        int mid = (lo + hi) / 2;
-        if (u->keys[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    int n = 0;
-    while (lo + n < u->count && u->keys[lo + n] == key)
-        n++;
-    return n;
+    return link_tally_count(u, key);
 }
 
 /* Time for one flow of BYTES along its route when the concurrent flows of U
@@ -75,23 +55,11 @@ static double flow_time(const topology* t, flow f, double bytes, const link_usag
 /* Links that can limit some flow of ALL: a link never binds when its
  * capacity covers what its flows could draw if each ran at the capacity of
  * its narrowest other link; under max-min sharing it then changes no rate
- * (a fabric port sized to its node's NICs, for example). Sorted keys. */
-typedef struct {
-    uint64_t key;
-    double   demand;     /* bound on what its flows can draw */
-    double   capacity;
-} link_demand;
-
-static int compare_demand(const void* a, const void* b)
-{
-    uint64_t x = ((const link_demand*)a)->key, y = ((const link_demand*)b)->key;
-    return (x > y) - (x < y);
-}
-
+ * (a fabric port sized to its node's NICs, for example). */
 static void binding_links(const topology* t, const flow* all, int n, link_usage* out)
 {
-    link_demand* d = xmalloc(((size_t)n * ROUTE_MAX_LINKS + 1) * sizeof *d);
-    int count = 0;
+    link_tally demand;
+    link_tally_init(&demand, (size_t)n * 2);
     for (int i = 0; i < n; i++) {
         route r;
         topology_route(t, all[i].src, all[i].dst, &r);
@@ -102,22 +70,18 @@ static void binding_links(const topology* t, const flow* all, int n, link_usage*
             for (int j = 0; j < r.count; j++)
                 if (j != k)
                     elsewhere = fmin(elsewhere, r.link[j].bandwidth);
-            d[count++] = (link_demand){r.link[k].key, elsewhere, r.link[k].bandwidth};
+            link_tally_slot* link = link_tally_add(&demand, r.link[k].key);
+            link->sum += elsewhere;
+            link->capacity = r.link[k].bandwidth;
         }
     }
-    qsort(d, (size_t)count, sizeof *d, compare_demand);
-    out->keys = xmalloc(((size_t)count + 1) * sizeof *out->keys);
-    out->count = 0;
-    for (int i = 0; i < count;) {
-        int j = i;
-        double demand = 0;
-        for (; j < count && d[j].key == d[i].key; j++)
-            demand += d[j].demand;
-        if (demand > d[i].capacity * (1 + 1e-9))
-            out->keys[out->count++] = d[i].key;
-        i = j;
+    link_tally_init(out, demand.used / 2);
+    for (size_t i = 0; i <= demand.mask; i++) {
+        const link_tally_slot* link = &demand.slot[i];
+        if (link->count > 0 && link->sum > link->capacity * (1 + 1e-9))
+            link_tally_add(out, link->key);
     }
-    free(d);
+    link_tally_free(&demand);
 }
 
 /* The flows of ALL that share a link that can bind with any of MINE, MINE
@@ -150,8 +114,8 @@ static flow* flows_sharing(const topology* t, const flow* mine, int mine_count, 
         if (shares)
             out[n++] = all[i];
     }
-    free(my_links.keys);
-    free(binding.keys);
+    link_tally_free(&my_links);
+    link_tally_free(&binding);
     *count = n;
     return out;
 }
@@ -177,7 +141,7 @@ static int slowest_flow(const topology* t, const flow* candidates, int n, const 
             slowest = i;
         }
     }
-    free(u.keys);
+    link_tally_free(&u);
     return slowest;
 }
 
@@ -423,7 +387,7 @@ static void add_boundary_cost(const scenario* sc, const topology* t, int s, int 
             worst = fmax(worst, flow_time(t, sends[d * per + k], bytes, &u));
         cost[d] += worst;
     }
-    free(u.keys);
+    link_tally_free(&u);
     free(all);
     free(theirs);
     free(mine);
@@ -887,7 +851,7 @@ static double closed_form(const topology* t, const flow* flows, int n, double by
     double slowest = 0;
     for (int i = 0; i < n; i++)
         slowest = fmax(slowest, flow_time(t, flows[i], bytes, &u));
-    free(u.keys);
+    link_tally_free(&u);
     route r;
     topology_route(t, flows[0].src, flows[0].dst, &r);
     return slowest + (transfers - 1) * route_latency(&r);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "helpers.h"
+#include "link_tally.h"
 
 /* The topology of a small dense scenario with CLUSTER as its cluster section. */
 static void topology_of_cluster(const char* cluster, const char* parallelism, topology* t)
@@ -279,6 +280,25 @@ START_TEST(storage_shares_its_aggregate_bandwidth)
 }
 END_TEST
 
+/* The plan's shared-link counts: every key counted as often as added, key 0
+ * included, through several growths of the table; sums kept per key. */
+START_TEST(link_tally_counts_every_key_through_growth)
+{
+    link_tally t;
+    link_tally_init(&t, 1);
+    for (uint64_t key = 0; key < 5000; key++)
+        for (uint64_t k = 0; k <= key % 3; k++)
+            link_tally_add(&t, key << 4)->sum += 0.5;
+    ck_assert_uint_eq(t.used, 5000);
+    for (uint64_t key = 0; key < 5000; key++) {
+        ck_assert_int_eq(link_tally_count(&t, key << 4), (int)(key % 3) + 1);
+        ck_assert_int_eq(link_tally_count(&t, (key << 4) | 1), 0);
+    }
+    ck_assert_double_eq(link_tally_add(&t, 7 << 4)->sum, 1.0);   /* 7 % 3 + 1 = 2 adds of 0.5 */
+    link_tally_free(&t);
+}
+END_TEST
+
 Suite* platform_suite(void)
 {
     Suite* s = suite_create("platform");
@@ -292,6 +312,7 @@ Suite* platform_suite(void)
     tcase_add_test(tc, rails_keep_same_rail_traffic_off_the_spine);
     tcase_add_test(tc, simgrid_loads_per_pair_rail_routes);
     tcase_add_test(tc, storage_shares_its_aggregate_bandwidth);
+    tcase_add_test(tc, link_tally_counts_every_key_through_growth);
     suite_add_tcase(s, tc);
     return s;
 }
