@@ -32,7 +32,10 @@ static double watts(const power_spec* p, double gpus, double nodes, int stages, 
 }
 
 /* Peak and trough of the step function the activity intervals draw over
- * the simulated step [0, span]. */
+ * the simulated step [0, span]. A level held for no more than a
+ * billionth of the span is left out: one rank's activity ending at the
+ * instant the next begins draws no real dip or spike, yet rounding in the
+ * simulated clock can open a gap of 1e-15 s between them, or close it. */
 static void swing(const power_spec* p, const step_profile* prof, double gpus, double nodes, step_power* out)
 {
     int n = prof->busy_count;
@@ -43,23 +46,22 @@ static void swing(const power_spec* p, const step_profile* prof, double gpus, do
     }
     qsort(e, (size_t)2 * n, sizeof *e, compare_event);
     int count[ACTIVITY_STATES] = {0};
-    double most = -INFINITY, least = INFINITY;
+    double most = -INFINITY, least = INFINITY, instant = 1e-9 * prof->busy_span;
     /* Before the first event every stage is idle, unless something starts at 0. */
-    if (n == 0 || e[0].time > 0)
+    if (n == 0 || e[0].time > instant)
         most = least = watts(p, gpus, nodes, prof->stages, 0, 0);
     for (int i = 0; i < 2 * n; i++) {
         count[e[i].state] += e[i].change;
-        int last_at_time = i + 1 == 2 * n || e[i + 1].time > e[i].time;
-        if (!last_at_time)
+        double until = i + 1 < 2 * n ? e[i + 1].time : prof->busy_span;
+        if (until - e[i].time <= instant)
             continue;
         double w = watts(p, gpus, nodes, prof->stages, count[ACTIVITY_COMPUTING], count[ACTIVITY_COMMUNICATING]);
         most = fmax(most, w);
-        if (e[i].time < prof->busy_span)
-            least = fmin(least, w);
+        least = fmin(least, w);
     }
     free(e);
-    out->peak = most;
-    out->trough = isinf(least) ? most : least;
+    out->peak = isinf(most) ? watts(p, gpus, nodes, prof->stages, 0, 0) : most;
+    out->trough = isinf(least) ? out->peak : least;
 }
 
 /* Stage-seconds computing and communicating in a step of PROF: its kernels

@@ -56,6 +56,19 @@ START_TEST(stages_taking_turns_keep_the_power_flat)
 }
 END_TEST
 
+/* Turns that meet with a rounding gap (1e-15 s) or overlap (the next
+ * starts 1e-15 s early) draw neither a dip nor a spike. */
+START_TEST(rounding_gaps_between_turns_are_no_swing)
+{
+    const busy_interval gap[] = {{0, 0, 0, 1}, {1, 0, 1 + 1e-15, 2}};
+    const busy_interval overlap[] = {{0, 0, 0, 1}, {1, 0, 1 - 1e-15, 2}};
+    step_power w = power_of_two_stages(gap, 2);
+    ck_assert_double_eq_tol(w.trough, facility(8, 0, 8), 1e-9);
+    w = power_of_two_stages(overlap, 2);
+    ck_assert_double_eq_tol(w.peak, facility(8, 0, 8), 1e-9);
+}
+END_TEST
+
 START_TEST(stages_computing_together_swing)
 {
     const busy_interval b[] = {{0, 0, 0, 1}, {1, 0, 0, 1}};
@@ -124,6 +137,7 @@ Suite* power_suite(void)
     Suite* s = suite_create("power");
     TCase* tc = tcase_create("facility");
     tcase_add_test(tc, stages_taking_turns_keep_the_power_flat);
+    tcase_add_test(tc, rounding_gaps_between_turns_are_no_swing);
     tcase_add_test(tc, stages_computing_together_swing);
     tcase_add_test(tc, communicating_draws_its_own_power);
     tcase_add_test(tc, scenario_energy_is_power_times_time);
