@@ -1,4 +1,4 @@
-/* transfer: flows through per-host agent pools into eager sinks (see transfer.h). */
+/* transfer: flows through per-host agent pools into permanent receivers (see transfer.h). */
 #include "transfer.h"
 
 #include <simgrid/actor.h>
@@ -18,6 +18,7 @@ typedef struct {
     int          gpu;
     sg_host_t    host;
     sg_mailbox_t sink;
+    sg_sem_t     never;     /* never released: what the sink waits on */
     agent*       idle;      /* agents waiting for work */
     agent*       all;       /* every agent of this host, for teardown */
     int          agents;
@@ -54,14 +55,18 @@ static endpoint* endpoint_of(int gpu)
     return e;
 }
 
-/* Receives everything sent to its host; the transfers started on sending. */
+/* The permanent receiver of its host's mailbox, which never has to receive:
+ * SimGrid starts a flow put into a mailbox that has one at once, and files
+ * it among the mailbox's finished flows (CommImpl::isend, 3.32) for a get
+ * that never comes. The sender alone waits for the flow, so a flow costs no
+ * wake-up of its receiver (12 % of GPT-3's step simulation, measured with
+ * callgrind). */
 static void sink_main(int argc, char* argv[])
 {
     (void)argc, (void)argv;
     endpoint* e = sg_actor_self_get_data();
     sg_mailbox_set_receiver(sg_mailbox_get_name(e->sink));
-    for (;;)
-        sg_mailbox_get(e->sink);
+    sg_sem_acquire(e->never);   /* blocked, not suspended: SimGrid suspends a suspended actor's flows */
 }
 
 static void complete_flow(transfer_batch* b)
@@ -120,6 +125,7 @@ void transfer_setup(const int* gpus, int count)
         e->host = sg_host_by_name(name);
         snprintf(name, sizeof name, "sink-%d", e->gpu);
         e->sink = sg_mailbox_by_name(name);
+        e->never = sg_sem_init(0);
         sg_actor_t sink = sg_actor_init(name, e->host);
         sg_actor_set_data(sink, e);
         sg_actor_start(sink, sink_main, 0, NULL);
@@ -169,6 +175,7 @@ void transfer_teardown(void)
             free(a);
             a = next;
         }
+        sg_sem_destroy(endpoints[i].never);
     }
     free(endpoints);
     endpoints = NULL;

@@ -5,8 +5,9 @@
  * pipeline stage, yet the traffic of the collapsed ranks must still load the
  * links it would load (DESIGN.md, "Two levels"). So a flow may start on a host
  * where no rank actor runs: each host keeps a pool of agent actors that send
- * on request, and a sink actor that receives everything addressed to it
- * eagerly (a permanent receiver, so a transfer starts as soon as it is sent).
+ * on request, and a sink actor registered as its mailbox's permanent
+ * receiver, so that a transfer starts as soon as it is sent and needs no
+ * receive.
  * Notifications go through semaphores and cost no simulated time. */
 #ifndef TRAINSIM_TRANSFER_H
 #define TRAINSIM_TRANSFER_H
