@@ -160,10 +160,31 @@ typedef struct {
     int                   spares;
     double                start;
     double                next_failure;      /* when the failure actor will strike next */
+    campaign_log*         log;               /* NULL but in the first replication asked to log */
     /* results of this replication */
     double wall, lost_work, checkpoint, recovery, waiting;
     int    failures[CAMPAIGN_MAX_CLASSES];
 } replication;
+
+static void log_add(campaign_log* log, run_event e)
+{
+    if (!log || e.end < e.start)
+        return;
+    if (log->count == CAMPAIGN_MAX_EVENTS) {
+        log->truncated = 1;
+        return;
+    }
+    if (log->count == log->cap) {
+        log->cap = log->cap ? 2 * log->cap : 256;
+        log->events = xrealloc(log->events, (size_t)log->cap * sizeof *log->events);
+    }
+    log->events[log->count++] = e;
+}
+
+static void log_event(replication* r, run_event_kind kind, double start, double end, int cls, double cycles)
+{
+    log_add(r->log, (run_event){kind, start - r->start, end - r->start, cls, cycles});
+}
 
 /* Draws every class's failures until the run ends (it is a daemon). */
 static void failure_main(int argc, char* argv[])
@@ -208,6 +229,7 @@ static int interrupted(replication* r, double seconds)
         return 0;
     int k = r->queue[r->head++ % MAX_PENDING];
     r->failures[k]++;
+    log_event(r, RUN_FAILURE, now(), now(), k, 0);
     if (r->repair_count == r->repair_cap) {
         r->repair_cap = r->repair_cap ? 2 * r->repair_cap : 16;
         r->repairs = xrealloc(r->repairs, (size_t)r->repair_cap * sizeof *r->repairs);
@@ -241,12 +263,13 @@ static void recover(replication* r)
     int needed = 1;
     for (;;) {
         double t0 = now();
-        if (interrupted(r, in->detect)) {
-            r->recovery += now() - t0;
+        int failed = interrupted(r, in->detect);
+        r->recovery += now() - t0;
+        log_event(r, RUN_DETECT, t0, now(), 0, 0);
+        if (failed) {
             needed++;
             continue;
         }
-        r->recovery += now() - t0;
         while (in->spares >= 0 && needed > 0) {
             double soonest = collect_repairs(r);
             if (r->spares > 0) {
@@ -257,14 +280,16 @@ static void recover(replication* r)
             if (isinf(soonest))   /* no node to wait for: cannot happen, every failure repairs */
                 break;
             t0 = now();
-            int failed = interrupted(r, soonest - now());
+            failed = interrupted(r, soonest - now());
             r->waiting += now() - t0;
+            log_event(r, RUN_WAIT_SPARE, t0, now(), 0, 0);
             needed += failed;
         }
         needed = 0;
         t0 = now();
-        int failed = interrupted(r, in->restart + in->load_seconds);
+        failed = interrupted(r, in->restart + in->load_seconds);
         r->recovery += now() - t0;
+        log_event(r, RUN_RESTART, t0, now(), 0, 0);
         if (!failed)
             return;
         needed = 1;
@@ -297,6 +322,7 @@ static void fail(replication* r, progress_state* p)
 {
     settle_write(p);
     r->lost_work += now() - p->t_resume;
+    log_event(r, RUN_LOST, p->t_resume, now(), 0, 0);
     r->checkpoint -= p->ckpt_since;
     p->progress = p->durable;
     p->pending = 0;
@@ -311,10 +337,13 @@ static int checkpoint_time(replication* r, progress_state* p, double seconds)
 {
     if (seconds <= 0)
         return 1;
+    double t0 = now();
     if (interrupted(r, seconds)) {
+        log_event(r, RUN_CHECKPOINT, t0, now(), 0, 0);
         fail(r, p);
         return 0;
     }
+    log_event(r, RUN_CHECKPOINT, t0, now(), 0, 0);
     r->checkpoint += seconds;
     p->ckpt_since += seconds;
     return 1;
@@ -343,6 +372,8 @@ static int checkpoint(replication* r, progress_state* p)
     p->copy_end = now();
     p->write_end = now() + (async ? in->checkpoint_seconds : 0);
     p->ckpt_at_copy_end = p->ckpt_since;
+    if (async)   /* drawn as planned; a failure before its end discards it */
+        log_event(r, RUN_WRITE, now(), p->write_end, 0, 0);
     settle_write(p);
     return 1;
 }
@@ -363,6 +394,7 @@ static void fast_forward(replication* r, progress_state* p)
     double k = fmin(floor((r->next_failure - now()) / cycle) - 1, whole);
     if (k < 2)
         return;
+    log_event(r, RUN_TRAINING, now(), now() + k * cycle, 0, k);
     sg_actor_sleep_for(k * cycle);
     p->progress += k * tau;
     r->checkpoint += k * block;
@@ -398,7 +430,10 @@ static void trainer_main(int argc, char* argv[])
         }
         fast_forward(r, &p);
         double segment = tau > 0 ? fmin(tau, in->work_seconds - p.progress) : in->work_seconds - p.progress;
-        if (interrupted(r, segment)) {
+        double t0 = now();
+        int failed = interrupted(r, segment);
+        log_event(r, RUN_TRAINING, t0, now(), 0, 1);
+        if (failed) {
             fail(r, &p);
             continue;
         }
@@ -417,6 +452,7 @@ static void run_replication(const campaign_input* in, int index, sg_host_t host,
     r->failed = sg_sem_init(0);
     r->spares = in->spares;
     r->start = now();
+    r->log = index == 0 ? in->log : NULL;
     sg_actor_t trainer = sg_actor_init("trainer", host);
     sg_actor_set_data(trainer, r);
     sg_actor_start(trainer, trainer_main, 0, NULL);
@@ -447,30 +483,50 @@ static double quantile(const double* x, int n, double p)
     return x[i] + (at - i) * (x[i + 1] - x[i]);
 }
 
+/* Sorted X[0..N) into OUT's wall-clock bins. */
+static void histogram(const double* x, int n, campaign_result* out)
+{
+    out->wall_min = x[0];
+    out->wall_max = x[n - 1];
+    double width = (out->wall_max - out->wall_min) / CAMPAIGN_BINS;
+    for (int i = 0; i < n; i++) {
+        int bin = width > 0 ? (int)((x[i] - out->wall_min) / width) : 0;
+        out->wall_bins[bin < CAMPAIGN_BINS ? bin : CAMPAIGN_BINS - 1]++;
+    }
+}
+
 /* Without failures nothing is random and nothing interrupts: the run is the
  * work and its checkpoints, exactly. */
 static void failure_free(const campaign_input* in, campaign_result* out)
 {
     out->replications = 1;
     double tau = in->interval_seconds, done = 0, clock = 0, write_end = 0;
-    if (in->copy_seconds > 0 && tau > 0) {
-        /* Each copy waits for the previous write; the run for the last. */
-        while (done < in->work_seconds) {
-            double segment = fmin(tau, in->work_seconds - done);
-            done += segment;
-            clock += segment;
-            double start = fmax(clock, write_end);
-            out->checkpoint += start - clock + in->copy_seconds;
-            clock = start + in->copy_seconds;
+    int async = in->copy_seconds > 0;
+    while (tau > 0 && done < in->work_seconds) {
+        double segment = fmin(tau, in->work_seconds - done);
+        log_add(in->log, (run_event){RUN_TRAINING, clock, clock + segment, 0, 1});
+        done += segment;
+        clock += segment;
+        double start = async ? fmax(clock, write_end) : clock;   /* a copy waits for the previous write */
+        double blocking = async ? in->copy_seconds : in->checkpoint_seconds;
+        log_add(in->log, (run_event){RUN_CHECKPOINT, clock, start + blocking, 0, 0});
+        out->checkpoint += start - clock + blocking;
+        clock = start + blocking;
+        if (async) {
             write_end = clock + in->checkpoint_seconds;
+            log_add(in->log, (run_event){RUN_WRITE, clock, write_end, 0, 0});
         }
-        out->checkpoint += write_end - clock;
-    } else {
-        double segments = tau > 0 ? ceil(in->work_seconds / tau) : 0;
-        out->checkpoint = segments * in->checkpoint_seconds;
     }
+    if (tau > 0 && async) {   /* the run waits for the last write */
+        log_add(in->log, (run_event){RUN_CHECKPOINT, clock, write_end, 0, 0});
+        out->checkpoint += write_end - clock;
+    }
+    if (tau <= 0)
+        log_add(in->log, (run_event){RUN_TRAINING, 0, in->work_seconds, 0, 1});
     out->wall_mean = out->wall_p10 = out->wall_p90 = in->work_seconds + out->checkpoint;
     out->goodput = out->wall_mean > 0 ? in->work_seconds / out->wall_mean : 1;
+    out->wall_min = out->wall_max = out->wall_mean;
+    out->wall_bins[0] = 1;
 }
 
 void campaign_simulate(const campaign_input* in, const char* host, campaign_result* out)
@@ -502,5 +558,12 @@ void campaign_simulate(const campaign_input* in, const char* host, campaign_resu
     qsort(walls, (size_t)n, sizeof *walls, compare_double);
     out->wall_p10 = quantile(walls, n, 0.1);
     out->wall_p90 = quantile(walls, n, 0.9);
+    histogram(walls, n, out);
     free(walls);
+}
+
+void campaign_log_free(campaign_log* log)
+{
+    free(log->events);
+    memset(log, 0, sizeof *log);
 }

@@ -28,6 +28,35 @@ typedef struct {
     double      repair;      /* seconds until the failed node is a spare again */
 } failure_class;
 
+/* What the first replication did when, for timelines (trace, report). */
+typedef enum {
+    RUN_TRAINING,      /* training; CYCLES > 1: that many segments, each with its checkpoint */
+    RUN_CHECKPOINT,    /* the blocking part of a checkpoint */
+    RUN_WRITE,         /* an asynchronous checkpoint write, beside training */
+    RUN_FAILURE,       /* an instant: a component of class CLASS failed */
+    RUN_LOST,          /* work since the last durable checkpoint, lost to a failure */
+    RUN_DETECT,        /* detecting the failure */
+    RUN_WAIT_SPARE,    /* waiting for a repaired node: no spare left */
+    RUN_RESTART,       /* restarting the job and loading the checkpoint */
+    RUN_EVENT_KINDS
+} run_event_kind;
+
+typedef struct {
+    run_event_kind kind;
+    double         start, end;   /* seconds from the start of the run */
+    int            cls;          /* RUN_FAILURE: index into campaign_input.classes */
+    double         cycles;       /* RUN_TRAINING */
+} run_event;
+
+/* Recording stops at CAMPAIGN_MAX_EVENTS; TRUNCATED then says so. */
+#define CAMPAIGN_MAX_EVENTS 200000
+
+typedef struct {
+    run_event* events;
+    int        count, cap;
+    int        truncated;
+} campaign_log;
+
 typedef struct {
     double               work_seconds;        /* failure-free training: steps x step time */
     double               checkpoint_seconds;  /* one checkpoint write */
@@ -42,7 +71,10 @@ typedef struct {
     failure_class        classes[CAMPAIGN_MAX_CLASSES];
     unsigned long long   seed;
     int                  replications;
+    campaign_log*        log;                 /* if not NULL, gets the first replication's events */
 } campaign_input;
+
+#define CAMPAIGN_BINS 20
 
 typedef struct {
     int    replications;
@@ -55,7 +87,13 @@ typedef struct {
     double lost_work, checkpoint, recovery, waiting;
     double failures[CAMPAIGN_MAX_CLASSES];  /* mean count per class */
     double failures_total;
+    /* The replications' wall-clocks in CAMPAIGN_BINS equal bins from
+     * wall_min to wall_max (all in the first when they are equal). */
+    double wall_min, wall_max;
+    int    wall_bins[CAMPAIGN_BINS];
 } campaign_result;
+
+void campaign_log_free(campaign_log* log);
 
 /* Failures per second of all classes together. */
 double campaign_failure_rate(const campaign_input* in);

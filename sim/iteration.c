@@ -64,6 +64,7 @@ struct rank_state {
     collective_run    blocking, zero_gather, zero_scatter, dp_overlap;
     stage_timing      timing;
     int               records_busy;   /* the rank whose activity stands for its stage's power */
+    pipeline_op       pass;           /* the pass it runs; micro-batch -1 after the pipeline */
     busy_interval*    busy;
     int               busy_count, busy_cap;
 };
@@ -78,9 +79,15 @@ static const stage_plan* stage_of(const rank_state* st)
     return &st->ctx->plan->stage[st->stage];
 }
 
-/* The recording rank's GPUs were computing or communicating from START to
- * END (simulated times): an interval of its stage's power profile. */
-static void record_busy(rank_state* st, activity_state state, double start, double end)
+const char* work_kind_name(work_kind kind)
+{
+    static const char* const names[WORK_KINDS] = {"forward", "backward", "optimizer", "TP", "PP", "EP", "DP", "ZeRO"};
+    return kind >= 0 && kind < WORK_KINDS ? names[kind] : "?";
+}
+
+/* The recording rank's GPUs worked on WHAT from START to END (simulated
+ * times): an interval of its stage's power profile and timeline. */
+static void record_busy(rank_state* st, work_kind what, double start, double end)
 {
     if (!st->records_busy || end <= start)
         return;
@@ -88,18 +95,25 @@ static void record_busy(rank_state* st, activity_state state, double start, doub
         st->busy_cap = st->busy_cap ? 2 * st->busy_cap : 64;
         st->busy = xrealloc(st->busy, (size_t)st->busy_cap * sizeof *st->busy);
     }
-    st->busy[st->busy_count++] = (busy_interval){st->stage, state, start - st->ctx->start, end - st->ctx->start};
+    activity_state state = what <= WORK_OPTIMIZER ? ACTIVITY_COMPUTING : ACTIVITY_COMMUNICATING;
+    st->busy[st->busy_count++] = (busy_interval){st->stage, state, start - st->ctx->start, end - st->ctx->start,
+                                                 what, st->pass.micro_batch, st->pass.chunk};
 }
 
 /* Compute, then the collectives the plan folded for being alone on their
- * links, as one activity; each is accounted as what it is. */
+ * links, as one activity; each is accounted, and drawn, as what it is. */
 static void compute(rank_state* st, double seconds, double tp, double ep, double pp)
 {
     double total = seconds + tp + ep + pp, t0 = now();
     if (total > 0)
         sg_actor_execute(total * sg_host_get_speed(sg_host_self()));
-    record_busy(st, ACTIVITY_COMPUTING, t0, t0 + seconds);
-    record_busy(st, ACTIVITY_COMMUNICATING, t0 + seconds, t0 + total);
+    double t = t0;
+    const work_kind parts[] = {st->pass.kind == OP_FORWARD ? WORK_FORWARD : WORK_BACKWARD, WORK_TP, WORK_EP, WORK_PP};
+    const double seconds_of[] = {seconds, tp, ep, pp};
+    for (int i = 0; i < 4; i++) {
+        record_busy(st, parts[i], t, t + seconds_of[i]);
+        t += seconds_of[i];
+    }
     st->timing.compute += seconds;
     st->timing.tp_comm += tp;
     st->timing.ep_comm += ep;
@@ -286,6 +300,18 @@ static void collective_start(rank_state* st, const collective_plan* cp, channel_
     sg_actor_start(actor, background_main, 0, NULL);
 }
 
+static work_kind work_of(channel_kind kind)
+{
+    switch (kind) {
+    case CH_TP:           return WORK_TP;
+    case CH_PP_GATHER:    return WORK_PP;
+    case CH_EP:           return WORK_EP;
+    case CH_ZERO_GATHER:
+    case CH_ZERO_SCATTER: return WORK_ZERO;
+    default:              return WORK_DP;
+    }
+}
+
 /* A blocking collective: returns the seconds it took. */
 static double run_collective(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction)
 {
@@ -293,16 +319,16 @@ static double run_collective(rank_state* st, const collective_plan* cp, channel_
         return 0;
     double t0 = now();
     run_phases(st, cp, kind, fraction, &st->blocking);
-    record_busy(st, ACTIVITY_COMMUNICATING, t0, now());
+    record_busy(st, work_of(kind), t0, now());
     return now() - t0;
 }
 
-/* Waits for a collective running beside the rank: the wait is exposed
- * communication. Returns its seconds. */
-static double wait_for(rank_state* st, collective_run* run)
+/* Waits for a collective of kind WHAT running beside the rank: the wait is
+ * exposed communication. Returns its seconds. */
+static double wait_for(rank_state* st, collective_run* run, work_kind what)
 {
     double t0 = now(), waited = collective_finish(run);
-    record_busy(st, ACTIVITY_COMMUNICATING, t0, now());
+    record_busy(st, what, t0, now());
     return waited;
 }
 
@@ -337,7 +363,7 @@ static double run_alltoall(rank_state* st, const alltoall_plan* ap)
         alltoall_start(st, ap, stepwise ? 1 : ap->repeat, &st->blocking);
         collective_finish(&st->blocking);
     }
-    record_busy(st, ACTIVITY_COMMUNICATING, t0, now());
+    record_busy(st, WORK_EP, t0, now());
     return now() - t0;
 }
 
@@ -398,7 +424,7 @@ static void receive(rank_state* st, int from, int chunk, int mb)
     double t1 = now(), in_flight_from = b->start > t0 ? b->start : t0;
     if (t1 > t0)
         st->timing.pp_comm += t1 - in_flight_from;
-    record_busy(st, ACTIVITY_COMMUNICATING, in_flight_from, t1);
+    record_busy(st, WORK_PP, in_flight_from, t1);
     st->timing.pp_comm += run_collective(st, &stage_of(st)->pp_gather, CH_PP_GATHER, 1);
 }
 
@@ -422,13 +448,13 @@ static void forward(rank_state* st, const chunk_plan* ch, pipeline_op op)
     int s = st->stage, c = op.chunk, received = has_previous(s, c);
     if (received)
         receive(st, FROM_PREVIOUS, c, op.micro_batch);
-    st->timing.dp_inline += wait_for(st, &st->zero_scatter);
+    st->timing.dp_inline += wait_for(st, &st->zero_scatter, WORK_ZERO);
     collective_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     compute(st, ch->fwd_seconds, ch->folded.tp_fwd, ch->folded.ep_fwd,
             received ? stage_of(st)->pp_gather_folded : 0);
     st->timing.tp_comm += run_collective(st, &ch->tp_fwd, CH_TP, 1);
     st->timing.ep_comm += run_alltoall(st, &ch->ep_fwd);
-    st->timing.dp_inline += wait_for(st, &st->zero_gather);
+    st->timing.dp_inline += wait_for(st, &st->zero_gather, WORK_ZERO);
     if (has_next(plan, s, c))
         send_pipeline(st, 1, s + 1 < plan->stages ? c : c + 1, op.micro_batch);
 }
@@ -451,7 +477,7 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
     int s = st->stage, c = op.chunk, received = has_next(plan, s, c);
     if (received)
         receive(st, FROM_NEXT, c, op.micro_batch);
-    st->timing.dp_inline += wait_for(st, &st->zero_scatter);
+    st->timing.dp_inline += wait_for(st, &st->zero_scatter, WORK_ZERO);
     collective_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     if (last)
         start_overlapped_reduction(st);
@@ -459,7 +485,7 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
             received ? stage_of(st)->pp_gather_folded : 0);
     st->timing.tp_comm += run_collective(st, &ch->tp_bwd, CH_TP, 1);
     st->timing.ep_comm += run_alltoall(st, &ch->ep_bwd);
-    st->timing.dp_inline += wait_for(st, &st->zero_gather);
+    st->timing.dp_inline += wait_for(st, &st->zero_gather, WORK_ZERO);
     collective_start(st, &ch->zero_scatter, CH_ZERO_SCATTER, 1, &st->zero_scatter);
     if (has_previous(s, c))
         send_pipeline(st, 0, s > 0 ? c : c - 1, op.micro_batch);
@@ -471,9 +497,9 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
 static void finish_step(rank_state* st)
 {
     const stage_plan* sp = stage_of(st);
-    wait_for(st, &st->zero_scatter);
+    wait_for(st, &st->zero_scatter, WORK_ZERO);
     if (st->dp_overlap.active) {
-        wait_for(st, &st->dp_overlap);
+        wait_for(st, &st->dp_overlap, WORK_DP);
         run_collective(st, &sp->dp_reduce, CH_DP_REDUCE, sp->dp_bucket_bytes / sp->dp_reduce.payload_bytes);
     } else {
         run_collective(st, &sp->dp_reduce, CH_DP_REDUCE, 1);
@@ -483,7 +509,7 @@ static void finish_step(rank_state* st)
     if (sp->optimizer_seconds > 0)
         sg_actor_execute(sp->optimizer_seconds * sg_host_get_speed(sg_host_self()));
     st->timing.optimizer = now() - before;
-    record_busy(st, ACTIVITY_COMPUTING, before, now());
+    record_busy(st, WORK_OPTIMIZER, before, now());
     run_collective(st, &sp->dp_gather, CH_DP_GATHER, 1);
     run_collective(st, &sp->expert_gather, CH_EXPERT_GATHER, 1);
 }
@@ -499,12 +525,14 @@ static void rank_main(int argc, char* argv[])
     int n = schedule_build(plan->schedule, plan->stages, st->stage, plan->micro_batches, plan->chunks, ops);
     for (int i = 0; i < n; i++) {
         const chunk_plan* ch = &sp->chunk[ops[i].chunk];
+        st->pass = ops[i];
         if (ops[i].kind == OP_FORWARD)
             forward(st, ch, ops[i]);
         else
             backward(st, ch, ops[i], i == n - 1);
     }
     free(ops);
+    st->pass = (pipeline_op){OP_BACKWARD, -1, -1};
     st->timing.pipeline_end = now() - st->ctx->start;
     finish_step(st);
     st->timing.end = now() - st->ctx->start;

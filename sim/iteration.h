@@ -31,12 +31,26 @@ typedef struct {
  * flight). The values index arrays of per-state counts. */
 typedef enum { ACTIVITY_COMPUTING = 0, ACTIVITY_COMMUNICATING = 1, ACTIVITY_STATES } activity_state;
 
+/* What a busy interval was spent on: the first three are computing, the
+ * rest communicating. For timelines (trace, schedule picture). */
+typedef enum {
+    WORK_FORWARD, WORK_BACKWARD, WORK_OPTIMIZER,
+    WORK_TP, WORK_PP, WORK_EP, WORK_DP, WORK_ZERO,
+    WORK_KINDS
+} work_kind;
+
+/* Short names of the work kinds ("forward", "TP", ...). */
+const char* work_kind_name(work_kind kind);
+
 /* A pipeline rank active (its GPUs above idle power) from START to END,
- * seconds from the step's start. */
+ * seconds from the step's start, on WHAT; MICRO_BATCH and CHUNK say which
+ * pass it belongs to (-1 after the pipeline: gradient reduction, optimizer). */
 typedef struct {
     int            stage;
     activity_state state;
     double         start, end;
+    work_kind      what;
+    int            micro_batch, chunk;
 } busy_interval;
 
 typedef struct {

@@ -324,6 +324,98 @@ START_TEST(batch_ramp_phases_add_up)
 }
 END_TEST
 
+/* Seconds of LOG's events of KIND, and how many there are. */
+static double logged(const campaign_log* log, run_event_kind kind, int* count)
+{
+    double total = 0;
+    *count = 0;
+    for (int i = 0; i < log->count; i++)
+        if (log->events[i].kind == kind) {
+            total += log->events[i].end - log->events[i].start;
+            (*count)++;
+        }
+    return total;
+}
+
+/* The job's own timeline (training, checkpoints, recoveries) of the logged
+ * replication tiles [0, wall] without gap or overlap; its parts are the
+ * figures the run reports; the failures are those counted. Synchronous and
+ * asynchronous checkpoints, with spares short (waits) and without failures. */
+static void check_log_accounts_for_the_run(campaign_input* in)
+{
+    campaign_log log = {0};
+    in->log = &log;
+    in->replications = 1;
+    campaign_result r;
+    campaign_simulate(in, "gpu-0", &r);
+    ck_assert_int_gt(log.count, 0);
+    ck_assert_int_eq(log.truncated, 0);
+    double clock = 0;
+    for (int i = 0; i < log.count; i++) {
+        const run_event* e = &log.events[i];
+        ck_assert(e->end >= e->start);
+        if (e->kind == RUN_FAILURE || e->kind == RUN_LOST || e->kind == RUN_WRITE)
+            continue;   /* instants and tracks beside the job's own */
+        ck_assert_double_eq_tol(e->start, clock, 1e-6);
+        clock = e->end;
+    }
+    ck_assert_double_eq_tol(clock, r.wall_mean, 1e-6);
+    int n;
+    double training = logged(&log, RUN_TRAINING, &n), checkpoints = logged(&log, RUN_CHECKPOINT, &n);
+    ck_assert_double_eq_tol(training + checkpoints, in->work_seconds + r.checkpoint + r.lost_work, 1e-6);
+    ck_assert_double_eq_tol(logged(&log, RUN_LOST, &n), r.lost_work, 1e-6);
+    ck_assert_double_eq_tol(logged(&log, RUN_DETECT, &n) + logged(&log, RUN_RESTART, &n), r.recovery, 1e-6);
+    ck_assert_double_eq_tol(logged(&log, RUN_WAIT_SPARE, &n), r.waiting, 1e-6);
+    logged(&log, RUN_FAILURE, &n);
+    ck_assert_double_eq(n, r.failures_total);
+    int binned = 0;
+    for (int b = 0; b < CAMPAIGN_BINS; b++)
+        binned += r.wall_bins[b];
+    ck_assert_int_eq(binned, 1);
+    campaign_log_free(&log);
+    in->log = NULL;
+}
+
+START_TEST(first_replication_log_accounts_for_its_run)
+{
+    load_small_platform();
+    campaign_input in;
+    renewal_input(&in);
+    check_log_accounts_for_the_run(&in);   /* synchronous checkpoints, failures */
+    in.copy_seconds = 0.001 * HOUR;
+    check_log_accounts_for_the_run(&in);   /* asynchronous */
+    renewal_input(&in);
+    in.classes[0].repair = 10 * HOUR;
+    in.spares = 0;
+    check_log_accounts_for_the_run(&in);   /* waits for repairs */
+    renewal_input(&in);
+    in.class_count = 0;
+    check_log_accounts_for_the_run(&in);   /* no failures: the closed-form path */
+    in.copy_seconds = 0.001 * HOUR;
+    check_log_accounts_for_the_run(&in);
+}
+END_TEST
+
+/* The histogram of wall-clocks holds every replication, between the least
+ * and the longest. */
+START_TEST(wall_clock_histogram_holds_every_replication)
+{
+    load_small_platform();
+    campaign_input in;
+    renewal_input(&in);
+    in.replications = 50;
+    campaign_result r;
+    campaign_simulate(&in, "gpu-0", &r);
+    int binned = 0;
+    for (int b = 0; b < CAMPAIGN_BINS; b++)
+        binned += r.wall_bins[b];
+    ck_assert_int_eq(binned, 50);
+    ck_assert(r.wall_min <= r.wall_p10 && r.wall_p90 <= r.wall_max && r.wall_min < r.wall_max);
+    ck_assert_int_gt(r.wall_bins[0], 0);
+    ck_assert_int_gt(r.wall_bins[CAMPAIGN_BINS - 1], 0);
+}
+END_TEST
+
 Suite* campaign_suite(void)
 {
     Suite* s = suite_create("campaign");
@@ -339,6 +431,8 @@ Suite* campaign_suite(void)
     tcase_add_test(tc, scenario_with_failures_end_to_end);
     tcase_add_test(tc, failure_classes_scale_with_their_instances);
     tcase_add_test(tc, batch_ramp_phases_add_up);
+    tcase_add_test(tc, first_replication_log_accounts_for_its_run);
+    tcase_add_test(tc, wall_clock_histogram_holds_every_replication);
     suite_add_tcase(s, tc);
     return s;
 }

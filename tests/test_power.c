@@ -10,6 +10,9 @@
 #include "helpers.h"
 #include "power.h"
 
+/* Stage S in STATE from START to END (the work kind plays no part in power). */
+#define BUSY(s, state, start, end) {s, state, start, end, WORK_FORWARD, 0, 0}
+
 static const power_spec spec = {
     .enabled = 1, .gpu_busy = 400, .gpu_comm = 200, .gpu_idle = 100, .node_overhead = 1000, .pue = 1.5};
 
@@ -47,7 +50,7 @@ static step_power power_of_two_stages(const busy_interval* b, int n)
 
 START_TEST(stages_taking_turns_keep_the_power_flat)
 {
-    const busy_interval b[] = {{0, 0, 0, 1}, {1, 0, 1, 2}};
+    const busy_interval b[] = {BUSY(0, 0, 0, 1), BUSY(1, 0, 1, 2)};
     step_power w = power_of_two_stages(b, 2);
     ck_assert_double_eq_tol(w.peak, facility(8, 0, 8), 1e-9);
     ck_assert_double_eq_tol(w.trough, facility(8, 0, 8), 1e-9);
@@ -60,8 +63,8 @@ END_TEST
  * starts 1e-15 s early) draw neither a dip nor a spike. */
 START_TEST(rounding_gaps_between_turns_are_no_swing)
 {
-    const busy_interval gap[] = {{0, 0, 0, 1}, {1, 0, 1 + 1e-15, 2}};
-    const busy_interval overlap[] = {{0, 0, 0, 1}, {1, 0, 1 - 1e-15, 2}};
+    const busy_interval gap[] = {BUSY(0, 0, 0, 1), BUSY(1, 0, 1 + 1e-15, 2)};
+    const busy_interval overlap[] = {BUSY(0, 0, 0, 1), BUSY(1, 0, 1 - 1e-15, 2)};
     step_power w = power_of_two_stages(gap, 2);
     ck_assert_double_eq_tol(w.trough, facility(8, 0, 8), 1e-9);
     w = power_of_two_stages(overlap, 2);
@@ -71,7 +74,7 @@ END_TEST
 
 START_TEST(stages_computing_together_swing)
 {
-    const busy_interval b[] = {{0, 0, 0, 1}, {1, 0, 0, 1}};
+    const busy_interval b[] = {BUSY(0, 0, 0, 1), BUSY(1, 0, 0, 1)};
     step_power w = power_of_two_stages(b, 2);
     ck_assert_double_eq_tol(w.peak, facility(16, 0, 0), 1e-9);
     ck_assert_double_eq_tol(w.trough, facility(0, 0, 16), 1e-9);
@@ -84,7 +87,7 @@ END_TEST
  * then all idle. */
 START_TEST(communicating_draws_its_own_power)
 {
-    const busy_interval b[] = {{0, 0, 0, 1}, {0, 1, 1, 2}, {1, 1, 0, 1}, {1, 0, 1, 2}};
+    const busy_interval b[] = {BUSY(0, 0, 0, 1), BUSY(0, 1, 1, 2), BUSY(1, 1, 0, 1), BUSY(1, 0, 1, 2)};
     step_profile p;
     two_stages(&p, b, 4);
     p.step_time = p.busy_span = 3;
