@@ -14,13 +14,18 @@ static int is_gzip_name(const char* path)
 
 int rowfile_create(rowfile* f, const char* path)
 {
+    return rowfile_create_for(f, path, path);
+}
+
+int rowfile_create_for(rowfile* f, const char* path, const char* named)
+{
     memset(f, 0, sizeof *f);
     if (!path || !strcmp(path, "-")) {
         f->plain = stdout;
         f->is_stdout = 1;
         return 0;
     }
-    if (is_gzip_name(path)) {
+    if (is_gzip_name(named)) {
         f->gz = gzopen(path, "wb6");
         return f->gz ? 0 : -1;
     }

@@ -20,6 +20,10 @@ typedef struct {
  * Returns 0, or -1 with errno set. */
 int rowfile_create(rowfile* f, const char* path);
 
+/* As rowfile_create, compressed when NAMED ends in .gz: PATH is a temporary
+ * file that will be renamed to NAMED. */
+int rowfile_create_for(rowfile* f, const char* path, const char* named);
+
 /* Writes TEXT (whole lines) and flushes it. Returns 0, or -1. */
 int rowfile_write(rowfile* f, const char* text, size_t len);
 

@@ -262,7 +262,7 @@ static int open_output(runner* r, char** kept, const char* header)
     if (r->opt->resume)
         strbuf_printf(&tmp, "%s.tmp", out);
     const char* path = r->opt->resume ? strbuf_text(&tmp) : out;
-    if (rowfile_create(&r->file, path)) {
+    if (rowfile_create_for(&r->file, path, out)) {
         fprintf(stderr, "trainsim: cannot write %s: %s\n", path, strerror(errno));
         strbuf_free(&tmp);
         return -1;

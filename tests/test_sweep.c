@@ -176,6 +176,13 @@ static void check_kill_and_resume(const char* suffix)
     lines_of(resumed, &b);
     ck_assert_str_eq(strbuf_text(&b), strbuf_text(&a));
     ck_assert_int_eq(count_lines(strbuf_text(&a), "\n"), suffix[1] == 'c' ? 25 : 24);
+    if (strstr(suffix, ".gz")) {   /* the resumed file is compressed too, from its first byte */
+        FILE* f = fopen(resumed, "rb");
+        unsigned char magic[2] = {0};
+        ck_assert(f && fread(magic, 1, 2, f) == 2);
+        fclose(f);
+        ck_assert_msg(magic[0] == 0x1f && magic[1] == 0x8b, "%s is not gzip", resumed);
+    }
     strbuf_free(&a);
     strbuf_free(&b);
     unlink(whole);
