@@ -708,6 +708,15 @@ void step_profile_extrapolate(const step_profile* a, const step_profile* b, int 
     memcpy(out->busy, b->busy, (size_t)b->busy_count * sizeof *out->busy);
 }
 
+void step_profile_copy(const step_profile* from, step_profile* to)
+{
+    *to = *from;
+    to->stage = xmalloc(((size_t)from->stages + 1) * sizeof *to->stage);
+    memcpy(to->stage, from->stage, (size_t)from->stages * sizeof *to->stage);
+    to->busy = xmalloc(((size_t)from->busy_count + 1) * sizeof *to->busy);
+    memcpy(to->busy, from->busy, (size_t)from->busy_count * sizeof *to->busy);
+}
+
 void step_profile_free(step_profile* p)
 {
     free(p->stage);

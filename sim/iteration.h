@@ -79,6 +79,9 @@ void step_profile_extrapolate(const step_profile* a, const step_profile* b, int 
 
 /* Runs one step of PLAN on the loaded platform. Returns 0. */
 int  iteration_simulate(const iteration_plan* plan, const iteration_options* opt, step_profile* out);
+/* A deep copy of FROM. */
+void step_profile_copy(const step_profile* from, step_profile* to);
+
 void step_profile_free(step_profile* p);
 
 #endif

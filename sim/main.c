@@ -25,10 +25,11 @@
 #include "run.h"
 #include "scenario.h"
 #include "sweep_run.h"
+#include "trace.h"
 
 static const char usage_text[] =
     "usage: trainsim run FILE [--json] [--seed N] [--detail collapsed|full]\n"
-    "                         [--stepwise-collectives] [--stats]\n"
+    "                         [--trace PATH] [--stepwise-collectives] [--stats]\n"
     "       trainsim check FILE\n"
     "       trainsim platform FILE\n"
     "       trainsim sweep FILE [-j N] [-o OUT] [--shard K/N] [--resume]\n"
@@ -52,6 +53,8 @@ static const char help_text[] =
     "  --seed N                 use seed N instead of the scenario's\n"
     "  --detail full            simulate every rank and micro-batch (jobs up to 4096 GPUs)\n"
     "                           instead of the collapsed representatives (the default)\n"
+    "  --trace PATH             write a timeline of one step and of the run for Perfetto\n"
+    "                           (Chrome trace-event JSON; .json.gz compressed; default: output.trace)\n"
     "  --stepwise-collectives   simulate every collective step as its own transfer (slow; for checking)\n"
     "  --stats                  print wall time and peak memory of trainsim itself on stderr\n"
     "\n"
@@ -74,6 +77,7 @@ typedef struct {
     const char* command;
     const char* file;
     int         json;
+    const char* trace;
     int         stats;
     int         stepwise;
     int         full_detail;
@@ -128,7 +132,11 @@ static int parse_cli(int argc, char** argv, cli* c)
             c->json = 1;
         else if (is_run && !strcmp(a, "--stats"))
             c->stats = 1;
-        else if (is_run && !strcmp(a, "--stepwise-collectives"))
+        else if (is_run && !strcmp(a, "--trace")) {
+            if (i + 1 >= argc || !argv[i + 1][0])
+                return usage_error("%s", "--trace expects a file name (.json or .json.gz)");
+            c->trace = argv[++i];
+        } else if (is_run && !strcmp(a, "--stepwise-collectives"))
             c->stepwise = 1;
         else if (is_run && !strcmp(a, "--detail")) {
             const char* v = i + 1 < argc ? argv[i + 1] : "";
@@ -214,7 +222,8 @@ static int command_platform(const scenario* sc)
 
 static int command_run(const scenario* sc, const cli* c)
 {
-    run_options opt = {.stepwise_collectives = c->stepwise, .full_detail = c->full_detail};
+    const char* trace = c->trace ? c->trace : sc->output.trace[0] ? sc->output.trace : NULL;
+    run_options opt = {.stepwise_collectives = c->stepwise, .full_detail = c->full_detail, .timeline = trace != NULL};
     if (c->full_detail && scenario_world_size(sc) > RUN_FULL_DETAIL_MAX_GPUS) {
         fprintf(stderr, "trainsim: --detail full simulates every rank: at most %d GPUs, the scenario uses %lld\n",
                 RUN_FULL_DETAIL_MAX_GPUS, scenario_world_size(sc));
@@ -236,9 +245,10 @@ static int command_run(const scenario* sc, const cli* c)
     fputs(strbuf_text(&out), stdout);
     if (status)
         fprintf(stderr, "%s: infeasible: %s\n", sc->file, r.infeasible_reason);
+    int trace_failed = !status && trace && trace_write(trace, sc, &r);
     strbuf_free(&out);
     run_result_free(&r);
-    return status ? EXIT_INFEASIBLE : EXIT_DONE;
+    return status ? EXIT_INFEASIBLE : trace_failed ? EXIT_INPUT : EXIT_DONE;
 }
 
 /* ---- sweep and merge ------------------------------------------------------ */

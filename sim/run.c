@@ -36,8 +36,6 @@ static void list_unsimulated(const scenario* sc, run_result* r)
         note(r, "checkpoint I/O on a hand-written platform: write and load times come from bandwidths");
     if (sc->checkpoint.async && sc->gpu.pcie_bandwidth <= 0)
         note(r, "asynchronous checkpoints without gpu.pcie_bandwidth: the whole write blocks");
-    if (sc->output.trace[0])
-        note(r, "output.trace");
 }
 
 static int check_memory(const scenario* sc, run_result* r)
@@ -194,7 +192,7 @@ static void run_energy(const scenario* sc, run_result* r)
  * level. MFU counts model FLOPs, HFU the FLOPs executed with recompute
  * (Chowdhery et al. 2022, App. B); the run's MFU spreads the model FLOPs
  * over the whole wall-clock, failures and checkpoints included. */
-static int run_figures(const scenario* sc, run_result* r, const char* host)
+static int run_figures(const scenario* sc, run_result* r, const char* host, int timeline)
 {
     const workload* w = &r->work;
     double step = r->profile.step_time;
@@ -204,6 +202,8 @@ static int run_figures(const scenario* sc, run_result* r, const char* host)
         r->tokens += r->phase[i].tokens;
     }
     campaign_from_scenario(sc, r, &r->campaign_in);
+    if (timeline)
+        r->campaign_in.log = &r->run_log;
     if (check_run_ends(r))
         return 1;
     campaign_simulate(&r->campaign_in, host, &r->campaign);
@@ -228,11 +228,16 @@ static int run_figures(const scenario* sc, run_result* r, const char* host)
  * micro-batch adds the same time (Narayanan et al. 2021, Sec. 2.2: T is
  * affine in m for GPipe, 1F1B and interleaving). --detail full simulates
  * every micro-batch; tests compare the two. */
+static int extrapolates(const run_options* opt, const iteration_plan* plan)
+{
+    return !opt->full_detail && plan->micro_batches >= 3 * plan->stages;
+}
+
 static void simulate_step(const run_options* opt, iteration_plan* plan, step_profile* out)
 {
     iteration_options iopt = {.stepwise_collectives = opt->stepwise_collectives};
     int m = plan->micro_batches, m1 = plan->stages, m2 = 2 * plan->stages;
-    if (opt->full_detail || m < 3 * plan->stages) {
+    if (!extrapolates(opt, plan)) {
         iteration_simulate(plan, &iopt, out);
         return;
     }
@@ -245,6 +250,18 @@ static void simulate_step(const run_options* opt, iteration_plan* plan, step_pro
     step_profile_extrapolate(&a, &b, m1, m2, m, out);
     step_profile_free(&a);
     step_profile_free(&b);
+}
+
+/* One whole step, every micro-batch, for the pictures: the profile itself
+ * when it was simulated whole. */
+static void simulate_timeline(const run_options* opt, iteration_plan* plan, run_result* out)
+{
+    if (!extrapolates(opt, plan)) {
+        step_profile_copy(&out->profile, &out->timeline);
+        return;
+    }
+    iteration_options iopt = {.stepwise_collectives = opt->stepwise_collectives};
+    iteration_simulate(plan, &iopt, &out->timeline);
 }
 
 /* training.batch_ramp: the first T1 tokens at batch B1, up to T2 at B2, ...,
@@ -355,11 +372,13 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
             return -1;
     }
     simulate_step(opt, &out->plan, &out->profile);
+    if (opt->timeline)
+        simulate_timeline(opt, &out->plan, out);
     split_phases(sc, out);
     simulate_phases(sc, opt, out);
     char host[32];
     platform_host_name(out->plan.stage[0].gpu, host, sizeof host);
-    int infeasible = run_figures(sc, out, host);
+    int infeasible = run_figures(sc, out, host, opt->timeline);
     platform_file_forget();
     return infeasible;
 }
@@ -370,6 +389,8 @@ void run_result_free(run_result* r)
     memory_report_free(&r->memory);
     plan_free(&r->plan);
     step_profile_free(&r->profile);
+    step_profile_free(&r->timeline);
+    campaign_log_free(&r->run_log);
     for (int i = 0; i < r->phase_count; i++)
         step_profile_free(&r->phase[i].own);
 }

@@ -27,6 +27,7 @@
 typedef struct {
     int stepwise_collectives;   /* see iteration_options */
     int full_detail;            /* every rank and micro-batch, nothing collapsed */
+    int timeline;               /* also run_result.timeline and run_log, for traces and pictures */
 } run_options;
 
 /* One batch size of the run: training.batch_ramp's phases, then the final
@@ -67,6 +68,11 @@ typedef struct {
     double       energy_cost;       /* energy_joules at cost.kwh */
     double       energy_joules;     /* the whole run, facility */
     double       total_model_flops;
+    /* With run_options.timeline: one whole step of the final batch, every
+     * micro-batch simulated (the profile may be extrapolated from fewer),
+     * and the run level's first replication. */
+    step_profile timeline;
+    campaign_log run_log;
     const char*  not_simulated[RUN_MAX_NOTES];
     int          not_simulated_count;
 } run_result;

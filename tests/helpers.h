@@ -81,5 +81,6 @@ Suite* detail_suite(void);
 Suite* campaign_suite(void);
 Suite* power_suite(void);
 Suite* sweep_suite(void);
+Suite* trace_suite(void);
 
 #endif
