@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include "run.h"
 #include "scenario.h"
 #include "sweep_run.h"
+#include "teach.h"
 #include "trace.h"
 
 static const char usage_text[] =
@@ -32,6 +34,7 @@ static const char usage_text[] =
     "                         [--trace PATH] [--stepwise-collectives] [--stats]\n"
     "       trainsim check FILE\n"
     "       trainsim platform FILE\n"
+    "       trainsim schedule FILE [--width N] [--colour|--no-colour]\n"
     "       trainsim sweep FILE [-j N] [-o OUT] [--shard K/N] [--resume]\n"
     "       trainsim merge -o OUT FILE...\n"
     "       trainsim best FILE [--gpus N] [--top K] [-j N] [-o ROWS.jsonl]\n"
@@ -44,6 +47,7 @@ static const char help_text[] =
     "  run FILE        simulate the scenario and report MFU, step time, wall-clock and cost\n"
     "  check FILE      read and validate the scenario only\n"
     "  platform FILE   print the SimGrid platform XML generated for the scenario\n"
+    "  schedule FILE   draw one simulated step, a row per pipeline rank, with its bubble beside the formula\n"
     "  sweep FILE      run every point of a sweep file, one row each (CSV or JSON lines)\n"
     "  merge -o OUT FILE...  join the outputs of a sweep's shards into OUT, in point order\n"
     "  best FILE       search the parallelism plans for the scenario's model and cluster, best MFU first\n"
@@ -57,6 +61,10 @@ static const char help_text[] =
     "                           (Chrome trace-event JSON; .json.gz compressed; default: output.trace)\n"
     "  --stepwise-collectives   simulate every collective step as its own transfer (slow; for checking)\n"
     "  --stats                  print wall time and peak memory of trainsim itself on stderr\n"
+    "\n"
+    "Options of schedule:\n"
+    "  --width N                characters per line (default: the terminal's, else 100)\n"
+    "  --colour, --no-colour    ANSI colours (default: when stdout is a terminal and NO_COLOR is unset)\n"
     "\n"
     "Options of sweep:\n"
     "  -j N          N points at a time, each in its own process (default: the number of cores)\n"
@@ -83,6 +91,8 @@ typedef struct {
     int         full_detail;
     int         seed_given;
     unsigned long long seed;
+    int         width;    /* schedule: characters per line; 0 = the terminal's */
+    int         colour;   /* schedule: ANSI colours */
 } cli;
 
 static int usage_error(const char* fmt, const char* arg)
@@ -104,6 +114,18 @@ static int parse_seed(const char* text, unsigned long long* seed)
     return *seed > 9223372036854775807ULL ? -1 : 0;
 }
 
+static int parse_count(const char* text, long min, long max, long* out)
+{
+    char* end = NULL;
+    if (!text || !*text)
+        return -1;
+    long v = strtol(text, &end, 10);
+    if (*end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 /* Returns -1 when parsed, else the exit status to leave with. */
 static int parse_cli(int argc, char** argv, cli* c)
 {
@@ -123,12 +145,25 @@ static int parse_cli(int argc, char** argv, cli* c)
     c->command = argv[1];
     if (!strcmp(c->command, "sweep") || !strcmp(c->command, "merge") || !strcmp(c->command, "best"))
         return -1;   /* parsed by their commands */
-    if (strcmp(c->command, "run") && strcmp(c->command, "check") && strcmp(c->command, "platform"))
+    if (strcmp(c->command, "run") && strcmp(c->command, "check") && strcmp(c->command, "platform")
+        && strcmp(c->command, "schedule"))
         return usage_error("unknown command '%s'", c->command);
+    c->colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     for (int i = 2; i < argc; i++) {
         const char* a = argv[i];
-        int is_run = !strcmp(c->command, "run");
-        if (is_run && !strcmp(a, "--json"))
+        int is_run = !strcmp(c->command, "run"), is_schedule = !strcmp(c->command, "schedule");
+        if (is_schedule && !strcmp(a, "--width")) {
+            long w;
+            if (parse_count(i + 1 < argc ? argv[i + 1] : NULL, 40, 10000, &w))
+                return usage_error("--width expects a number of characters from 40 to 10000, found '%s'",
+                                   i + 1 < argc ? argv[i + 1] : "nothing");
+            c->width = (int)w;
+            i++;
+        } else if (is_schedule && (!strcmp(a, "--colour") || !strcmp(a, "--color")))
+            c->colour = 1;
+        else if (is_schedule && (!strcmp(a, "--no-colour") || !strcmp(a, "--no-color")))
+            c->colour = 0;
+        else if (is_run && !strcmp(a, "--json"))
             c->json = 1;
         else if (is_run && !strcmp(a, "--stats"))
             c->stats = 1;
@@ -251,19 +286,40 @@ static int command_run(const scenario* sc, const cli* c)
     return status ? EXIT_INFEASIBLE : trace_failed ? EXIT_INPUT : EXIT_DONE;
 }
 
+/* The terminal's width, or 100 when stdout is no terminal. */
+static int terminal_width(void)
+{
+    struct winsize w;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col >= 40)
+        return w.ws_col;
+    const char* columns = getenv("COLUMNS");
+    long n;
+    if (columns && !parse_count(columns, 40, 10000, &n))
+        return (int)n;
+    return 100;
+}
+
+static int command_schedule(const scenario* sc, const cli* c)
+{
+    run_options opt = {.timeline = 1};
+    run_result r;
+    int status = run_simulate(sc, &opt, &r);
+    if (status) {
+        if (status > 0)
+            fprintf(stderr, "%s: infeasible: %s\n", sc->file, r.infeasible_reason);
+        run_result_free(&r);
+        return status > 0 ? EXIT_INFEASIBLE : EXIT_INPUT;
+    }
+    strbuf out = {0};
+    teach_schedule(sc, &r, &(gantt_options){c->width ? c->width : terminal_width(), c->colour}, &out);
+    fputs(strbuf_text(&out), stdout);
+    strbuf_free(&out);
+    run_result_free(&r);
+    return EXIT_DONE;
+}
+
 /* ---- sweep and merge ------------------------------------------------------ */
 
-static int parse_count(const char* text, long min, long max, long* out)
-{
-    char* end = NULL;
-    if (!text || !*text)
-        return -1;
-    long v = strtol(text, &end, 10);
-    if (*end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 static int parse_shard(const char* text, sweep_options* o)
 {
@@ -451,6 +507,8 @@ int main(int argc, char** argv)
         status = command_check(&sc);
     else if (!strcmp(c.command, "platform"))
         status = command_platform(&sc);
+    else if (!strcmp(c.command, "schedule"))
+        status = command_schedule(&sc, &c);
     else
         status = command_run(&sc, &c);
     if (c.stats)

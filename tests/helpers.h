@@ -82,5 +82,6 @@ Suite* campaign_suite(void);
 Suite* power_suite(void);
 Suite* sweep_suite(void);
 Suite* trace_suite(void);
+Suite* teach_suite(void);
 
 #endif

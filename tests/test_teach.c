@@ -1,0 +1,149 @@
+/* test_teach: the teaching commands. The schedule picture's columns show
+ * what took most of their slice of the step; `trainsim schedule` draws a
+ * row per pipeline rank at the asked width, every micro-batch's passes
+ * numbered when they fit, GPipe's forwards all before its backwards, and
+ * the bubble beside its closed form (p - 1)/(v m + p - 1). */
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gantt.h"
+#include "helpers.h"
+#include "teach.h"
+
+/* One rank: a forward over [0, 1), a bubble, a backward over [2, 3), then
+ * done; its pipeline ends at 3 of a 4 s step. */
+static void one_rank(step_profile* p, busy_interval* b)
+{
+    memset(p, 0, sizeof *p);
+    static stage_timing t;
+    t = (stage_timing){.pipeline_end = 3, .end = 4};
+    b[0] = (busy_interval){0, ACTIVITY_COMPUTING, 0, 1, WORK_FORWARD, 0, 0};
+    b[1] = (busy_interval){0, ACTIVITY_COMPUTING, 2, 3, WORK_BACKWARD, 0, 0};
+    b[2] = (busy_interval){0, ACTIVITY_COMMUNICATING, 3, 3.4, WORK_DP, -1, -1};
+    *p = (step_profile){.step_time = 4, .pipeline_time = 3, .stages = 1, .stage = &t, .busy = b, .busy_count = 3};
+}
+
+START_TEST(a_column_shows_what_took_most_of_it)
+{
+    step_profile p;
+    busy_interval b[3];
+    one_rank(&p, b);
+    ck_assert_int_eq(gantt_cell(&p, 0, 0, 1), 'f');
+    ck_assert_int_eq(gantt_cell(&p, 0, 0.6, 1.4), 'f');     /* 0.4 s of forward: less than half */
+    ck_assert_int_eq(gantt_cell(&p, 0, 0.4, 1.2), 'f');     /* 0.6 s: most of it */
+    ck_assert_int_eq(gantt_cell(&p, 0, 1, 2), '.');         /* bubble: before the pipeline's end */
+    ck_assert_int_eq(gantt_cell(&p, 0, 1.8, 2.8), 'b');
+    ck_assert_int_eq(gantt_cell(&p, 0, 3, 3.6), 'd');       /* 0.4 of 0.6 s reducing gradients */
+    ck_assert_int_eq(gantt_cell(&p, 0, 3.4, 4), ' ');       /* done */
+}
+END_TEST
+
+/* The schedule's rows, between "rank N |" and "|", at WIDTH. */
+static int rows_of(const char* text, int width, char rows[][256], int max)
+{
+    int n = 0;
+    for (const char* p = strstr(text, "\nrank "); p && n < max; p = strstr(p + 1, "\nrank ")) {
+        const char* end = strchr(p + 1, '\n');
+        ck_assert_int_eq((int)(end - p - 1), width);
+        const char* bar = strchr(p, '|');
+        snprintf(rows[n++], 256, "%.*s", (int)(end - bar - 2), bar + 1);
+    }
+    return n;
+}
+
+START_TEST(schedule_draws_every_pass_of_tiny)
+{
+    command_result r;
+    run_trainsim((const char*[]){"schedule", "scenarios/tiny.yaml", "--width", "120", "--no-colour", NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    const char* out = strbuf_text(&r.out);
+    ck_assert_ptr_null(strchr(out, '\033'));
+    char rows[4][256];
+    ck_assert_int_eq(rows_of(out, 120, rows, 4), 2);
+    for (int s = 0; s < 2; s++)
+        for (int mb = 0; mb < 8; mb++) {   /* every pass numbered: "<mb>f" and "<mb>b" */
+            char f[8], b[8];
+            snprintf(f, sizeof f, "%df", mb);
+            snprintf(b, sizeof b, "%db", mb);
+            ck_assert_msg(strstr(rows[s], f) && strstr(rows[s], b), "rank %d: no %s or %s in %s", s, f, b, rows[s]);
+        }
+    ck_assert(rows[1][0] == '.');                      /* rank 1 waits for its first activation */
+    ck_assert_ptr_nonnull(strstr(out, "(p - 1) / (m + p - 1) = 1 / (8 + 1) = 11.1 %"));
+    ck_assert_ptr_nonnull(strstr(out, "they differ: rank 1's passes take"));
+    command_result_free(&r);
+}
+END_TEST
+
+static void schedule_of(const char* parallelism, const char* width, command_result* r)
+{
+    strbuf text = {0};
+    tiny_scenario(&text, "", "", parallelism, "");
+    static int serial;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/trainsim-teach-%d-%d.yaml", (int)getpid(), serial++);
+    FILE* f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(strbuf_text(&text), f);
+    fclose(f);
+    run_trainsim((const char*[]){"schedule", path, "--width", width, NULL}, r);
+    unlink(path);
+    strbuf_free(&text);
+    ck_assert_msg(r->status == 0, "%s", strbuf_text(&r->err));
+}
+
+/* GPipe: every forward of a rank before its first backward. */
+START_TEST(gpipe_runs_all_forwards_first)
+{
+    command_result r;
+    schedule_of("  schedule: gpipe\n", "200", &r);
+    char rows[4][256];
+    int n = rows_of(strbuf_text(&r.out), 200, rows, 4);
+    ck_assert_int_eq(n, 2);
+    for (int s = 0; s < n; s++) {
+        const char* last_f = strrchr(rows[s], 'f');
+        const char* first_b = strchr(rows[s], 'b');
+        ck_assert(last_f && first_b && last_f < first_b);
+    }
+    command_result_free(&r);
+}
+END_TEST
+
+/* Interleaving: v chunks per rank; the closed form has v m. */
+START_TEST(interleaved_schedule_has_chunks_and_their_bubble)
+{
+    command_result r;
+    schedule_of("  schedule: interleaved\n  virtual_stages: 2\n", "100", &r);
+    const char* out = strbuf_text(&r.out);
+    ck_assert_ptr_nonnull(strstr(out, "interleaved 1F1B, 2 pipeline ranks of 2 model chunks each"));
+    ck_assert_ptr_nonnull(strstr(out, "(p - 1) / (v m + p - 1) = 1 / (2 x 8 + 1) = 5.9 %"));
+    ck_assert_double_eq_tol(teach_bubble_fraction(2, 8, 2), 1.0 / 17, 1e-15);
+    command_result_free(&r);
+}
+END_TEST
+
+START_TEST(schedule_refuses_a_bad_width)
+{
+    command_result r;
+    run_trainsim((const char*[]){"schedule", "scenarios/tiny.yaml", "--width", "12", NULL}, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.err), "--width expects a number of characters from 40"));
+    command_result_free(&r);
+}
+END_TEST
+
+Suite* teach_suite(void)
+{
+    Suite* s = suite_create("teach");
+    TCase* tc = tcase_create("schedule");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, a_column_shows_what_took_most_of_it);
+    tcase_add_test(tc, schedule_draws_every_pass_of_tiny);
+    tcase_add_test(tc, gpipe_runs_all_forwards_first);
+    tcase_add_test(tc, interleaved_schedule_has_chunks_and_their_bubble);
+    tcase_add_test(tc, schedule_refuses_a_bad_width);
+    suite_add_tcase(s, tc);
+    return s;
+}
