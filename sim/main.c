@@ -35,6 +35,7 @@ static const char usage_text[] =
     "       trainsim check FILE\n"
     "       trainsim platform FILE\n"
     "       trainsim schedule FILE [--width N] [--colour|--no-colour]\n"
+    "       trainsim explain FILE\n"
     "       trainsim sweep FILE [-j N] [-o OUT] [--shard K/N] [--resume]\n"
     "       trainsim merge -o OUT FILE...\n"
     "       trainsim best FILE [--gpus N] [--top K] [-j N] [-o ROWS.jsonl]\n"
@@ -48,6 +49,7 @@ static const char help_text[] =
     "  check FILE      read and validate the scenario only\n"
     "  platform FILE   print the SimGrid platform XML generated for the scenario\n"
     "  schedule FILE   draw one simulated step, a row per pipeline rank, with its bubble beside the formula\n"
+    "  explain FILE    every loss term's closed form with the scenario's numbers beside the simulated value\n"
     "  sweep FILE      run every point of a sweep file, one row each (CSV or JSON lines)\n"
     "  merge -o OUT FILE...  join the outputs of a sweep's shards into OUT, in point order\n"
     "  best FILE       search the parallelism plans for the scenario's model and cluster, best MFU first\n"
@@ -146,7 +148,7 @@ static int parse_cli(int argc, char** argv, cli* c)
     if (!strcmp(c->command, "sweep") || !strcmp(c->command, "merge") || !strcmp(c->command, "best"))
         return -1;   /* parsed by their commands */
     if (strcmp(c->command, "run") && strcmp(c->command, "check") && strcmp(c->command, "platform")
-        && strcmp(c->command, "schedule"))
+        && strcmp(c->command, "schedule") && strcmp(c->command, "explain"))
         return usage_error("unknown command '%s'", c->command);
     c->colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     for (int i = 2; i < argc; i++) {
@@ -299,19 +301,41 @@ static int terminal_width(void)
     return 100;
 }
 
+/* Simulates SC for a teaching command; on failure, says why and returns the
+ * exit status (the result is then freed), else 0. */
+static int simulate_for(const scenario* sc, const run_options* opt, run_result* r)
+{
+    int status = run_simulate(sc, opt, r);
+    if (!status)
+        return 0;
+    if (status > 0)
+        fprintf(stderr, "%s: infeasible: %s\n", sc->file, r->infeasible_reason);
+    run_result_free(r);
+    return status > 0 ? EXIT_INFEASIBLE : EXIT_INPUT;
+}
+
 static int command_schedule(const scenario* sc, const cli* c)
 {
-    run_options opt = {.timeline = 1};
     run_result r;
-    int status = run_simulate(sc, &opt, &r);
-    if (status) {
-        if (status > 0)
-            fprintf(stderr, "%s: infeasible: %s\n", sc->file, r.infeasible_reason);
-        run_result_free(&r);
-        return status > 0 ? EXIT_INFEASIBLE : EXIT_INPUT;
-    }
+    int status = simulate_for(sc, &(run_options){.timeline = 1}, &r);
+    if (status)
+        return status;
     strbuf out = {0};
     teach_schedule(sc, &r, &(gantt_options){c->width ? c->width : terminal_width(), c->colour}, &out);
+    fputs(strbuf_text(&out), stdout);
+    strbuf_free(&out);
+    run_result_free(&r);
+    return EXIT_DONE;
+}
+
+static int command_explain(const scenario* sc)
+{
+    run_result r;
+    int status = simulate_for(sc, &(run_options){0}, &r);
+    if (status)
+        return status;
+    strbuf out = {0};
+    teach_explain(sc, &r, &out);
     fputs(strbuf_text(&out), stdout);
     strbuf_free(&out);
     run_result_free(&r);
@@ -509,6 +533,8 @@ int main(int argc, char** argv)
         status = command_platform(&sc);
     else if (!strcmp(c.command, "schedule"))
         status = command_schedule(&sc, &c);
+    else if (!strcmp(c.command, "explain"))
+        status = command_explain(&sc);
     else
         status = command_run(&sc, &c);
     if (c.stats)

@@ -66,19 +66,9 @@ typedef struct {
 
 enum { COLLECTIVE_ROWS = 6 };
 
-static int last_reduction_stage(const run_result* r)
-{
-    const step_profile* p = &r->profile;
-    int last = 0;
-    for (int s = 1; s < p->stages; s++)
-        if (p->stage[s].dp_end > p->stage[last].dp_end)
-            last = s;
-    return last;
-}
-
 static int collective_rows(const run_result* r, int* stage, collective_row* rows)
 {
-    *stage = last_reduction_stage(r);
+    *stage = run_last_reduction_stage(r);
     const stage_plan* st = &r->plan.stage[*stage];
     collective_row all[COLLECTIVE_ROWS] = {
         {"dp_reduce", "gradient reduction", &st->dp_reduce},

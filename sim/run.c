@@ -383,6 +383,16 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
     return infeasible;
 }
 
+int run_last_reduction_stage(const run_result* r)
+{
+    const step_profile* p = &r->profile;
+    int last = 0;
+    for (int s = 1; s < p->stages; s++)
+        if (p->stage[s].dp_end > p->stage[last].dp_end)
+            last = s;
+    return last;
+}
+
 void run_result_free(run_result* r)
 {
     workload_free(&r->work);

@@ -88,6 +88,10 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out);
 /* The generated platform of PLAN on T (see platform_xml). */
 void run_platform_xml(const topology* t, const iteration_plan* plan, strbuf* xml);
 
+/* The pipeline rank whose gradient reduction ends last: the one whose
+ * collectives show in the step. */
+int run_last_reduction_stage(const run_result* r);
+
 void run_result_free(run_result* r);
 
 #endif

@@ -22,4 +22,7 @@ double teach_bubble_fraction(int p, int m, int v);
 /* `trainsim schedule`: R simulated with run_options.timeline. */
 void teach_schedule(const scenario* sc, const run_result* r, const gantt_options* opt, strbuf* out);
 
+/* `trainsim explain`: R simulated. */
+void teach_explain(const scenario* sc, const run_result* r, strbuf* out);
+
 #endif

@@ -2,7 +2,9 @@
  * what took most of their slice of the step; `trainsim schedule` draws a
  * row per pipeline rank at the asked width, every micro-batch's passes
  * numbered when they fit, GPipe's forwards all before its backwards, and
- * the bubble beside its closed form (p - 1)/(v m + p - 1). */
+ * the bubble beside its closed form (p - 1)/(v m + p - 1). `trainsim
+ * explain` gives every breakdown term a formula, what it gives and why, and
+ * the simulation agrees with the closed forms where they hold. */
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -134,6 +136,72 @@ START_TEST(schedule_refuses_a_bad_width)
 }
 END_TEST
 
+/* The section of EXPLAIN that starts with "NAME:" (up to the next blank
+ * line), into OUT. */
+static void section_of(const char* explain, const char* name, strbuf* out)
+{
+    char head[128];
+    snprintf(head, sizeof head, "\n%s:", name);
+    const char* p = strstr(explain, head);
+    ck_assert_msg(p != NULL, "no section %s", name);
+    const char* end = strstr(p + 1, "\n\n");
+    strbuf_clear(out);
+    strbuf_append_n(out, p + 1, end ? (size_t)(end - p - 1) : strlen(p + 1));
+}
+
+/* Every part of the breakdown of a run with failures has its section, with
+ * a formula and what it gives (or why there is none in closed form). */
+START_TEST(explain_covers_every_breakdown_term)
+{
+    command_result r;
+    run_trainsim((const char*[]){"explain", "scenarios/gpt4-a100-25k.yaml", NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    const char* terms[] = {"Compute", "Pipeline bubble", "Tensor-parallel communication", "Pipeline communication",
+                           "Expert-parallel all-to-all", "Data-parallel communication, exposed", "Optimizer step",
+                           "Model states per GPU", "Activations per GPU", "Checkpoints", "Failures",
+                           "Work lost to failures", "Detection, restart, checkpoint load", "Waiting for spare nodes",
+                           "Checkpoint interval", "Wall-clock"};
+    strbuf section = {0};
+    for (size_t i = 0; i < sizeof terms / sizeof *terms; i++) {
+        section_of(strbuf_text(&r.out), terms[i], &section);
+        ck_assert_msg(strstr(strbuf_text(&section), "\n  formula    "), "%s: no formula", terms[i]);
+        ck_assert_msg(strstr(strbuf_text(&section), "\n  gives      ") || strstr(strbuf_text(&section), "none in closed form"),
+                      "%s: nothing it gives", terms[i]);
+        ck_assert_msg(strstr(strbuf_text(&section), "\n  why        "), "%s: no why", terms[i]);
+    }
+    strbuf_free(&section);
+    command_result_free(&r);
+}
+END_TEST
+
+/* Where the closed forms hold, the simulation agrees with them: TP on the
+ * NVLink island alone, the checkpoints and the work lost to failures of a
+ * small run; Young's interval is sqrt(2 C M) with this run's C and M. */
+START_TEST(explain_agrees_where_the_closed_forms_hold)
+{
+    command_result r, json;
+    run_trainsim((const char*[]){"explain", "tests/campaign/tiny-failures.yaml", NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    strbuf section = {0};
+    const char* agreeing[] = {"Tensor-parallel communication", "Optimizer step", "Checkpoints",
+                              "Work lost to failures", "Checkpoint interval"};
+    for (size_t i = 0; i < sizeof agreeing / sizeof *agreeing; i++) {
+        section_of(strbuf_text(&r.out), agreeing[i], &section);
+        ck_assert_msg(strstr(strbuf_text(&section), "they agree within 2 %"), "%s", strbuf_text(&section));
+    }
+    run_trainsim((const char*[]){"run", "tests/campaign/tiny-failures.yaml", "--json", NULL}, &json);
+    double c = json_number_in(json_section(strbuf_text(&json.out), "checkpoint"), "write_s");
+    double m = 1 / (16 / (200 * 3600.0) + 2 / (400 * 3600.0));
+    section_of(strbuf_text(&r.out), "Checkpoint interval", &section);
+    const char* gives = strstr(strbuf_text(&section), "gives      ");
+    ck_assert_ptr_nonnull(gives);
+    ck_assert_rel(strtod(gives + 11, NULL), sqrt(2 * c * m), 1e-5);
+    strbuf_free(&section);
+    command_result_free(&json);
+    command_result_free(&r);
+}
+END_TEST
+
 Suite* teach_suite(void)
 {
     Suite* s = suite_create("teach");
@@ -144,6 +212,8 @@ Suite* teach_suite(void)
     tcase_add_test(tc, gpipe_runs_all_forwards_first);
     tcase_add_test(tc, interleaved_schedule_has_chunks_and_their_bubble);
     tcase_add_test(tc, schedule_refuses_a_bad_width);
+    tcase_add_test(tc, explain_covers_every_breakdown_term);
+    tcase_add_test(tc, explain_agrees_where_the_closed_forms_hold);
     suite_add_tcase(s, tc);
     return s;
 }
