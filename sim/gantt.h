@@ -1,5 +1,5 @@
-/* gantt: one simulated step drawn as a text Gantt chart, for
- * `trainsim schedule`: a row per pipeline rank, time left to right, fitted
+/* gantt: one simulated step drawn as a text Gantt chart, and `trainsim
+ * schedule`'s report around it: a row per pipeline rank, time left to right, fitted
  * to a width, so that a student sees the warm-up and drain triangles of the
  * bubble, where communication waits, and how the schedule interleaves.
  *
@@ -13,6 +13,8 @@
 #define TRAINSIM_GANTT_H
 
 #include "iteration.h"
+#include "run.h"
+#include "scenario.h"
 #include "strbuf.h"
 
 typedef struct {
@@ -27,5 +29,10 @@ void gantt_draw(const step_profile* step, const gantt_options* opt, strbuf* out)
 /* The character column C of a rank's row shows: what the chart would draw
  * for STAGE over [from, to) seconds. For tests. */
 char gantt_cell(const step_profile* step, int stage, double from, double to);
+
+/* `trainsim schedule`: a line naming the plan, the chart of R's whole step
+ * (simulated with run_options.timeline), and the simulated bubble beside
+ * its closed form with why they differ. */
+void gantt_report(const scenario* sc, const run_result* r, const gantt_options* opt, strbuf* out);
 
 #endif

@@ -20,13 +20,14 @@
 
 #include "best.h"
 #include "diag.h"
+#include "explain.h"
+#include "gantt.h"
 #include "platform_file.h"
 #include "report.h"
 #include "row.h"
 #include "run.h"
 #include "scenario.h"
 #include "sweep_run.h"
-#include "teach.h"
 #include "trace.h"
 
 static const char usage_text[] =
@@ -321,7 +322,7 @@ static int command_schedule(const scenario* sc, const cli* c)
     if (status)
         return status;
     strbuf out = {0};
-    teach_schedule(sc, &r, &(gantt_options){c->width ? c->width : terminal_width(), c->colour}, &out);
+    gantt_report(sc, &r, &(gantt_options){c->width ? c->width : terminal_width(), c->colour}, &out);
     fputs(strbuf_text(&out), stdout);
     strbuf_free(&out);
     run_result_free(&r);
@@ -335,7 +336,7 @@ static int command_explain(const scenario* sc)
     if (status)
         return status;
     strbuf out = {0};
-    teach_explain(sc, &r, &out);
+    explain_report(sc, &r, &out);
     fputs(strbuf_text(&out), stdout);
     strbuf_free(&out);
     run_result_free(&r);

@@ -13,7 +13,7 @@
 
 #include "gantt.h"
 #include "helpers.h"
-#include "teach.h"
+#include "explain.h"
 
 /* One rank: a forward over [0, 1), a bubble, a backward over [2, 3), then
  * done; its pipeline ends at 3 of a 4 s step. */
@@ -121,7 +121,7 @@ START_TEST(interleaved_schedule_has_chunks_and_their_bubble)
     const char* out = strbuf_text(&r.out);
     ck_assert_ptr_nonnull(strstr(out, "interleaved 1F1B, 2 pipeline ranks of 2 model chunks each"));
     ck_assert_ptr_nonnull(strstr(out, "(p - 1) / (v m + p - 1) = 1 / (2 x 8 + 1) = 5.9 %"));
-    ck_assert_double_eq_tol(teach_bubble_fraction(2, 8, 2), 1.0 / 17, 1e-15);
+    ck_assert_double_eq_tol(explain_bubble_fraction(2, 8, 2), 1.0 / 17, 1e-15);
     command_result_free(&r);
 }
 END_TEST
