@@ -41,7 +41,8 @@ run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/trainsim
 	./$(BUILD)/trainsim run $(SCENARIO)
 
-test: deps
+test:
+	@tools/install-deps --test
 	@$(MAKE) --no-print-directory check-tests
 
 check-tests: $(BUILD)/trainsim $(BUILD)/trainsim-tests

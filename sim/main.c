@@ -22,9 +22,11 @@
 #include "diag.h"
 #include "explain.h"
 #include "gantt.h"
+#include "html.h"
 #include "platform_file.h"
 #include "report.h"
 #include "row.h"
+#include "rowfile.h"
 #include "run.h"
 #include "scenario.h"
 #include "sweep_run.h"
@@ -37,6 +39,7 @@ static const char usage_text[] =
     "       trainsim platform FILE\n"
     "       trainsim schedule FILE [--width N] [--colour|--no-colour]\n"
     "       trainsim explain FILE\n"
+    "       trainsim report FILE [-o PAGE.html]\n"
     "       trainsim sweep FILE [-j N] [-o OUT] [--shard K/N] [--resume]\n"
     "       trainsim merge -o OUT FILE...\n"
     "       trainsim best FILE [--gpus N] [--top K] [-j N] [-o ROWS.jsonl]\n"
@@ -51,6 +54,7 @@ static const char help_text[] =
     "  platform FILE   print the SimGrid platform XML generated for the scenario\n"
     "  schedule FILE   draw one simulated step, a row per pipeline rank, with its bubble beside the formula\n"
     "  explain FILE    every loss term's closed form with the scenario's numbers beside the simulated value\n"
+    "  report FILE     one self-contained HTML page of the run (-o PAGE, else stdout)\n"
     "  sweep FILE      run every point of a sweep file, one row each (CSV or JSON lines)\n"
     "  merge -o OUT FILE...  join the outputs of a sweep's shards into OUT, in point order\n"
     "  best FILE       search the parallelism plans for the scenario's model and cluster, best MFU first\n"
@@ -89,6 +93,7 @@ typedef struct {
     const char* file;
     int         json;
     const char* trace;
+    const char* out;      /* report: the page's file; NULL: stdout */
     int         stats;
     int         stepwise;
     int         full_detail;
@@ -149,7 +154,7 @@ static int parse_cli(int argc, char** argv, cli* c)
     if (!strcmp(c->command, "sweep") || !strcmp(c->command, "merge") || !strcmp(c->command, "best"))
         return -1;   /* parsed by their commands */
     if (strcmp(c->command, "run") && strcmp(c->command, "check") && strcmp(c->command, "platform")
-        && strcmp(c->command, "schedule") && strcmp(c->command, "explain"))
+        && strcmp(c->command, "schedule") && strcmp(c->command, "explain") && strcmp(c->command, "report"))
         return usage_error("unknown command '%s'", c->command);
     c->colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     for (int i = 2; i < argc; i++) {
@@ -162,6 +167,10 @@ static int parse_cli(int argc, char** argv, cli* c)
                                    i + 1 < argc ? argv[i + 1] : "nothing");
             c->width = (int)w;
             i++;
+        } else if (!strcmp(c->command, "report") && !strcmp(a, "-o")) {
+            if (i + 1 >= argc || !argv[i + 1][0])
+                return usage_error("%s", "-o expects a file name for the page");
+            c->out = argv[++i];
         } else if (is_schedule && (!strcmp(a, "--colour") || !strcmp(a, "--color")))
             c->colour = 1;
         else if (is_schedule && (!strcmp(a, "--no-colour") || !strcmp(a, "--no-color")))
@@ -341,6 +350,23 @@ static int command_explain(const scenario* sc)
     strbuf_free(&out);
     run_result_free(&r);
     return EXIT_DONE;
+}
+
+static int command_report(const scenario* sc, const cli* c)
+{
+    run_result r;
+    int status = simulate_for(sc, &(run_options){.timeline = 1}, &r);
+    if (status)
+        return status;
+    strbuf page = {0};
+    html_report(sc, &r, &page);
+    if (c->out)
+        status = rowfile_write_whole(c->out, strbuf_text(&page), page.len, "report") ? EXIT_INPUT : EXIT_DONE;
+    else
+        fputs(strbuf_text(&page), stdout);
+    strbuf_free(&page);
+    run_result_free(&r);
+    return status;
 }
 
 /* ---- sweep and merge ------------------------------------------------------ */
@@ -536,6 +562,8 @@ int main(int argc, char** argv)
         status = command_schedule(&sc, &c);
     else if (!strcmp(c.command, "explain"))
         status = command_explain(&sc);
+    else if (!strcmp(c.command, "report"))
+        status = command_report(&sc, &c);
     else
         status = command_run(&sc, &c);
     if (c.stats)

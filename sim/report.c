@@ -10,16 +10,7 @@
 
 #define GIB 1073741824.0
 
-/* One line of the breakdown, in seconds over the whole run. The first
- * STEP_ROWS are parts of a step; the others happen at the run level
- * (campaign.h). */
-typedef struct {
-    const char* key;
-    const char* label;
-    double      seconds;
-} breakdown_row;
-
-enum { BREAKDOWN_ROWS = 11, STEP_ROWS = 7, ALWAYS_SHOWN = 6 };
+enum { BREAKDOWN_ROWS = REPORT_PARTS, STEP_ROWS = REPORT_STEP_PARTS, ALWAYS_SHOWN = 6 };
 
 /* The step's parts of profile P, seconds. */
 static void step_parts(const step_profile* p, double* parts)
@@ -29,7 +20,7 @@ static void step_parts(const step_profile* p, double* parts)
     memcpy(parts, all, sizeof all);
 }
 
-static void breakdown_rows(const run_result* r, breakdown_row* rows)
+void report_breakdown(const run_result* r, breakdown_row* rows)
 {
     const campaign_result* c = &r->campaign;
     double total[STEP_ROWS] = {0}, parts[STEP_ROWS];
@@ -175,7 +166,7 @@ static void text_step(const run_result* r, strbuf* out)
                   report_count(r->work.tokens_per_step, tokens, sizeof tokens),
                   report_count(r->tokens_per_s, rate, sizeof rate), r->tflops_per_gpu);
     breakdown_row rows[BREAKDOWN_ROWS];
-    breakdown_rows(r, rows);
+    report_breakdown(r, rows);
     double parts[STEP_ROWS];
     step_parts(p, parts);
     for (int i = 0; i < STEP_ROWS; i++)
@@ -262,7 +253,7 @@ static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
     const campaign_input* in = &r->campaign_in;
     const campaign_result* c = &r->campaign;
     breakdown_row rows[BREAKDOWN_ROWS];
-    breakdown_rows(r, rows);
+    report_breakdown(r, rows);
     char buf[32], every[32], write[32], load[32], size[32];
     for (int i = STEP_ROWS; i < BREAKDOWN_ROWS; i++)
         if (rows[i].seconds > 0)
@@ -453,7 +444,7 @@ static void json_memory(json_writer* j, const scenario* sc, const run_result* r)
 static void json_breakdown(json_writer* j, const run_result* r)
 {
     breakdown_row rows[BREAKDOWN_ROWS];
-    breakdown_rows(r, rows);
+    report_breakdown(r, rows);
     json_open_object(j, "breakdown");
     for (int i = 0; i < BREAKDOWN_ROWS; i++) {
         json_open_object(j, rows[i].key);

@@ -11,6 +11,21 @@
 
 #define TRAINSIM_VERSION "0.1.0"
 
+/* One line of the breakdown, in seconds over the whole run. The first
+ * REPORT_STEP_PARTS are parts of a step; the others happen at the run level
+ * (campaign.h). */
+typedef struct {
+    const char* key;     /* as in the JSON report */
+    const char* label;
+    double      seconds;
+} breakdown_row;
+
+#define REPORT_PARTS 11
+#define REPORT_STEP_PARTS 7
+
+/* The run's breakdown, REPORT_PARTS rows, in the JSON report's order. */
+void report_breakdown(const run_result* r, breakdown_row* rows);
+
 void report_text(const scenario* sc, const run_result* r, strbuf* out);
 void report_json(const scenario* sc, const run_result* r, strbuf* out);
 

@@ -2,6 +2,7 @@
 #include "rowfile.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "strbuf.h"
@@ -88,4 +89,23 @@ int rowfile_read_lines(const char* path, void (*on_line)(const char* line, void*
     strbuf_free(&text);
     gzclose(in);
     return 0;
+}
+
+int rowfile_write_whole(const char* path, const char* data, size_t len, const char* what)
+{
+    strbuf tmp = {0};
+    strbuf_printf(&tmp, "%s.partial", path);
+    rowfile f;
+    int bad = rowfile_create_for(&f, strbuf_text(&tmp), path);
+    if (!bad) {
+        bad = rowfile_write(&f, data, len);
+        bad |= rowfile_close(&f);
+        bad = bad || rename(strbuf_text(&tmp), path);
+    }
+    if (bad) {
+        fprintf(stderr, "trainsim: cannot write the %s %s: %s\n", what, path, strerror(errno));
+        remove(strbuf_text(&tmp));
+    }
+    strbuf_free(&tmp);
+    return bad ? -1 : 0;
 }

@@ -30,6 +30,11 @@ int rowfile_write(rowfile* f, const char* text, size_t len);
 /* Returns 0, or -1 if the last writes failed. */
 int rowfile_close(rowfile* f);
 
+/* Writes LEN bytes of DATA as the whole of PATH (gzip-compressed when it
+ * ends in .gz), through PATH.partial renamed into place, so that a failed
+ * write leaves nothing. Returns 0, or -1 after a message naming WHAT. */
+int rowfile_write_whole(const char* path, const char* data, size_t len, const char* what);
+
 /* Calls ON_LINE with each complete line of PATH (without its newline),
  * decompressing a .gz name. Returns 0, 1 when PATH does not exist, -1 when
  * it cannot be read. */

@@ -6,7 +6,6 @@
  * thread_name and their sort indexes). */
 #include "trace.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,21 +242,9 @@ void trace_json(const scenario* sc, const run_result* r, strbuf* out)
 
 int trace_write(const char* path, const scenario* sc, const run_result* r)
 {
-    strbuf json = {0}, tmp = {0};
+    strbuf json = {0};
     trace_json(sc, r, &json);
-    strbuf_printf(&tmp, "%s.partial", path);
-    rowfile f;
-    int bad = rowfile_create_for(&f, strbuf_text(&tmp), path);
-    if (!bad) {
-        bad = rowfile_write(&f, json.data, json.len);
-        bad |= rowfile_close(&f);
-        bad = bad || rename(strbuf_text(&tmp), path);
-    }
-    if (bad) {
-        fprintf(stderr, "trainsim: cannot write the trace %s: %s\n", path, strerror(errno));
-        remove(strbuf_text(&tmp));
-    }
+    int status = rowfile_write_whole(path, json.data ? json.data : "", json.len, "trace");
     strbuf_free(&json);
-    strbuf_free(&tmp);
-    return bad ? -1 : 0;
+    return status;
 }

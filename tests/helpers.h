@@ -83,5 +83,6 @@ Suite* power_suite(void);
 Suite* sweep_suite(void);
 Suite* trace_suite(void);
 Suite* teach_suite(void);
+Suite* report_suite(void);
 
 #endif
