@@ -148,14 +148,19 @@ static void explain_tp(const explain_ctx* x, term* t)
             const stage_work* sw = workload_chunk(w, s, c);
             collectives += sw->tp_fwd_allreduces + sw->tp_bwd_allreduces;
         }
+    int* g = xmalloc((size_t)x->t * sizeof *g);   /* the TP group of rank 0: GPUs 0 .. t-1 */
+    for (int j = 0; j < x->t; j++)
+        g[j] = j;
     double alpha, bandwidth;
-    hop(x, 0, 1, &alpha, &bandwidth);
+    ring_links(x, g, x->t, &alpha, &bandwidth);
+    free(g);
     double one = collective_ring_time(ALL_REDUCE, x->t, w->tp_message_bytes, alpha, bandwidth);
     double per_rank = (double)collectives / x->p;
     t->formula = x->m * per_rank * one;
     char s[32], a[32], b[32], o[32];
     strbuf_printf(&t->text,
-                  "m x all-reduces per micro-batch x 2(t-1)(alpha + S/(t B)) (Patarasuk and Yuan 2009)\n"
+                  "m x all-reduces per micro-batch x 2(t-1)(alpha + S/(t B)) (Patarasuk and Yuan 2009;\n"
+                  "             B: the narrowest link of the ring)\n"
                   "             = %d x %.4g x 2 x %d x (%s + %s / (%d x %s/s)), %s per all-reduce",
                   x->m, per_rank, x->t - 1, units_format_seconds(alpha, a, sizeof a),
                   units_format_bytes(w->tp_message_bytes, s, sizeof s), x->t,
@@ -270,13 +275,23 @@ static void explain_dp(const explain_ctx* x, term* t)
                                sp->expert_gather.repeat > 0 ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, &t->text)
                + dp_collective(x, "expert weights, all-gather", &sp->expert_gather, ALL_GATHER, alpha, bandwidth,
                                &t->text);
+    double traffic = 2 * (sp->dp_reduce.payload_bytes + sp->expert_reduce.payload_bytes);
+    for (int c = 0; c < x->v && x->sc->par.zero == 3; c++) {   /* per pass: gathers forward and backward, a scatter */
+        const chunk_plan* ch = &sp->chunk[c];
+        double gather = dp_collective(x, "chunk weights, all-gather per pass", &ch->zero_gather, ALL_GATHER, alpha,
+                                      bandwidth, &t->text);
+        double scatter = dp_collective(x, "chunk gradients, reduce-scatter per backward", &ch->zero_scatter,
+                                       REDUCE_SCATTER, alpha, bandwidth, &t->text);
+        t->formula += x->m * (2 * gather + scatter);
+        traffic += x->m * (2 * ch->zero_gather.payload_bytes + ch->zero_scatter.payload_bytes);
+    }
+    if (x->sc->par.zero == 3)
+        strbuf_printf(&t->text, "\n             x m = %d passes for the per-pass collectives", x->m);
     char s[32], b[32];
-    double traffic = sp->dp_reduce.payload_bytes + sp->expert_reduce.payload_bytes;
     strbuf_printf(&t->text,
-                  "\n             ZeRO %d: each GPU sends about %s per step, %d x the gradients it holds%s "
-                  "(Rajbhandari et al. 2020, Sec. 7)",
-                  x->sc->par.zero, units_format_bytes((x->sc->par.zero == 3 ? 3 : 2) * traffic, s, sizeof s),
-                  x->sc->par.zero == 3 ? 3 : 2, x->sc->par.zero == 3 ? " (weights gathered again backward)" : "");
+                  "\n             ZeRO %d: each GPU sends about %s per step (Rajbhandari et al. 2020, Sec. 7: 2 x "
+                  "its gradients, 3 x with ZeRO 3, which gathers the weights again for the backward pass)",
+                  x->sc->par.zero, units_format_bytes(traffic, s, sizeof s));
     double shared = predicted(sp);
     int n = 0;
     if (shared > 0)
@@ -284,7 +299,10 @@ static void explain_dp(const explain_ctx* x, term* t)
                       "the rings of a node's %d TP ranks run at once and share its links: with each link shared "
                       "so, the same formulas give %s; ",
                       x->t, units_format_seconds(shared, b, sizeof b));
-    if (x->sc->par.dp_overlap)
+    if (x->sc->par.zero == 3)
+        snprintf(t->why + n, sizeof t->why - (size_t)n,
+                 "ZeRO 3 gathers a chunk's weights while the previous pass computes: only the waits show");
+    else if (x->sc->par.dp_overlap)
         snprintf(t->why + n, sizeof t->why - (size_t)n,
                  "dp_overlap: all but the last %s bucket reduces during the last backward pass, hidden",
                  units_format_bytes(sp->dp_bucket_bytes, s, sizeof s));
@@ -308,18 +326,27 @@ static void explain_ep(const explain_ctx* x, term* t)
             const stage_work* sw = workload_chunk(w, s, c);
             count += sw->ep_fwd_alltoalls + sw->ep_bwd_alltoalls;
         }
+    int* g = xmalloc((size_t)e * sizeof *g);   /* the expert-parallel group: consecutive DP ranks */
+    for (int j = 0; j < e; j++)
+        g[j] = plan_rank(x->sc, 0, 0, j, 0);
     double alpha, bandwidth;
-    hop(x, plan_rank(x->sc, 0, 0, 0, 0), plan_rank(x->sc, 0, 0, 1, 0), &alpha, &bandwidth);
+    ring_links(x, g, e, &alpha, &bandwidth);
+    free(g);
     double one = collective_alltoall_time(e, w->ep_pair_bytes, alpha, bandwidth);
     t->formula = x->m * (double)count / x->p * one;
     char a[32], s[32], b[32];
     strbuf_printf(&t->text,
-                  "m x all-to-alls per micro-batch x (alpha + (e-1) S/B) (direct exchange, Thakur et al. 2005)\n"
+                  "m x all-to-alls per micro-batch x (alpha + (e-1) S/B) (direct exchange, Thakur et al. 2005;\n"
+                  "             B: the narrowest link between the group's GPUs)\n"
                   "             = %d x %.4g x (%s + %d x %s / %s/s)",
                   x->m, (double)count / x->p, units_format_seconds(alpha, a, sizeof a), e - 1,
                   units_format_bytes(w->ep_pair_bytes, s, sizeof s), units_format_bytes(bandwidth, b, sizeof b));
-    snprintf(t->why, sizeof t->why,
-             "the exchange's flows share the NICs and the fabric with the other TP ranks' exchanges");
+    if (t->simulated > t->formula)
+        snprintf(t->why, sizeof t->why,
+                 "the exchange's flows share the NICs and the fabric with the other TP ranks' exchanges");
+    else
+        snprintf(t->why, sizeof t->why,
+                 "the formula sends to every peer at the narrowest link; peers in the same node get NVLink");
 }
 
 static void explain_optimizer(const explain_ctx* x, term* t)

@@ -628,7 +628,8 @@ static void summarise(const rank_state* ranks, int count, int stages, step_profi
     for (int r = 0; r < count; r++) {
         stage_timing t = ranks[r].timing;
         t.dp_end = t.end - t.optimizer;
-        t.idle = out->pipeline_time - t.compute - t.tp_comm - t.pp_comm - t.ep_comm - t.dp_inline;
+        /* fmax: rounding leaves -1e-18 where a rank never waits */
+        t.idle = fmax(0, out->pipeline_time - t.compute - t.tp_comm - t.pp_comm - t.ep_comm - t.dp_inline);
         out->stage[ranks[r].stage] = t;   /* full mode: one rank of each pipeline rank */
         out->compute += t.compute / count;
         out->tp_comm += t.tp_comm / count;
@@ -694,7 +695,7 @@ void step_profile_extrapolate(const step_profile* a, const step_profile* b, int 
     out->tp_comm = on_line(a->tp_comm, b->tp_comm, m1, m2, m);
     out->pp_comm = on_line(a->pp_comm, b->pp_comm, m1, m2, m);
     out->ep_comm = on_line(a->ep_comm, b->ep_comm, m1, m2, m);
-    out->bubble = on_line(a->bubble, b->bubble, m1, m2, m);
+    out->bubble = fmax(0, on_line(a->bubble, b->bubble, m1, m2, m));
     out->dp_comm_exposed = on_line(a->dp_comm_exposed, b->dp_comm_exposed, m1, m2, m);
     out->optimizer = on_line(a->optimizer, b->optimizer, m1, m2, m);
     out->stages = a->stages;

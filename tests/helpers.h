@@ -84,5 +84,6 @@ Suite* sweep_suite(void);
 Suite* trace_suite(void);
 Suite* teach_suite(void);
 Suite* report_suite(void);
+Suite* tutorial_suite(void);
 
 #endif
