@@ -67,7 +67,7 @@ START_TEST(schedule_draws_every_pass_of_tiny)
     ck_assert_int_eq(rows_of(out, 120, rows, 4), 2);
     for (int s = 0; s < 2; s++)
         for (int mb = 0; mb < 8; mb++) {   /* every pass numbered: "<mb>f" and "<mb>b" */
-            char f[8], b[8];
+            char f[16], b[16];
             snprintf(f, sizeof f, "%df", mb);
             snprintf(b, sizeof b, "%db", mb);
             ck_assert_msg(strstr(rows[s], f) && strstr(rows[s], b), "rank %d: no %s or %s in %s", s, f, b, rows[s]);
