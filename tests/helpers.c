@@ -157,3 +157,16 @@ double json_number_in(const char* json, const char* key)
     snprintf(pattern, sizeof pattern, "\"%s\": ", key);
     return strtod(json_section(json, key) + strlen(pattern), NULL);
 }
+
+void run_trainsim_ok(const char* const* args, command_result* r)
+{
+    run_trainsim(args, r);
+    ck_assert_msg(r->status == 0, "trainsim %s exited %d: %s", args[0], r->status, strbuf_text(&r->err));
+}
+
+void temp_path(char* buf, size_t size, const char* suffix)
+{
+    static int serial;
+    snprintf(buf, size, "/tmp/trainsim-test-%d-%d%s", (int)getpid(), serial++, suffix);
+    unlink(buf);
+}

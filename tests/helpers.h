@@ -21,6 +21,13 @@ typedef struct {
  * (NULL-terminated, without the program name). */
 void run_trainsim(const char* const* args, command_result* r);
 
+/* run_trainsim, failing the test (with trainsim's stderr) unless it exits 0. */
+void run_trainsim_ok(const char* const* args, command_result* r);
+
+/* A new file name under /tmp ending in SUFFIX, unique in this run (the file
+ * is removed if it exists). */
+void temp_path(char* buf, size_t size, const char* suffix);
+
 /* Runs ARGV[0] (a path) with ARGV (NULL-terminated). */
 void run_program(const char* const* argv, command_result* r);
 void command_result_free(command_result* r);

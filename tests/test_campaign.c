@@ -272,8 +272,7 @@ END_TEST
 START_TEST(failure_classes_scale_with_their_instances)
 {
     command_result r;
-    run_trainsim((const char*[]){"run", "tests/campaign/failure-kinds.yaml", "--json", NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"run", "tests/campaign/failure-kinds.yaml", "--json", NULL}, &r);
     const char* out = strbuf_text(&r.out);
     double expected = json_number_in(json_section(out, "wall_clock_days"), "mean") * 24 / 20;
     static const char* kinds[] = {"gpu", "hbm", "host", "software", "nic", "link", "switch"};

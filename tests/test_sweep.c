@@ -35,13 +35,6 @@ static int count_lines(const char* text, const char* needle)
     return n;
 }
 
-static void temp_path(char* buf, size_t size, const char* suffix)
-{
-    static int serial;
-    snprintf(buf, size, "/tmp/trainsim-sweep-%d-%d%s", (int)getpid(), serial++, suffix);
-    unlink(buf);
-}
-
 /* Writes a sweep file over scenarios/tiny.yaml (by its absolute path) with
  * TEXT after the base line, at a new temporary PATH. */
 static void write_sweep(char* path, size_t size, const char* text)
@@ -97,8 +90,7 @@ START_TEST(a_bad_value_is_a_row_that_points_into_the_sweep)
     char sweep_path[128];
     write_sweep(sweep_path, sizeof sweep_path, "grid:\n  parallelism.tp: [2, many]\n");
     command_result r;
-    run_trainsim((const char*[]){"sweep", sweep_path, "-o", "-", NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"sweep", sweep_path, "-o", "-", NULL}, &r);
     char expected[256];
     ck_assert_ptr_nonnull(strstr(strbuf_text(&r.out), ",invalid,"));
     snprintf(expected, sizeof expected, "%s:4:23: parallelism.tp: expected a positive integer", sweep_path);
@@ -163,13 +155,11 @@ static void check_kill_and_resume(const char* suffix)
     temp_path(whole, sizeof whole, suffix);
     temp_path(resumed, sizeof resumed, suffix);
     command_result r;
-    run_trainsim((const char*[]){"sweep", seeds_file, "-j", "2", "-o", whole, NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"sweep", seeds_file, "-j", "2", "-o", whole, NULL}, &r);
     command_result_free(&r);
     int rows = sweep_killed_part_way(resumed);
     ck_assert_msg(rows >= 3 && rows < 24, "killed with %d of 24 rows written: not part-way", rows);
-    run_trainsim((const char*[]){"sweep", seeds_file, "-j", "2", "-o", resumed, "--resume", NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"sweep", seeds_file, "-j", "2", "-o", resumed, "--resume", NULL}, &r);
     command_result_free(&r);
     strbuf a = {0}, b = {0};
     lines_of(whole, &a);
@@ -207,19 +197,16 @@ START_TEST(shards_merge_into_the_unsharded_rows)
     temp_path(whole, sizeof whole, ".jsonl");
     temp_path(merged, sizeof merged, ".jsonl");
     command_result r;
-    run_trainsim((const char*[]){"sweep", grid_file, "-o", whole, NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"sweep", grid_file, "-o", whole, NULL}, &r);
     command_result_free(&r);
     for (int k = 0; k < 3; k++) {
         char spec[16];
         snprintf(spec, sizeof spec, "%d/3", k + 1);
         temp_path(shard[k], sizeof shard[k], ".jsonl");
-        run_trainsim((const char*[]){"sweep", grid_file, "--shard", spec, "-o", shard[k], NULL}, &r);
-        ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+        run_trainsim_ok((const char*[]){"sweep", grid_file, "--shard", spec, "-o", shard[k], NULL}, &r);
         command_result_free(&r);
     }
-    run_trainsim((const char*[]){"merge", "-o", merged, shard[2], shard[0], shard[1], NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"merge", "-o", merged, shard[2], shard[0], shard[1], NULL}, &r);
     command_result_free(&r);
     strbuf a = {0}, b = {0};
     lines_of(whole, &a);
@@ -332,8 +319,7 @@ START_TEST(plots_draw_the_rows)
     temp_path(heatmap, sizeof heatmap, ".svg");
     temp_path(lines, sizeof lines, ".svg");
     command_result r;
-    run_trainsim((const char*[]){"sweep", grid_file, "-o", rows, NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"sweep", grid_file, "-o", rows, NULL}, &r);
     command_result_free(&r);
     run_program((const char*[]){"tools/plot", "heatmap", rows, "parallelism.tp", "parallelism.micro_batch", "mfu", "-o",
                                 heatmap, NULL}, &r);
@@ -371,8 +357,7 @@ START_TEST(best_ranks_the_plans_that_fit)
     char rows[128];
     temp_path(rows, sizeof rows, ".jsonl");
     command_result r;
-    run_trainsim((const char*[]){"best", "tests/best/small.yaml", "--top", "5", "-o", rows, NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"best", "tests/best/small.yaml", "--top", "5", "-o", rows, NULL}, &r);
     const char* out = strbuf_text(&r.out);
     long candidates, ruled_out, too_big, simulated;
     ck_assert_int_eq(sscanf(out, "trainsim best: best-small on 16 GPUs: %ld candidate plans; %ld ruled out by the "

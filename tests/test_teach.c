@@ -59,8 +59,7 @@ static int rows_of(const char* text, int width, char rows[][256], int max)
 START_TEST(schedule_draws_every_pass_of_tiny)
 {
     command_result r;
-    run_trainsim((const char*[]){"schedule", "scenarios/tiny.yaml", "--width", "120", "--no-colour", NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"schedule", "scenarios/tiny.yaml", "--width", "120", "--no-colour", NULL}, &r);
     const char* out = strbuf_text(&r.out);
     ck_assert_ptr_null(strchr(out, '\033'));
     char rows[4][256];
@@ -83,17 +82,15 @@ static void schedule_of(const char* parallelism, const char* width, command_resu
 {
     strbuf text = {0};
     tiny_scenario(&text, "", "", parallelism, "");
-    static int serial;
     char path[128];
-    snprintf(path, sizeof path, "/tmp/trainsim-teach-%d-%d.yaml", (int)getpid(), serial++);
+    temp_path(path, sizeof path, ".yaml");
     FILE* f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     fputs(strbuf_text(&text), f);
     fclose(f);
-    run_trainsim((const char*[]){"schedule", path, "--width", width, NULL}, r);
+    run_trainsim_ok((const char*[]){"schedule", path, "--width", width, NULL}, r);
     unlink(path);
     strbuf_free(&text);
-    ck_assert_msg(r->status == 0, "%s", strbuf_text(&r->err));
 }
 
 /* GPipe: every forward of a rank before its first backward. */
@@ -154,8 +151,7 @@ static void section_of(const char* explain, const char* name, strbuf* out)
 START_TEST(explain_covers_every_breakdown_term)
 {
     command_result r;
-    run_trainsim((const char*[]){"explain", "scenarios/gpt4-a100-25k.yaml", NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"explain", "scenarios/gpt4-a100-25k.yaml", NULL}, &r);
     const char* terms[] = {"Compute", "Pipeline bubble", "Tensor-parallel communication", "Pipeline communication",
                            "Expert-parallel all-to-all", "Data-parallel communication, exposed", "Optimizer step",
                            "Model states per GPU", "Activations per GPU", "Checkpoints", "Failures",
@@ -180,8 +176,7 @@ END_TEST
 START_TEST(explain_agrees_where_the_closed_forms_hold)
 {
     command_result r, json;
-    run_trainsim((const char*[]){"explain", "tests/campaign/tiny-failures.yaml", NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"explain", "tests/campaign/tiny-failures.yaml", NULL}, &r);
     strbuf section = {0};
     const char* agreeing[] = {"Tensor-parallel communication", "Optimizer step", "Checkpoints",
                               "Work lost to failures", "Checkpoint interval"};

@@ -14,13 +14,6 @@
 #include "helpers.h"
 #include "json_tree.h"
 
-static void temp_trace(char* buf, size_t size, const char* suffix)
-{
-    static int serial;
-    snprintf(buf, size, "/tmp/trainsim-trace-%d-%d%s", (int)getpid(), serial++, suffix);
-    unlink(buf);
-}
-
 /* The whole file, through zlib (which reads plain files as they are). */
 static jt_node* parse_trace(const char* path)
 {
@@ -162,10 +155,9 @@ static void check_tracks(const trace_summary* s, int stages, int m, double step_
 START_TEST(tiny_trace_tiles_every_rank_and_the_run)
 {
     char path[128];
-    temp_trace(path, sizeof path, ".json");
+    temp_path(path, sizeof path, ".json");
     command_result r;
-    run_trainsim((const char*[]){"run", "scenarios/tiny.yaml", "--json", "--trace", path, NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"run", "scenarios/tiny.yaml", "--json", "--trace", path, NULL}, &r);
     trace_summary s;
     check_trace(path, &s);
     /* tiny: PP 2, 8 micro-batches; no failures: the run is one training slice. */
@@ -181,10 +173,9 @@ END_TEST
 START_TEST(gpt3_trace_is_gzip_json_with_every_micro_batch)
 {
     char path[128];
-    temp_trace(path, sizeof path, ".json.gz");
+    temp_path(path, sizeof path, ".json.gz");
     command_result r;
-    run_trainsim((const char*[]){"run", "scenarios/gpt3-175b-1024.yaml", "--json", "--trace", path, NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"run", "scenarios/gpt3-175b-1024.yaml", "--json", "--trace", path, NULL}, &r);
     FILE* f = fopen(path, "rb");
     unsigned char magic[2] = {0};
     ck_assert(f && fread(magic, 1, 2, f) == 2);
@@ -209,8 +200,8 @@ END_TEST
 START_TEST(scenario_output_trace_draws_failures)
 {
     char path[128], yaml[128];
-    temp_trace(path, sizeof path, ".json");
-    temp_trace(yaml, sizeof yaml, ".yaml");
+    temp_path(path, sizeof path, ".json");
+    temp_path(yaml, sizeof yaml, ".yaml");
     strbuf text = {0};
     read_file("tests/campaign/tiny-failures.yaml", &text);
     replace_once(&text, "output: {replications: 50}", "output: {replications: 3, trace: ");
@@ -220,8 +211,7 @@ START_TEST(scenario_output_trace_draws_failures)
     fputs(strbuf_text(&text), f);
     fclose(f);
     command_result r;
-    run_trainsim((const char*[]){"run", yaml, NULL}, &r);
-    ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
+    run_trainsim_ok((const char*[]){"run", yaml, NULL}, &r);
     trace_summary s;
     check_trace(path, &s);
     int failures = 0, job = 0;
