@@ -92,5 +92,6 @@ Suite* trace_suite(void);
 Suite* teach_suite(void);
 Suite* report_suite(void);
 Suite* tutorial_suite(void);
+Suite* determinism_suite(void);
 
 #endif

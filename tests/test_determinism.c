@@ -1,0 +1,112 @@
+/* test_determinism: the same scenario and seed give the same bytes, for
+ * every scenario in scenarios/ and scenarios/teach/, text and JSON; and a
+ * different seed changes only what is random (the run level's draws), never
+ * the step, the memory or the plan. (Sweeps: test_sweep checks that rows do
+ * not depend on -j.) */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "json_tree.h"
+
+/* Runs FILE twice with ARGS (after "run FILE") and compares stdout. */
+static void same_bytes_twice(const char* file, const char* extra)
+{
+    command_result a, b;
+    run_trainsim((const char*[]){"run", file, extra, NULL}, &a);
+    run_trainsim((const char*[]){"run", file, extra, NULL}, &b);
+    ck_assert_msg(a.status == 0 || a.status == 1, "%s: %s", file, strbuf_text(&a.err));
+    ck_assert_int_eq(a.status, b.status);
+    ck_assert_msg(a.out.len > 0 || a.err.len > 0, "%s printed nothing", file);
+    ck_assert_msg(!strcmp(strbuf_text(&a.out), strbuf_text(&b.out)), "%s %s: two runs differ", file,
+                  extra ? extra : "");
+    ck_assert_str_eq(strbuf_text(&a.err), strbuf_text(&b.err));
+    command_result_free(&a);
+    command_result_free(&b);
+}
+
+static void every_scenario_in(const char* dir)
+{
+    DIR* d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    for (struct dirent* e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".yaml"))
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        same_bytes_twice(path, "--json");
+        same_bytes_twice(path, NULL);
+        n++;
+    }
+    closedir(d);
+    ck_assert_int_gt(n, 0);
+}
+
+START_TEST(reference_scenarios_give_the_same_bytes)
+{
+    every_scenario_in("scenarios");
+}
+END_TEST
+
+START_TEST(teaching_scenarios_give_the_same_bytes)
+{
+    every_scenario_in("scenarios/teach");
+}
+END_TEST
+
+static double number_at(const jt_node* root, const char* a, const char* b)
+{
+    const jt_node* v = jt_get(root, a);
+    if (b)
+        v = jt_get(v, b);
+    ck_assert_msg(v && v->type == JT_NUMBER, "no number at %s%s%s", a, b ? "." : "", b ? b : "");
+    return v->number;
+}
+
+static jt_node* json_of(const char* seed)
+{
+    command_result r;
+    run_trainsim_ok((const char*[]){"run", "tests/campaign/tiny-failures.yaml", "--json", "--seed", seed, NULL}, &r);
+    size_t at;
+    jt_node* root = jt_parse(strbuf_text(&r.out), r.out.len, &at);
+    ck_assert_ptr_nonnull(root);
+    command_result_free(&r);
+    return root;
+}
+
+/* Seeds 1 and 2: the step and everything derived from it alone are equal to
+ * the byte; the run level's mean wall-clock and failures differ. */
+START_TEST(another_seed_changes_only_the_random_figures)
+{
+    jt_node *one = json_of("1"), *two = json_of("2");
+    const char* step_figures[][2] = {{"step_time_s", NULL}, {"mfu", NULL}, {"hfu", NULL},
+                                     {"tokens_per_s", NULL}, {"steps", NULL},
+                                     {"memory_per_gpu_bytes", "total"}, {"step_breakdown_s", "bubble"},
+                                     {"step_breakdown_s", "compute"}, {"checkpoint", "interval_s"},
+                                     {"power_mw", "average"}};
+    for (size_t i = 0; i < sizeof step_figures / sizeof *step_figures; i++)
+        ck_assert_msg(number_at(one, step_figures[i][0], step_figures[i][1])
+                          == number_at(two, step_figures[i][0], step_figures[i][1]),
+                      "%s.%s depends on the seed", step_figures[i][0], step_figures[i][1] ? step_figures[i][1] : "");
+    ck_assert(number_at(one, "wall_clock_days", "mean") != number_at(two, "wall_clock_days", "mean"));
+    ck_assert(number_at(one, "goodput", NULL) != number_at(two, "goodput", NULL));
+    jt_free(one);
+    jt_free(two);
+}
+END_TEST
+
+Suite* determinism_suite(void)
+{
+    Suite* s = suite_create("determinism");
+    TCase* tc = tcase_create("bytes");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, reference_scenarios_give_the_same_bytes);
+    tcase_add_test(tc, teaching_scenarios_give_the_same_bytes);
+    tcase_add_test(tc, another_seed_changes_only_the_random_figures);
+    suite_add_tcase(s, tc);
+    return s;
+}
