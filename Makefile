@@ -27,7 +27,13 @@ TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/test-obj/%.o)
 
 SCENARIO ?= scenarios/gpt4-a100-25k.yaml
 
-.PHONY: all deps build run test check-tests asan valgrind bench validate clean
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the binary, its man
+# page, the platforms and the scenarios (with sweeps/, teach/, bench/).
+PREFIX  ?= /usr/local
+DATADIR  = $(DESTDIR)$(PREFIX)/share/trainsim
+SCENARIO_DIRS := scenarios scenarios/sweeps scenarios/teach scenarios/bench
+
+.PHONY: all deps build run test check-tests asan valgrind bench validate install uninstall clean
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -100,3 +106,15 @@ clean:
 	rm -rf build build-asan
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/test-obj/*.d)
+
+install: deps
+	@$(MAKE) --no-print-directory $(BUILD)/trainsim
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DATADIR)/platforms
+	install -m 755 $(BUILD)/trainsim $(DESTDIR)$(PREFIX)/bin/trainsim
+	install -m 644 docs/trainsim.1 $(DESTDIR)$(PREFIX)/share/man/man1/trainsim.1
+	install -m 644 platforms/*.xml platforms/README.md $(DATADIR)/platforms
+	for d in $(SCENARIO_DIRS); do install -d $(DATADIR)/$$d && install -m 644 $$d/*.yaml $(DATADIR)/$$d; done
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/trainsim $(DESTDIR)$(PREFIX)/share/man/man1/trainsim.1
+	rm -rf $(DATADIR)

@@ -93,5 +93,6 @@ Suite* teach_suite(void);
 Suite* report_suite(void);
 Suite* tutorial_suite(void);
 Suite* determinism_suite(void);
+Suite* install_suite(void);
 
 #endif
