@@ -33,7 +33,7 @@ PREFIX  ?= /usr/local
 DATADIR  = $(DESTDIR)$(PREFIX)/share/trainsim
 SCENARIO_DIRS := scenarios scenarios/sweeps scenarios/teach scenarios/bench
 
-.PHONY: all deps build run test check-tests asan valgrind bench validate install uninstall clean
+.PHONY: all deps build run test check-tests asan valgrind fuzz bench validate install uninstall clean
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -76,6 +76,37 @@ valgrind: deps
 	    --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
 	    ./$(BUILD)/trainsim-tests
 
+# libFuzzer harnesses (tests/fuzz/) under ASan and UBSan, built with clang in
+# build-fuzz, each run for FUZZ_SECONDS (default 60) from the seed corpus the
+# repository already holds (scenarios, sweeps, the bad-input corpus,
+# platforms, tests/fuzz/units). A crash, leak, hang or sanitizer report stops
+# it and leaves the input in build-fuzz/ (docs/robustness.md).
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_SEEDS_scenario := scenarios scenarios/teach tests/bad tests/campaign tests/detail tests/platform
+FUZZ_SEEDS_sweep    := scenarios/sweeps tests/bad
+FUZZ_SEEDS_units    := tests/fuzz/units
+FUZZ_SEEDS_platform := platforms
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-harnesses BUILD=build-fuzz CC=clang OPT="-O1 -g" \
+	    SANITIZE="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link"
+	@for h in scenario sweep units platform; do \
+	    mkdir -p build-fuzz/corpus/$$h; \
+	    echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
+	    seeds=""; case $$h in scenario) seeds="$(FUZZ_SEEDS_scenario)";; sweep) seeds="$(FUZZ_SEEDS_sweep)";; \
+	        units) seeds="$(FUZZ_SEEDS_units)";; platform) seeds="$(FUZZ_SEEDS_platform)";; esac; \
+	    build-fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+	        -artifact_prefix=build-fuzz/$$h- build-fuzz/corpus/$$h $$seeds 2>build-fuzz/$$h.log || \
+	        { tail -40 build-fuzz/$$h.log; exit 1; }; \
+	    grep -E "stat::number_of_executed_units|Done" build-fuzz/$$h.log; \
+	done
+
+FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(wildcard tests/fuzz/*.c))
+fuzz-harnesses: $(FUZZ_HARNESSES)
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $< $(LIB_OBJ) $(LDLIBS_ALL)
+
 # Measured vs predicted step time on the published runs of ../shared/validation
 # (or VALIDATION=dir), with the mean absolute percentage error.
 VALIDATION ?= ../shared/validation
@@ -103,7 +134,7 @@ $(BUILD)/obj $(BUILD)/test-obj:
 	@mkdir -p $@
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-vg build-fuzz
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/test-obj/*.d)
 
