@@ -1,6 +1,7 @@
 /* sweep: reading a sweep file and making its points (see sweep.h). */
 #include "sweep.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,19 +35,27 @@ static int reject_node(diag* d, const yt_node* at, const char* key, const char* 
     return -1;
 }
 
-static int read_base(sweep* sw, const char* base, diag* d)
+/* A required key absent: "KEY: expected a value (the key is required),
+ * found nothing", at the top of the file. */
+static int reject_missing(diag* d, const char* key, const char* what)
 {
-    sw->base = path_beside(sw->file, base);
+    char expected[160];
+    snprintf(expected, sizeof expected, "%s (the key is required)", what);
+    diag_expected(d, 1, 1, key, expected, "nothing");
+    return -1;
+}
+
+static int read_base(sweep* sw, const yt_node* base, diag* d)
+{
+    sw->base = path_beside(sw->file, base->text);
     FILE* f = fopen(sw->base, "rb");
-    if (!f) {
-        diag_file_problem(d, "cannot read the base scenario %s", sw->base);
-        return -1;
-    }
     strbuf text = {0};
-    int bad = strbuf_read_stream(&text, f, YT_MAX_BYTES);
-    fclose(f);
-    if (bad) {
-        diag_file_problem(d, "cannot read the base scenario %s", sw->base);
+    int bad = !f || strbuf_read_stream(&text, f, YT_MAX_BYTES);
+    if (f)
+        fclose(f);
+    if (bad || text.len > YT_MAX_BYTES) {
+        diag_problem(d, base->line, base->col, "base: cannot read the base scenario %s: %s", sw->base,
+                     bad ? strerror(errno) : "larger than the limit for scenarios");
         strbuf_free(&text);
         return -1;
     }
@@ -71,6 +80,15 @@ static int read_axes(sweep* sw, const yt_node* map, const char* section, diag* d
         }
         if (values->kind != YT_SEQ)
             return reject_node(d, values, path, "a non-empty list of values");
+        for (size_t a = 0; a < sw->axis_count; a++)
+            if (!strcmp(sw->axes[a].key, map->keys[i]->text)) {
+                char found[320];
+                snprintf(found, sizeof found, "%s again (already given at line %d)", map->keys[i]->text,
+                         sw->axes[a].key_node->line);
+                diag_expected(d, map->keys[i]->line, map->keys[i]->col, path, "each key varied once, in grid or zip",
+                              found);
+                return -1;
+            }
         sw->axes = xrealloc(sw->axes, (sw->axis_count + 1) * sizeof *sw->axes);
         sw->axes[sw->axis_count++] = (sweep_axis){map->keys[i]->text, map->keys[i], values};
     }
@@ -83,8 +101,13 @@ static int count_points(sweep* sw, const yt_node* zip, diag* d)
     sw->points = 1;
     for (size_t a = 0; a < sw->grid_count; a++) {
         sw->points *= (long long)sw->axes[a].values->count;
-        if (sw->points > SWEEP_MAX_POINTS)
-            return reject_node(d, sw->axes[a].values, "grid", "at most 1,000,000 points");
+        if (sw->points > SWEEP_MAX_POINTS) {
+            char found[96];
+            snprintf(found, sizeof found, "%lld with the first %zu keys", sw->points, a + 1);
+            diag_expected(d, sw->axes[a].values->line, sw->axes[a].values->col, "grid", "at most 1,000,000 points",
+                          found);
+            return -1;
+        }
     }
     for (size_t a = sw->grid_count; a < sw->axis_count; a++) {
         size_t n = sw->axes[a].values->count;
@@ -101,8 +124,12 @@ static int count_points(sweep* sw, const yt_node* zip, diag* d)
     }
     if (sw->zip_length)
         sw->points *= (long long)sw->zip_length;
-    if (sw->points > SWEEP_MAX_POINTS)
-        return reject_node(d, zip, "zip", "at most 1,000,000 points with the grid");
+    if (sw->points > SWEEP_MAX_POINTS) {
+        char found[64];
+        snprintf(found, sizeof found, "%lld", sw->points);
+        diag_expected(d, zip->line, zip->col, "zip", "at most 1,000,000 points with the grid", found);
+        return -1;
+    }
     return 0;
 }
 
@@ -120,11 +147,15 @@ static int read_sweep(sweep* sw, diag* d)
             return -1;
         }
     const yt_node* format = yt_map_get(root, "format");
-    if (!format || format->kind != YT_SCALAR || strcmp(format->text, "1"))
-        return reject_node(d, format ? format : root, "format", "1");
+    if (!format)
+        return reject_missing(d, "format", "the sweep format version, 1");
+    if (format->kind != YT_SCALAR || strcmp(format->text, "1"))
+        return reject_node(d, format, "format", "1 (the sweep format version)");
     const yt_node* base = yt_map_get(root, "base");
-    if (!base || base->kind != YT_SCALAR || !base->text[0])
-        return reject_node(d, base ? base : root, "base", "the path of the base scenario");
+    if (!base)
+        return reject_missing(d, "base", "the path of the base scenario");
+    if (base->kind != YT_SCALAR || !base->text[0])
+        return reject_node(d, base, "base", "the path of the base scenario");
     const yt_node* grid = yt_map_get(root, "grid");
     const yt_node* zip = yt_map_get(root, "zip");
     if (grid && read_axes(sw, grid, "grid", d))
@@ -132,11 +163,13 @@ static int read_sweep(sweep* sw, diag* d)
     sw->grid_count = sw->axis_count;
     if (zip && read_axes(sw, zip, "zip", d))
         return -1;
+    if (sw->axis_count == 0 && !grid && !zip)
+        return reject_missing(d, "grid", "at least one key to vary, in grid or zip");
     if (sw->axis_count == 0)
-        return reject_node(d, grid ? grid : root, "grid", "at least one key to vary (in grid or zip)");
+        return reject_node(d, grid ? grid : zip, grid ? "grid" : "zip", "at least one key to vary");
     if (count_points(sw, zip, d))
         return -1;
-    return read_base(sw, base->text, d);
+    return read_base(sw, base, d);
 }
 
 int sweep_load(const char* path, sweep* sw, diag* d)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -269,14 +270,40 @@ START_TEST(run_that_never_ends_is_infeasible)
 }
 END_TEST
 
-/* Every tests/bad/NAME.yaml exits 2 with exactly tests/bad/NAME.err on
- * stderr and nothing on stdout. */
+/* Runs one file of the bad-input corpus: a scenario with `trainsim run
+ * FILE --trace T`, a sweep (NAME.sweep.yaml) with `trainsim sweep FILE -o T`.
+ * It must exit 2 (1 when the golden message says the plan is infeasible),
+ * print exactly the golden message on stderr and nothing on stdout, and
+ * leave no file at T. */
+static void check_bad_input(const char* yaml, const char* err)
+{
+    strbuf expected = {0};
+    read_file(err, &expected);
+    char out[128];
+    temp_path(out, sizeof out, ".out");
+    int is_sweep = strstr(yaml, ".sweep.yaml") != NULL;
+    int status = strstr(strbuf_text(&expected), ": infeasible: ") ? 1 : 2;
+    command_result r;
+    if (is_sweep)
+        run_trainsim((const char*[]){"sweep", yaml, "-o", out, NULL}, &r);
+    else
+        run_trainsim((const char*[]){"run", yaml, "--trace", out, NULL}, &r);
+    ck_assert_msg(r.status == status, "%s: exit %d, expected %d", yaml, r.status, status);
+    ck_assert_msg(!strcmp(strbuf_text(&r.err), strbuf_text(&expected)), "%s:\n got: %s want: %s", yaml,
+                  strbuf_text(&r.err), strbuf_text(&expected));
+    ck_assert_msg(r.out.len == 0, "%s wrote to stdout", yaml);
+    ck_assert_msg(access(out, F_OK) != 0, "%s left an output file", yaml);
+    command_result_free(&r);
+    strbuf_free(&expected);
+}
+
+/* Every tests/bad/NAME.yaml against tests/bad/NAME.err (check_bad_input). */
 START_TEST(bad_input_corpus)
 {
     DIR* dir = opendir("tests/bad");
     ck_assert_ptr_nonnull(dir);
     struct dirent* e;
-    int files = 0;
+    int files = 0, sweeps = 0, infeasible = 0;
     while ((e = readdir(dir)) != NULL) {
         size_t n = strlen(e->d_name);
         if (n < 6 || strcmp(e->d_name + n - 5, ".yaml"))
@@ -284,20 +311,18 @@ START_TEST(bad_input_corpus)
         char yaml[512], err[512];
         snprintf(yaml, sizeof yaml, "tests/bad/%s", e->d_name);
         snprintf(err, sizeof err, "tests/bad/%.*s.err", (int)(n - 5), e->d_name);
-        strbuf expected = {0};
-        read_file(err, &expected);
-        command_result r;
-        run_trainsim((const char*[]){"run", yaml, NULL}, &r);
-        ck_assert_msg(r.status == 2, "%s: exit %d", yaml, r.status);
-        ck_assert_msg(!strcmp(strbuf_text(&r.err), strbuf_text(&expected)), "%s:\n got: %s want: %s",
-                      yaml, strbuf_text(&r.err), strbuf_text(&expected));
-        ck_assert_msg(r.out.len == 0, "%s wrote to stdout", yaml);
-        command_result_free(&r);
-        strbuf_free(&expected);
+        check_bad_input(yaml, err);
         files++;
+        sweeps += strstr(yaml, ".sweep.yaml") != NULL;
+        strbuf text = {0};
+        read_file(err, &text);
+        infeasible += strstr(strbuf_text(&text), ": infeasible: ") != NULL;
+        strbuf_free(&text);
     }
     closedir(dir);
-    ck_assert_int_ge(files, 10);
+    ck_assert_int_ge(files, 150);
+    ck_assert_int_ge(sweeps, 10);
+    ck_assert_int_ge(infeasible, 3);
 }
 END_TEST
 
