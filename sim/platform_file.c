@@ -5,6 +5,7 @@
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <simgrid/link.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,11 @@ static void check_in_child(const char* path, int gpus, int err_fd)
 {
     struct rlimit no_core = {0, 0};   /* SimGrid aborts on bad input: no core file */
     setrlimit(RLIMIT_CORE, &no_core);
+    /* ... and dies of it: a handler inherited from the caller (a fuzzer's, a
+     * sanitizer's) must not take the abort for its own program's crash. */
+    const int fatal[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+    for (size_t i = 0; i < sizeof fatal / sizeof *fatal; i++)
+        signal(fatal[i], SIG_DFL);
     dup2(err_fd, STDERR_FILENO);
     close(err_fd);
     FILE* null = freopen("/dev/null", "w", stdout);
