@@ -221,8 +221,8 @@ static int* dp_group(const explain_ctx* x)
 
 /* One data-parallel collective of the reducing rank in textbook form:
  * appends its line and returns its seconds. */
-static double dp_collective(const explain_ctx* x, const char* what, const collective_plan* c, collective_op op,
-                            double alpha, double bandwidth, strbuf* text)
+static double dp_collective(const char* what, const collective_plan* c, collective_op op, double alpha,
+                            double bandwidth, strbuf* text)
 {
     if (c->repeat <= 0 || c->payload_bytes <= 0 || c->shape.members < 2)
         return 0;
@@ -232,7 +232,6 @@ static double dp_collective(const explain_ctx* x, const char* what, const collec
     strbuf_printf(text, "\n             %s: %s(%d-1) x (%s + %s / (%d x %s/s)) = %s", what, op == ALL_REDUCE ? "2 x " : "",
                   n, units_format_seconds(alpha, a, sizeof a), units_format_bytes(c->payload_bytes, s, sizeof s), n,
                   units_format_bytes(bandwidth, b, sizeof b), units_format_seconds(seconds, r, sizeof r));
-    (void)x;
     return seconds;
 }
 
@@ -268,19 +267,19 @@ static void explain_dp(const explain_ctx* x, term* t)
                   "             all-reduce 2(n-1)(alpha + S/(n B)), reduce-scatter and all-gather (n-1)(alpha + "
                   "S/(n B)) each\n             (Patarasuk and Yuan 2009; B: the narrowest link of a lone ring)",
                   stage);
-    t->formula = dp_collective(x, zero ? "gradients, reduce-scatter" : "gradients, all-reduce", &sp->dp_reduce,
+    t->formula = dp_collective(zero ? "gradients, reduce-scatter" : "gradients, all-reduce", &sp->dp_reduce,
                                zero ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, &t->text)
-               + dp_collective(x, "weights, all-gather", &sp->dp_gather, ALL_GATHER, alpha, bandwidth, &t->text)
-               + dp_collective(x, "expert gradients", &sp->expert_reduce,
+               + dp_collective("weights, all-gather", &sp->dp_gather, ALL_GATHER, alpha, bandwidth, &t->text)
+               + dp_collective("expert gradients", &sp->expert_reduce,
                                sp->expert_gather.repeat > 0 ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, &t->text)
-               + dp_collective(x, "expert weights, all-gather", &sp->expert_gather, ALL_GATHER, alpha, bandwidth,
+               + dp_collective("expert weights, all-gather", &sp->expert_gather, ALL_GATHER, alpha, bandwidth,
                                &t->text);
     double traffic = 2 * (sp->dp_reduce.payload_bytes + sp->expert_reduce.payload_bytes);
     for (int c = 0; c < x->v && x->sc->par.zero == 3; c++) {   /* per pass: gathers forward and backward, a scatter */
         const chunk_plan* ch = &sp->chunk[c];
-        double gather = dp_collective(x, "chunk weights, all-gather per pass", &ch->zero_gather, ALL_GATHER, alpha,
+        double gather = dp_collective("chunk weights, all-gather per pass", &ch->zero_gather, ALL_GATHER, alpha,
                                       bandwidth, &t->text);
-        double scatter = dp_collective(x, "chunk gradients, reduce-scatter per backward", &ch->zero_scatter,
+        double scatter = dp_collective("chunk gradients, reduce-scatter per backward", &ch->zero_scatter,
                                        REDUCE_SCATTER, alpha, bandwidth, &t->text);
         t->formula += x->m * (2 * gather + scatter);
         traffic += x->m * (2 * ch->zero_gather.payload_bytes + ch->zero_scatter.payload_bytes);
