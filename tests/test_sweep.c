@@ -255,7 +255,8 @@ START_TEST(bad_sweep_files_are_refused_with_their_position)
     check_bad_sweep("grid:\n  model..layers: [4]\n",
                     ":4:3: model..layers: expected a path through the base scenario's mappings (and lists, "
                     "as name[i], within their length), found one that does not lead to a value there");
-    check_bad_sweep("name: empty\n", ":1:1: grid: expected at least one key to vary (in grid or zip), found a mapping");
+    check_bad_sweep("name: empty\n",
+                    ":1:1: grid: expected at least one key to vary, in grid or zip (the key is required), found nothing");
 }
 END_TEST
 
