@@ -330,7 +330,7 @@ Suite* cli_suite(void)
 {
     Suite* s = suite_create("cli");
     TCase* tc = tcase_create("binary");
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, 180);   /* the bad-input corpus runs trainsim 186 times */
     tcase_add_test(tc, json_checker_checks);
     tcase_add_test(tc, help_and_version);
     tcase_add_test(tc, usage_errors_exit_2);
