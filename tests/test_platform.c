@@ -1,16 +1,20 @@
-/* test_platform: the topology's routes, and that SimGrid loads the generated
- * XML with the same routes. */
+/* test_platform: the topology's routes, that SimGrid loads the generated
+ * XML with the same routes, the plan's link counts, and the check of a
+ * hand-written platform. */
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <simgrid/mailbox.h>
-#include <string.h>
-
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "link_tally.h"
+#include "platform_file.h"
 
 /* The topology of a small dense scenario with CLUSTER as its cluster section. */
 static void topology_of_cluster(const char* cluster, const char* parallelism, topology* t)
@@ -299,6 +303,45 @@ START_TEST(link_tally_counts_every_key_through_growth)
 }
 END_TEST
 
+/* A handler for SIGABRT that the check's process must not run: it marks a
+ * file (async-signal-safe calls only). */
+static char abort_mark[128];
+
+static void mark_abort(int sig)
+{
+    (void)sig;
+    int fd = open(abort_mark, O_WRONLY | O_CREAT, 0600);
+    if (fd >= 0)
+        close(fd);
+    _exit(70);
+}
+
+/* Fuzzing found that the check's child process, which SimGrid aborts on a
+ * bad file, died through its caller's SIGABRT handler (libFuzzer's, which
+ * took it for its own crash). The child now dies of the default action: a
+ * broken file is still a reason, and the caller's handler never runs. */
+START_TEST(platform_check_aborts_without_the_callers_handlers)
+{
+    temp_path(abort_mark, sizeof abort_mark, ".aborted");
+    char xml[128];
+    temp_path(xml, sizeof xml, ".xml");
+    FILE* f = fopen(xml, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("<?xml version='1.0'?>\n<platform version=\"4.1\"><zone id=\"z\" routing=\"Full\">"
+          "<host id=\"gpu-0\" speed=\"1f\"/><host id=\"gpu-1\" speed=\"1f\"/></zone></platform>\n", f);
+    fclose(f);
+    signal(SIGABRT, mark_abort);
+    strbuf why = {0};
+    ck_assert_int_eq(platform_file_check(xml, 2, &why), -1);   /* SimGrid refuses it, and aborts */
+    signal(SIGABRT, SIG_DFL);
+    ck_assert_msg(why.len > 0, "no reason given");
+    ck_assert_msg(access(abort_mark, F_OK) != 0, "the caller's SIGABRT handler ran in the check's process (%s)",
+                  strbuf_text(&why));
+    strbuf_free(&why);
+    unlink(xml);
+}
+END_TEST
+
 Suite* platform_suite(void)
 {
     Suite* s = suite_create("platform");
@@ -313,6 +356,7 @@ Suite* platform_suite(void)
     tcase_add_test(tc, simgrid_loads_per_pair_rail_routes);
     tcase_add_test(tc, storage_shares_its_aggregate_bandwidth);
     tcase_add_test(tc, link_tally_counts_every_key_through_growth);
+    tcase_add_test(tc, platform_check_aborts_without_the_callers_handlers);
     suite_add_tcase(s, tc);
     return s;
 }
