@@ -27,14 +27,6 @@ typedef struct {
     double covered;    /* by all */
 } cell;
 
-static int compare_interval(const void* a, const void* b)
-{
-    const busy_interval *x = a, *y = b;
-    if (x->stage != y->stage)
-        return x->stage - y->stage;
-    return (x->start > y->start) - (x->start < y->start);
-}
-
 /* Spreads each of the N intervals of one rank over the COLUMNS cells of a
  * step of SPAN seconds. */
 static void fill_cells(const busy_interval* b, int n, double span, int columns, cell* cells)
@@ -171,9 +163,7 @@ static void time_axis(const step_profile* step, int columns, strbuf* out)
 void gantt_draw(const step_profile* step, const gantt_options* opt, strbuf* out)
 {
     int width = opt->width < MIN_WIDTH ? MIN_WIDTH : opt->width, columns = width - LABEL_WIDTH - 1;
-    busy_interval* b = xmalloc(((size_t)step->busy_count + 1) * sizeof *b);
-    memcpy(b, step->busy, (size_t)step->busy_count * sizeof *b);
-    qsort(b, (size_t)step->busy_count, sizeof *b, compare_interval);
+    busy_interval* b = step_profile_sorted_busy(step);
     char *row = xmalloc((size_t)columns + 1), *kinds = xmalloc((size_t)columns + 1);
     int numbered = mean_pass(b, step->busy_count) >= 2 * step->step_time / columns;
     for (int s = 0, i = 0; s < step->stages; s++) {

@@ -709,6 +709,22 @@ void step_profile_extrapolate(const step_profile* a, const step_profile* b, int 
     memcpy(out->busy, b->busy, (size_t)b->busy_count * sizeof *out->busy);
 }
 
+static int compare_interval(const void* a, const void* b)
+{
+    const busy_interval *x = a, *y = b;
+    if (x->stage != y->stage)
+        return x->stage - y->stage;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+busy_interval* step_profile_sorted_busy(const step_profile* p)
+{
+    busy_interval* b = xmalloc(((size_t)p->busy_count + 1) * sizeof *b);
+    memcpy(b, p->busy, (size_t)p->busy_count * sizeof *b);
+    qsort(b, (size_t)p->busy_count, sizeof *b, compare_interval);
+    return b;
+}
+
 void step_profile_copy(const step_profile* from, step_profile* to)
 {
     *to = *from;

@@ -79,6 +79,9 @@ void step_profile_extrapolate(const step_profile* a, const step_profile* b, int 
 
 /* Runs one step of PLAN on the loaded platform. Returns 0. */
 int  iteration_simulate(const iteration_plan* plan, const iteration_options* opt, step_profile* out);
+/* A copy of P's busy intervals, by stage and then start (free it). */
+busy_interval* step_profile_sorted_busy(const step_profile* p);
+
 /* A deep copy of FROM. */
 void step_profile_copy(const step_profile* from, step_profile* to);
 

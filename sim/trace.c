@@ -81,20 +81,10 @@ static void add_gap(event_list* l, int stage, double from, double to, double pip
         snprintf(add_event(l, STEP_PID, stage, from, to, "idle")->name, 48, "idle");
 }
 
-static int compare_interval(const void* a, const void* b)
-{
-    const busy_interval *x = a, *y = b;
-    if (x->stage != y->stage)
-        return x->stage - y->stage;
-    return (x->start > y->start) - (x->start < y->start);
-}
-
 static void step_events(const run_result* r, event_list* l)
 {
     const step_profile* t = &r->timeline;
-    busy_interval* b = xmalloc(((size_t)t->busy_count + 1) * sizeof *b);
-    memcpy(b, t->busy, (size_t)t->busy_count * sizeof *b);
-    qsort(b, (size_t)t->busy_count, sizeof *b, compare_interval);
+    busy_interval* b = step_profile_sorted_busy(t);
     double instant = 1e-9 * t->step_time;
     for (int s = 0, i = 0; s < t->stages; s++) {
         double clock = 0, pipeline_end = t->stage[s].pipeline_end;
