@@ -137,13 +137,22 @@ static int parse_count(const char* text, long min, long max, long* out)
     return 0;
 }
 
+/* --help or -h anywhere ("trainsim run --help" too) asks for the help. */
+static int asks_for_help(int argc, char** argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+    return 0;
+}
+
 /* Returns -1 when parsed, else the exit status to leave with. */
 static int parse_cli(int argc, char** argv, cli* c)
 {
     memset(c, 0, sizeof *c);
     if (argc < 2)
         return usage_error("%s", "no command given");
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    if (asks_for_help(argc, argv)) {
         fputs(help_text, stdout);
         fputs("\n", stdout);
         fputs(usage_text, stdout);

@@ -127,6 +127,19 @@ START_TEST(help_and_version)
     ck_assert_int_eq(r.status, 0);
     ck_assert_ptr_nonnull(strstr(strbuf_text(&r.out), "usage: trainsim run FILE"));
     command_result_free(&r);
+    /* after a command too, where users type it: help, exit 0, nothing run */
+    const char* const* after_a_command[] = {
+        (const char*[]){"run", "--help", NULL},
+        (const char*[]){"sweep", "-h", NULL},
+        (const char*[]){"schedule", "scenarios/tiny.yaml", "--help", NULL},
+    };
+    for (size_t i = 0; i < sizeof after_a_command / sizeof *after_a_command; i++) {
+        run_trainsim(after_a_command[i], &r);
+        ck_assert_int_eq(r.status, 0);
+        ck_assert_ptr_nonnull(strstr(strbuf_text(&r.out), "usage: trainsim run FILE"));
+        ck_assert_str_eq(strbuf_text(&r.err), "");
+        command_result_free(&r);
+    }
     run_trainsim((const char*[]){"--version", NULL}, &r);
     ck_assert_int_eq(r.status, 0);
     ck_assert_str_eq(strbuf_text(&r.out), "trainsim 0.1.0\n");
