@@ -1,13 +1,8 @@
 /* main: trainsim's command line. Parses the arguments and wires the modules
- * of DESIGN.md together; no simulation logic lives here.
- *
- *   trainsim run FILE [--json] [--seed N] [--stepwise-collectives] [--stats]
- *   trainsim check FILE
- *   trainsim platform FILE
- *   trainsim sweep FILE [-j N] [-o OUT] [--shard K/N] [--resume]
- *   trainsim merge -o OUT FILE...
- *   trainsim best FILE [--gpus N] [--top K] [-j N] [-o ROWS.jsonl]
- *   trainsim --help | --version
+ * of DESIGN.md together; no simulation logic lives here. The commands and
+ * their options are usage_text's; run, check, platform, schedule, explain and
+ * report read their options from one table (options[]), sweep, merge and
+ * best parse their own.
  *
  * Exit status: 0 done, 1 infeasible plan, 2 usage or input error. */
 #include <stdio.h>
@@ -146,6 +141,100 @@ static int asks_for_help(int argc, char** argv)
     return 0;
 }
 
+/* ---- the options of run, check, platform, schedule, explain, report ----- */
+
+/* Each reads its value (NULL when the line ends) into the cli and returns -1,
+ * or the usage error's exit status. */
+typedef int (*option_reader)(cli* c, const char* value);
+
+static int read_width(cli* c, const char* v)
+{
+    long w;
+    if (parse_count(v, 40, 10000, &w))
+        return usage_error("--width expects a number of characters from 40 to 10000, found '%s'", v ? v : "nothing");
+    c->width = (int)w;
+    return -1;
+}
+
+static int read_page(cli* c, const char* v)
+{
+    if (!v || !*v)
+        return usage_error("%s", "-o expects a file name for the page");
+    c->out = v;
+    return -1;
+}
+
+static int read_trace(cli* c, const char* v)
+{
+    if (!v || !*v)
+        return usage_error("%s", "--trace expects a file name (.json or .json.gz)");
+    c->trace = v;
+    return -1;
+}
+
+static int read_detail(cli* c, const char* v)
+{
+    if (!v || (strcmp(v, "full") && strcmp(v, "collapsed")))
+        return usage_error("--detail expects collapsed or full, found '%s'", v && *v ? v : "nothing");
+    c->full_detail = !strcmp(v, "full");
+    return -1;
+}
+
+static int read_seed(cli* c, const char* v)
+{
+    if (parse_seed(v, &c->seed))
+        return usage_error("--seed expects an integer from 0 to 2^63-1, found '%s'", v ? v : "nothing");
+    c->seed_given = 1;
+    return -1;
+}
+
+static int set_colour(cli* c, const char* v) { (void)v; c->colour = 1; return -1; }
+static int set_no_colour(cli* c, const char* v) { (void)v; c->colour = 0; return -1; }
+static int set_json(cli* c, const char* v) { (void)v; c->json = 1; return -1; }
+static int set_stats(cli* c, const char* v) { (void)v; c->stats = 1; return -1; }
+static int set_stepwise(cli* c, const char* v) { (void)v; c->stepwise = 1; return -1; }
+
+typedef struct {
+    const char*   command;       /* the command that takes it */
+    const char*   name;
+    const char*   alias;         /* another spelling, or NULL */
+    int           takes_value;   /* the next argument is its value */
+    option_reader read;
+} cli_option;
+
+static const cli_option options[] = {
+    {"run", "--json", NULL, 0, set_json},
+    {"run", "--stats", NULL, 0, set_stats},
+    {"run", "--trace", NULL, 1, read_trace},
+    {"run", "--stepwise-collectives", NULL, 0, set_stepwise},
+    {"run", "--detail", NULL, 1, read_detail},
+    {"run", "--seed", NULL, 1, read_seed},
+    {"schedule", "--width", NULL, 1, read_width},
+    {"schedule", "--colour", "--color", 0, set_colour},
+    {"schedule", "--no-colour", "--no-color", 0, set_no_colour},
+    {"report", "-o", NULL, 1, read_page},
+};
+
+static const char* const scenario_commands[] = {"run", "check", "platform", "schedule", "explain", "report"};
+
+static const cli_option* option_named(const char* command, const char* arg)
+{
+    for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
+        const cli_option* o = &options[i];
+        if (!strcmp(o->command, command) && (!strcmp(o->name, arg) || (o->alias && !strcmp(o->alias, arg))))
+            return o;
+    }
+    return NULL;
+}
+
+static int is_scenario_command(const char* command)
+{
+    for (size_t i = 0; i < sizeof scenario_commands / sizeof *scenario_commands; i++)
+        if (!strcmp(scenario_commands[i], command))
+            return 1;
+    return 0;
+}
+
 /* Returns -1 when parsed, else the exit status to leave with. */
 static int parse_cli(int argc, char** argv, cli* c)
 {
@@ -165,50 +254,17 @@ static int parse_cli(int argc, char** argv, cli* c)
     c->command = argv[1];
     if (!strcmp(c->command, "sweep") || !strcmp(c->command, "merge") || !strcmp(c->command, "best"))
         return -1;   /* parsed by their commands */
-    if (strcmp(c->command, "run") && strcmp(c->command, "check") && strcmp(c->command, "platform")
-        && strcmp(c->command, "schedule") && strcmp(c->command, "explain") && strcmp(c->command, "report"))
+    if (!is_scenario_command(c->command))
         return usage_error("unknown command '%s'", c->command);
     c->colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     for (int i = 2; i < argc; i++) {
         const char* a = argv[i];
-        int is_run = !strcmp(c->command, "run"), is_schedule = !strcmp(c->command, "schedule");
-        if (is_schedule && !strcmp(a, "--width")) {
-            long w;
-            if (parse_count(i + 1 < argc ? argv[i + 1] : NULL, 40, 10000, &w))
-                return usage_error("--width expects a number of characters from 40 to 10000, found '%s'",
-                                   i + 1 < argc ? argv[i + 1] : "nothing");
-            c->width = (int)w;
-            i++;
-        } else if (!strcmp(c->command, "report") && !strcmp(a, "-o")) {
-            if (i + 1 >= argc || !argv[i + 1][0])
-                return usage_error("%s", "-o expects a file name for the page");
-            c->out = argv[++i];
-        } else if (is_schedule && (!strcmp(a, "--colour") || !strcmp(a, "--color")))
-            c->colour = 1;
-        else if (is_schedule && (!strcmp(a, "--no-colour") || !strcmp(a, "--no-color")))
-            c->colour = 0;
-        else if (is_run && !strcmp(a, "--json"))
-            c->json = 1;
-        else if (is_run && !strcmp(a, "--stats"))
-            c->stats = 1;
-        else if (is_run && !strcmp(a, "--trace")) {
-            if (i + 1 >= argc || !argv[i + 1][0])
-                return usage_error("%s", "--trace expects a file name (.json or .json.gz)");
-            c->trace = argv[++i];
-        } else if (is_run && !strcmp(a, "--stepwise-collectives"))
-            c->stepwise = 1;
-        else if (is_run && !strcmp(a, "--detail")) {
-            const char* v = i + 1 < argc ? argv[i + 1] : "";
-            if (strcmp(v, "full") && strcmp(v, "collapsed"))
-                return usage_error("--detail expects collapsed or full, found '%s'", v[0] ? v : "nothing");
-            c->full_detail = !strcmp(v, "full");
-            i++;
-        } else if (is_run && !strcmp(a, "--seed")) {
-            if (parse_seed(i + 1 < argc ? argv[i + 1] : NULL, &c->seed))
-                return usage_error("--seed expects an integer from 0 to 2^63-1, found '%s'",
-                                   i + 1 < argc ? argv[i + 1] : "nothing");
-            c->seed_given = 1;
-            i++;
+        const cli_option* o = option_named(c->command, a);
+        if (o) {
+            int status = o->read(c, o->takes_value && i + 1 < argc ? argv[i + 1] : NULL);
+            if (status >= 0)
+                return status;
+            i += o->takes_value;
         } else if (a[0] == '-' && a[1])
             return usage_error("unknown option '%s'", a);
         else if (!c->file)
