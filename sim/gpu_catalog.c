@@ -32,6 +32,17 @@
  *  [H100-M]  Measured for trainsim (tools/gpu-calibrate.py, H100 80GB HBM3
  *            SXM5, 2026-11-22, docs/calibration.md): a device-to-device copy
  *            at 2,994 GB/s read + written, median of three runs (0.894).
+ *  [H200-DS] NVIDIA H200 Tensor Core GPU data sheet (2024), SXM: the H100's
+ *            tensor rates (BF16/FP16 1,979 and FP8 3,958 TFLOP/s with
+ *            sparsity); 141GB HBM3e 4.8 TB/s; max TDP up to 700 W; NVLink
+ *            900 GB/s; PCIe Gen5 128 GB/s. NVIDIA's MLPerf Inference v4.1
+ *            system description "H200-SXM-141GB" repeats the memory, the
+ *            NVLink and the 700 W.
+ *  [H200-M]  Measured for trainsim (tools/gpu-calibrate.py and gpu-power.py,
+ *            H200 SXM, 132 SMs, 700 W limit, 2026-11-23, docs/calibration.md):
+ *            a device-to-device copy at 4,252 GB/s read + written, median of
+ *            three runs (0.886); bf16 8192^3 within 4 % of the H100's, burst
+ *            and sustained: one die, one power limit.
  *  [FA2]     T. Dao, "FlashAttention-2", 2023: 50-73 % of peak on A100
  *            (midpoint 61.5 %). [FA3] J. Shah et al., "FlashAttention-3",
  *            2024: 1.5-2.0x FlashAttention-2 on H100, where FA2 reaches ~35 %,
@@ -63,6 +74,22 @@
     .nvlink_efficiency = 208.0 / 300.0,                                    /* [NCCL-A] */        \
     .pcie_bandwidth = 32 * GBPS                                            /* [A100-DS] */
 
+/* The H100 and H200 SXM5 parts share the GH100 die, its clocks, its NVLink
+ * and its 700 W limit ([H200-DS] gives the H100's rates); their HBM differs. [H200-M] found the H200's GEMMs within 4 %
+ * of the H100's, burst and sustained, so both take the same published
+ * GEMM figures. */
+#define HOPPER_SXM5_DIE                                                                           \
+    .peak_flops = {[PREC_BF16] = 989.4 * TFLOPS, [PREC_FP16] = 989.4 * TFLOPS,                    \
+                   [PREC_FP8] = 1978.9 * TFLOPS},                          /* [H100-DS] */       \
+    .efficiency = 794.5 / 989.0,                                           /* [MAMF] */          \
+    .sustained_clock = 702.9 / 828.0,                                      /* [MSMF] */          \
+    .tdp_watts = 700,                                                      /* [H100-DS] */       \
+    .nvlink_bandwidth = 450 * GBPS,                                        /* [H100-DS] */       \
+    .sms = 132,                                                            /* [HOP-WP] */        \
+    .flash_efficiency = 0.61,                                              /* [FA3] */           \
+    .nvlink_efficiency = 370.0 / 450.0,                                    /* [NCCL-H] */        \
+    .pcie_bandwidth = 64 * GBPS                                            /* [H100-DS] */
+
 static const gpu_spec catalog[] = {
     {
         .name = "a100-sxm4-40gb",
@@ -78,19 +105,17 @@ static const gpu_spec catalog[] = {
     },
     {
         .name = "h100-sxm5-80gb",
-        .peak_flops = {[PREC_BF16] = 989.4 * TFLOPS, [PREC_FP16] = 989.4 * TFLOPS,
-                       [PREC_FP8] = 1978.9 * TFLOPS},                           /* [H100-DS] */
+        HOPPER_SXM5_DIE,
         .hbm_bytes = 80 * GIB,                                                  /* [H100-DS] */
         .hbm_bandwidth = 3350 * GBPS,                                           /* [H100-DS] */
-        .efficiency = 794.5 / 989.0,                                            /* [MAMF] */
-        .sustained_clock = 702.9 / 828.0,                                       /* [MSMF] */
-        .tdp_watts = 700,                                                       /* [H100-DS] */
-        .nvlink_bandwidth = 450 * GBPS,                                         /* [H100-DS] */
-        .sms = 132,                                                             /* [HOP-WP] */
         .hbm_efficiency = 2994.0 / 3350.0,                                      /* [H100-M] */
-        .flash_efficiency = 0.61,                                               /* [FA3] */
-        .nvlink_efficiency = 370.0 / 450.0,                                     /* [NCCL-H] */
-        .pcie_bandwidth = 64 * GBPS,                                            /* [H100-DS] */
+    },
+    {
+        .name = "h200-sxm5-141gb",
+        HOPPER_SXM5_DIE,
+        .hbm_bytes = 141 * GIB,                                                 /* [H200-DS] */
+        .hbm_bandwidth = 4800 * GBPS,                                           /* [H200-DS] */
+        .hbm_efficiency = 4252.0 / 4800.0,                                      /* [H200-M] */
     },
 };
 

@@ -26,15 +26,16 @@ typedef struct {
     double pcie_bandwidth;          /* bytes/s per direction, GPU to host memory */
 } gpu_spec;
 
-/* The catalog entry called NAME, or NULL. */
 /* Board power in the states other than busy, as shares measured on an H100
  * SXM5 at its 700 W limit (tools/gpu-power.py, docs/calibration.md [H100-P])
- * and assumed for every GPU: idle with a CUDA context up, 122.7 W; an NCCL
+ * and used for every GPU: idle with a CUDA context up, 122.7 W; an NCCL
  * ring kernel's load (16 to 32 SMs streaming a reduction), 162.9 to 188.5 W
- * against 692.2 W busy: 9.3 % of the way from idle to busy. */
+ * against 692.2 W busy: 9.3 % of the way from idle to busy. An H200
+ * measured 17.0 % and 9.9 % ([H200-M]); the A100's are assumed. */
 #define GPU_IDLE_SHARE_OF_TDP     (122.7 / 700.0)
 #define GPU_COMM_SHARE_ABOVE_IDLE ((175.7 - 122.7) / (692.2 - 122.7))
 
+/* The catalog entry called NAME, or NULL. */
 const gpu_spec* gpu_catalog_find(const char* name);
 
 /* All entries, for listings and error messages. */

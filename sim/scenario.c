@@ -465,7 +465,8 @@ static int check_ramp(const scenario* sc, diag* d)
 }
 
 /* Busy: the GPU's board power limit; idle and communicating: the shares
- * measured on an H100 (gpu_catalog.h), assumed for other GPUs. */
+ * measured on an H100 and confirmed on an H200 (gpu_catalog.h), assumed for
+ * the A100. */
 static void fill_power_defaults(scenario* sc)
 {
     power_spec* p = &sc->power;

@@ -25,6 +25,26 @@ START_TEST(sustained_rates_from_the_catalog)
 }
 END_TEST
 
+/* The H200 is the H100's die with more and faster HBM: every rate but the
+ * memory's is the H100's. */
+START_TEST(h200_is_the_h100_die_with_its_own_hbm)
+{
+    const gpu_spec *h100 = gpu_catalog_find("h100-sxm5-80gb"), *h200 = gpu_catalog_find("h200-sxm5-141gb");
+    ck_assert_ptr_nonnull(h200);
+    kernel_rates a, b;
+    kernel_rates_of(h100, PREC_BF16, &a);
+    kernel_rates_of(h200, PREC_BF16, &b);
+    ck_assert_double_eq(b.peak_flops, a.peak_flops);
+    ck_assert_double_eq(b.gemm_efficiency, a.gemm_efficiency);
+    ck_assert_int_eq(b.sms, a.sms);
+    ck_assert_double_eq(h200->tdp_watts, 700);
+    ck_assert_double_eq(h200->nvlink_bandwidth, h100->nvlink_bandwidth);
+    ck_assert_double_eq(h200->hbm_bytes, 141.0 * 1024 * 1024 * 1024);
+    ck_assert_rel(b.hbm_bandwidth, 4252e9, 1e-12);   /* 4,800 GB/s x the measured 0.886 */
+    ck_assert_rel(a.hbm_bandwidth, 2994e9, 1e-12);
+}
+END_TEST
+
 /* NVIDIA's own example (Matrix Multiplication Background, Sec. 3.2): a
  * 1792 x 1792 output in 256 x 128 tiles makes 98 tiles for 108 SMs. */
 START_TEST(wave_quantization_matches_nvidia_example)
@@ -177,6 +197,7 @@ Suite* kernels_suite(void)
     Suite* s = suite_create("kernels");
     TCase* tc = tcase_create("roofline");
     tcase_add_test(tc, sustained_rates_from_the_catalog);
+    tcase_add_test(tc, h200_is_the_h100_die_with_its_own_hbm);
     tcase_add_test(tc, wave_quantization_matches_nvidia_example);
     tcase_add_test(tc, large_gemm_is_compute_bound);
     tcase_add_test(tc, thin_gemm_is_memory_bound);
