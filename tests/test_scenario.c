@@ -113,6 +113,26 @@ START_TEST(gpu_inline_map_overrides_base)
 }
 END_TEST
 
+/* docs/scenario.md: an integer may be written in any notation whose value
+ * is whole; a fraction is refused. */
+START_TEST(integers_in_any_whole_notation)
+{
+    strbuf text = {0};
+    tiny_scenario(&text, NULL, NULL, NULL, NULL);
+    replace_once(&text, "  tp: 2\n", "  tp: 2.0\n");
+    replace_once(&text, "global_batch: 32", "global_batch: 3.2e1");
+    scenario sc;
+    load_scenario(strbuf_text(&text), &sc);
+    ck_assert_int_eq(sc.par.tp, 2);
+    ck_assert_int_eq(sc.train.global_batch, 32);
+    scenario_free(&sc);
+    strbuf_free(&text);
+    expect_tiny_message(NULL, NULL, "  micro_batch: 1.5\n", NULL,
+                        "test.yaml:16:16: parallelism.micro_batch: expected a positive integer no larger than 1000000, "
+                        "found \"1.5\"");
+}
+END_TEST
+
 START_TEST(unknown_key_suggests_the_nearest)
 {
     expect_tiny_message("  layer: 4\n", NULL, NULL, NULL,
@@ -346,6 +366,7 @@ Suite* scenario_suite(void)
     tcase_add_test(ok, dp_auto_takes_whole_replicas);
     tcase_add_test(ok, reference_scenarios_load);
     tcase_add_test(ok, gpu_inline_map_overrides_base);
+    tcase_add_test(ok, integers_in_any_whole_notation);
     tcase_add_test(ok, global_batch_in_tokens_rounds_to_sequences);
     tcase_add_test(ok, failures_checkpoint_and_lists);
     tcase_add_test(ok, marks_point_at_keys);
