@@ -36,6 +36,9 @@ static void list_unsimulated(const scenario* sc, run_result* r)
         note(r, "checkpoint I/O on a hand-written platform: write and load times come from bandwidths");
     if (sc->checkpoint.async && sc->gpu.pcie_bandwidth <= 0)
         note(r, "asynchronous checkpoints without gpu.pcie_bandwidth: the whole write blocks");
+    if (sc->checkpoint.async && writes_checkpoints(sc))
+        note(r, "the network traffic of asynchronous checkpoint writes: they run beside training "
+                "without slowing its communication");
 }
 
 static int check_memory(const scenario* sc, run_result* r)

@@ -10,6 +10,7 @@
 
 #include "campaign.h"
 #include "helpers.h"
+#include "run.h"
 
 #define HOUR 3600.0
 
@@ -169,6 +170,39 @@ END_TEST
  * the run is the work, the copies and the last write (or a wait when the
  * write outlasts the interval); with failures, a checkpoint counts only once
  * written, yet the run is shorter than with blocking writes. */
+static int notes_contain(const run_result* r, const char* text)
+{
+    for (int i = 0; i < r->not_simulated_count; i++)
+        if (strstr(r->not_simulated[i], text))
+            return 1;
+    return 0;
+}
+
+/* Reports say what an asynchronous write leaves out (docs/model.md): its
+ * traffic, when the run writes checkpoints at all. */
+START_TEST(asynchronous_writes_are_listed_as_not_simulated)
+{
+    const char* cases[][2] = {
+        {"checkpoint: {interval: 3h, async: true}\n", "1"},
+        {"checkpoint: {interval: 3h}\n", "0"},
+        {"checkpoint: {async: true}\n", "0"},   /* no failures, no interval: nothing written */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        strbuf text = {0};
+        tiny_scenario(&text, NULL, NULL, NULL, NULL);
+        strbuf_append(&text, cases[i][0]);
+        scenario sc;
+        load_scenario(strbuf_text(&text), &sc);
+        run_result r;
+        ck_assert_int_eq(run_prepare(&sc, &r), 0);
+        ck_assert_int_eq(notes_contain(&r, "asynchronous checkpoint writes"), cases[i][1][0] == '1');
+        run_result_free(&r);
+        scenario_free(&sc);
+        strbuf_free(&text);
+    }
+}
+END_TEST
+
 START_TEST(asynchronous_checkpoints_block_only_the_copy)
 {
     load_small_platform();
@@ -426,6 +460,7 @@ Suite* campaign_suite(void)
     tcase_add_test(tc, same_seed_same_run_other_seed_other_run);
     tcase_add_test(tc, without_spares_the_job_waits_for_repairs);
     tcase_add_test(tc, asynchronous_checkpoints_block_only_the_copy);
+    tcase_add_test(tc, asynchronous_writes_are_listed_as_not_simulated);
     tcase_add_test(tc, checkpoint_io_takes_the_aggregate_share);
     tcase_add_test(tc, scenario_with_failures_end_to_end);
     tcase_add_test(tc, failure_classes_scale_with_their_instances);
