@@ -31,7 +31,9 @@
  *            exceeded ~90 % of peak.
  *  [H100-M]  Measured for trainsim (tools/gpu-calibrate.py, H100 80GB HBM3
  *            SXM5, 2026-11-22, docs/calibration.md): a device-to-device copy
- *            at 2,994 GB/s read + written, median of three runs (0.894).
+ *            at 2,994 GB/s read + written, median of three runs (0.894);
+ *            fp8 against bf16 8192^3 GEMMs, three runs (2026-11-23): fp8
+ *            reaches 0.862 of bf16's share of its peak.
  *  [H200-DS] NVIDIA H200 Tensor Core GPU data sheet (2024), SXM: the H100's
  *            tensor rates (BF16/FP16 1,979 and FP8 3,958 TFLOP/s with
  *            sparsity); 141GB HBM3e 4.8 TB/s; max TDP up to 700 W; NVLink
@@ -78,10 +80,17 @@
  * and its 700 W limit ([H200-DS] gives the H100's rates); their HBM differs. [H200-M] found the H200's GEMMs within 4 %
  * of the H100's, burst and sustained, so both take the same published
  * GEMM figures. */
+/* fp8 GEMMs reach a smaller share of their (doubled) peak than bf16's of
+ * theirs: 8192^3 in fp8 e4m3 (torch._scaled_mm) against bf16, medians of the
+ * same three runs on the H100 of [H100-M]: 1,291.1 of 1,978.9 TFLOP/s
+ * against 748.4 of 989.4. */
+#define HOPPER_FP8_OVER_BF16 ((1291.1 / 1978.9) / (748.4 / 989.4))
+
 #define HOPPER_SXM5_DIE                                                                           \
     .peak_flops = {[PREC_BF16] = 989.4 * TFLOPS, [PREC_FP16] = 989.4 * TFLOPS,                    \
                    [PREC_FP8] = 1978.9 * TFLOPS},                          /* [H100-DS] */       \
     .efficiency = 794.5 / 989.0,                                           /* [MAMF] */          \
+    .fp8_efficiency = 794.5 / 989.0 * HOPPER_FP8_OVER_BF16,                /* [MAMF], [H100-M] */ \
     .sustained_clock = 702.9 / 828.0,                                      /* [MSMF] */          \
     .tdp_watts = 700,                                                      /* [H100-DS] */       \
     .nvlink_bandwidth = 450 * GBPS,                                        /* [H100-DS] */       \

@@ -16,6 +16,7 @@ typedef struct {
     double hbm_bytes;               /* device memory */
     double hbm_bandwidth;           /* bytes/s */
     double efficiency;              /* achievable share of peak for large GEMMs, at boost clock */
+    double fp8_efficiency;          /* the same for fp8 GEMMs of the fp8 peak; 0 = efficiency */
     double sustained_clock;         /* sustained / boost SM clock under power-limited load */
     double tdp_watts;               /* board power limit */
     double nvlink_bandwidth;        /* bytes/s per direction, GPU to NVSwitch */

@@ -618,6 +618,8 @@ static const key_rule gpu_rules[] = {
     QTY("hbm_bandwidth", gpu_spec, hbm_bandwidth, UNIT_BANDWIDTH, 0, 1),
     {.name = "efficiency", .type = K_NUMBER, .offset = offsetof(gpu_spec, efficiency),
      .min = 0, .max = 1, .positive = 1},
+    {.name = "fp8_efficiency", .type = K_NUMBER, .offset = offsetof(gpu_spec, fp8_efficiency),
+     .min = 0, .max = 1, .positive = 1},
     QTY("tdp", gpu_spec, tdp_watts, UNIT_POWER, 0, 1),
     QTY("nvlink_bandwidth", gpu_spec, nvlink_bandwidth, UNIT_BANDWIDTH, 0, 1),
     QTY("pcie_bandwidth", gpu_spec, pcie_bandwidth, UNIT_BANDWIDTH, 0, 1),

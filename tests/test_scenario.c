@@ -101,11 +101,13 @@ START_TEST(gpu_inline_map_overrides_base)
 {
     strbuf text = {0};
     tiny_scenario(&text, NULL, NULL, NULL, NULL);
-    replace_once(&text, "gpu: a100-sxm4-80gb", "gpu: {efficiency: 0.5, hbm: 96GiB, base: h100-sxm5-80gb}");
+    replace_once(&text, "gpu: a100-sxm4-80gb",
+                 "gpu: {efficiency: 0.5, fp8_efficiency: 0.4, hbm: 96GiB, base: h100-sxm5-80gb}");
     scenario sc;
     load_scenario(strbuf_text(&text), &sc);
     ck_assert_str_eq(sc.gpu.name, "h100-sxm5-80gb");
     ck_assert_double_eq(sc.gpu.efficiency, 0.5);
+    ck_assert_double_eq(sc.gpu.fp8_efficiency, 0.4);
     ck_assert_double_eq(sc.gpu.hbm_bytes, 96.0 * 1073741824.0);
     ck_assert_double_eq(sc.gpu.peak_flops[PREC_BF16], 989.4e12);
     scenario_free(&sc);

@@ -12,8 +12,17 @@ the first argument, if any:
                 shapes under TP 8 (scenarios/gpt4-*.yaml): 8192 tokens,
                 hidden 10752, ffn 43008
   gemm_sustained the 8192^3 product repeated for SUSTAIN_SECONDS (60 by
-                default), the rate of its last quarter: the power- and
-                heat-limited clock
+                default; 0 skips it), the rate of its last quarter: the
+                power- and heat-limited clock
+
+With GEMM_SWEEP=1 in the environment, also the burst rate against one
+dimension at a time (the others 8192), for a shape-dependent GEMM efficiency:
+
+  gemm_k<k>     bf16 8192 x k x 8192, k (the inner, reduced dimension) from
+                256 to 16384
+  gemm_m<m>     bf16 m x 8192 x 8192, m (tokens) from 256 to 4096
+  fp8_8192      fp8 (e4m3) 8192^3 through torch._scaled_mm, bf16 out, where
+                the GPU and PyTorch support it
 
 Each figure is the median of its timed repetitions, timed with CUDA events.
 """
@@ -78,6 +87,25 @@ def gemm_rate_once(a, b, n, batch=20):
     return batch * 2.0 * n ** 3 / (start.elapsed_time(end) / 1e3)
 
 
+def fp8_gemm(n=8192, reps=20):
+    a = torch.randn(n, n, device="cuda").to(torch.float8_e4m3fn)
+    b = torch.randn(n, n, device="cuda").to(torch.float8_e4m3fn).t()   # column-major, as _scaled_mm needs
+    one = torch.tensor(1.0, device="cuda")
+    seconds = timed(lambda: torch._scaled_mm(a, b, scale_a=one, scale_b=one, out_dtype=torch.bfloat16), reps=reps)
+    return 2.0 * n ** 3 / seconds
+
+
+def shape_sweep(report):
+    for k in (256, 512, 1024, 1344, 2048, 4096, 8192, 16384):
+        report(f"gemm_k{k}", gemm(8192, k, 8192) / 1e12, "TFLOP/s", f"bf16 8192x{k}x8192")
+    for m in (256, 512, 1024, 2048, 4096):
+        report(f"gemm_m{m}", gemm(m, 8192, 8192) / 1e12, "TFLOP/s", f"bf16 {m}x8192x8192")
+    try:
+        report("fp8_8192", fp8_gemm() / 1e12, "TFLOP/s", "fp8 e4m3 8192^3, torch._scaled_mm, burst")
+    except (RuntimeError, AttributeError, TypeError) as e:
+        print(f"# fp8_8192 not measured: {e}", flush=True)
+
+
 def sm_clock():
     try:
         out = subprocess.run(["nvidia-smi", "--query-gpu=clocks.sm,power.draw", "--format=csv,noheader"],
@@ -106,8 +134,11 @@ def main():
               "gemm_fc1": (tokens, hidden, ffn // tp), "gemm_fc2": (tokens, ffn // tp, hidden)}
     for name, (m, k, n) in shapes.items():
         report(name, gemm(m, k, n) / 1e12, "TFLOP/s", f"bf16 {m}x{k}x{n}")
-    report("gemm_sustained", sustained_gemm() / 1e12, "TFLOP/s",
-           f"bf16 8192^3 after {SUSTAIN:.0f} s back to back (clock, power: {sm_clock()})")
+    if os.environ.get("GEMM_SWEEP") == "1":
+        shape_sweep(report)
+    if SUSTAIN > 0:
+        report("gemm_sustained", sustained_gemm() / 1e12, "TFLOP/s",
+               f"bf16 8192^3 after {SUSTAIN:.0f} s back to back (clock, power: {sm_clock()})")
     if len(sys.argv) > 1:
         with open(sys.argv[1], "w") as f:
             f.write("\n".join(lines) + "\n")
