@@ -33,7 +33,7 @@
  *            SXM5, 2026-11-22, docs/calibration.md): a device-to-device copy
  *            at 2,994 GB/s read + written, median of three runs (0.894);
  *            fp8 against bf16 8192^3 GEMMs, three runs (2026-11-23): fp8
- *            reaches 0.862 of bf16's share of its peak.
+ *            reaches 0.863 of bf16's share of its peak.
  *  [H200-DS] NVIDIA H200 Tensor Core GPU data sheet (2024), SXM: the H100's
  *            tensor rates (BF16/FP16 1,979 and FP8 3,958 TFLOP/s with
  *            sparsity); 141GB HBM3e 4.8 TB/s; max TDP up to 700 W; NVLink
@@ -76,16 +76,16 @@
     .nvlink_efficiency = 208.0 / 300.0,                                    /* [NCCL-A] */        \
     .pcie_bandwidth = 32 * GBPS                                            /* [A100-DS] */
 
-/* The H100 and H200 SXM5 parts share the GH100 die, its clocks, its NVLink
- * and its 700 W limit ([H200-DS] gives the H100's rates); their HBM differs. [H200-M] found the H200's GEMMs within 4 %
- * of the H100's, burst and sustained, so both take the same published
- * GEMM figures. */
 /* fp8 GEMMs reach a smaller share of their (doubled) peak than bf16's of
  * theirs: 8192^3 in fp8 e4m3 (torch._scaled_mm) against bf16, medians of the
  * same three runs on the H100 of [H100-M]: 1,291.1 of 1,978.9 TFLOP/s
  * against 748.4 of 989.4. */
 #define HOPPER_FP8_OVER_BF16 ((1291.1 / 1978.9) / (748.4 / 989.4))
 
+/* The H100 and H200 SXM5 parts share the GH100 die, its clocks, its NVLink
+ * and its 700 W limit ([H200-DS] gives the H100's rates); their HBM differs.
+ * [H200-M] found the H200's GEMMs within 4 % of the H100's, burst and
+ * sustained, so both take the same published GEMM figures. */
 #define HOPPER_SXM5_DIE                                                                           \
     .peak_flops = {[PREC_BF16] = 989.4 * TFLOPS, [PREC_FP16] = 989.4 * TFLOPS,                    \
                    [PREC_FP8] = 1978.9 * TFLOPS},                          /* [H100-DS] */       \
