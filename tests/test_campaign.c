@@ -165,11 +165,6 @@ START_TEST(without_spares_the_job_waits_for_repairs)
 }
 END_TEST
 
-/* Asynchronous checkpoints: only the copy to host memory blocks; the write
- * goes on beside training and the next copy waits for it. Without failures
- * the run is the work, the copies and the last write (or a wait when the
- * write outlasts the interval); with failures, a checkpoint counts only once
- * written, yet the run is shorter than with blocking writes. */
 static int notes_contain(const run_result* r, const char* text)
 {
     for (int i = 0; i < r->not_simulated_count; i++)
@@ -203,6 +198,11 @@ START_TEST(asynchronous_writes_are_listed_as_not_simulated)
 }
 END_TEST
 
+/* Asynchronous checkpoints: only the copy to host memory blocks; the write
+ * goes on beside training and the next copy waits for it. Without failures
+ * the run is the work, the copies and the last write (or a wait when the
+ * write outlasts the interval); with failures, a checkpoint counts only once
+ * written, yet the run is shorter than with blocking writes. */
 START_TEST(asynchronous_checkpoints_block_only_the_copy)
 {
     load_small_platform();
