@@ -10,10 +10,11 @@ void kernel_rates_of(const gpu_spec* gpu, precision p, kernel_rates* out)
     out->peak_flops = gpu->peak_flops[p];
     /* A training run keeps every GPU at its power limit: its GEMMs run at the
      * burst ceiling scaled to the sustained clock. */
+    double sustained = gpu->sustained_clock > 0 ? gpu->sustained_clock : 1.0;
     double burst = p == PREC_FP8 && gpu->fp8_efficiency > 0 ? gpu->fp8_efficiency : gpu->efficiency;
-    out->gemm_efficiency = burst * (gpu->sustained_clock > 0 ? gpu->sustained_clock : 1.0);
+    out->gemm_efficiency = burst * sustained;
     out->hbm_bandwidth = gpu->hbm_bandwidth * gpu->hbm_efficiency;
-    out->flash_efficiency = gpu->flash_efficiency * (gpu->sustained_clock > 0 ? gpu->sustained_clock : 1.0);
+    out->flash_efficiency = gpu->flash_efficiency * sustained;
     out->sms = gpu->sms;
 }
 
