@@ -20,8 +20,12 @@ SIMGRID_CONTEXTS ?=
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SANITIZE) $(SIMGRID_CONTEXTS) $(PKG_CFLAGS) -Isim -MMD -MP
 LDLIBS_ALL = $(SANITIZE) $(PKG_LIBS) -lm
 
-LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c))
+# The simulator's sources live in one folder per layer of the data flow
+# (docs/design.md); sim/cli holds the command line, the rest is the library
+# the tests link against.
+LIB_SRC  := $(filter-out sim/cli/%,$(wildcard sim/*/*.c))
 LIB_OBJ  := $(LIB_SRC:sim/%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(patsubst sim/%.c,$(BUILD)/obj/%.o,$(wildcard sim/cli/*.c))
 TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/test-obj/%.o)
 
@@ -128,25 +132,26 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/trainsim
 	@tools/bench ./$(BUILD)/trainsim
 
-$(BUILD)/trainsim: $(BUILD)/obj/main.o $(LIB_OBJ)
+$(BUILD)/trainsim: $(CLI_OBJ) $(LIB_OBJ)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/trainsim-tests: $(TEST_OBJ) $(LIB_OBJ)
 	$(CC) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
 
-$(BUILD)/obj/%.o: sim/%.c | $(BUILD)/obj
+$(BUILD)/obj/%.o: sim/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/test-obj/%.o: tests/%.c | $(BUILD)/test-obj
 	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -c -o $@ $<
 
-$(BUILD)/obj $(BUILD)/test-obj:
+$(BUILD)/test-obj:
 	@mkdir -p $@
 
 clean:
 	rm -rf build build-asan build-vg build-fuzz
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/test-obj/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/test-obj/*.d)
 
 install: deps
 	@$(MAKE) --no-print-directory $(BUILD)/trainsim

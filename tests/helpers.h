@@ -5,12 +5,12 @@
 
 #include <check.h>
 
-#include "iteration.h"
-#include "platform.h"
-#include "plan.h"
-#include "run.h"
-#include "scenario.h"
-#include "strbuf.h"
+#include "des/iteration.h"
+#include "network/platform.h"
+#include "plan/plan.h"
+#include "run/run.h"
+#include "input/scenario.h"
+#include "core/strbuf.h"
 
 typedef struct {
     int    status;    /* exit status, or 128 + signal */

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "campaign.h"
+#include "des/campaign.h"
 #include "helpers.h"
-#include "run.h"
+#include "run/run.h"
 
 #define HOUR 3600.0
 

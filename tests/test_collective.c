@@ -11,8 +11,8 @@
 #include <stdio.h>
 
 #include "helpers.h"
-#include "report.h"
-#include "run.h"
+#include "output/report.h"
+#include "run/run.h"
 
 static double ring_closed_form(int n, double payload, double alpha, double bandwidth)
 {

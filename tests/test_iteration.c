@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "helpers.h"
-#include "run.h"
+#include "run/run.h"
 
 /* P stages on P one-GPU nodes, each stage T_F forward and T_B backward,
  * sending PP_BYTES per micro-batch to its neighbours. */

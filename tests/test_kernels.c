@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "kernels.h"
-#include "workload.h"
+#include "model/kernels.h"
+#include "model/workload.h"
 
 static kernel_rates a100(void)
 {

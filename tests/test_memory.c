@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "memory.h"
-#include "run.h"
+#include "model/memory.h"
+#include "run/run.h"
 
 #define GIB 1073741824.0
 

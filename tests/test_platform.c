@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "link_tally.h"
-#include "platform_file.h"
+#include "plan/link_tally.h"
+#include "network/platform_file.h"
 
 /* The topology of a small dense scenario with CLUSTER as its cluster section. */
 static void topology_of_cluster(const char* cluster, const char* parallelism, topology* t)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "power.h"
+#include "run/power.h"
 
 /* Stage S in STATE from START to END (the work kind plays no part in power). */
 #define BUSY(s, state, start, end) {s, state, start, end, WORK_FORWARD, 0, 0}

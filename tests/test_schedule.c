@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "schedule.h"
+#include "model/schedule.h"
 
 /* Every (chunk, micro-batch) runs forward once and backward once, forward
  * first, and a micro-batch's chunks run forward in order and backward in

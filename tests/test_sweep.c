@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "rowfile.h"
+#include "core/rowfile.h"
 
 static const char grid_file[] = "tests/sweep/tiny-grid.yaml";
 static const char seeds_file[] = "tests/sweep/seeds.yaml";

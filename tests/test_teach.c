@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gantt.h"
+#include "output/gantt.h"
 #include "helpers.h"
-#include "explain.h"
+#include "output/explain.h"
 
 /* One rank: a forward over [0, 1), a bubble, a backward over [2, 3), then
  * done; its pipeline ends at 3 of a 4 s step. */

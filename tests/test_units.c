@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "helpers.h"
-#include "units.h"
+#include "core/units.h"
 
 static double parsed(unit_kind kind, const char* text)
 {

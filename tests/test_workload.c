@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "helpers.h"
-#include "workload.h"
+#include "model/workload.h"
 
 /* A scenario from a model line and a parallelism line, on 64 8-GPU nodes. */
 static void scenario_with(const char* model, const char* parallel, const char* training, scenario* sc)

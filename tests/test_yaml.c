@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "helpers.h"
-#include "yaml_tree.h"
+#include "input/yaml_tree.h"
 
 static yt_node* parse(const char* text, diag* d)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "platform_file.h"
+#include "network/platform_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 

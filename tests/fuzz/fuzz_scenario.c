@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
-#include "run.h"
-#include "scenario.h"
+#include "core/diag.h"
+#include "run/run.h"
+#include "input/scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
-#include "sweep.h"
+#include "core/diag.h"
+#include "batch/sweep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 

@@ -1,0 +1,487 @@
+/* sweep_run: worker processes, ordered rows, resume, shards and merge
+ * (see sweep_run.h). */
+#include "batch/sweep_run.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "network/platform_file.h"
+#include "output/report.h"
+#include "batch/row.h"
+#include "core/rowfile.h"
+#include "run/run.h"
+
+/* ---- one point, in its own process ---------------------------------------- */
+
+/* Point P's row: the base scenario with the point's values, validated,
+ * simulated and reported as `trainsim run --json` would. */
+static void evaluate_point(const sweep* sw, row_format f, long long p, strbuf* line)
+{
+    diag d;
+    diag_init(&d, sw->base);
+    yt_node* tree = sweep_point_tree(sw, p, &d);
+    scenario sc;
+    int bad = !tree;
+    if (tree) {
+        bad = scenario_load_tree(sw->base, tree, &sc, &d) || platform_file_check_scenario(&sc, &d);
+        yt_free(tree);
+    }
+    if (bad) {
+        row_line(sw, f, p, ROW_INVALID, strbuf_text(&d.message), NULL, line);
+        if (tree)
+            scenario_free(&sc);
+        diag_free(&d);
+        return;
+    }
+    diag_free(&d);
+    run_options opt = {0};
+    run_result r;
+    int status = run_simulate(&sc, &opt, &r);
+    if (status < 0) {
+        row_line(sw, f, p, ROW_ERROR, "SimGrid could not load the generated platform", NULL, line);
+    } else {
+        strbuf json = {0};
+        report_json(&sc, &r, &json);
+        row_line(sw, f, p, status ? ROW_INFEASIBLE : ROW_OK, status ? r.infeasible_reason : NULL,
+                 strbuf_text(&json), line);
+        strbuf_free(&json);
+    }
+    run_result_free(&r);
+    scenario_free(&sc);
+}
+
+static int write_all(int fd, const char* text, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, text, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        text += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* ---- the parent: workers and ordered output -------------------------------- */
+
+typedef struct {
+    pid_t     pid;
+    int       fd;     /* read end of the worker's pipe */
+    long long slot;   /* index into the runner's todo list */
+    strbuf    out;
+} worker;
+
+typedef struct {
+    const sweep*         sw;
+    const sweep_options* opt;
+    row_format           format;
+    long long*           todo;         /* points to run, ascending */
+    long long            todo_count, started, finished, written;
+    char**               lines;        /* per todo slot: its row, until its turn to be written */
+    worker*              workers;
+    int                  running;
+    rowfile              file;
+    int                  write_failed;
+    long long            total, kept;  /* this shard's points; rows kept from before */
+    struct timespec      t0;
+    double               last_progress;
+} runner;
+
+static double seconds_since(const struct timespec* t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void show_progress(runner* r, int last)
+{
+    double elapsed = seconds_since(&r->t0);
+    if (!r->opt->progress || (!last && elapsed - r->last_progress < 0.2))
+        return;
+    r->last_progress = elapsed;
+    double rate = elapsed > 0 ? (double)r->finished / elapsed : 0;
+    long long left = r->todo_count - r->finished;
+    fprintf(stderr, "\rtrainsim sweep: %lld/%lld points, %.1f points/s", r->kept + r->finished, r->total, rate);
+    if (!last && rate > 0)
+        fprintf(stderr, ", %.0f s to go   ", (double)left / rate);
+    else
+        fprintf(stderr, "%s", last ? "\n" : "   ");
+}
+
+/* Writes the rows whose turn has come. */
+static void write_ready_rows(runner* r)
+{
+    while (r->written < r->todo_count && r->lines[r->written]) {
+        char* line = r->lines[r->written];
+        if (!r->write_failed && rowfile_write(&r->file, line, strlen(line)))
+            r->write_failed = 1;
+        free(line);
+        r->lines[r->written++] = NULL;
+    }
+}
+
+static void start_worker(runner* r)
+{
+    long long slot = r->started++;
+    int fds[2];
+    if (pipe(fds)) {
+        perror("trainsim: pipe");
+        exit(EXIT_INPUT);
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("trainsim: fork");
+        exit(EXIT_INPUT);
+    }
+    if (pid == 0) {   /* the worker: one point, its row down the pipe, and out */
+        close(fds[0]);
+        for (int i = 0; i < r->running; i++)
+            close(r->workers[i].fd);
+        signal(SIGPIPE, SIG_DFL);
+        const char* crash = getenv("TRAINSIM_SWEEP_CRASH_POINT");   /* tests: a worker that aborts */
+        if (crash && atoll(crash) == r->todo[slot])
+            abort();
+        strbuf line = {0};
+        evaluate_point(r->sw, r->format, r->todo[slot], &line);
+        _exit(write_all(fds[1], line.data ? line.data : "", line.len) ? 3 : 0);
+    }
+    close(fds[1]);
+    r->workers[r->running++] = (worker){pid, fds[0], slot, {0}};
+}
+
+/* A worker's pipe closed: its row, or an error row saying how it ended. */
+static void finish_worker(runner* r, int i)
+{
+    worker* w = &r->workers[i];
+    close(w->fd);
+    int status = 0;
+    while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    long long point = r->todo[w->slot];
+    int complete = w->out.len > 0 && w->out.data[w->out.len - 1] == '\n';
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && complete) {
+        r->lines[w->slot] = xstrdup(w->out.data);
+    } else {
+        char why[160];
+        if (WIFSIGNALED(status))
+            snprintf(why, sizeof why, "the point's process was killed by signal %d (%s)", WTERMSIG(status),
+                     strsignal(WTERMSIG(status)));
+        else
+            snprintf(why, sizeof why, "the point's process exited with status %d without a row",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        strbuf line = {0};
+        row_line(r->sw, r->format, point, ROW_ERROR, why, NULL, &line);
+        r->lines[w->slot] = xstrdup(strbuf_text(&line));
+        strbuf_free(&line);
+    }
+    strbuf_free(&w->out);
+    r->workers[i] = r->workers[--r->running];
+    r->finished++;
+}
+
+/* Reads what the workers sent; finishes those whose pipes closed. */
+static void collect(runner* r)
+{
+    struct pollfd* fds = xcalloc((size_t)r->running + 1, sizeof *fds);
+    for (int i = 0; i < r->running; i++)
+        fds[i] = (struct pollfd){.fd = r->workers[i].fd, .events = POLLIN};
+    if (poll(fds, (nfds_t)r->running, 200) < 0 && errno != EINTR) {
+        perror("trainsim: poll");
+        exit(EXIT_INPUT);
+    }
+    for (int i = r->running; i-- > 0;) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        char chunk[65536];
+        ssize_t n = read(r->workers[i].fd, chunk, sizeof chunk);
+        if (n > 0)
+            strbuf_append_n(&r->workers[i].out, chunk, (size_t)n);
+        else if (n == 0 || errno != EINTR)
+            finish_worker(r, i);
+    }
+    free(fds);
+}
+
+/* ---- resume: the rows an earlier run left ---------------------------------- */
+
+typedef struct {
+    const sweep*         sw;
+    const sweep_options* opt;
+    row_format           format;
+    const char*          header;     /* expected first line (CSV), without newline */
+    int                  first;
+    int                  foreign;    /* the file's header is another sweep's */
+    char**               kept;       /* per point */
+} resume_state;
+
+static int in_shard(const sweep_options* opt, long long p)
+{
+    return opt->shards <= 1 || p % opt->shards == opt->shard - 1;
+}
+
+static void keep_line(const char* line, void* arg)
+{
+    resume_state* s = arg;
+    if (s->first && s->format == ROW_CSV) {
+        s->first = 0;
+        s->foreign = strcmp(line, s->header) != 0;
+        return;
+    }
+    s->first = 0;
+    long long p;
+    char hash[17], expected[17];
+    if (row_identity(s->format, line, &p, hash) || p >= s->sw->points || !in_shard(s->opt, p))
+        return;
+    sweep_point_hash(s->sw, p, expected);
+    if (strcmp(hash, expected) || s->kept[p])
+        return;
+    strbuf full = {0};
+    strbuf_printf(&full, "%s\n", line);
+    s->kept[p] = xstrdup(strbuf_text(&full));
+    strbuf_free(&full);
+}
+
+/* The output, created afresh (a temporary file renamed over OUT when
+ * resuming, so that a kill now loses nothing), with the header and the
+ * kept rows. Returns 0, or -1 after a message. */
+static int open_output(runner* r, char** kept, const char* header)
+{
+    const char* out = r->opt->out;
+    strbuf tmp = {0};
+    if (r->opt->resume)
+        strbuf_printf(&tmp, "%s.tmp", out);
+    const char* path = r->opt->resume ? strbuf_text(&tmp) : out;
+    if (rowfile_create_for(&r->file, path, out)) {
+        fprintf(stderr, "trainsim: cannot write %s: %s\n", path, strerror(errno));
+        strbuf_free(&tmp);
+        return -1;
+    }
+    int bad = rowfile_write(&r->file, header, strlen(header));
+    for (long long p = 0; kept && p < r->sw->points; p++)
+        if (kept[p]) {
+            bad |= rowfile_write(&r->file, kept[p], strlen(kept[p]));
+            r->kept++;
+        }
+    if (r->opt->resume && !bad && rename(path, out))
+        bad = 1;
+    if (bad)
+        fprintf(stderr, "trainsim: cannot write %s: %s\n", out, strerror(errno));
+    strbuf_free(&tmp);
+    return bad ? -1 : 0;
+}
+
+/* Reads the rows an earlier run left in opt->out into KEPT (per point).
+ * Returns 0, or -1 after a message. */
+static int read_kept(const sweep* sw, const sweep_options* opt, row_format f, const char* header, char** kept)
+{
+    resume_state s = {sw, opt, f, NULL, 1, 0, kept};
+    strbuf first = {0};
+    strbuf_append_n(&first, header, header[0] ? strlen(header) - 1 : 0);   /* without the newline */
+    s.header = strbuf_text(&first);
+    int status = rowfile_read_lines(opt->out, keep_line, &s);
+    strbuf_free(&first);
+    if (status < 0) {
+        fprintf(stderr, "trainsim: cannot read %s to resume: %s\n", opt->out, strerror(errno));
+        return -1;
+    }
+    if (s.foreign) {
+        fprintf(stderr, "trainsim: %s holds another sweep's rows (its header differs); "
+                        "resume into the file this sweep wrote, or start a new one\n", opt->out);
+        return -1;
+    }
+    return 0;
+}
+
+/* Every point puts its values on the same paths of the base: point 0's
+ * tree shows whether they all lead somewhere. */
+static int check_keys(const sweep* sw)
+{
+    diag d;
+    diag_init(&d, sw->base);
+    yt_node* tree = sweep_point_tree(sw, 0, &d);
+    if (!tree)
+        fprintf(stderr, "%s\n", strbuf_text(&d.message));
+    yt_free(tree);
+    diag_free(&d);
+    return tree ? 0 : -1;
+}
+
+int sweep_run(const sweep* sw, const sweep_options* opt)
+{
+    if (check_keys(sw))
+        return EXIT_INPUT;
+    runner r = {.sw = sw, .opt = opt, .format = row_format_of(opt->out ? opt->out : "-.csv")};
+    clock_gettime(CLOCK_MONOTONIC, &r.t0);
+    strbuf header = {0};
+    row_header(sw, r.format, &header);
+    char** kept = opt->resume ? xcalloc((size_t)sw->points, sizeof *kept) : NULL;
+    int status = 0;
+    if ((kept && read_kept(sw, opt, r.format, strbuf_text(&header), kept)) ||
+        open_output(&r, kept, strbuf_text(&header)))
+        status = EXIT_INPUT;
+    r.todo = xmalloc(((size_t)sw->points + 1) * sizeof *r.todo);
+    for (long long p = 0; !status && p < sw->points; p++)
+        if (in_shard(opt, p)) {
+            r.total++;
+            if (!kept || !kept[p])
+                r.todo[r.todo_count++] = p;
+        }
+    r.lines = xcalloc((size_t)r.todo_count + 1, sizeof *r.lines);
+    r.workers = xcalloc((size_t)opt->jobs, sizeof *r.workers);
+    while (!status && (r.started < r.todo_count || r.running > 0)) {
+        while (r.running < opt->jobs && r.started < r.todo_count)
+            start_worker(&r);
+        collect(&r);
+        write_ready_rows(&r);
+        show_progress(&r, 0);
+    }
+    if (!status) {
+        show_progress(&r, 1);
+        if (rowfile_close(&r.file) || r.write_failed) {
+            fprintf(stderr, "trainsim: cannot write %s: %s\n", opt->out ? opt->out : "stdout", strerror(errno));
+            status = EXIT_INPUT;
+        }
+    }
+    for (long long p = 0; kept && p < sw->points; p++)
+        free(kept[p]);
+    free(kept);
+    free(r.todo);
+    free(r.lines);
+    free(r.workers);
+    strbuf_free(&header);
+    return status;
+}
+
+/* ---- merge ----------------------------------------------------------------- */
+
+typedef struct {
+    long long point;
+    char      hash[17];
+    char*     line;
+    long long order;   /* as read: keeps sorting stable */
+} merged_row;
+
+typedef struct {
+    row_format  format;
+    const char* file;
+    char*       header;      /* the first input's */
+    int         first, bad_header;
+    long long   line_no, bad_line;
+    merged_row* rows;
+    long long   count;
+} merge_state;
+
+static void merge_line(const char* line, void* arg)
+{
+    merge_state* m = arg;
+    m->line_no++;
+    if (m->first && m->format == ROW_CSV) {
+        m->first = 0;
+        if (!m->header)
+            m->header = xstrdup(line);
+        else if (strcmp(m->header, line))
+            m->bad_header = 1;
+        return;
+    }
+    m->first = 0;
+    merged_row row = {.order = m->count};
+    if (row_identity(m->format, line, &row.point, row.hash)) {
+        if (!m->bad_line)
+            m->bad_line = m->line_no;
+        return;
+    }
+    row.line = xstrdup(line);
+    m->rows = xrealloc(m->rows, (size_t)(m->count + 1) * sizeof *m->rows);
+    m->rows[m->count++] = row;
+}
+
+static int by_point(const void* a, const void* b)
+{
+    const merged_row* x = a;
+    const merged_row* y = b;
+    if (x->point != y->point)
+        return x->point < y->point ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int write_merged(const char* out, const merge_state* m)
+{
+    rowfile f;
+    if (rowfile_create(&f, out)) {
+        fprintf(stderr, "trainsim: cannot write %s: %s\n", out, strerror(errno));
+        return EXIT_INPUT;
+    }
+    strbuf text = {0};
+    if (m->header)
+        strbuf_printf(&text, "%s\n", m->header);
+    for (long long i = 0; i < m->count; i++) {
+        if (i > 0 && m->rows[i].point == m->rows[i - 1].point)
+            continue;   /* the same row twice (checked by the caller) */
+        strbuf_printf(&text, "%s\n", m->rows[i].line);
+    }
+    int bad = rowfile_write(&f, strbuf_text(&text), text.len) | rowfile_close(&f);
+    strbuf_free(&text);
+    if (bad)
+        fprintf(stderr, "trainsim: cannot write %s: %s\n", out, strerror(errno));
+    return bad ? EXIT_INPUT : EXIT_DONE;
+}
+
+/* Rows of one point must agree: the same hash (the same sweep and base). */
+static int check_duplicates(const merge_state* m)
+{
+    for (long long i = 1; i < m->count; i++)
+        if (m->rows[i].point == m->rows[i - 1].point && strcmp(m->rows[i].hash, m->rows[i - 1].hash)) {
+            fprintf(stderr, "trainsim: point %lld has rows of two different sweeps (hashes %s and %s); "
+                            "merge only the shards of one sweep\n",
+                    m->rows[i].point, m->rows[i - 1].hash, m->rows[i].hash);
+            return -1;
+        }
+    return 0;
+}
+
+int sweep_merge(const char* out, char* const* inputs, int count)
+{
+    merge_state m = {.format = row_format_of(out)};
+    int status = EXIT_DONE;
+    for (int i = 0; i < count && status == EXIT_DONE; i++) {
+        m.file = inputs[i];
+        m.first = 1;
+        m.line_no = m.bad_line = 0;
+        if (row_format_of(inputs[i]) != m.format) {
+            fprintf(stderr, "trainsim: %s: expected rows in %s's format (%s), found the other one\n", inputs[i],
+                    out, m.format == ROW_CSV ? "CSV" : "JSON lines");
+            status = EXIT_INPUT;
+        } else if (rowfile_read_lines(inputs[i], merge_line, &m)) {
+            fprintf(stderr, "trainsim: cannot read %s: %s\n", inputs[i], strerror(errno ? errno : ENOENT));
+            status = EXIT_INPUT;
+        } else if (m.bad_header) {
+            fprintf(stderr, "trainsim: %s: its header differs from %s's: not a shard of the same sweep\n",
+                    inputs[i], inputs[0]);
+            status = EXIT_INPUT;
+        } else if (m.bad_line) {
+            fprintf(stderr, "trainsim: %s:%lld: expected a sweep row (point, hash, ...), found something else\n",
+                    inputs[i], m.bad_line);
+            status = EXIT_INPUT;
+        }
+    }
+    if (status == EXIT_DONE) {
+        qsort(m.rows, (size_t)m.count, sizeof *m.rows, by_point);
+        status = check_duplicates(&m) ? EXIT_INPUT : write_merged(out, &m);
+    }
+    for (long long i = 0; i < m.count; i++)
+        free(m.rows[i].line);
+    free(m.rows);
+    free(m.header);
+    return status;
+}

@@ -1,0 +1,35 @@
+/* sweep_run: running a sweep's points in worker processes, and merging the
+ * outputs of its shards.
+ *
+ * SimGrid runs one engine per process, so each point runs in a child
+ * process forked for it, at most `jobs` at a time; the parent alone writes
+ * the output. Rows are written in point order whatever the number of
+ * workers (same sweep, same bytes), each whole and flushed. A point that
+ * crashes or is killed becomes a row with status `error`; the sweep goes on.
+ * `resume` keeps the rows an earlier, interrupted run left (the complete
+ * lines whose hash is the point's) and runs the rest. */
+#ifndef TRAINSIM_SWEEP_RUN_H
+#define TRAINSIM_SWEEP_RUN_H
+
+#include "batch/sweep.h"
+
+typedef struct {
+    const char* out;      /* NULL: CSV on stdout */
+    int         jobs;     /* worker processes at a time */
+    int         shard;    /* run the points p with p % shards == shard - 1 */
+    int         shards;
+    int         resume;
+    int         progress; /* a progress line on stderr */
+} sweep_options;
+
+/* Runs SW. Returns the exit status: 0 when every point has its row (whatever
+ * its status), 2 when the output cannot be written or read back. */
+int sweep_run(const sweep* sw, const sweep_options* opt);
+
+/* Writes to OUT the rows of the COUNT files INPUTS (shards of one sweep, in
+ * OUT's format), one per point, in point order. Returns the exit status: 0,
+ * or 2 with a message on stderr (unreadable input, different headers, a
+ * point with two different hashes). */
+int sweep_merge(const char* out, char* const* inputs, int count);
+
+#endif

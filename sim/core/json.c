@@ -1,0 +1,107 @@
+/* json: streaming JSON writer with two-space indentation (see json.h). */
+#include "core/json.h"
+
+#include <math.h>
+
+void json_start(json_writer* j, strbuf* out)
+{
+    j->out = out;
+    j->depth = 0;
+    j->count[0] = 0;
+}
+
+void json_quote(strbuf* out, const char* s)
+{
+    strbuf_append(out, "\"");
+    for (const unsigned char* p = (const unsigned char*)s; *p; p++) {
+        switch (*p) {
+        case '"':  strbuf_append(out, "\\\""); break;
+        case '\\': strbuf_append(out, "\\\\"); break;
+        case '\n': strbuf_append(out, "\\n"); break;
+        case '\t': strbuf_append(out, "\\t"); break;
+        case '\r': strbuf_append(out, "\\r"); break;
+        default:
+            if (*p < 0x20)
+                strbuf_printf(out, "\\u%04x", *p);
+            else
+                strbuf_append_n(out, (const char*)p, 1);
+        }
+    }
+    strbuf_append(out, "\"");
+}
+
+/* Comma, newline and indentation before a value, then its key. */
+static void begin_value(json_writer* j, const char* key)
+{
+    if (j->depth > 0) {
+        strbuf_append(j->out, j->count[j->depth] ? ",\n" : "\n");
+        for (int i = 0; i < j->depth; i++)
+            strbuf_append(j->out, "  ");
+    }
+    j->count[j->depth]++;
+    if (key) {
+        json_quote(j->out, key);
+        strbuf_append(j->out, ": ");
+    }
+}
+
+static void open_container(json_writer* j, const char* key, const char* bracket)
+{
+    begin_value(j, key);
+    strbuf_append(j->out, bracket);
+    if (j->depth + 1 < JSON_MAX_DEPTH)
+        j->depth++;
+    j->count[j->depth] = 0;
+}
+
+static void close_container(json_writer* j, const char* bracket)
+{
+    int had_values = j->count[j->depth] > 0;
+    j->depth--;
+    if (had_values) {
+        strbuf_append(j->out, "\n");
+        for (int i = 0; i < j->depth; i++)
+            strbuf_append(j->out, "  ");
+    }
+    strbuf_append(j->out, bracket);
+    if (j->depth == 0)
+        strbuf_append(j->out, "\n");
+}
+
+void json_open_object(json_writer* j, const char* key) { open_container(j, key, "{"); }
+void json_close_object(json_writer* j) { close_container(j, "}"); }
+void json_open_array(json_writer* j, const char* key) { open_container(j, key, "["); }
+void json_close_array(json_writer* j) { close_container(j, "]"); }
+
+void json_number(json_writer* j, const char* key, double value)
+{
+    begin_value(j, key);
+    if (isfinite(value))
+        strbuf_printf(j->out, "%.10g", value);
+    else
+        strbuf_append(j->out, "null");
+}
+
+void json_integer(json_writer* j, const char* key, long long value)
+{
+    begin_value(j, key);
+    strbuf_printf(j->out, "%lld", value);
+}
+
+void json_string(json_writer* j, const char* key, const char* value)
+{
+    begin_value(j, key);
+    json_quote(j->out, value);
+}
+
+void json_bool(json_writer* j, const char* key, int value)
+{
+    begin_value(j, key);
+    strbuf_append(j->out, value ? "true" : "false");
+}
+
+void json_null(json_writer* j, const char* key)
+{
+    begin_value(j, key);
+    strbuf_append(j->out, "null");
+}

@@ -1,0 +1,195 @@
+/* scenario: the validated contents of one scenario file (format 1).
+ *
+ * The loader (scenario_load.c) reads YAML strictly against the schema in
+ * docs/scenario.md and fills these structs, defaults included; the checks in
+ * scenario.c then test what no single key can show (tp divides heads, the
+ * world fits in the cluster, ...). Everything downstream reads only these
+ * structs, never YAML. All quantities are in base units: bytes, seconds,
+ * bytes/s, FLOP/s, watts. */
+#ifndef TRAINSIM_SCENARIO_H
+#define TRAINSIM_SCENARIO_H
+
+#include <stddef.h>
+
+#include "core/diag.h"
+#include "input/gpu_catalog.h"
+#include "input/yaml_tree.h"
+
+#define SCENARIO_FORMAT 1
+
+/* Limits the run level keeps fixed-size tables for; the checks reject more. */
+#define SCENARIO_MAX_RAMP_PHASES         16   /* training.batch_ramp entries */
+#define SCENARIO_MAX_FAILURE_COMPONENTS  8    /* failures.components entries */
+
+typedef enum { FFN_GELU, FFN_SWIGLU } ffn_kind;
+typedef enum { TOPO_FAT_TREE, TOPO_RAIL_OPTIMIZED, TOPO_ISLANDS } fabric_topology;
+typedef enum { SCHED_GPIPE, SCHED_1F1B, SCHED_INTERLEAVED } schedule_kind;
+typedef enum { RECOMPUTE_NONE, RECOMPUTE_SELECTIVE, RECOMPUTE_FULL } recompute_kind;
+typedef enum { COLL_AUTO, COLL_RING, COLL_TREE, COLL_HIERARCHICAL } collective_kind;
+typedef enum { DIST_EXPONENTIAL, DIST_WEIBULL } failure_distribution;
+typedef enum { OUTPUT_TEXT, OUTPUT_JSON } output_format;
+typedef enum { GRAD_AUTO, GRAD_FP32, GRAD_BF16, GRAD_FP16 } grad_precision_kind;
+
+typedef struct {
+    double bandwidth;   /* bytes/s, per direction: the line rate */
+    double latency;     /* seconds, one way */
+    double efficiency;  /* share of the line rate collectives achieve */
+} link_spec;
+
+typedef struct {
+    int    enabled;          /* the moe section is present */
+    int    experts;
+    int    top_k;
+    double capacity_factor;  /* tokens per expert = factor * top_k * tokens / experts */
+    int    every;            /* an MoE MLP every N-th layer */
+} moe_spec;
+
+typedef struct {
+    int      layers, hidden, heads, kv_heads, ffn_hidden;
+    ffn_kind ffn;
+    int      vocab, seq_len;
+    double   dropout;        /* probability of the hidden and attention dropouts */
+    moe_spec moe;
+} model_spec;
+
+typedef struct {
+    int             nodes, gpus_per_node;
+    link_spec       nvlink;          /* per GPU, per direction, inside the node */
+    int             nic_count;       /* NICs per node */
+    link_spec       nic;             /* per NIC */
+    fabric_topology topology;
+    double          oversubscription;  /* leaf uplink:downlink, >= 1 */
+    int             island_nodes;      /* nodes per island; 0 = one island */
+    link_spec       inter_island;      /* per node, between islands */
+    double          storage_write, storage_read;  /* aggregate bytes/s */
+    char*           platform;          /* hand-written platform file, or "" */
+} cluster_spec;
+
+typedef struct {
+    int             tp, pp, dp, ep, cp;
+    int             dp_auto;           /* dp was "auto" */
+    int             sequence_parallel;
+    schedule_kind   schedule;
+    int             virtual_stages;
+    int             micro_batch;       /* sequences per micro-batch */
+    int             zero;              /* ZeRO stage 0..3 */
+    recompute_kind  recompute;
+    int             dp_overlap;
+    collective_kind collective;
+    int             flash_attention;   /* fused attention kernels (Dao et al. 2022) */
+} parallel_spec;
+
+typedef struct {
+    double    tokens;        /* from this many tokens trained on ... */
+    long long global_batch;  /* ... the batch is this many sequences */
+} ramp_phase;
+
+typedef struct {
+    long long   global_batch;   /* sequences per step */
+    double      global_batch_tokens;  /* as written, when given in tokens */
+    double      tokens;         /* tokens to train on; 0 when iterations is set */
+    long long   iterations;     /* steps to run; 0 when tokens is set */
+    precision   precision;
+    int         grad_precision;   /* GRAD_AUTO, GRAD_FP32, GRAD_BF16 or GRAD_FP16 */
+    ramp_phase* ramp;
+    size_t      ramp_count;
+} training_spec;
+
+typedef struct {
+    char   kind[16];   /* gpu | hbm | host | nic | switch | link | software */
+    double mtbf;       /* seconds, per component instance */
+    double repair;     /* seconds */
+} failure_component;
+
+typedef struct {
+    int                  enabled;   /* the failures section is present */
+    failure_distribution distribution;
+    double               weibull_shape;
+    failure_component*   components;
+    size_t               component_count;
+    double               detect, restart;   /* seconds */
+    int                  spares;            /* spare nodes */
+} failure_spec;
+
+typedef struct {
+    int       interval_auto;        /* Young/Daly optimum */
+    double    interval_seconds;     /* when given as a time */
+    long long interval_iterations;  /* when given as a step count */
+    int       async;
+    int       size_auto;
+    double    size_bytes;
+} checkpoint_spec;
+
+typedef struct {
+    double gpu_hour;   /* currency per GPU-hour */
+    double kwh;        /* currency per kWh of facility energy; 0: energy not priced */
+} cost_spec;
+
+typedef struct {
+    int    enabled;   /* the power section is present */
+    double gpu_busy, gpu_comm, gpu_idle, node_overhead, pue;   /* watts per GPU by state, per node; PUE */
+} power_spec;
+
+typedef struct {
+    output_format format;
+    char*         trace;
+    int           replications;
+} output_spec;
+
+/* Where a key was written, so that cross-field checks can point at it. */
+typedef struct {
+    char* path;
+    char* file;   /* NULL: the scenario's own file; else where the value came from (a sweep) */
+    int   line, col;
+} key_mark;
+
+typedef struct {
+    char*              file;          /* path as given */
+    char*              name;
+    char*              description;
+    unsigned long long seed;
+    model_spec         model;
+    gpu_spec           gpu;
+    cluster_spec       cluster;
+    parallel_spec      par;
+    training_spec      train;
+    failure_spec       failures;
+    checkpoint_spec    checkpoint;
+    cost_spec          cost;
+    power_spec         power;
+    output_spec        output;
+    key_mark*          marks;
+    size_t             mark_count;
+} scenario;
+
+/* Reads and validates a scenario. Returns 0, or -1 with the first problem in
+ * D (scenario left in a state that scenario_free accepts). */
+int  scenario_load_file(const char* path, scenario* sc, diag* d);
+int  scenario_load_text(const char* name, const char* text, scenario* sc, diag* d);
+/* ROOT read from NAME, possibly with nodes from other files (yt_node.file). */
+int  scenario_load_tree(const char* name, const yt_node* root, scenario* sc, diag* d);
+void scenario_free(scenario* sc);
+
+/* GPUs the job uses: tp * pp * dp * cp. */
+long long scenario_world_size(const scenario* sc);
+/* Nodes the job uses: its GPUs over gpus_per_node, rounded up. */
+long long scenario_job_nodes(const scenario* sc);
+/* GPUs in the cluster: nodes * gpus_per_node. */
+long long scenario_cluster_gpus(const scenario* sc);
+/* Micro-batches each pipeline runs per step: global_batch / (dp * micro_batch). */
+long long scenario_micro_batches(const scenario* sc);
+
+/* Names of enum values, as written in YAML. */
+const char* schedule_name(schedule_kind k);
+const char* recompute_name(recompute_kind k);
+const char* topology_name(fabric_topology k);
+const char* collective_name(collective_kind k);
+const char* ffn_name(ffn_kind k);
+
+/* Internal to the loader and the checks: defaults, marks, validation. */
+void scenario_set_defaults(scenario* sc);
+void scenario_mark(scenario* sc, const char* path, const char* file, int line, int col);
+const key_mark* scenario_find_mark(const scenario* sc, const char* path);
+int  scenario_validate(scenario* sc, diag* d);
+
+#endif

@@ -1,0 +1,166 @@
+/* memory: model states, activations and allowance per GPU (see memory.h). */
+#include "model/memory.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/schedule.h"
+
+/* Korthikanti et al. 2022, Sec. 4.1: per layer and micro-batch, the attention
+ * block stores its layer-norm input (2sbh), the QKV input (2sbh), Q and K
+ * (4sbh/t), the softmax output (2as^2b/t), the dropout mask (as^2b/t) and
+ * output (2as^2b/t), V (2sbh/t), the projection input (2sbh/t) and a dropout
+ * mask (sbh); the MLP stores its layer-norm input (2sbh), the fc1 input
+ * (2sbh), the activation input (8sbh/t), the fc2 input (8sbh/t) and a dropout
+ * mask (sbh). Tensors outside the TP region are divided by t only with
+ * sequence parallelism. Summed: sbh(10 + 24/t + 5as/(ht)) without sequence
+ * parallelism, sbh/t (34 + 5as/h) with it (their Table 2). Generalised here:
+ * K and V at the KV-head width, the FFN width f instead of 4h (two fc1
+ * outputs for SwiGLU), no masks without dropout, no score tensors with
+ * FlashAttention (only its fp32 log-sum-exp) or selective recompute, and the
+ * routed token copies of an MoE MLP. Full recompute keeps only the layer
+ * input (2sbh, divided by t with sequence parallelism). */
+double memory_layer_activations(const scenario* sc, int moe)
+{
+    const model_spec* m = &sc->model;
+    const parallel_spec* p = &sc->par;
+    double t = p->tp, b = p->micro_batch, h = m->hidden, a = m->heads;
+    double s_rank = (double)m->seq_len / p->cp, s_keys = m->seq_len;
+    double sbh = s_rank * b * h;
+    double outside = (p->sequence_parallel && p->tp > 1) ? t : 1;   /* layer norms, dropout, residuals */
+    int dropout = m->dropout > 0;
+    if (p->recompute == RECOMPUTE_FULL)
+        return 2.0 * sbh / outside;
+
+    double head = h / a;
+    double kv_rank = fmax(1.0, (double)m->kv_heads / t) * head;
+    double attention = 2.0 * sbh / outside                    /* layer-norm input */
+                     + 2.0 * sbh / outside                    /* QKV input */
+                     + 2.0 * sbh / t                          /* Q */
+                     + 2.0 * 2.0 * s_rank * b * kv_rank       /* K and V */
+                     + 2.0 * sbh / t                          /* projection input */
+                     + (dropout ? sbh / outside : 0);         /* dropout mask */
+    double scores = a / t * s_rank * s_keys * b;
+    if (p->flash_attention)
+        attention += 4.0 * b * (a / t) * s_rank;              /* fp32 log-sum-exp */
+    else if (p->recompute != RECOMPUTE_SELECTIVE)
+        attention += 2.0 * scores + (dropout ? 3.0 * scores : 0);   /* softmax; mask and output */
+
+    double f = m->ffn_hidden / t;
+    int swiglu = m->ffn == FFN_SWIGLU;
+    double tokens = s_rank * b;
+    double mlp = 2.0 * sbh / outside + (dropout ? sbh / outside : 0);   /* layer-norm input, mask */
+    if (moe) {
+        double routed = tokens * m->moe.top_k * m->moe.capacity_factor;
+        mlp += 2.0 * sbh / outside                             /* router input */
+             + 4.0 * tokens * m->moe.experts                   /* fp32 routing probabilities */
+             + 2.0 * routed * h                                /* permuted tokens: expert fc1 input */
+             + 2.0 * routed * f * (swiglu ? 2 : 1)             /* activation input */
+             + 2.0 * routed * f;                               /* fc2 input */
+    } else {
+        mlp += 2.0 * sbh / outside                             /* fc1 input */
+             + 2.0 * tokens * f * (swiglu ? 2 : 1)             /* activation input */
+             + 2.0 * tokens * f;                               /* fc2 input */
+    }
+    return attention + mlp;
+}
+
+/* Activations of one virtual stage per micro-batch: its layers, plus the
+ * embedding dropout mask on the first and, on the last, the final layer-norm
+ * input and the fp32 logits the cross-entropy keeps (4sbV/t). */
+static double chunk_activations(const scenario* sc, const stage_work* st)
+{
+    const model_spec* m = &sc->model;
+    const parallel_spec* p = &sc->par;
+    double tokens = (double)p->micro_batch * m->seq_len / p->cp;
+    double outside = (p->sequence_parallel && p->tp > 1) ? p->tp : 1;
+    double dense = memory_layer_activations(sc, 0), moe = memory_layer_activations(sc, 1);
+    double bytes = (st->layers - st->moe_layers) * dense + st->moe_layers * moe;
+    if (st->has_embedding && m->dropout > 0)
+        bytes += tokens * m->hidden / outside;
+    if (st->has_head)
+        bytes += 2.0 * tokens * m->hidden / outside + 4.0 * tokens * m->vocab / p->tp;
+    return bytes;
+}
+
+/* The most activation bytes rank RANK holds at once: walk its schedule, adding
+ * a chunk's activations at each forward and releasing them at its backward. */
+static double peak_activations(const scenario* sc, const workload* w, int rank, double* in_flight)
+{
+    int m = (int)scenario_micro_batches(sc), v = w->chunks;
+    pipeline_op* ops = xmalloc(2 * (size_t)m * v * sizeof *ops);
+    int n = schedule_build(sc->par.schedule, w->pp, rank, m, v, ops);
+    double* per_chunk = xcalloc((size_t)v, sizeof *per_chunk);
+    double per_micro_batch = 0;
+    for (int c = 0; c < v; c++) {
+        per_chunk[c] = chunk_activations(sc, workload_chunk(w, rank, c));
+        per_micro_batch += per_chunk[c];
+    }
+    double live = 0, peak = 0;
+    for (int i = 0; i < n; i++) {
+        live += (ops[i].kind == OP_FORWARD ? 1 : -1) * per_chunk[ops[i].chunk];
+        peak = fmax(peak, live);
+    }
+    *in_flight = per_micro_batch > 0 ? peak / per_micro_batch : 0;
+    free(per_chunk);
+    free(ops);
+    return peak;
+}
+
+/* With full recompute the backward pass rebuilds one layer's activations at a
+ * time, on top of the stored layer inputs. */
+static double recompute_buffer(const scenario* sc)
+{
+    if (sc->par.recompute != RECOMPUTE_FULL)
+        return 0;
+    scenario plain = *sc;
+    plain.par.recompute = RECOMPUTE_NONE;
+    return fmax(memory_layer_activations(&plain, 0), sc->model.moe.enabled ? memory_layer_activations(&plain, 1) : 0);
+}
+
+/* Model states (Rajbhandari et al. 2020, Sec. 3.1 and 5): 2 bytes of weights,
+ * G bytes of gradients and 12 bytes of Adam state (fp32 master weights,
+ * momentum, variance) per parameter; ZeRO stage 1 shards the optimizer state
+ * over the data-parallel group, stage 2 also the gradients, stage 3 also the
+ * weights (keeping two gathered layers as a prefetch buffer). Experts shard
+ * over their own data-parallel group, dp/ep. */
+static void model_states(const scenario* sc, const workload* w, int rank, gpu_memory* g)
+{
+    const rank_work* r = &w->rank[rank];
+    int zero = sc->par.zero;
+    double dp = sc->par.dp, expert_dp = dp / sc->par.ep;
+    double dense = r->dense_params, experts = r->expert_params;
+    g->weights = 2.0 * (dense / (zero >= 3 ? dp : 1) + experts / (zero >= 3 ? expert_dp : 1));
+    g->gradients = w->grad_element_bytes * (dense / (zero >= 2 ? dp : 1) + experts / (zero >= 2 ? expert_dp : 1));
+    g->optimizer = 12.0 * (dense / (zero >= 1 ? dp : 1) + experts / (zero >= 1 ? expert_dp : 1));
+    if (zero >= 3) {
+        int layers = 0;
+        for (int c = 0; c < w->chunks; c++)
+            layers += workload_chunk(w, rank, c)->layers;
+        g->weights += 2.0 * 2.0 * (dense + experts) / (layers > 0 ? layers : 1);
+    }
+}
+
+void memory_estimate(const scenario* sc, const workload* w, memory_report* out)
+{
+    out->ranks = w->pp;
+    out->rank = xcalloc((size_t)w->pp, sizeof *out->rank);
+    out->worst = 0;
+    for (int s = 0; s < w->pp; s++) {
+        gpu_memory* g = &out->rank[s];
+        model_states(sc, w, s, g);
+        g->activations = peak_activations(sc, w, s, &g->in_flight) + recompute_buffer(sc);
+        double tensors = g->weights + g->gradients + g->optimizer + g->activations;
+        g->workspace = MEMORY_WORKSPACE_BYTES + MEMORY_FRAGMENTATION * tensors;
+        g->total = tensors + g->workspace;
+        if (g->total > out->rank[out->worst].total)
+            out->worst = s;
+    }
+}
+
+void memory_report_free(memory_report* m)
+{
+    free(m->rank);
+    memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,106 @@
+/* workload: what one training step asks of each GPU, from the model and the
+ * parallelism plan alone: the kernels of a transformer layer with their
+ * FLOPs, bytes and roofline times, the compute of each pipeline stage per
+ * micro-batch, the bytes of every tensor-, pipeline-, data- and
+ * expert-parallel transfer, and the parameters each GPU holds.
+ *
+ * No simulation here: the iteration simulation asks this module for the
+ * duration and size of each activity. Every formula is written out, with its
+ * source, in docs/model.md. */
+#ifndef TRAINSIM_WORKLOAD_H
+#define TRAINSIM_WORKLOAD_H
+
+#include "model/kernels.h"
+#include "input/scenario.h"
+
+/* Per-token forward FLOPs of one transformer layer, split by part. */
+typedef struct {
+    double qkv, attention_core, projection, mlp, router;
+} layer_flops;
+
+/* One kernel of a layer, per GPU and micro-batch. */
+typedef enum { KERNEL_GEMM, KERNEL_MEMORY, KERNEL_FLASH } kernel_kind;
+
+typedef struct {
+    const char* name;
+    kernel_kind kind;
+    double      flops;          /* executed, forward */
+    double      fwd_seconds;
+    double      bwd_flops;
+    double      bwd_seconds;
+    int         attention_core; /* recomputed by selective recompute */
+} layer_kernel;
+
+#define LAYER_MAX_KERNELS 24
+
+typedef struct {
+    layer_kernel kernel[LAYER_MAX_KERNELS];
+    int          count;
+    double       fwd_seconds, bwd_seconds;   /* sums */
+    double       fwd_flops, bwd_flops;
+    double       core_seconds, core_flops;   /* the attention core, forward */
+} layer_cost;
+
+/* One virtual pipeline stage: the layers of one model chunk on one pipeline
+ * rank. Without interleaving there is one per rank. */
+typedef struct {
+    int    first_layer, layers;       /* layers [first_layer, first_layer + layers) */
+    int    moe_layers;                /* how many of them have an MoE MLP */
+    int    has_embedding, has_head;   /* first / last virtual stage */
+    double fwd_model_flops;           /* per GPU per micro-batch, model FLOPs */
+    double fwd_flops, bwd_flops;      /* per GPU per micro-batch, executed (recompute included) */
+    double fwd_seconds, bwd_seconds;  /* compute time per micro-batch (backward includes recompute) */
+    double recompute_seconds;         /* the part of bwd_seconds that recomputes */
+    int    tp_fwd_allreduces;         /* TP all-reduce-equivalents per micro-batch, forward */
+    int    tp_bwd_allreduces;         /* ... backward (recomputed forward included) */
+    int    ep_fwd_alltoalls;          /* expert-parallel all-to-alls per micro-batch */
+    int    ep_bwd_alltoalls;
+    double dense_params, expert_params;  /* parameters held per GPU */
+} stage_work;
+
+/* One pipeline rank: what it holds and does once per step. */
+typedef struct {
+    double dense_params, expert_params;  /* over its virtual stages */
+    double optimizer_seconds;            /* the optimizer step on its share */
+} rank_work;
+
+typedef struct {
+    double params_total;              /* parameters of the whole model */
+    double params_active;             /* parameters a token passes through */
+    double model_flops_per_token;     /* training: forward + backward, no recompute */
+    double hardware_flops_per_token;  /* what the GPUs execute, recompute included */
+    double tokens_per_step;
+    double peak_flops;                /* per GPU, at the training precision */
+    kernel_rates rates;
+    double tp_message_bytes;          /* payload of one TP all-reduce */
+    double pp_message_bytes;          /* activation sent by each TP rank per micro-batch */
+    double ep_pair_bytes;             /* all-to-all bytes from one GPU to one EP peer */
+    double grad_element_bytes;        /* bytes per gradient element in the DP reduction */
+    layer_cost dense_layer, moe_layer;
+    int    pp, chunks;                /* pipeline ranks, model chunks per rank */
+    int    stages;                    /* pp * chunks virtual stages; chunk c of rank s is c * pp + s */
+    stage_work* stage;
+    rank_work*  rank;
+} workload;
+
+/* Fills W from SC (validated). Returns 0. */
+int  workload_build(const scenario* sc, workload* w);
+void workload_free(workload* w);
+
+/* The virtual stage of model chunk CHUNK on pipeline rank RANK. */
+const stage_work* workload_chunk(const workload* w, int rank, int chunk);
+
+/* Per-token forward FLOPs of layer LAYER (0-based), model FLOPs. */
+layer_flops workload_layer_flops(const scenario* sc, int layer);
+double layer_flops_total(layer_flops f);
+
+/* Whether layer LAYER has an MoE MLP: every N-th layer, counting from 1. */
+int workload_is_moe_layer(const scenario* sc, int layer);
+
+/* Layers of virtual stage STAGE of COUNT: the first (layers mod COUNT) get one more. */
+void workload_stage_layers(const scenario* sc, int stage, int count, int* first, int* layers);
+
+/* The kernels of one layer (MoE or dense) per GPU and micro-batch. */
+void workload_layer_cost(const scenario* sc, const kernel_rates* rates, int moe, layer_cost* out);
+
+#endif
