@@ -40,7 +40,7 @@ static void renewal_input(campaign_input* in)
     in->spares = -1;
     in->distribution = DIST_EXPONENTIAL;
     in->class_count = 1;
-    in->classes[0] = (failure_class){"gpu", 1000, 5000 * HOUR, 24 * HOUR};
+    in->classes[0] = (failure_class){FAIL_GPU, 1000, 5000 * HOUR, 24 * HOUR};
     in->seed = 7;
     in->replications = 1000;
 }

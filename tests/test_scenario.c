@@ -327,7 +327,7 @@ START_TEST(failures_checkpoint_and_lists)
     ck_assert_int_eq(sc.failures.enabled, 1);
     ck_assert_int_eq(sc.failures.distribution, DIST_WEIBULL);
     ck_assert_uint_eq(sc.failures.component_count, 2);
-    ck_assert_str_eq(sc.failures.components[1].kind, "link");
+    ck_assert_int_eq(sc.failures.components[1].kind, FAIL_LINK);
     ck_assert_double_eq(sc.failures.components[0].mtbf, 50000 * 3600.0);
     ck_assert_int_eq(sc.checkpoint.interval_auto, 0);
     ck_assert_double_eq(sc.checkpoint.interval_seconds, 3 * 3600.0);

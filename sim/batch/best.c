@@ -18,12 +18,12 @@
 typedef struct {
     int         tp, pp, micro_batch, chunks, zero, recompute, ep;
     long long   dp;
-    const char* schedule;
+    schedule_kind schedule;
 } plan_choice;
 
-static const char* const recompute_names[] = {"none", "selective", "full"};
 static const int micro_batches[] = {1, 2, 4, 8};
-static const struct { const char* name; int chunks; } schedules[] = {{"1f1b", 1}, {"interleaved", 2}, {"interleaved", 4}};
+static const struct { schedule_kind schedule; int chunks; } schedules[] = {
+    {SCHED_1F1B, 1}, {SCHED_INTERLEAVED, 2}, {SCHED_INTERLEAVED, 4}};
 
 #define COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -41,10 +41,10 @@ static void zip_list(strbuf* out, const char* key, const plan_choice* c, size_t 
         case 1: strbuf_printf(out, "%d", p->pp); break;
         case 2: strbuf_printf(out, "%lld", p->dp); break;
         case 3: strbuf_printf(out, "%d", p->micro_batch); break;
-        case 4: strbuf_append(out, p->schedule); break;
+        case 4: strbuf_append(out, schedule_name(p->schedule)); break;
         case 5: strbuf_printf(out, "%d", p->chunks); break;
         case 6: strbuf_printf(out, "%d", p->zero); break;
-        case 7: strbuf_append(out, recompute_names[p->recompute]); break;
+        case 7: strbuf_append(out, recompute_name((recompute_kind)p->recompute)); break;
         default: strbuf_printf(out, "%d", p->ep); break;
         }
     }
@@ -91,10 +91,10 @@ static size_t enumerate(const scenario* sc, long long gpus, plan_choice** out)
                 for (int m = 0; m < COUNT_OF(micro_batches); m++)
                     for (int s = 0; s < COUNT_OF(schedules); s++)
                         for (int zero = 0; zero <= 3 && (pp > 1 || schedules[s].chunks == 1); zero++)
-                            for (int r = 0; r < 3; r++)
+                            for (int r = 0; r < RECOMPUTE_COUNT; r++)
                                 add_choice(out, &n, &cap,
                                            (plan_choice){tp, pp, micro_batches[m], schedules[s].chunks, zero, r, ep,
-                                                         dp, schedules[s].name});
+                                                         dp, schedules[s].schedule});
         }
     }
     return n;
@@ -181,7 +181,9 @@ static int by_mfu(const void* a, const void* b)
 
 static void print_plans(const ranking* r, int top)
 {
-    printf("%4s %4s %4s %6s %4s %5s  %-16s %4s  %-9s %7s %10s %8s\n", "rank", "TP", "PP", "DP", "EP", "mb",
+    /* The table's header: column labels, not enum names. */
+    printf("%4s %4s %4s %6s %4s %5s  %-16s %4s  %-9s %7s %10s %8s\n",
+           "rank", "TP", "PP", "DP", "EP", "mb", /* not enum names */
            "schedule", "ZeRO", "recompute", "MFU", "step (s)", "GiB/GPU");
     static const char* const keys[] = {"parallelism.tp", "parallelism.pp", "parallelism.dp", "parallelism.micro_batch",
                                        "parallelism.schedule", "parallelism.virtual_stages", "parallelism.zero",
@@ -192,7 +194,7 @@ static void print_plans(const ranking* r, int top)
             if (row_value(r->rows[i].line, keys[k], v[k], sizeof v[k]))
                 v[k][0] = '\0';
         char schedule[48];
-        snprintf(schedule, sizeof schedule, strcmp(v[4], "interleaved") ? "%s" : "%s x%s", v[4], v[5]);
+        snprintf(schedule, sizeof schedule, strcmp(v[4], schedule_name(SCHED_INTERLEAVED)) ? "%s" : "%s x%s", v[4], v[5]);
         printf("%4zu %4s %4s %6s %4s %5s  %-16s %4s  %-9s %6.1f%% %10.3f %8.1f\n", i + 1, v[0], v[1], v[2], v[8], v[3],
                schedule, v[6], v[7], 100 * r->rows[i].mfu, r->rows[i].step, r->rows[i].memory / (1024.0 * 1024 * 1024));
     }

@@ -4,9 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/json.h"
+#include <stdio.h>
 
-/* The results every row carries, as flattened JSON keys (docs/output.md). */
+#include "core/json.h"
+#include "input/scenario.h"
+
+/* The results every row carries, as flattened JSON keys (docs/output.md):
+ * these, then failures.KIND for every failure kind (result_column). */
 static const char* const result_columns[] = {
     "gpus", "parallelism.tp", "parallelism.pp", "parallelism.dp", "parallelism.ep", "parallelism.micro_batch",
     "parallelism.micro_batches", "parallelism.schedule", "parallelism.recompute", "parallelism.zero",
@@ -18,11 +22,23 @@ static const char* const result_columns[] = {
     "breakdown.compute.fraction", "breakdown.bubble.fraction", "breakdown.tp_comm.fraction",
     "breakdown.pp_comm.fraction", "breakdown.dp_comm_exposed.fraction", "breakdown.optimizer.fraction",
     "breakdown.ep_comm.fraction", "breakdown.failure_lost_work.fraction", "breakdown.restart.fraction",
-    "breakdown.spare_wait.fraction", "breakdown.checkpoint.fraction",
-    "failures.gpu", "failures.hbm", "failures.host", "failures.nic", "failures.switch", "failures.link",
-    "failures.software", NULL};
+    "breakdown.spare_wait.fraction", "breakdown.checkpoint.fraction", NULL};
 
-static const char* const status_names[] = {"ok", "infeasible", "invalid", "error"};
+#define FIXED_COLUMNS ((int)(sizeof result_columns / sizeof *result_columns) - 1)
+
+const char* const row_status_names[ROW_STATUS_COUNT] = {"ok", "infeasible", "invalid", "error"};
+
+/* Result column C into BUF: the fixed ones, then one per failure kind;
+ * NULL past the last. */
+static const char* result_column(int c, char* buf, size_t size)
+{
+    if (c < FIXED_COLUMNS)
+        return result_columns[c];
+    if (c - FIXED_COLUMNS >= FAILURE_KIND_COUNT)
+        return NULL;
+    snprintf(buf, size, "failures.%s", failure_kind_name((failure_kind)(c - FIXED_COLUMNS)));
+    return buf;
+}
 
 /* A result column the sweep varies is its axis's column, not a second one. */
 static int is_axis(const sweep* sw, const char* column)
@@ -233,9 +249,11 @@ void row_header(const sweep* sw, row_format f, strbuf* out)
         strbuf_append(out, ",");
         csv_field(out, sw->axes[a].key);
     }
-    for (int c = 0; result_columns[c]; c++)
-        if (!is_axis(sw, result_columns[c]))
-            strbuf_printf(out, ",%s", result_columns[c]);
+    char buf[64];
+    const char* column;
+    for (int c = 0; (column = result_column(c, buf, sizeof buf)); c++)
+        if (!is_axis(sw, column))
+            strbuf_printf(out, ",%s", column);
     strbuf_append(out, "\n");
 }
 
@@ -265,9 +283,9 @@ void row_line(const sweep* sw, row_format f, long long p, row_status status, con
     char hash[17];
     sweep_point_hash(sw, p, hash);
     if (f == ROW_CSV)
-        strbuf_printf(out, "%lld,%s,%s", p, hash, status_names[status]);
+        strbuf_printf(out, "%lld,%s,%s", p, hash, row_status_names[status]);
     else
-        strbuf_printf(out, "{\"point\": %lld, \"hash\": \"%s\", \"status\": \"%s\"", p, hash, status_names[status]);
+        strbuf_printf(out, "{\"point\": %lld, \"hash\": \"%s\", \"status\": \"%s\"", p, hash, row_status_names[status]);
     put(out, f, "reason", reason && reason[0] ? reason : NULL, 1);
     strbuf value = {0};
     for (size_t a = 0; a < sw->axis_count; a++) {
@@ -285,12 +303,14 @@ void row_line(const sweep* sw, row_format f, long long p, row_status status, con
         results = (flat){0};
     }
     strbuf_free(&path);
-    for (int c = 0; result_columns[c]; c++) {
-        if (is_axis(sw, result_columns[c]))
+    char buf[64];
+    const char* column;
+    for (int c = 0; (column = result_column(c, buf, sizeof buf)); c++) {
+        if (is_axis(sw, column))
             continue;
-        const flat_value* v = find(&results, result_columns[c]);
+        const flat_value* v = find(&results, column);
         int null = !v || (!v->string && !strcmp(v->text, "null"));
-        put(out, f, result_columns[c], null ? NULL : v->text, v && v->string);
+        put(out, f, column, null ? NULL : v->text, v && v->string);
     }
     free_flat(&results);
     strbuf_append(out, f == ROW_CSV ? "\n" : "}\n");

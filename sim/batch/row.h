@@ -15,8 +15,11 @@
 #include "core/strbuf.h"
 #include "batch/sweep.h"
 
-typedef enum { ROW_CSV, ROW_JSONL } row_format;
-typedef enum { ROW_OK, ROW_INFEASIBLE, ROW_INVALID, ROW_ERROR } row_status;
+typedef enum { ROW_CSV, ROW_JSONL, ROW_FORMAT_COUNT } row_format;
+typedef enum { ROW_OK, ROW_INFEASIBLE, ROW_INVALID, ROW_ERROR, ROW_STATUS_COUNT } row_status;
+
+/* The status column's words: "ok", "infeasible", "invalid", "error". */
+extern const char* const row_status_names[ROW_STATUS_COUNT];
 
 /* The format a file name asks for: .jsonl (or .json), else CSV; a trailing
  * .gz is looked through. */

@@ -66,6 +66,8 @@ static int match_unit(unit_kind kind, const char* suffix, double* factor)
         return match_prefixed(suffix, decimal_prefixes, power_bases, factor);
     case UNIT_TIME:
         return match_prefixed(suffix, (const unit_name[]){{"", 1.0}, {NULL, 0}}, time_units, factor);
+    case UNIT_KIND_COUNT:
+        break;
     }
     return 0;
 }
@@ -98,23 +100,30 @@ int units_parse(unit_kind kind, const char* text, double* value)
     return isfinite(*value) ? 0 : -1;
 }
 
+/* What each kind is called in messages, and what one looks like. */
+static const char* const unit_kind_names[UNIT_KIND_COUNT] = {"bandwidth", "duration", "size", "compute rate", "power"};
+static const char* const unit_kind_expected[UNIT_KIND_COUNT] = {
+    "a bandwidth with a unit (e.g. 200Gbps, 25GBps)",
+    "a duration with a unit (e.g. 1.5us, 5min, 3h)",
+    "a size with a unit (e.g. 40GiB, 512MB)",
+    "a compute rate with a unit (e.g. 312TFLOPS, 989Tf)",
+    "a power with a unit (e.g. 400W, 1.5kW)"};
+
+const char* units_noun(unit_kind kind)
+{
+    return kind >= 0 && kind < UNIT_KIND_COUNT ? unit_kind_names[kind] : "quantity";
+}
+
 const char* units_expected(unit_kind kind)
 {
-    switch (kind) {
-    case UNIT_BANDWIDTH: return "a bandwidth with a unit (e.g. 200Gbps, 25GBps)";
-    case UNIT_TIME:      return "a duration with a unit (e.g. 1.5us, 5min, 3h)";
-    case UNIT_SIZE:      return "a size with a unit (e.g. 40GiB, 512MB)";
-    case UNIT_FLOPS:     return "a compute rate with a unit (e.g. 312TFLOPS, 989Tf)";
-    case UNIT_POWER:     return "a power with a unit (e.g. 400W, 1.5kW)";
-    }
-    return "a quantity with a unit";
+    return kind >= 0 && kind < UNIT_KIND_COUNT ? unit_kind_expected[kind] : "a quantity with a unit";
 }
 
 const char* units_format_bytes(double bytes, char* buf, int size)
 {
-    static const char* names[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    static const char* const names[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     int i = 0;
-    while (fabs(bytes) >= 1024.0 && i < 5) {
+    while (fabs(bytes) >= 1024.0 && i < (int)(sizeof names / sizeof *names) - 1) {
         bytes /= 1024.0;
         i++;
     }

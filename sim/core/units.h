@@ -13,6 +13,7 @@ typedef enum {
     UNIT_SIZE,        /* bytes: B with k M G T P / Ki Mi Gi Ti Pi */
     UNIT_FLOPS,       /* FLOP/s: f, FLOPS or FLOP/s with k M G T P E */
     UNIT_POWER,       /* watts: W, kW, MW */
+    UNIT_KIND_COUNT
 } unit_kind;
 
 /* Parses TEXT as a quantity of KIND into *VALUE (base units).
@@ -23,6 +24,9 @@ int units_parse(unit_kind kind, const char* text, double* value);
 /* What a quantity of KIND looks like, for error messages:
  * "a bandwidth with a unit (e.g. 200Gbps, 25GBps)". */
 const char* units_expected(unit_kind kind);
+
+/* What a quantity of KIND is called in messages: "bandwidth", "duration". */
+const char* units_noun(unit_kind kind);
 
 /* Human-readable formatting into BUF (at least 32 bytes), for reports. */
 const char* units_format_bytes(double bytes, char* buf, int size);

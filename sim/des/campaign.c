@@ -562,6 +562,15 @@ void campaign_simulate(const campaign_input* in, const char* host, campaign_resu
     free(walls);
 }
 
+const char* const run_event_kind_names[RUN_EVENT_KIND_COUNT] = {
+    "training", "checkpoint", "checkpoint write", "failure", "lost work",
+    "detect failure", "wait for a spare node", "restart and load checkpoint"};
+
+const char* run_event_kind_name(run_event_kind kind)
+{
+    return kind >= 0 && kind < RUN_EVENT_KIND_COUNT ? run_event_kind_names[kind] : "?";
+}
+
 void campaign_log_free(campaign_log* log)
 {
     free(log->events);

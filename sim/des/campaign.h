@@ -22,7 +22,7 @@
 #define CAMPAIGN_MAX_CLASSES SCENARIO_MAX_FAILURE_COMPONENTS
 
 typedef struct {
-    const char* kind;
+    failure_kind kind;
     double      instances;   /* components of this kind in the job */
     double      mtbf;        /* seconds, per instance */
     double      repair;      /* seconds until the failed node is a spare again */
@@ -38,8 +38,12 @@ typedef enum {
     RUN_DETECT,        /* detecting the failure */
     RUN_WAIT_SPARE,    /* waiting for a repaired node: no spare left */
     RUN_RESTART,       /* restarting the job and loading the checkpoint */
-    RUN_EVENT_KINDS
+    RUN_EVENT_KIND_COUNT
 } run_event_kind;
+
+/* What the trace calls each kind: the table, and one. */
+extern const char* const run_event_kind_names[RUN_EVENT_KIND_COUNT];
+const char* run_event_kind_name(run_event_kind kind);
 
 typedef struct {
     run_event_kind kind;

@@ -79,10 +79,11 @@ static const stage_plan* stage_of(const rank_state* st)
     return &st->ctx->plan->stage[st->stage];
 }
 
+const char* const work_kind_names[WORK_KIND_COUNT] = {"forward", "backward", "optimizer", "TP", "PP", "EP", "DP", "ZeRO"};
+
 const char* work_kind_name(work_kind kind)
 {
-    static const char* const names[WORK_KINDS] = {"forward", "backward", "optimizer", "TP", "PP", "EP", "DP", "ZeRO"};
-    return kind >= 0 && kind < WORK_KINDS ? names[kind] : "?";
+    return kind >= 0 && kind < WORK_KIND_COUNT ? work_kind_names[kind] : "?";
 }
 
 /* The recording rank's GPUs worked on WHAT from START to END (simulated

@@ -29,17 +29,18 @@ typedef struct {
 /* What a pipeline rank's GPUs do in a busy interval: computing, or
  * communicating (in a collective, or waiting while data it needs is in
  * flight). The values index arrays of per-state counts. */
-typedef enum { ACTIVITY_COMPUTING = 0, ACTIVITY_COMMUNICATING = 1, ACTIVITY_STATES } activity_state;
+typedef enum { ACTIVITY_COMPUTING = 0, ACTIVITY_COMMUNICATING = 1, ACTIVITY_STATE_COUNT } activity_state;
 
 /* What a busy interval was spent on: the first three are computing, the
  * rest communicating. For timelines (trace, schedule picture). */
 typedef enum {
     WORK_FORWARD, WORK_BACKWARD, WORK_OPTIMIZER,
     WORK_TP, WORK_PP, WORK_EP, WORK_DP, WORK_ZERO,
-    WORK_KINDS
+    WORK_KIND_COUNT
 } work_kind;
 
-/* Short names of the work kinds ("forward", "TP", ...). */
+/* Short names of the work kinds ("forward", "TP", ...): the table, and one. */
+extern const char* const work_kind_names[WORK_KIND_COUNT];
 const char* work_kind_name(work_kind kind);
 
 /* A pipeline rank active (its GPUs above idle power) from START to END,

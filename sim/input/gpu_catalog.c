@@ -142,8 +142,9 @@ const gpu_spec* gpu_catalog_entries(size_t* count)
     return catalog;
 }
 
+const char* const precision_names[PREC_COUNT] = {"bf16", "fp16", "fp8"};
+
 const char* precision_name(precision p)
 {
-    static const char* names[] = {"bf16", "fp16", "fp8"};
-    return p < PREC_COUNT ? names[p] : "?";
+    return p < PREC_COUNT ? precision_names[p] : "?";
 }

@@ -42,7 +42,8 @@ const gpu_spec* gpu_catalog_find(const char* name);
 /* All entries, for listings and error messages. */
 const gpu_spec* gpu_catalog_entries(size_t* count);
 
-/* "bf16", "fp16", "fp8". */
+/* The precisions' names as scenarios spell them, and one of them. */
+extern const char* const precision_names[PREC_COUNT];
 const char* precision_name(precision p);
 
 #endif

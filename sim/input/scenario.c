@@ -111,35 +111,28 @@ long long scenario_micro_batches(const scenario* sc)
     return sc->train.global_batch / ((long long)sc->par.dp * sc->par.micro_batch);
 }
 
-const char* schedule_name(schedule_kind k)
+const char* const ffn_names[FFN_COUNT] = {"gelu", "swiglu"};
+const char* const topology_names[TOPO_COUNT] = {"fat-tree", "rail-optimized", "islands"};
+const char* const schedule_names[SCHED_COUNT] = {"gpipe", "1f1b", "interleaved"};
+const char* const recompute_names[RECOMPUTE_COUNT] = {"none", "selective", "full"};
+const char* const collective_names[COLL_COUNT] = {"auto", "ring", "tree", "hierarchical"};
+const char* const distribution_names[DIST_COUNT] = {"exponential", "weibull"};
+const char* const output_format_names[OUTPUT_FORMAT_COUNT] = {"text", "json"};
+const char* const grad_precision_names[GRAD_COUNT] = {"auto", "fp32", "bf16", "fp16"};
+const char* const failure_kind_names[FAILURE_KIND_COUNT] = {"gpu", "hbm", "host", "nic", "switch", "link", "software"};
+
+/* NAMES[K] of a table of COUNT, or "?" for a value out of range. */
+static const char* name_in(const char* const* names, int count, int k)
 {
-    static const char* n[] = {"gpipe", "1f1b", "interleaved"};
-    return n[k];
+    return k >= 0 && k < count ? names[k] : "?";
 }
 
-const char* recompute_name(recompute_kind k)
-{
-    static const char* n[] = {"none", "selective", "full"};
-    return n[k];
-}
-
-const char* topology_name(fabric_topology k)
-{
-    static const char* n[] = {"fat-tree", "rail-optimized", "islands"};
-    return n[k];
-}
-
-const char* collective_name(collective_kind k)
-{
-    static const char* n[] = {"auto", "ring", "tree", "hierarchical"};
-    return n[k];
-}
-
-const char* ffn_name(ffn_kind k)
-{
-    static const char* n[] = {"gelu", "swiglu"};
-    return n[k];
-}
+const char* schedule_name(schedule_kind k) { return name_in(schedule_names, SCHED_COUNT, (int)k); }
+const char* recompute_name(recompute_kind k) { return name_in(recompute_names, RECOMPUTE_COUNT, (int)k); }
+const char* topology_name(fabric_topology k) { return name_in(topology_names, TOPO_COUNT, (int)k); }
+const char* collective_name(collective_kind k) { return name_in(collective_names, COLL_COUNT, (int)k); }
+const char* ffn_name(ffn_kind k) { return name_in(ffn_names, FFN_COUNT, (int)k); }
+const char* failure_kind_name(failure_kind k) { return name_in(failure_kind_names, FAILURE_KIND_COUNT, (int)k); }
 
 /* ---- cross-field checks ------------------------------------------------ */
 

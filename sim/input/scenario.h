@@ -21,14 +21,37 @@
 #define SCENARIO_MAX_RAMP_PHASES         16   /* training.batch_ramp entries */
 #define SCENARIO_MAX_FAILURE_COMPONENTS  8    /* failures.components entries */
 
-typedef enum { FFN_GELU, FFN_SWIGLU } ffn_kind;
-typedef enum { TOPO_FAT_TREE, TOPO_RAIL_OPTIMIZED, TOPO_ISLANDS } fabric_topology;
-typedef enum { SCHED_GPIPE, SCHED_1F1B, SCHED_INTERLEAVED } schedule_kind;
-typedef enum { RECOMPUTE_NONE, RECOMPUTE_SELECTIVE, RECOMPUTE_FULL } recompute_kind;
-typedef enum { COLL_AUTO, COLL_RING, COLL_TREE, COLL_HIERARCHICAL } collective_kind;
-typedef enum { DIST_EXPONENTIAL, DIST_WEIBULL } failure_distribution;
-typedef enum { OUTPUT_TEXT, OUTPUT_JSON } output_format;
-typedef enum { GRAD_AUTO, GRAD_FP32, GRAD_BF16, GRAD_FP16 } grad_precision_kind;
+/* The scenario's enumerated choices. Each ends with its count and has one
+ * table of the names YAML spells it with, in scenario.c (X_names below):
+ * the loader, the reports, the rows and the plan search all read that one.
+ * A new value is a new member here (before the count) and a new name there. */
+typedef enum { FFN_GELU, FFN_SWIGLU, FFN_COUNT } ffn_kind;
+typedef enum { TOPO_FAT_TREE, TOPO_RAIL_OPTIMIZED, TOPO_ISLANDS, TOPO_COUNT } fabric_topology;
+typedef enum { SCHED_GPIPE, SCHED_1F1B, SCHED_INTERLEAVED, SCHED_COUNT } schedule_kind;
+typedef enum { RECOMPUTE_NONE, RECOMPUTE_SELECTIVE, RECOMPUTE_FULL, RECOMPUTE_COUNT } recompute_kind;
+/* COLL_AUTO asks for the cheapest of the algorithms after it (plan/). */
+typedef enum { COLL_AUTO, COLL_RING, COLL_TREE, COLL_HIERARCHICAL, COLL_COUNT } collective_kind;
+typedef enum { DIST_EXPONENTIAL, DIST_WEIBULL, DIST_COUNT } failure_distribution;
+typedef enum { OUTPUT_TEXT, OUTPUT_JSON, OUTPUT_FORMAT_COUNT } output_format;
+typedef enum { GRAD_AUTO, GRAD_FP32, GRAD_BF16, GRAD_FP16, GRAD_COUNT } grad_precision_kind;
+
+/* The component classes that fail. How many instances of each a job has is
+ * the run level's rule (run/run.c, instances_of): a new kind is a member
+ * here, its name in failure_kind_names and its rule there. */
+typedef enum {
+    FAIL_GPU, FAIL_HBM, FAIL_HOST, FAIL_NIC, FAIL_SWITCH, FAIL_LINK, FAIL_SOFTWARE,
+    FAILURE_KIND_COUNT
+} failure_kind;
+
+extern const char* const ffn_names[FFN_COUNT];
+extern const char* const topology_names[TOPO_COUNT];
+extern const char* const schedule_names[SCHED_COUNT];
+extern const char* const recompute_names[RECOMPUTE_COUNT];
+extern const char* const collective_names[COLL_COUNT];
+extern const char* const distribution_names[DIST_COUNT];
+extern const char* const output_format_names[OUTPUT_FORMAT_COUNT];
+extern const char* const grad_precision_names[GRAD_COUNT];
+extern const char* const failure_kind_names[FAILURE_KIND_COUNT];
 
 typedef struct {
     double bandwidth;   /* bytes/s, per direction: the line rate */
@@ -96,7 +119,7 @@ typedef struct {
 } training_spec;
 
 typedef struct {
-    char   kind[16];   /* gpu | hbm | host | nic | switch | link | software */
+    failure_kind kind;
     double mtbf;       /* seconds, per component instance */
     double repair;     /* seconds */
 } failure_component;
@@ -179,12 +202,13 @@ long long scenario_cluster_gpus(const scenario* sc);
 /* Micro-batches each pipeline runs per step: global_batch / (dp * micro_batch). */
 long long scenario_micro_batches(const scenario* sc);
 
-/* Names of enum values, as written in YAML. */
+/* Names of enum values, as written in YAML (the tables above). */
 const char* schedule_name(schedule_kind k);
 const char* recompute_name(recompute_kind k);
 const char* topology_name(fabric_topology k);
 const char* collective_name(collective_kind k);
 const char* ffn_name(ffn_kind k);
+const char* failure_kind_name(failure_kind k);
 
 /* Internal to the loader and the checks: defaults, marks, validation. */
 void scenario_set_defaults(scenario* sc);

@@ -35,7 +35,8 @@ struct key_rule {
     double             min, max;  /* inclusive range of numbers and quantities */
     int                positive;  /* min is excluded: the value must exceed it */
     unit_kind          unit;      /* K_QTY */
-    const char* const* names;     /* K_ENUM, NULL-terminated */
+    const char* const* names;     /* K_ENUM: the enum's name table (scenario.h) ... */
+    int                name_count;  /* ... of this many names */
     const key_rule*    rules;     /* K_SECTION, terminated by a rule without name */
     custom_reader      custom;    /* K_CUSTOM */
     int                required;
@@ -45,18 +46,6 @@ struct key_rule {
 #define INT_LIMIT 2147483647.0
 
 /* ---- describing what a key expects ------------------------------------ */
-
-static const char* unit_noun(unit_kind k)
-{
-    switch (k) {
-    case UNIT_BANDWIDTH: return "bandwidth";
-    case UNIT_TIME:      return "duration";
-    case UNIT_SIZE:      return "size";
-    case UNIT_FLOPS:     return "compute rate";
-    case UNIT_POWER:     return "power";
-    }
-    return "quantity";
-}
 
 /* "a positive integer", "a number from 0 to 1", "a non-negative duration". */
 static void describe_range(const key_rule* r, const char* noun, char* buf, size_t size)
@@ -77,11 +66,12 @@ static void describe_range(const key_rule* r, const char* noun, char* buf, size_
         snprintf(buf, size, "%s %s of at least %.15g", noun[0] == 'i' ? "an" : "a", noun, r->min);
 }
 
-static void describe_enum(const char* const* names, char* buf, size_t size)
+static void describe_enum(const key_rule* r, char* buf, size_t size)
 {
+    const char* const* names = r->names;
     strbuf sb = {0};
     strbuf_append(&sb, "one of ");
-    for (int i = 0; names[i]; i++)
+    for (int i = 0; i < r->name_count; i++)
         strbuf_printf(&sb, "%s%s", i ? ", " : "", names[i]);
     snprintf(buf, size, "%s", strbuf_text(&sb));
     strbuf_free(&sb);
@@ -149,7 +139,7 @@ static int read_integer(loader* L, const key_rule* r, const yt_node* v, const ch
 static int read_enum(loader* L, const key_rule* r, const yt_node* v, const char* path, int* out)
 {
     if (v->kind == YT_SCALAR && !yt_is_null(v)) {
-        for (int i = 0; r->names[i]; i++) {
+        for (int i = 0; i < r->name_count; i++) {
             if (strcmp(v->text, r->names[i]) == 0) {
                 *out = i;
                 return 0;
@@ -157,7 +147,7 @@ static int read_enum(loader* L, const key_rule* r, const yt_node* v, const char*
         }
     }
     char expected[256];
-    describe_enum(r->names, expected, sizeof expected);
+    describe_enum(r, expected, sizeof expected);
     return fail(L, v, path, expected);
 }
 
@@ -167,7 +157,7 @@ static int read_quantity(loader* L, const key_rule* r, const yt_node* v, const c
         return fail(L, v, path, units_expected(r->unit));
     if (!in_range(r, *out)) {
         char expected[160];
-        describe_range(r, unit_noun(r->unit), expected, sizeof expected);
+        describe_range(r, units_noun(r->unit), expected, sizeof expected);
         return fail(L, v, path, expected);
     }
     return 0;
@@ -496,20 +486,9 @@ static const key_rule component_rules[], ramp_rules[];
 static int read_components(loader* L, const yt_node* v, const char* path, char* field)
 {
     failure_spec* f = (failure_spec*)(field - offsetof(failure_spec, components));
-    const failure_component none = {.kind = ""};
+    const failure_component none = {0};
     return read_list(L, v, path, component_rules, sizeof none, &none, (void**)&f->components,
                      &f->component_count);
-}
-
-static int read_component_kind(loader* L, const yt_node* v, const char* path, char* field)
-{
-    static const char* const kinds[] = {"gpu", "hbm", "host", "nic", "switch", "link", "software", NULL};
-    key_rule r = {.names = kinds};
-    int index;
-    if (read_enum(L, &r, v, path, &index))
-        return -1;
-    snprintf(field, sizeof ((failure_component*)0)->kind, "%s", kinds[index]);
-    return 0;
 }
 
 static int read_ramp(loader* L, const yt_node* v, const char* path, char* field)
@@ -561,24 +540,15 @@ static int read_checkpoint_size(loader* L, const yt_node* v, const char* path, c
 
 /* ---- the schema -------------------------------------------------------- */
 
-static const char* const ffn_names[] = {"gelu", "swiglu", NULL};
-static const char* const topology_names[] = {"fat-tree", "rail-optimized", "islands", NULL};
-static const char* const schedule_names[] = {"gpipe", "1f1b", "interleaved", NULL};
-static const char* const recompute_names[] = {"none", "selective", "full", NULL};
-static const char* const collective_names[] = {"auto", "ring", "tree", "hierarchical", NULL};
-static const char* const distribution_names[] = {"exponential", "weibull", NULL};
-static const char* const precision_names[] = {"bf16", "fp16", "fp8", NULL};
-static const char* const format_names[] = {"text", "json", NULL};
-static const char* const grad_precision_names[] = {"auto", "fp32", "bf16", "fp16", NULL};
-
 #define INT_FIELD(key, T, field, lo, hi) \
     {.name = key, .type = K_INT, .offset = offsetof(T, field), .min = lo, .max = hi}
 #define REQUIRED_INT(key, T, field, lo, hi) \
     {.name = key, .type = K_INT, .offset = offsetof(T, field), .min = lo, .max = hi, .required = 1}
 #define QTY(key, T, field, kind, lo, pos) \
     {.name = key, .type = K_QTY, .offset = offsetof(T, field), .unit = kind, .min = lo, .max = BIG, .positive = pos}
-#define ENUM(key, T, field, list) \
-    {.name = key, .type = K_ENUM, .offset = offsetof(T, field), .names = list}
+/* An enum key, read against the name table LIST of scenario.h (COUNT names). */
+#define ENUM(key, T, field, list, count) \
+    {.name = key, .type = K_ENUM, .offset = offsetof(T, field), .names = list, .name_count = count}
 #define BOOL(key, T, field) {.name = key, .type = K_BOOL, .offset = offsetof(T, field)}
 #define SECTION(key, T, field, list) \
     {.name = key, .type = K_SECTION, .offset = offsetof(T, field), .rules = list}
@@ -600,7 +570,7 @@ static const key_rule model_rules[] = {
     REQUIRED_INT("heads", model_spec, heads, 1, 1e6),
     INT_FIELD("kv_heads", model_spec, kv_heads, 1, 1e6),
     INT_FIELD("ffn_hidden", model_spec, ffn_hidden, 1, 1e8),
-    ENUM("ffn_kind", model_spec, ffn, ffn_names),
+    ENUM("ffn_kind", model_spec, ffn, ffn_names, FFN_COUNT),
     REQUIRED_INT("vocab", model_spec, vocab, 1, 1e8),
     REQUIRED_INT("seq_len", model_spec, seq_len, 1, 1e8),
     {.name = "dropout", .type = K_NUMBER, .offset = offsetof(model_spec, dropout), .min = 0, .max = 0.99},
@@ -653,7 +623,7 @@ static const key_rule nic_rules[] = {
 };
 
 static const key_rule fabric_rules[] = {
-    ENUM("topology", cluster_spec, topology, topology_names),
+    ENUM("topology", cluster_spec, topology, topology_names, TOPO_COUNT),
     {.name = "oversubscription", .type = K_NUMBER, .offset = offsetof(cluster_spec, oversubscription),
      .min = 1, .max = 1e3},
     INT_FIELD("island_nodes", cluster_spec, island_nodes, 0, 1e6),
@@ -686,13 +656,13 @@ static const key_rule parallel_rules[] = {
     INT_FIELD("ep", parallel_spec, ep, 1, 1e6),
     INT_FIELD("cp", parallel_spec, cp, 1, 4096),
     BOOL("sequence_parallel", parallel_spec, sequence_parallel),
-    ENUM("schedule", parallel_spec, schedule, schedule_names),
+    ENUM("schedule", parallel_spec, schedule, schedule_names, SCHED_COUNT),
     INT_FIELD("virtual_stages", parallel_spec, virtual_stages, 1, 1024),
     INT_FIELD("micro_batch", parallel_spec, micro_batch, 1, 1e6),
     INT_FIELD("zero", parallel_spec, zero, 0, 3),
-    ENUM("recompute", parallel_spec, recompute, recompute_names),
+    ENUM("recompute", parallel_spec, recompute, recompute_names, RECOMPUTE_COUNT),
     BOOL("dp_overlap", parallel_spec, dp_overlap),
-    ENUM("collective", parallel_spec, collective, collective_names),
+    ENUM("collective", parallel_spec, collective, collective_names, COLL_COUNT),
     BOOL("flash_attention", parallel_spec, flash_attention),
     {0}
 };
@@ -714,15 +684,15 @@ static const key_rule training_rules[] = {
      .max = 1e18, .positive = 1},
     {.name = "iterations", .type = K_INT64, .offset = offsetof(training_spec, iterations), .min = 1,
      .max = 1e12},
-    ENUM("precision", training_spec, precision, precision_names),
-    ENUM("grad_precision", training_spec, grad_precision, grad_precision_names),
+    ENUM("precision", training_spec, precision, precision_names, PREC_COUNT),
+    ENUM("grad_precision", training_spec, grad_precision, grad_precision_names, GRAD_COUNT),
     CUSTOM("batch_ramp", training_spec, ramp, read_ramp),
     {0}
 };
 
 static const key_rule component_rules[] = {
-    {.name = "kind", .type = K_CUSTOM, .offset = offsetof(failure_component, kind),
-     .custom = read_component_kind, .required = 1},
+    {.name = "kind", .type = K_ENUM, .offset = offsetof(failure_component, kind),
+     .names = failure_kind_names, .name_count = FAILURE_KIND_COUNT, .required = 1},
     {.name = "mtbf", .type = K_QTY, .offset = offsetof(failure_component, mtbf), .unit = UNIT_TIME,
      .min = 0, .max = BIG, .positive = 1, .required = 1},
     {.name = "repair", .type = K_QTY, .offset = offsetof(failure_component, repair), .unit = UNIT_TIME,
@@ -731,7 +701,7 @@ static const key_rule component_rules[] = {
 };
 
 static const key_rule failure_rules[] = {
-    ENUM("distribution", failure_spec, distribution, distribution_names),
+    ENUM("distribution", failure_spec, distribution, distribution_names, DIST_COUNT),
     {.name = "shape", .type = K_NUMBER, .offset = offsetof(failure_spec, weibull_shape), .min = 0,
      .max = 100, .positive = 1},
     CUSTOM("components", failure_spec, components, read_components),
@@ -764,7 +734,7 @@ static const key_rule power_rules[] = {
 };
 
 static const key_rule output_rules[] = {
-    ENUM("format", output_spec, format, format_names),
+    ENUM("format", output_spec, format, output_format_names, OUTPUT_FORMAT_COUNT),
     {.name = "trace", .type = K_STRING, .offset = offsetof(output_spec, trace)},
     INT_FIELD("replications", output_spec, replications, 1, 1e6),
     {0}

@@ -16,7 +16,7 @@
 #define YT_MAX_DEPTH 32
 #define YT_MAX_BYTES (4u << 20)
 
-typedef enum { YT_SCALAR, YT_MAP, YT_SEQ } yt_kind;
+typedef enum { YT_SCALAR, YT_MAP, YT_SEQ, YT_KIND_COUNT } yt_kind;
 
 typedef struct yt_node {
     yt_kind kind;

@@ -152,6 +152,8 @@ int collective_peers(const collective_shape* s, int k, int i, int* peers)
         int count = tree_neighbours(0, n, i, peers);
         return count + tree_neighbours(1, n, i, peers + count);
     }
+    case PATTERN_COUNT:
+        break;
     }
     return 0;
 }

@@ -30,13 +30,14 @@
  * (NCCL_BUFFSIZE) in NCCL_STEPS = 8 slots. */
 #define COLLECTIVE_TREE_CHUNK_BYTES (4.0 * 1048576.0 / 8.0)
 
-typedef enum { ALL_REDUCE, REDUCE_SCATTER, ALL_GATHER } collective_op;
+typedef enum { ALL_REDUCE, REDUCE_SCATTER, ALL_GATHER, COLLECTIVE_OP_COUNT } collective_op;
 
 typedef enum {
     PATTERN_RING,         /* one ring over all members */
     PATTERN_NODE_RINGS,   /* a ring inside each node */
     PATTERN_RAIL_RINGS,   /* a ring over member j of every node, for each j */
-    PATTERN_TREES         /* both binary trees, every edge both ways */
+    PATTERN_TREES,        /* both binary trees, every edge both ways */
+    PATTERN_COUNT
 } collective_pattern;
 
 typedef struct {

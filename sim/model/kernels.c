@@ -25,7 +25,7 @@ static const double tiles[][2] = {{256, 128}, {128, 256}, {128, 128}};
 double kernel_gemm_quantization(int sms, double m, double n, double batch)
 {
     double best = 0;
-    for (int i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof tiles / sizeof *tiles; i++) {
         double tm = tiles[i][0], tn = tiles[i][1];
         double count = ceil(m / tm) * ceil(n / tn) * batch;
         double waves = ceil(count / sms);

@@ -17,7 +17,7 @@
 
 #include "input/scenario.h"
 
-typedef enum { OP_FORWARD, OP_BACKWARD } op_kind;
+typedef enum { OP_FORWARD, OP_BACKWARD, OP_KIND_COUNT } op_kind;
 
 typedef struct {
     op_kind kind;

@@ -19,7 +19,7 @@ typedef struct {
 } layer_flops;
 
 /* One kernel of a layer, per GPU and micro-batch. */
-typedef enum { KERNEL_GEMM, KERNEL_MEMORY, KERNEL_FLASH } kernel_kind;
+typedef enum { KERNEL_GEMM, KERNEL_MEMORY, KERNEL_FLASH, KERNEL_KIND_COUNT } kernel_kind;
 
 typedef struct {
     const char* name;

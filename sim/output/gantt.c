@@ -15,7 +15,7 @@
 /* The letter of a work kind (passes: after their number). */
 static char letter_of(work_kind what)
 {
-    static const char letters[WORK_KINDS] = {'f', 'b', 'o', 't', 'p', 'e', 'd', 'z'};
+    static const char letters[WORK_KIND_COUNT] = {'f', 'b', 'o', 't', 'p', 'e', 'd', 'z'};
     return letters[what];
 }
 

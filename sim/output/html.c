@@ -116,7 +116,7 @@ static void breakdown(const run_result* r, strbuf* out)
 
 static const char* work_colour(work_kind k)
 {
-    static const char* const colours[WORK_KINDS] = {"#3b6fb6", "#3f9a50", "#8e5bb5", "#e8a33d",
+    static const char* const colours[WORK_KIND_COUNT] = {"#3b6fb6", "#3f9a50", "#8e5bb5", "#e8a33d",
                                                     "#e6d04a", "#e07bb0", "#d0453a", "#7a4a2a"};
     return colours[k];
 }
@@ -124,7 +124,7 @@ static const char* work_colour(work_kind k)
 static void legend(strbuf* out)
 {
     strbuf_append(out, "<p class=\"note\">");
-    for (int k = 0; k < WORK_KINDS; k++)
+    for (int k = 0; k < WORK_KIND_COUNT; k++)
         strbuf_printf(out, "<span class=\"swatch\" style=\"background:%s\"></span>%s", work_colour((work_kind)k),
                       work_kind_name((work_kind)k));
     strbuf_append(out, "<span class=\"swatch\" style=\"background:#eee\"></span>bubble or idle</p>\n");
@@ -197,7 +197,7 @@ static void memory(const scenario* sc, const run_result* r, strbuf* out)
 
 static const char* run_colour(run_event_kind k)
 {
-    static const char* const colours[RUN_EVENT_KINDS] = {"#3f9a50", "#2aa6a6", "#8fd6d6", "#9a1f1f",
+    static const char* const colours[RUN_EVENT_KIND_COUNT] = {"#3f9a50", "#2aa6a6", "#8fd6d6", "#9a1f1f",
                                                          "#7a4a2a", "#d0453a", "#f07a1a", "#d0453a"};
     return colours[k];
 }

@@ -177,14 +177,12 @@ static void text_step(const run_result* r, strbuf* out)
 
 static void text_predictions(const collective_plan* c, strbuf* out)
 {
-    static const collective_kind order[] = {COLL_RING, COLL_TREE, COLL_HIERARCHICAL};
     const char* sep = " (auto:";
     char buf[32];
-    for (int i = 0; i < 3; i++) {
-        if (c->predicted[order[i]] <= 0)
+    for (collective_kind a = COLL_AUTO + 1; a < COLL_COUNT; a++) {
+        if (c->predicted[a] <= 0)
             continue;
-        strbuf_printf(out, "%s %s %s", sep, collective_name(order[i]),
-                      units_format_seconds(c->predicted[order[i]], buf, sizeof buf));
+        strbuf_printf(out, "%s %s %s", sep, collective_name(a), units_format_seconds(c->predicted[a], buf, sizeof buf));
         sep = ",";
     }
     strbuf_append(out, ")");
@@ -279,7 +277,7 @@ static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
     strbuf_printf(out, "Failures %s per run on average:",
                   with_commas(llround(c->failures_total), count, sizeof count));
     for (int k = 0; k < in->class_count; k++)
-        strbuf_printf(out, "%s %s %s", k ? "," : "", in->classes[k].kind,
+        strbuf_printf(out, "%s %s %s", k ? "," : "", failure_kind_name(in->classes[k].kind),
                       with_commas(llround(c->failures[k]), count, sizeof count));
     char lost[32];
     strbuf_printf(out, " (one every %s); %s GPU-hours lost to them\n",
@@ -501,7 +499,6 @@ static void json_run_level(json_writer* j, const run_result* r)
 
 static void json_collectives(json_writer* j, const scenario* sc, const run_result* r)
 {
-    static const collective_kind order[] = {COLL_RING, COLL_TREE, COLL_HIERARCHICAL};
     collective_row rows[COLLECTIVE_ROWS];
     int stage, n = collective_rows(r, &stage, rows);
     json_open_object(j, "collectives");
@@ -515,11 +512,11 @@ static void json_collectives(json_writer* j, const scenario* sc, const run_resul
         json_integer(j, "ranks_per_node", c->shape.per_node);
         json_number(j, "bytes", c->payload_bytes);
         json_open_object(j, "predicted_s");
-        for (int k = 0; k < 3; k++) {
-            if (c->predicted[order[k]] > 0)
-                json_number(j, collective_name(order[k]), c->predicted[order[k]]);
+        for (collective_kind a = COLL_AUTO + 1; a < COLL_COUNT; a++) {
+            if (c->predicted[a] > 0)
+                json_number(j, collective_name(a), c->predicted[a]);
             else
-                json_null(j, collective_name(order[k]));
+                json_null(j, collective_name(a));
         }
         json_close_object(j);
         json_close_object(j);
@@ -561,7 +558,7 @@ static void json_results(json_writer* j, const scenario* sc, const run_result* r
     json_collectives(j, sc, r);
     json_open_object(j, "failures");   /* mean count per run, by kind */
     for (int k = 0; k < r->campaign_in.class_count; k++)
-        json_number(j, r->campaign_in.classes[k].kind, r->campaign.failures[k]);
+        json_number(j, failure_kind_name(r->campaign_in.classes[k].kind), r->campaign.failures[k]);
     json_close_object(j);
 }
 

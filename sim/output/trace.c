@@ -100,14 +100,6 @@ static void step_events(const run_result* r, event_list* l)
 
 /* ---- the run -------------------------------------------------------------------- */
 
-static const char* run_event_name(run_event_kind kind)
-{
-    static const char* const names[RUN_EVENT_KINDS] = {
-        "training", "checkpoint", "checkpoint write", "failure", "lost work",
-        "detect failure", "wait for a spare node", "restart and load checkpoint"};
-    return names[kind];
-}
-
 static int run_track(run_event_kind kind)
 {
     switch (kind) {
@@ -125,13 +117,13 @@ static void run_events(const run_result* r, event_list* l)
         const run_event* ev = &log->events[i];
         int instant = ev->kind == RUN_FAILURE;
         trace_event* e = add_event(l, RUN_PID, run_track(ev->kind), ev->start, instant ? -1 : ev->end,
-                                   run_event_name(ev->kind));
+                                   run_event_kind_name(ev->kind));
         if (instant)
-            snprintf(e->name, sizeof e->name, "%s failure", r->campaign_in.classes[ev->cls].kind);
+            snprintf(e->name, sizeof e->name, "%s failure", failure_kind_name(r->campaign_in.classes[ev->cls].kind));
         else if (ev->kind == RUN_TRAINING && ev->cycles > 1)
             snprintf(e->name, sizeof e->name, "training, %.0f checkpointed segments", ev->cycles);
         else
-            snprintf(e->name, sizeof e->name, "%s", run_event_name(ev->kind));
+            snprintf(e->name, sizeof e->name, "%s", run_event_kind_name(ev->kind));
         e->cycles = ev->cycles;
     }
 }

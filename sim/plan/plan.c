@@ -223,10 +223,8 @@ static double predicted_time(const topology* t, group_template* g, const collect
 static collective_kind cheapest(const topology* t, group_template* g, collective_op op, double payload,
                                 double* predicted)
 {
-    static const collective_kind candidates[] = {COLL_RING, COLL_HIERARCHICAL, COLL_TREE};
     collective_kind best = COLL_RING;
-    for (int i = 0; i < 3; i++) {
-        collective_kind a = candidates[i];
+    for (collective_kind a = COLL_AUTO + 1; a < COLL_COUNT; a++) {
         if (!collective_applies(a, op, g->n, g->per_node))
             continue;
         collective_shape shape;

@@ -49,7 +49,7 @@ typedef struct {
     double           payload_bytes;  /* per rank, per collective */
     int              repeat;
     phase_plan       phase[COLLECTIVE_MAX_PHASES];
-    double           predicted[4];
+    double           predicted[COLL_COUNT];
 } collective_plan;
 
 /* Whether C has flows to simulate (not empty, not folded). */

@@ -45,7 +45,7 @@ static void swing(const power_spec* p, const step_profile* prof, double gpus, do
         e[2 * i + 1] = (power_event){prof->busy[i].end, prof->busy[i].state, -1};
     }
     qsort(e, (size_t)2 * n, sizeof *e, compare_event);
-    int count[ACTIVITY_STATES] = {0};
+    int count[ACTIVITY_STATE_COUNT] = {0};
     double most = -INFINITY, least = INFINITY, instant = 1e-9 * prof->busy_span;
     /* Before the first event every stage is idle, unless something starts at 0. */
     if (n == 0 || e[0].time > instant)

@@ -77,18 +77,28 @@ int run_prepare(const scenario* sc, run_result* out)
  * non-blocking two-tier fat tree): one per 32 NICs. */
 #define NICS_PER_LEAF_SWITCH 32.0
 
-/* How many components of KIND the job uses. */
-static double instances_of(const scenario* sc, const run_result* r, const char* kind)
+/* How many components of KIND the job uses: each failure kind's instance
+ * rule (a kind without one does not compile: -Wswitch). */
+static double instances_of(const scenario* sc, const run_result* r, failure_kind kind)
 {
     double gpus = (double)r->world_gpus, nodes = (double)scenario_job_nodes(sc);
     double nics = nodes * sc->cluster.nic_count;
-    if (!strcmp(kind, "gpu") || !strcmp(kind, "hbm"))
+    switch (kind) {
+    case FAIL_GPU:
+    case FAIL_HBM:
         return gpus;
-    if (!strcmp(kind, "host") || !strcmp(kind, "software"))   /* software: per node's processes */
+    case FAIL_HOST:
+    case FAIL_SOFTWARE:   /* per node's processes */
         return nodes;
-    if (!strcmp(kind, "switch"))
+    case FAIL_SWITCH:
         return ceil(nics / NICS_PER_LEAF_SWITCH);
-    return nics;   /* nic, link: one cable per NIC */
+    case FAIL_NIC:
+    case FAIL_LINK:       /* one cable per NIC */
+        return nics;
+    case FAILURE_KIND_COUNT:
+        break;
+    }
+    return 0;
 }
 
 /* A checkpoint holds bf16 weights and the fp32 master weights, momentum and
