@@ -94,5 +94,6 @@ Suite* report_suite(void);
 Suite* tutorial_suite(void);
 Suite* determinism_suite(void);
 Suite* install_suite(void);
+Suite* layers_suite(void);
 
 #endif
