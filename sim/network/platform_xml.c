@@ -9,7 +9,7 @@
 /* A link's name in the file: its class's prefix and its id ("nic-12"). */
 static void link_name(const route_link* l, char* buf, size_t size)
 {
-    static const char* prefix[] = {"nvl", "nic", "up", "xi", "sto"};
+    static const char* const prefix[LINK_COUNT] = {"nvl", "nic", "up", "xi", "sto"};
     snprintf(buf, size, "%s-%d", prefix[l->cls], l->id);
 }
 

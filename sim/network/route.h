@@ -19,7 +19,7 @@ typedef struct {
 int flow_compare(const void* a, const void* b);
 
 /* The kinds of link in a generated platform (docs/model.md, "Platform"). */
-typedef enum { LINK_NVLINK, LINK_NIC, LINK_UPLINK, LINK_ISLAND, LINK_STORAGE } link_class;
+typedef enum { LINK_NVLINK, LINK_NIC, LINK_UPLINK, LINK_ISLAND, LINK_STORAGE, LINK_COUNT } link_class;
 
 typedef struct {
     uint64_t key;        /* identifies the link and direction, for counting shared use */
