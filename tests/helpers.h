@@ -6,7 +6,7 @@
 #include <check.h>
 
 #include "des/iteration.h"
-#include "network/platform.h"
+#include "network/topology.h"
 #include "plan/plan.h"
 #include "run/run.h"
 #include "input/scenario.h"

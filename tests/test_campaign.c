@@ -10,6 +10,8 @@
 
 #include "des/campaign.h"
 #include "helpers.h"
+#include "network/platform_xml.h"
+#include "network/simgrid_start.h"
 #include "run/run.h"
 
 #define HOUR 3600.0

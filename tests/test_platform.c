@@ -14,7 +14,11 @@
 
 #include "helpers.h"
 #include "plan/link_tally.h"
+#include "network/host_names.h"
 #include "network/platform_file.h"
+#include "network/platform_xml.h"
+#include "network/simgrid_start.h"
+#include "network/topology.h"
 
 /* The topology of a small dense scenario with CLUSTER as its cluster section. */
 static void topology_of_cluster(const char* cluster, const char* parallelism, topology* t)

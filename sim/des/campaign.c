@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "network/platform.h"
+#include "network/host_names.h"
 #include "core/strbuf.h"
 
 /* ---- closed forms ---------------------------------------------------------- */

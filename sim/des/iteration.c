@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "model/schedule.h"
+#include "network/host_names.h"
 #include "des/transfer.h"
 
 enum { FROM_PREVIOUS = 0, FROM_NEXT = 1 };

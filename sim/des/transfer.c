@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "network/platform.h"
+#include "network/host_names.h"
 #include "core/strbuf.h"
 
 typedef struct agent agent;

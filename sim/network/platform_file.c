@@ -16,6 +16,9 @@
 #include <xbt/dynar.h>
 #include <xbt/log.h>
 
+#include "network/host_names.h"
+#include "network/simgrid_start.h"
+
 /* ---- reading routes ----------------------------------------------------- */
 
 /* SimGrid's links from gpu-A to gpu-B, in one array reused by every call

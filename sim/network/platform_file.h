@@ -11,8 +11,10 @@
 #ifndef TRAINSIM_PLATFORM_FILE_H
 #define TRAINSIM_PLATFORM_FILE_H
 
-#include "network/platform.h"
+#include "core/diag.h"
 #include "core/strbuf.h"
+#include "input/scenario.h"
+#include "network/route.h"
 
 /* Loads PATH in a child process and checks hosts gpu-0 ... gpu-<GPUS-1> and
  * the routes between them. Returns 0, or -1 with the reason in WHY. */

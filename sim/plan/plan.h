@@ -21,7 +21,7 @@
 #define TRAINSIM_PLAN_H
 
 #include "model/collective.h"
-#include "network/platform.h"
+#include "network/topology.h"
 #include "input/scenario.h"
 #include "model/workload.h"
 

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "network/host_names.h"
 #include "network/platform_file.h"
+#include "network/platform_xml.h"
+#include "network/simgrid_start.h"
 #include "core/units.h"
 
 #define GIB 1073741824.0

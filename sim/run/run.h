@@ -13,7 +13,7 @@
 #include "des/campaign.h"
 #include "des/iteration.h"
 #include "model/memory.h"
-#include "network/platform.h"
+#include "network/topology.h"
 #include "plan/plan.h"
 #include "run/power.h"
 #include "input/scenario.h"

@@ -1,161 +1,15 @@
-/* platform: topology model, routes and SimGrid platform XML (see platform.h). */
-#include "network/platform.h"
+/* platform_xml: the generated SimGrid platform (see platform_xml.h). */
+#include "network/platform_xml.h"
 
-#include "network/platform_file.h"
-
-#include <errno.h>
-#include <simgrid/engine.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-void topology_from_scenario(const scenario* sc, topology* t)
-{
-    const cluster_spec* c = &sc->cluster;
-    memset(t, 0, sizeof *t);
-    t->nodes = c->nodes;
-    t->gpus_per_node = c->gpus_per_node;
-    t->gpu_speed = sc->gpu.peak_flops[sc->train.precision];
-    /* Links carry what collectives achieve: the line rate times its efficiency. */
-    double nic = c->nic.bandwidth * c->nic.efficiency;
-    t->nvlink = c->nvlink;
-    t->nvlink.bandwidth = c->nvlink.bandwidth * c->nvlink.efficiency;
-    /* More NICs than GPUs: each GPU drives nic_count/gpus NICs as one link. */
-    if (c->nic_count >= c->gpus_per_node) {
-        t->nic_links = c->gpus_per_node;
-        t->nic.bandwidth = nic * c->nic_count / c->gpus_per_node;
-    } else {
-        t->nic_links = c->nic_count;
-        t->nic.bandwidth = nic;
-    }
-    t->nic.latency = c->nic.latency;
-    t->uplink_bandwidth = c->nic_count * nic / c->oversubscription;
-    t->island_nodes = c->island_nodes;
-    t->inter_island = c->inter_island;
-    t->inter_island.bandwidth = c->inter_island.bandwidth * c->inter_island.efficiency;
-    t->storage_write = c->storage_write;
-    t->storage_read = c->storage_read;
-    t->storage_share = 1;
-    t->rail_optimized = c->topology == TOPO_RAIL_OPTIMIZED;
-    t->user_platform = c->platform[0] != '\0';
-}
+#include "network/host_names.h"
 
-int topology_node_of(const topology* t, int gpu)
-{
-    return gpu / t->gpus_per_node;
-}
-
-int topology_island_of(const topology* t, int node)
-{
-    return t->island_nodes ? node / t->island_nodes : 0;
-}
-
-static int nic_of(const topology* t, int gpu)
-{
-    int local = gpu % t->gpus_per_node;
-    return topology_node_of(t, gpu) * t->nic_links + local * t->nic_links / t->gpus_per_node;
-}
-
-static void add_link(route* r, link_class cls, int id, int up, double bandwidth, double latency)
-{
-    route_link* l = &r->link[r->count++];
-    l->cls = cls;
-    l->id = id;
-    l->up = up;
-    l->shared = 1;
-    l->key = ((uint64_t)id << 4) | ((uint64_t)cls << 1) | (uint64_t)up;
-    l->bandwidth = bandwidth;
-    l->latency = latency;
-}
-
-/* GPU to its node's gateway, and back: the NIC the GPU uses. */
-static void add_node_exit(const topology* t, route* r, int gpu, int up)
-{
-    add_link(r, LINK_NIC, nic_of(t, gpu), up, t->nic.bandwidth, t->nic.latency / 2);
-}
-
-/* Node gateway to node gateway through the fabric. */
-static void add_fabric(const topology* t, route* r, int node_a, int node_b)
-{
-    int cross = topology_island_of(t, node_a) != topology_island_of(t, node_b);
-    add_link(r, LINK_UPLINK, node_a, 1, t->uplink_bandwidth, 0);
-    if (cross) {
-        add_link(r, LINK_ISLAND, node_a, 1, t->inter_island.bandwidth, t->inter_island.latency / 2);
-        add_link(r, LINK_ISLAND, node_b, 0, t->inter_island.bandwidth, t->inter_island.latency / 2);
-    }
-    add_link(r, LINK_UPLINK, node_b, 0, t->uplink_bandwidth, 0);
-}
-
-/* Rail switch k joins NIC k of every node of an island (NVIDIA DGX
- * SuperPOD reference architecture): traffic between two GPUs on one rail
- * never reaches the oversubscribed spine. */
-static int on_one_rail(const topology* t, int a, int b)
-{
-    int node_a = topology_node_of(t, a), node_b = topology_node_of(t, b);
-    return t->rail_optimized && nic_of(t, a) % t->nic_links == nic_of(t, b) % t->nic_links
-        && topology_island_of(t, node_a) == topology_island_of(t, node_b);
-}
-
-void topology_route(const topology* t, int a, int b, route* out)
-{
-    if (t->user_platform) {
-        platform_file_route(a, b, out);
-        return;
-    }
-    out->count = 0;
-    int node_a = topology_node_of(t, a), node_b = topology_node_of(t, b);
-    if (node_a == node_b) {
-        add_link(out, LINK_NVLINK, a, 1, t->nvlink.bandwidth, t->nvlink.latency / 2);
-        add_link(out, LINK_NVLINK, b, 0, t->nvlink.bandwidth, t->nvlink.latency / 2);
-        return;
-    }
-    add_node_exit(t, out, a, 1);
-    if (!on_one_rail(t, a, b))
-        add_fabric(t, out, node_a, node_b);
-    add_node_exit(t, out, b, 0);
-}
-
-/* Storage link 0 carries writes, link 1 reads; neither adds latency. */
-static void add_storage(const topology* t, route* r, int write)
-{
-    double share = t->storage_share > 0 ? t->storage_share : 1;
-    add_link(r, LINK_STORAGE, write ? 0 : 1, write, share * (write ? t->storage_write : t->storage_read), 0);
-}
-
-void topology_storage_route(const topology* t, int gpu, int write, route* out)
-{
-    int node = topology_node_of(t, gpu);
-    out->count = 0;
-    if (write) {
-        add_node_exit(t, out, gpu, 1);
-        add_link(out, LINK_UPLINK, node, 1, t->uplink_bandwidth, 0);
-        add_storage(t, out, 1);
-    } else {
-        add_storage(t, out, 0);
-        add_link(out, LINK_UPLINK, node, 0, t->uplink_bandwidth, 0);
-        add_node_exit(t, out, gpu, 0);
-    }
-}
-
-double route_latency(const route* r)
-{
-    double sum = 0;
-    for (int i = 0; i < r->count; i++)
-        sum += r->link[i].latency;
-    return sum;
-}
-
-/* ---- XML --------------------------------------------------------------- */
-
-void platform_host_name(int gpu, char* buf, int size)
-{
-    snprintf(buf, (size_t)size, "gpu-%d", gpu);
-}
-
+/* A link's name in the file: its class's prefix and its id ("nic-12"). */
 static void link_name(const route_link* l, char* buf, size_t size)
 {
-    static const char* prefix[] = {"nvl", "nic", "up", "xi", "sto"};
+    static const char* const prefix[LINK_COUNT] = {"nvl", "nic", "up", "xi", "sto"};
     snprintf(buf, size, "%s-%d", prefix[l->cls], l->id);
 }
 
@@ -199,7 +53,7 @@ static void write_node(const topology* t, int node, const int* gpus, int n, strb
     }
     int last_nic = -1;   /* GPUs are sorted, so are their NICs */
     for (int i = 0; i < n; i++) {
-        int nic = nic_of(t, gpus[i]);
+        int nic = topology_nic_of(t, gpus[i]);
         if (nic == last_nic)
             continue;
         last_nic = nic;
@@ -216,11 +70,9 @@ static void write_node(const topology* t, int node, const int* gpus, int n, strb
             topology_route(t, gpus[a], gpus[b], &r);
             write_route(x, name, other, &r, 0, r.count);
         }
-        r.count = 0;
-        add_node_exit(t, &r, gpus[a], 1);
+        topology_node_exit(t, gpus[a], 1, &r);
         write_route(x, name, gateway, &r, 0, 1);
-        r.count = 0;
-        add_node_exit(t, &r, gpus[a], 0);
+        topology_node_exit(t, gpus[a], 0, &r);
         write_route(x, gateway, name, &r, 0, 1);
     }
     strbuf_append(x, "    </zone>\n");
@@ -244,22 +96,13 @@ static void write_fabric_links(const topology* t, const int* nodes, int count, s
 
 static void write_zone_route(const topology* t, int a, int b, strbuf* x)
 {
-    route r = {0};
-    add_fabric(t, &r, a, b);
+    route r;
+    topology_fabric_route(t, a, b, &r);
     strbuf_printf(x, "    <zoneRoute src=\"node-%d\" dst=\"node-%d\" gw_src=\"node-%d-gw\" "
                      "gw_dst=\"node-%d-gw\" symmetrical=\"NO\">",
                   a, b, a, b);
     write_links_of_route(x, &r, 0, r.count);
     strbuf_append(x, "</zoneRoute>\n");
-}
-
-int flow_compare(const void* a, const void* b)
-{
-    const flow* x = a;
-    const flow* y = b;
-    if (x->src != y->src)
-        return (x->src > y->src) - (x->src < y->src);
-    return (x->dst > y->dst) - (x->dst < y->dst);
 }
 
 /* Routes between the node zones: for each pair of nodes that PAIRS send
@@ -435,58 +278,4 @@ void platform_xml(const topology* t, const int* gpus, int count, const flow* pai
     write_storage_routes(t, gpus, count, x);
     free(nodes);
     strbuf_append(x, "  </zone>\n</platform>\n");
-}
-
-/* ---- loading ----------------------------------------------------------- */
-
-/* Sanitizer builds switch actor contexts with threads: AddressSanitizer
- * cannot follow SimGrid's default hand-written stack switching. */
-#ifdef TRAINSIM_SIMGRID_CONTEXTS
-#define CONTEXT_OPTION "--cfg=contexts/factory:" TRAINSIM_SIMGRID_CONTEXTS
-#endif
-
-void platform_start_simgrid(void)
-{
-    static int started;
-    if (started)
-        return;
-    started = 1;
-    /* SimGrid's own logging stays quiet: trainsim reports for itself. */
-    char* argv[] = {"trainsim", "--log=root.thres:critical",
-#ifdef CONTEXT_OPTION
-                    CONTEXT_OPTION,
-#endif
-                    NULL};
-    int argc = (int)(sizeof argv / sizeof argv[0]) - 1;
-    simgrid_init(&argc, argv);
-}
-
-int platform_load(const char* xml)
-{
-    const char* dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/trainsim-platform-XXXXXX", dir && dir[0] ? dir : "/tmp");
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        fprintf(stderr, "trainsim: cannot create a temporary platform file in %s: %s\n",
-                dir && dir[0] ? dir : "/tmp", strerror(errno));
-        return -1;
-    }
-    FILE* f = fdopen(fd, "w");
-    int ok = f && fputs(xml, f) >= 0;
-    ok = (f && fclose(f) == 0) && ok;
-    if (!ok) {
-        fprintf(stderr, "trainsim: cannot write the temporary platform file %s\n", path);
-        unlink(path);
-        return -1;
-    }
-    platform_load_file(path);
-    unlink(path);
-    return 0;
-}
-
-void platform_load_file(const char* path)
-{
-    platform_start_simgrid();
-    simgrid_load_platform(path);
 }
