@@ -62,7 +62,7 @@ check-tests: $(BUILD)/trainsim $(BUILD)/trainsim-tests
 ONE_CORE = $(shell taskset -pc $$$$ 2>/dev/null | sed -n 's/.*: *\([0-9][0-9]*\).*/taskset -c \1/p')
 
 # Address and undefined-behaviour sanitizers over the whole test suite.
-# Sanitizer builds run SimGrid's actors as OS threads (platform.c), which hand
+# Sanitizer builds run SimGrid's actors as OS threads (network/simgrid_start.c), which hand
 # the processor to one another through futexes: pinned to one core, a
 # hand-over costs a fifth of what it costs across cores (the GPT-4 H100
 # scenario: 2.7 s instead of 15 s), so the suite runs under taskset. The
