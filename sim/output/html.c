@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "output/report.h"
+#include "output/report_rows.h"
 #include "core/units.h"
 
 #define CHART_WIDTH 900.0
