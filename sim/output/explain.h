@@ -6,7 +6,10 @@
  * the wall-clock: the textbook closed form with the scenario's numbers
  * substituted, what it gives, the simulated value beside it, and a line on
  * why they differ when they do (contention, overlap, uneven stages, the
- * randomness of failures). Sources beside each formula and in docs/model.md. */
+ * randomness of failures). Sources beside each formula and in docs/model.md.
+ *
+ * The step's terms are explain.c's; memory's are explain_memory.h's, the
+ * run's explain_run.h's, and explain_term.h prints each term. */
 #ifndef TRAINSIM_EXPLAIN_H
 #define TRAINSIM_EXPLAIN_H
 
