@@ -38,6 +38,11 @@ void report_breakdown(const run_result* r, breakdown_row* rows)
         rows[i] = all[i];
 }
 
+int report_row_shown(int i, double seconds)
+{
+    return i < REPORT_ALWAYS_SHOWN || seconds > 0;
+}
+
 int report_collectives(const run_result* r, int* stage, collective_row* rows)
 {
     *stage = run_last_reduction_stage(r);

@@ -21,12 +21,20 @@ typedef struct {
 #define REPORT_PARTS 11
 #define REPORT_STEP_PARTS 7
 
+/* Rows shown even when they take no time: the step's parts but the last,
+ * the EP all-to-all, which only MoE models have. */
+#define REPORT_ALWAYS_SHOWN 6
+
 /* The run's breakdown, REPORT_PARTS rows, in the JSON report's order. */
 void report_breakdown(const run_result* r, breakdown_row* rows);
 
 /* The step's parts of profile P, seconds: REPORT_STEP_PARTS, in the order
  * of the breakdown's first rows. */
 void report_step_parts(const step_profile* p, double* parts);
+
+/* Whether row I of the breakdown is shown when it takes SECONDS: one of
+ * the first REPORT_ALWAYS_SHOWN always, another when it happens. */
+int report_row_shown(int i, double seconds);
 
 /* The data-parallel collectives of the pipeline rank that finishes its
  * gradient reduction last (it sets the end of the step), the algorithm each

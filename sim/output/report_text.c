@@ -10,8 +10,6 @@
 
 #define GIB 1073741824.0
 
-enum { ALWAYS_SHOWN = 6 };
-
 /* 24960 -> "24,960" */
 static const char* with_commas(long long x, char* buf, int size)
 {
@@ -88,7 +86,7 @@ static void text_step(const run_result* r, strbuf* out)
     double parts[REPORT_STEP_PARTS];
     report_step_parts(p, parts);
     for (int i = 0; i < REPORT_STEP_PARTS; i++)
-        if (i < ALWAYS_SHOWN || parts[i] > 0)
+        if (report_row_shown(i, parts[i]))
             strbuf_printf(out, "  %-28s %12s %6.1f %%\n", rows[i].label,
                           units_format_seconds(parts[i], buf, sizeof buf), 100.0 * parts[i] / p->step_time);
 }
@@ -165,7 +163,7 @@ static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
     report_breakdown(r, rows);
     char buf[32], every[32], write[32], load[32], size[32];
     for (int i = REPORT_STEP_PARTS; i < REPORT_PARTS; i++)
-        if (rows[i].seconds > 0)
+        if (report_row_shown(i, rows[i].seconds))
             strbuf_printf(out, "  %-28s %12s %6.1f %%\n", rows[i].label,
                           days_or_time(rows[i].seconds, buf, sizeof buf), 100.0 * rows[i].seconds / r->wall_seconds);
     if (in->interval_seconds > 0) {
