@@ -16,6 +16,19 @@ double explain_bubble_fraction(int p, int m, int v)
     return (double)(p - 1) / ((double)v * m + p - 1);
 }
 
+const char* explain_bubble_form(int v)
+{
+    return v > 1 ? "(p - 1) / (v m + p - 1)" : "(p - 1) / (m + p - 1)";
+}
+
+void explain_bubble_numbers(int p, int m, int v, strbuf* out)
+{
+    if (v > 1)
+        strbuf_printf(out, "%d / (%d x %d + %d)", p - 1, v, m, p - 1);
+    else
+        strbuf_printf(out, "%d / (%d + %d)", p - 1, m, p - 1);
+}
+
 /* ---- the step ------------------------------------------------------------------------ */
 
 /* The narrowest link and the largest latency over the hops of the ring of
@@ -64,12 +77,9 @@ static void explain_bubble(const explain_ctx* x, explain_term* t)
     t->name = "Pipeline bubble";
     t->simulated = pr->bubble;
     t->formula = f * pr->pipeline_time;
-    if (x->v > 1)
-        strbuf_printf(&t->text, "(p - 1) / (v m + p - 1) x pipeline time = %d / (%d x %d + %d) x %.4g s",
-                      x->p - 1, x->v, x->m, x->p - 1, pr->pipeline_time);
-    else
-        strbuf_printf(&t->text, "(p - 1) / (m + p - 1) x pipeline time = %d / (%d + %d) x %.4g s", x->p - 1, x->m,
-                      x->p - 1, pr->pipeline_time);
+    strbuf_printf(&t->text, "%s x pipeline time = ", explain_bubble_form(x->v));
+    explain_bubble_numbers(x->p, x->m, x->v, &t->text);
+    strbuf_printf(&t->text, " x %.4g s", pr->pipeline_time);
     strbuf_append(&t->text, "\n             (Narayanan et al. 2021, Sec. 2.2; `trainsim schedule` draws it)");
     snprintf(t->why, sizeof t->why,
              "the formula assumes equal stages and free hand-overs: the first and last ranks also hold the "

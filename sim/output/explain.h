@@ -23,6 +23,13 @@
  * (p - 1)/v passes of every rank against m passes of work). */
 double explain_bubble_fraction(int p, int m, int v);
 
+/* That closed form as the reports write it, "(p - 1) / (v m + p - 1)"
+ * ("(p - 1) / (m + p - 1)" for one chunk per stage), and with P, M and V's
+ * numbers in it, "3 / (2 x 8 + 3)", into OUT: explain and `trainsim
+ * schedule` print both beside the simulated bubble. */
+const char* explain_bubble_form(int v);
+void explain_bubble_numbers(int p, int m, int v, strbuf* out);
+
 /* The explanation of R (simulated) into OUT. */
 void explain_report(const scenario* sc, const run_result* r, strbuf* out);
 
