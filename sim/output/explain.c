@@ -163,11 +163,13 @@ static void explain_pp(const explain_ctx* x, explain_term* t)
                  "travels while the receiver finishes its other pass");
 }
 
-/* The DP group of pipeline rank 0 (TP rank 0): its GPUs. */
-static int* dp_group(const explain_ctx* x)
+/* The first N GPUs of the DP group of pipeline rank 0 (TP rank 0): the
+ * whole group for N = d, its first expert-parallel group (consecutive DP
+ * ranks) for N = ep. */
+static int* dp_group(const explain_ctx* x, int n)
 {
-    int* g = xmalloc((size_t)x->d * sizeof *g);
-    for (int j = 0; j < x->d; j++)
+    int* g = xmalloc((size_t)n * sizeof *g);
+    for (int j = 0; j < n; j++)
         g[j] = plan_rank(x->sc, 0, 0, j, 0);
     return g;
 }
@@ -210,7 +212,7 @@ static void explain_dp(const explain_ctx* x, explain_term* t)
         strbuf_append(&t->text, "DP 1: no gradient reduction");
         return;
     }
-    int* g = dp_group(x);
+    int* g = dp_group(x, x->d);
     double alpha, bandwidth;
     ring_links(x, g, x->d, &alpha, &bandwidth);
     free(g);
@@ -278,9 +280,7 @@ static void explain_ep(const explain_ctx* x, explain_term* t)
             const stage_work* sw = workload_chunk(w, s, c);
             count += sw->ep_fwd_alltoalls + sw->ep_bwd_alltoalls;
         }
-    int* g = xmalloc((size_t)e * sizeof *g);   /* the expert-parallel group: consecutive DP ranks */
-    for (int j = 0; j < e; j++)
-        g[j] = plan_rank(x->sc, 0, 0, j, 0);
+    int* g = dp_group(x, e);   /* the expert-parallel group: consecutive DP ranks */
     double alpha, bandwidth;
     ring_links(x, g, e, &alpha, &bandwidth);
     free(g);
