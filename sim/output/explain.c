@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "output/explain_memory.h"
+#include "output/explain_run.h"
+#include "output/explain_term.h"
 #include "model/collective.h"
 #include "core/units.h"
 
@@ -13,67 +16,20 @@ double explain_bubble_fraction(int p, int m, int v)
     return (double)(p - 1) / ((double)v * m + p - 1);
 }
 
-/* ---- explain ---------------------------------------------------------------------- */
-
-/* One term: its simulated value beside its closed form with the scenario's
- * numbers in it, and why they differ when they do. */
-typedef struct {
-    const char* name;
-    double      simulated, formula;   /* in UNIT; formula NAN: none in closed form */
-    enum { IN_SECONDS, IN_BYTES, IN_COUNT } unit;
-    double      share;                /* of the step or the run; < 0: not a breakdown part */
-    const char* per;                  /* "per step", "per run" */
-    char        per_text[48];         /* when PER needs a number */
-    strbuf      text;                 /* the formula, then "= numbers" lines */
-    char        why[400];
-} term;
-
-/* Within 2 % (or both below a microsecond) they agree. */
-static int agrees(const term* t)
+const char* explain_bubble_form(int v)
 {
-    double scale = fmax(fabs(t->formula), fabs(t->simulated));
-    return fabs(t->simulated - t->formula) <= 0.02 * scale || scale < (t->unit == IN_SECONDS ? 1e-6 : 0.5);
+    return v > 1 ? "(p - 1) / (v m + p - 1)" : "(p - 1) / (m + p - 1)";
 }
 
-static const char* amount(const term* t, double v, char* buf, int size)
+void explain_bubble_numbers(int p, int m, int v, strbuf* out)
 {
-    if (t->unit == IN_BYTES)
-        return units_format_bytes(v, buf, size);
-    if (t->unit == IN_SECONDS)
-        return units_format_seconds(v, buf, size);
-    snprintf(buf, (size_t)size, "%.4g", v);
-    return buf;
+    if (v > 1)
+        strbuf_printf(out, "%d / (%d x %d + %d)", p - 1, v, m, p - 1);
+    else
+        strbuf_printf(out, "%d / (%d + %d)", p - 1, m, p - 1);
 }
 
-static void print_term(term* t, strbuf* out)
-{
-    char a[32], b[32];
-    strbuf_printf(out, "\n%s: %s %s", t->name, amount(t, t->simulated, a, sizeof a), t->per);
-    if (t->share >= 0)
-        strbuf_printf(out, " (%.1f %%)", 100 * t->share);
-    strbuf_printf(out, "\n  formula    %s\n", strbuf_text(&t->text));
-    if (isnan(t->formula)) {
-        strbuf_printf(out, "  why        %s\n", t->why);
-        strbuf_free(&t->text);
-        return;
-    }
-    strbuf_printf(out, "  gives      %s", amount(t, t->formula, b, sizeof b));
-    if (t->formula > 0 && !agrees(t))
-        strbuf_printf(out, "; simulated %+.1f %%", 100 * (t->simulated / t->formula - 1));
-    strbuf_append(out, "\n");
-    if (!agrees(t) && t->why[0])
-        strbuf_printf(out, "  why        %s\n", t->why);
-    else if (agrees(t))
-        strbuf_append(out, "  why        they agree within 2 %\n");
-    strbuf_free(&t->text);
-}
-
-typedef struct {
-    const scenario*   sc;
-    const run_result* r;
-    double            step;   /* seconds */
-    int               p, m, v, t, d;
-} explain_ctx;
+/* ---- the step ------------------------------------------------------------------------ */
 
 /* The narrowest link and the largest latency over the hops of the ring of
  * GPUs G(0..N-1) (each to the next, the last to the first). */
@@ -96,7 +52,7 @@ static void hop(const explain_ctx* x, int a, int b, double* alpha, double* bandw
     ring_links(x, g, 2, alpha, bandwidth);
 }
 
-static void explain_compute(const explain_ctx* x, term* t)
+static void explain_compute(const explain_ctx* x, explain_term* t)
 {
     const workload* w = &x->r->work;
     double flops = w->hardware_flops_per_token * w->tokens_per_step / (double)x->r->world_gpus;
@@ -114,26 +70,23 @@ static void explain_compute(const explain_ctx* x, term* t)
              100 * t->formula / t->simulated);
 }
 
-static void explain_bubble(const explain_ctx* x, term* t)
+static void explain_bubble(const explain_ctx* x, explain_term* t)
 {
     const step_profile* pr = &x->r->profile;
     double f = explain_bubble_fraction(x->p, x->m, x->v);
     t->name = "Pipeline bubble";
     t->simulated = pr->bubble;
     t->formula = f * pr->pipeline_time;
-    if (x->v > 1)
-        strbuf_printf(&t->text, "(p - 1) / (v m + p - 1) x pipeline time = %d / (%d x %d + %d) x %.4g s",
-                      x->p - 1, x->v, x->m, x->p - 1, pr->pipeline_time);
-    else
-        strbuf_printf(&t->text, "(p - 1) / (m + p - 1) x pipeline time = %d / (%d + %d) x %.4g s", x->p - 1, x->m,
-                      x->p - 1, pr->pipeline_time);
+    strbuf_printf(&t->text, "%s x pipeline time = ", explain_bubble_form(x->v));
+    explain_bubble_numbers(x->p, x->m, x->v, &t->text);
+    strbuf_printf(&t->text, " x %.4g s", pr->pipeline_time);
     strbuf_append(&t->text, "\n             (Narayanan et al. 2021, Sec. 2.2; `trainsim schedule` draws it)");
     snprintf(t->why, sizeof t->why,
              "the formula assumes equal stages and free hand-overs: the first and last ranks also hold the "
              "embedding and the output layer, and each hand-over's time in flight delays the next rank's pass");
 }
 
-static void explain_tp(const explain_ctx* x, term* t)
+static void explain_tp(const explain_ctx* x, explain_term* t)
 {
     const workload* w = &x->r->work;
     t->name = "Tensor-parallel communication";
@@ -172,7 +125,7 @@ static void explain_tp(const explain_ctx* x, term* t)
              x->t > x->r->topo.gpus_per_node ? "leaves the NVLink island" : "shares the node");
 }
 
-static void explain_pp(const explain_ctx* x, term* t)
+static void explain_pp(const explain_ctx* x, explain_term* t)
 {
     const workload* w = &x->r->work;
     t->name = "Pipeline communication";
@@ -210,11 +163,13 @@ static void explain_pp(const explain_ctx* x, term* t)
                  "travels while the receiver finishes its other pass");
 }
 
-/* The DP group of pipeline rank 0 (TP rank 0): its GPUs. */
-static int* dp_group(const explain_ctx* x)
+/* The first N GPUs of the DP group of pipeline rank 0 (TP rank 0): the
+ * whole group for N = d, its first expert-parallel group (consecutive DP
+ * ranks) for N = ep. */
+static int* dp_group(const explain_ctx* x, int n)
 {
-    int* g = xmalloc((size_t)x->d * sizeof *g);
-    for (int j = 0; j < x->d; j++)
+    int* g = xmalloc((size_t)n * sizeof *g);
+    for (int j = 0; j < n; j++)
         g[j] = plan_rank(x->sc, 0, 0, j, 0);
     return g;
 }
@@ -247,7 +202,7 @@ static double predicted(const stage_plan* sp)
     return total;
 }
 
-static void explain_dp(const explain_ctx* x, term* t)
+static void explain_dp(const explain_ctx* x, explain_term* t)
 {
     int stage = run_last_reduction_stage(x->r);
     const stage_plan* sp = &x->r->plan.stage[stage];
@@ -257,7 +212,7 @@ static void explain_dp(const explain_ctx* x, term* t)
         strbuf_append(&t->text, "DP 1: no gradient reduction");
         return;
     }
-    int* g = dp_group(x);
+    int* g = dp_group(x, x->d);
     double alpha, bandwidth;
     ring_links(x, g, x->d, &alpha, &bandwidth);
     free(g);
@@ -309,7 +264,7 @@ static void explain_dp(const explain_ctx* x, term* t)
         snprintf(t->why + n, sizeof t->why - (size_t)n, "nothing overlaps the backward pass (dp_overlap: false)");
 }
 
-static void explain_ep(const explain_ctx* x, term* t)
+static void explain_ep(const explain_ctx* x, explain_term* t)
 {
     const workload* w = &x->r->work;
     int e = x->sc->par.ep;
@@ -325,9 +280,7 @@ static void explain_ep(const explain_ctx* x, term* t)
             const stage_work* sw = workload_chunk(w, s, c);
             count += sw->ep_fwd_alltoalls + sw->ep_bwd_alltoalls;
         }
-    int* g = xmalloc((size_t)e * sizeof *g);   /* the expert-parallel group: consecutive DP ranks */
-    for (int j = 0; j < e; j++)
-        g[j] = plan_rank(x->sc, 0, 0, j, 0);
+    int* g = dp_group(x, e);   /* the expert-parallel group: consecutive DP ranks */
     double alpha, bandwidth;
     ring_links(x, g, e, &alpha, &bandwidth);
     free(g);
@@ -348,7 +301,7 @@ static void explain_ep(const explain_ctx* x, term* t)
                  "the formula sends to every peer at the narrowest link; peers in the same node get NVLink");
 }
 
-static void explain_optimizer(const explain_ctx* x, term* t)
+static void explain_optimizer(const explain_ctx* x, explain_term* t)
 {
     const workload* w = &x->r->work;
     double most = 0;
@@ -368,277 +321,14 @@ static void explain_optimizer(const explain_ctx* x, term* t)
 
 static void step_terms(const explain_ctx* x, strbuf* out)
 {
-    void (*const explainers[])(const explain_ctx*, term*) = {explain_compute, explain_bubble, explain_tp,
-                                                              explain_pp,      explain_ep,     explain_dp,
-                                                              explain_optimizer};
+    void (*const explainers[])(const explain_ctx*, explain_term*) = {explain_compute, explain_bubble, explain_tp,
+                                                                     explain_pp,      explain_ep,     explain_dp,
+                                                                     explain_optimizer};
     for (size_t i = 0; i < sizeof explainers / sizeof *explainers; i++) {
-        term t = {.per = "per step", .share = -1};
+        explain_term t = {.per = "per step", .share = -1};
         explainers[i](x, &t);
         t.share = t.simulated / x->step;
-        print_term(&t, out);
-    }
-}
-
-/* ---- memory ------------------------------------------------------------------------- */
-
-static void explain_model_states(const explain_ctx* x, term* t)
-{
-    const memory_report* mr = &x->r->memory;
-    const gpu_memory* g = &mr->rank[mr->worst];
-    const rank_work* rw = &x->r->work.rank[mr->worst];
-    double psi = rw->dense_params + rw->expert_params, d = x->d;
-    static const char* const forms[] = {"16 Psi", "4 Psi + 12 Psi / d", "2 Psi + 14 Psi / d", "16 Psi / d"};
-    const double factor[] = {16, 4 + 12 / d, 2 + 14 / d, 16 / d};
-    int zero = x->sc->par.zero;
-    t->name = "Model states per GPU";
-    snprintf(t->per_text, sizeof t->per_text, "on pipeline rank %d", mr->worst);
-    t->per = t->per_text;
-    t->unit = IN_BYTES;
-    t->simulated = g->weights + g->gradients + g->optimizer;
-    t->formula = factor[zero] * psi;
-    strbuf_printf(&t->text,
-                  "ZeRO %d: %s (2 bytes of weights, 2 of gradients, 12 of Adam state per parameter;\n"
-                  "             Rajbhandari et al. 2020, Fig. 1) = %.4g x %.4g parameters on rank %d (d = %d)",
-                  zero, forms[zero], factor[zero], psi, mr->worst, x->d);
-    snprintf(t->why, sizeof t->why,
-             "trainsim keeps gradients at %.0f bytes (the precision's reduction type), divides expert "
-             "parameters by d/ep instead of d, and ZeRO 3 holds two gathered layers besides",
-             x->r->work.grad_element_bytes);
-}
-
-/* Korthikanti et al. 2022, Table 2: activation bytes of one layer and
- * micro-batch, as the paper writes them (fp16, dropout, 4h MLP, no flash). */
-static double korthikanti_layer(const scenario* sc, const char** form)
-{
-    double s = (double)sc->model.seq_len / sc->par.cp, b = sc->par.micro_batch, h = sc->model.hidden;
-    double a = sc->model.heads, t = sc->par.tp, sbh = s * b * h;
-    int sp = sc->par.sequence_parallel && t > 1;
-    switch (sc->par.recompute) {
-    case RECOMPUTE_FULL:
-        *form = sp ? "2 sbh / t" : "2 sbh";
-        return sp ? 2 * sbh / t : 2 * sbh;
-    case RECOMPUTE_SELECTIVE:
-        *form = sp ? "34 sbh / t" : "sbh (10 + 24/t)";
-        return sp ? 34 * sbh / t : sbh * (10 + 24 / t);
-    default:
-        *form = sp ? "sbh/t (34 + 5as/h)" : "sbh (10 + 24/t + 5as/(ht))";
-        return sp ? sbh / t * (34 + 5 * a * s / h) : sbh * (10 + 24 / t + 5 * a * s / (h * t));
-    }
-}
-
-static void explain_activations(const explain_ctx* x, term* t)
-{
-    const memory_report* mr = &x->r->memory;
-    const gpu_memory* g = &mr->rank[mr->worst];
-    const char* form;
-    double layer = korthikanti_layer(x->sc, &form);
-    int layers = 0;
-    for (int c = 0; c < x->v; c++)
-        layers += workload_chunk(&x->r->work, mr->worst, c)->layers;
-    double in_flight = g->in_flight;
-    t->name = "Activations per GPU";
-    snprintf(t->per_text, sizeof t->per_text, "on pipeline rank %d", mr->worst);
-    t->per = t->per_text;
-    t->unit = IN_BYTES;
-    t->simulated = g->activations;
-    t->formula = layer * layers * in_flight;
-    char l[32];
-    strbuf_printf(&t->text,
-                  "%s per layer and micro-batch (Korthikanti et al. 2022, Table 2)\n"
-                  "             x %d layers x %.4g micro-batches in flight on rank %d = %s x %.4g",
-                  form, layers, in_flight, mr->worst, units_format_bytes(layer, l, sizeof l), layers * in_flight);
-    snprintf(t->why, sizeof t->why,
-             "trainsim generalises the paper's layer: KV-head width, the FFN's own width (SwiGLU: two fc1 "
-             "outputs), no dropout masks, FlashAttention's log-sum-exp instead of scores, MoE routing; the "
-             "first and last ranks add the embedding and the fp32 logits%s (docs/model.md, \"Memory\")",
-             x->sc->par.recompute == RECOMPUTE_FULL ? "; full recompute also holds one layer's whole activations "
-                                                      "while it rebuilds them"
-                                                    : "");
-}
-
-/* ---- the run ------------------------------------------------------------------------- */
-
-/* Run-level closed forms assume exponential failures at the total rate.
- * FAILURES: all of them over the simulated wall-clock; TRAINING_FAILURES:
- * those that strike while the job trains or checkpoints, which includes
- * redoing what they lose: N = rate (W + k C) / (1 - rate (tau + C) / 2). */
-typedef struct {
-    double rate, wall, failures, training_failures, tau, blocking, recovery;
-} run_view;
-
-static run_view view_of(const explain_ctx* x)
-{
-    const campaign_input* in = &x->r->campaign_in;
-    run_view v = {campaign_failure_rate(in), x->r->campaign.wall_mean, 0, 0, in->interval_seconds,
-                  in->copy_seconds > 0 ? in->copy_seconds : in->checkpoint_seconds,
-                  in->detect + in->restart + in->load_seconds};
-    v.failures = v.rate * v.wall;
-    double segments = v.tau > 0 ? ceil(in->work_seconds / v.tau) : 0;
-    v.training_failures = v.rate * (in->work_seconds + segments * v.blocking) / (1 - v.rate * (v.tau + v.blocking) / 2);
-    return v;
-}
-
-static void explain_failures(const explain_ctx* x, term* t)
-{
-    run_view v = view_of(x);
-    const campaign_input* in = &x->r->campaign_in;
-    t->name = "Failures";
-    t->per = "per run";
-    t->unit = IN_COUNT;
-    t->simulated = x->r->campaign.failures_total;
-    t->formula = v.failures;
-    strbuf_append(&t->text, "wall-clock x sum over components of instances / MTBF = ");
-    char w[32];
-    strbuf_printf(&t->text, "%s x (", units_format_seconds(v.wall, w, sizeof w));
-    for (int i = 0; i < in->class_count; i++)
-        strbuf_printf(&t->text, "%s%.0f / %.4g h", i ? " + " : "", in->classes[i].instances,
-                      in->classes[i].mtbf / 3600);
-    strbuf_append(&t->text, ")");
-    snprintf(t->why, sizeof t->why, "the simulated mean is over %d replications: it scatters around the "
-             "expectation", x->r->campaign.replications);
-}
-
-static void explain_lost_work(const explain_ctx* x, term* t)
-{
-    run_view v = view_of(x);
-    const campaign_input* in = &x->r->campaign_in;
-    int async = in->copy_seconds > 0;
-    double per = (v.tau + v.blocking) / 2 + (async ? in->checkpoint_seconds / (v.tau + v.blocking) * v.tau : 0);
-    char a[32], b[32], w[32], c[32];
-    t->name = "Work lost to failures";
-    t->simulated = x->r->campaign.lost_work;
-    t->formula = v.training_failures * per;
-    strbuf_printf(&t->text,
-                  "N x (tau + C) / 2%s: a failure falls anywhere in a segment; N, the failures while training\n"
-                  "             (lost work redone included) = rate (W + k C) / (1 - rate (tau + C) / 2)\n"
-                  "             = %.4g x (%s + %s) / 2, N = (W + k C) / %s / (1 - (tau + C) / 2 / %s) = %.4g",
-                  async ? " + W/(tau + C) x tau (a failure before the write ends loses the segment before)" : "",
-                  v.training_failures, units_format_seconds(v.tau, a, sizeof a),
-                  units_format_seconds(v.blocking, b, sizeof b), units_format_seconds(1 / v.rate, w, sizeof w),
-                  units_format_seconds(1 / v.rate, c, sizeof c), v.training_failures);
-    snprintf(t->why, sizeof t->why,
-             "failures are random: the simulated mean over %d replications scatters around the expectation, and "
-             "Weibull failures or unequal segments move it",
-             x->r->campaign.replications);
-}
-
-static void explain_restart(const explain_ctx* x, term* t)
-{
-    run_view v = view_of(x);
-    const campaign_input* in = &x->r->campaign_in;
-    double m = 1 / v.rate, per = m * expm1(v.recovery / m);
-    char a[32], b[32], c[32], w[32];
-    t->name = "Detection, restart, checkpoint load";
-    t->simulated = x->r->campaign.recovery;
-    t->formula = v.training_failures * per;
-    strbuf_printf(&t->text,
-                  "N x M (e^{R/M} - 1): a recovery of R = detect + restart + load starts again when a failure "
-                  "comes\n             during it (Daly 2006) = %.4g x %s (e^{(%s + %s + %s)/M} - 1)",
-                  v.training_failures, units_format_seconds(m, w, sizeof w),
-                  units_format_seconds(in->detect, a, sizeof a), units_format_seconds(in->restart, b, sizeof b),
-                  units_format_seconds(in->load_seconds, c, sizeof c));
-    snprintf(t->why, sizeof t->why,
-             "failures are random: the simulated mean over %d replications scatters around the expectation; "
-             "failures while waiting for a spare add recoveries the formula does not count",
-             x->r->campaign.replications);
-}
-
-static void explain_spares(const explain_ctx* x, term* t)
-{
-    run_view v = view_of(x);
-    const campaign_input* in = &x->r->campaign_in;
-    double repair = 0;
-    for (int i = 0; i < in->class_count; i++)
-        repair += in->classes[i].instances / in->classes[i].mtbf / v.rate * in->classes[i].repair;
-    t->name = "Waiting for spare nodes";
-    t->per = "per run";
-    t->simulated = x->r->campaign.waiting;
-    t->formula = NAN;
-    strbuf_printf(&t->text, "none in closed form; Little's law: nodes in repair at once, on average, = failure "
-                            "rate x mean repair = %.3g",
-                  v.rate * repair);
-    if (in->spares < 0)
-        snprintf(t->why, sizeof t->why, "spares are unlimited: the job never waits");
-    else
-        snprintf(t->why, sizeof t->why,
-                 "against %d spare node%s: the job waits when more than that are in repair at once%s", in->spares,
-                 in->spares == 1 ? "" : "s",
-                 v.rate * repair > in->spares ? ", which is the usual state here: it waits a lot" : "");
-}
-
-static void explain_checkpoints(const explain_ctx* x, term* t)
-{
-    run_view v = view_of(x);
-    const campaign_input* in = &x->r->campaign_in;
-    double segments = ceil(in->work_seconds / v.tau);
-    char a[32], b[32], c[32];
-    t->name = "Checkpoints";
-    t->per = "per run";
-    t->simulated = x->r->campaign.checkpoint;
-    t->formula = segments * v.blocking;
-    strbuf_printf(&t->text, "ceil(work / tau) x C = ceil(%s / %s) x %s%s", units_format_seconds(in->work_seconds, a, sizeof a),
-                  units_format_seconds(v.tau, b, sizeof b), units_format_seconds(v.blocking, c, sizeof c),
-                  in->copy_seconds > 0 ? " (C: the blocking copy of an asynchronous checkpoint)" : "");
-    snprintf(t->why, sizeof t->why,
-             "checkpoints a failure interrupted count as lost work, and the run redoes the segments it lost");
-}
-
-static void explain_interval(const explain_ctx* x, term* t)
-{
-    run_view v = view_of(x);
-    double m = 1 / v.rate, young = sqrt(2 * v.blocking * m);
-    char a[32], b[32], c[32];
-    t->name = "Checkpoint interval";
-    t->per = "of training";
-    t->simulated = v.tau;
-    t->formula = young;
-    strbuf_printf(&t->text,
-                  "Young (1974): sqrt(2 C M) = sqrt(2 x %s x %s); Daly (2006, Eq. 37) adds higher orders: %s",
-                  units_format_seconds(v.blocking, a, sizeof a), units_format_seconds(m, b, sizeof b),
-                  units_format_seconds(campaign_optimal_interval(v.blocking, m), c, sizeof c));
-    snprintf(t->why, sizeof t->why, "%s",
-             x->sc->checkpoint.interval_auto ? "interval: auto takes Daly's optimum, not Young's first-order one"
-                                             : "the scenario sets the interval");
-}
-
-static void explain_wall(const explain_ctx* x, term* t)
-{
-    const campaign_input* in = &x->r->campaign_in;
-    char a[32];
-    t->name = "Wall-clock";
-    t->per = "per run";
-    t->simulated = x->r->campaign.wall_mean;
-    t->formula = campaign_expected_wall(in);
-    strbuf_printf(&t->text,
-                  "Daly (2006, Eq. 13): segments x M e^{R/M} (e^{(tau + C)/M} - 1), M = %s, R = detect + restart "
-                  "+ load",
-                  units_format_seconds(1 / campaign_failure_rate(in), a, sizeof a));
-    snprintf(t->why, sizeof t->why,
-             "the formula has exponential failures, spares never short and synchronous checkpoints; the "
-             "simulation has the scenario's distribution, spares and writes, over %d replications",
-             x->r->campaign.replications);
-}
-
-static void run_terms(const explain_ctx* x, strbuf* out)
-{
-    const campaign_input* in = &x->r->campaign_in;
-    double wall = x->r->campaign.wall_mean;
-    int failures = campaign_failure_rate(in) > 0, checkpoints = in->interval_seconds > 0;
-    strbuf_printf(out, "\nThe run%s\n",
-                  failures ? "" : checkpoints ? ": no failures section, so no failure terms" : ": no failures and no checkpoints, so nothing to explain");
-    void (*const explainers[])(const explain_ctx*, term*) = {explain_checkpoints, explain_failures,
-                                                              explain_lost_work,   explain_restart,
-                                                              explain_spares,      explain_interval,
-                                                              explain_wall};
-    const int needs_failures[] = {0, 1, 1, 1, 1, 1, 1}, needs_checkpoints[] = {1, 0, 1, 0, 0, 1, 0};
-    for (size_t i = 0; i < sizeof explainers / sizeof *explainers; i++) {
-        if ((needs_failures[i] && !failures) || (needs_checkpoints[i] && !checkpoints))
-            continue;
-        term t = {.per = "per run", .share = -1};
-        explainers[i](x, &t);
-        if (t.unit == IN_SECONDS && explainers[i] != explain_interval && explainers[i] != explain_wall)
-            t.share = t.simulated / wall;
-        print_term(&t, out);
+        explain_print_term(&t, out);
     }
 }
 
@@ -654,11 +344,6 @@ void explain_report(const scenario* sc, const run_result* r, strbuf* out)
                   "pipeline ranks; sources in docs/model.md)\n\nThe step",
                   sc->name, units_format_seconds(x.step, step, sizeof step), x.t, x.p, x.d, x.m);
     step_terms(&x, out);
-    strbuf_append(out, "\nMemory");
-    term states = {.share = -1}, activations = {.share = -1};
-    explain_model_states(&x, &states);
-    print_term(&states, out);
-    explain_activations(&x, &activations);
-    print_term(&activations, out);
-    run_terms(&x, out);
+    explain_memory(&x, out);
+    explain_run(&x, out);
 }

@@ -256,12 +256,9 @@ void gantt_report(const scenario* sc, const run_result* r, const gantt_options* 
     double simulated = t->bubble / t->pipeline_time;
     double closed = explain_bubble_fraction(plan->stages, plan->micro_batches, plan->chunks);
     strbuf_printf(out, "\nBubble   %.1f %% of the pipeline's time, the mean over ranks (simulated)\n", 100 * simulated);
-    if (plan->chunks > 1)
-        strbuf_printf(out, "         (p - 1) / (v m + p - 1) = %d / (%d x %d + %d) = %.1f %%", plan->stages - 1,
-                      plan->chunks, plan->micro_batches, plan->stages - 1, 100 * closed);
-    else
-        strbuf_printf(out, "         (p - 1) / (m + p - 1) = %d / (%d + %d) = %.1f %%", plan->stages - 1,
-                      plan->micro_batches, plan->stages - 1, 100 * closed);
+    strbuf_printf(out, "         %s = ", explain_bubble_form(plan->chunks));
+    explain_bubble_numbers(plan->stages, plan->micro_batches, plan->chunks, out);
+    strbuf_printf(out, " = %.1f %%", 100 * closed);
     strbuf_append(out, " for equal stages and free communication\n");
     if (fabs(simulated - closed) > 0.005)
         why_bubble_differs(r, out);

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "output/report.h"
+#include "output/report_rows.h"
 #include "core/units.h"
 
 #define CHART_WIDTH 900.0
@@ -105,7 +105,7 @@ static void breakdown(const run_result* r, strbuf* out)
     }
     strbuf_append(out, "</svg>\n<table><tr><th>part</th><th>days</th><th>share</th></tr>\n");
     for (int i = 0; i < REPORT_PARTS; i++)
-        if (rows[i].seconds > 0 || i < REPORT_STEP_PARTS - 1)
+        if (report_row_shown(i, rows[i].seconds))
             strbuf_printf(out, "<tr><td><span class=\"swatch\" style=\"background:%s\"></span>%s</td>"
                                "<td>%.2f</td><td>%.1f %%</td></tr>\n",
                           part_colours[i], rows[i].label, rows[i].seconds / 86400, 100 * rows[i].seconds / total);

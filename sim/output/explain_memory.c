@@ -1,0 +1,91 @@
+/* explain_memory: memory per GPU, formula beside simulation (see explain_memory.h). */
+#include "output/explain_memory.h"
+
+#include <stdio.h>
+
+#include "core/units.h"
+
+static void explain_model_states(const explain_ctx* x, explain_term* t)
+{
+    const memory_report* mr = &x->r->memory;
+    const gpu_memory* g = &mr->rank[mr->worst];
+    const rank_work* rw = &x->r->work.rank[mr->worst];
+    double psi = rw->dense_params + rw->expert_params, d = x->d;
+    static const char* const forms[] = {"16 Psi", "4 Psi + 12 Psi / d", "2 Psi + 14 Psi / d", "16 Psi / d"};
+    const double factor[] = {16, 4 + 12 / d, 2 + 14 / d, 16 / d};
+    int zero = x->sc->par.zero;
+    t->name = "Model states per GPU";
+    snprintf(t->per_text, sizeof t->per_text, "on pipeline rank %d", mr->worst);
+    t->per = t->per_text;
+    t->unit = IN_BYTES;
+    t->simulated = g->weights + g->gradients + g->optimizer;
+    t->formula = factor[zero] * psi;
+    strbuf_printf(&t->text,
+                  "ZeRO %d: %s (2 bytes of weights, 2 of gradients, 12 of Adam state per parameter;\n"
+                  "             Rajbhandari et al. 2020, Fig. 1) = %.4g x %.4g parameters on rank %d (d = %d)",
+                  zero, forms[zero], factor[zero], psi, mr->worst, x->d);
+    snprintf(t->why, sizeof t->why,
+             "trainsim keeps gradients at %.0f bytes (the precision's reduction type), divides expert "
+             "parameters by d/ep instead of d, and ZeRO 3 holds two gathered layers besides",
+             x->r->work.grad_element_bytes);
+}
+
+/* Korthikanti et al. 2022, Table 2: activation bytes of one layer and
+ * micro-batch, as the paper writes them (fp16, dropout, 4h MLP, no flash). */
+static double korthikanti_layer(const scenario* sc, const char** form)
+{
+    double s = (double)sc->model.seq_len / sc->par.cp, b = sc->par.micro_batch, h = sc->model.hidden;
+    double a = sc->model.heads, t = sc->par.tp, sbh = s * b * h;
+    int sp = sc->par.sequence_parallel && t > 1;
+    switch (sc->par.recompute) {
+    case RECOMPUTE_FULL:
+        *form = sp ? "2 sbh / t" : "2 sbh";
+        return sp ? 2 * sbh / t : 2 * sbh;
+    case RECOMPUTE_SELECTIVE:
+        *form = sp ? "34 sbh / t" : "sbh (10 + 24/t)";
+        return sp ? 34 * sbh / t : sbh * (10 + 24 / t);
+    default:
+        *form = sp ? "sbh/t (34 + 5as/h)" : "sbh (10 + 24/t + 5as/(ht))";
+        return sp ? sbh / t * (34 + 5 * a * s / h) : sbh * (10 + 24 / t + 5 * a * s / (h * t));
+    }
+}
+
+static void explain_activations(const explain_ctx* x, explain_term* t)
+{
+    const memory_report* mr = &x->r->memory;
+    const gpu_memory* g = &mr->rank[mr->worst];
+    const char* form;
+    double layer = korthikanti_layer(x->sc, &form);
+    int layers = 0;
+    for (int c = 0; c < x->v; c++)
+        layers += workload_chunk(&x->r->work, mr->worst, c)->layers;
+    double in_flight = g->in_flight;
+    t->name = "Activations per GPU";
+    snprintf(t->per_text, sizeof t->per_text, "on pipeline rank %d", mr->worst);
+    t->per = t->per_text;
+    t->unit = IN_BYTES;
+    t->simulated = g->activations;
+    t->formula = layer * layers * in_flight;
+    char l[32];
+    strbuf_printf(&t->text,
+                  "%s per layer and micro-batch (Korthikanti et al. 2022, Table 2)\n"
+                  "             x %d layers x %.4g micro-batches in flight on rank %d = %s x %.4g",
+                  form, layers, in_flight, mr->worst, units_format_bytes(layer, l, sizeof l), layers * in_flight);
+    snprintf(t->why, sizeof t->why,
+             "trainsim generalises the paper's layer: KV-head width, the FFN's own width (SwiGLU: two fc1 "
+             "outputs), no dropout masks, FlashAttention's log-sum-exp instead of scores, MoE routing; the "
+             "first and last ranks add the embedding and the fp32 logits%s (docs/model.md, \"Memory\")",
+             x->sc->par.recompute == RECOMPUTE_FULL ? "; full recompute also holds one layer's whole activations "
+                                                      "while it rebuilds them"
+                                                    : "");
+}
+
+void explain_memory(const explain_ctx* x, strbuf* out)
+{
+    strbuf_append(out, "\nMemory");
+    explain_term states = {.share = -1}, activations = {.share = -1};
+    explain_model_states(x, &states);
+    explain_print_term(&states, out);
+    explain_activations(x, &activations);
+    explain_print_term(&activations, out);
+}

@@ -1,0 +1,47 @@
+/* explain_term: how a term of the explanation prints (see explain_term.h). */
+#include "output/explain_term.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "core/units.h"
+
+/* Within 2 % (or both below a microsecond) they agree. */
+static int agrees(const explain_term* t)
+{
+    double scale = fmax(fabs(t->formula), fabs(t->simulated));
+    return fabs(t->simulated - t->formula) <= 0.02 * scale || scale < (t->unit == IN_SECONDS ? 1e-6 : 0.5);
+}
+
+static const char* amount(const explain_term* t, double v, char* buf, int size)
+{
+    if (t->unit == IN_BYTES)
+        return units_format_bytes(v, buf, size);
+    if (t->unit == IN_SECONDS)
+        return units_format_seconds(v, buf, size);
+    snprintf(buf, (size_t)size, "%.4g", v);
+    return buf;
+}
+
+void explain_print_term(explain_term* t, strbuf* out)
+{
+    char a[32], b[32];
+    strbuf_printf(out, "\n%s: %s %s", t->name, amount(t, t->simulated, a, sizeof a), t->per);
+    if (t->share >= 0)
+        strbuf_printf(out, " (%.1f %%)", 100 * t->share);
+    strbuf_printf(out, "\n  formula    %s\n", strbuf_text(&t->text));
+    if (isnan(t->formula)) {
+        strbuf_printf(out, "  why        %s\n", t->why);
+        strbuf_free(&t->text);
+        return;
+    }
+    strbuf_printf(out, "  gives      %s", amount(t, t->formula, b, sizeof b));
+    if (t->formula > 0 && !agrees(t))
+        strbuf_printf(out, "; simulated %+.1f %%", 100 * (t->simulated / t->formula - 1));
+    strbuf_append(out, "\n");
+    if (!agrees(t) && t->why[0])
+        strbuf_printf(out, "  why        %s\n", t->why);
+    else if (agrees(t))
+        strbuf_append(out, "  why        they agree within 2 %\n");
+    strbuf_free(&t->text);
+}

@@ -1,0 +1,39 @@
+/* explain_term: one term of `trainsim explain` (explain.h), the record the
+ * step's, memory's and the run's explainers each fill in and one function
+ * prints: the simulated value, the closed form with the scenario's numbers
+ * in it, what the formula gives, and why the two differ when they do. */
+#ifndef TRAINSIM_EXPLAIN_TERM_H
+#define TRAINSIM_EXPLAIN_TERM_H
+
+#include "run/run.h"
+#include "input/scenario.h"
+#include "core/strbuf.h"
+
+/* One term: its simulated value beside its closed form with the scenario's
+ * numbers in it, and why they differ when they do. */
+typedef struct {
+    const char* name;
+    double      simulated, formula;   /* in UNIT; formula NAN: none in closed form */
+    enum { IN_SECONDS, IN_BYTES, IN_COUNT } unit;
+    double      share;                /* of the step or the run; < 0: not a breakdown part */
+    const char* per;                  /* "per step", "per run" */
+    char        per_text[48];         /* when PER needs a number */
+    strbuf      text;                 /* the formula, then "= numbers" lines */
+    char        why[400];
+} explain_term;
+
+/* What every explainer reads: the scenario, its run, the step's seconds
+ * and the plan's pipeline ranks (p), micro-batches (m), model chunks per
+ * rank (v), TP (t) and DP (d) degrees. */
+typedef struct {
+    const scenario*   sc;
+    const run_result* r;
+    double            step;   /* seconds */
+    int               p, m, v, t, d;
+} explain_ctx;
+
+/* Prints term T into OUT (its name, value and share; the formula, what it
+ * gives, why they differ) and frees its text. */
+void explain_print_term(explain_term* t, strbuf* out);
+
+#endif

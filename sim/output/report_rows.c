@@ -1,0 +1,85 @@
+/* report_rows: the rows and figures the reports share (see report_rows.h). */
+#include "output/report_rows.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void report_step_parts(const step_profile* p, double* parts)
+{
+    double all[REPORT_STEP_PARTS] = {p->compute, p->bubble, p->tp_comm, p->pp_comm, p->dp_comm_exposed,
+                                     p->optimizer, p->ep_comm};
+    memcpy(parts, all, sizeof all);
+}
+
+void report_breakdown(const run_result* r, breakdown_row* rows)
+{
+    const campaign_result* c = &r->campaign;
+    double total[REPORT_STEP_PARTS] = {0}, parts[REPORT_STEP_PARTS];
+    for (int i = 0; i < r->phase_count; i++) {
+        report_step_parts(r->phase[i].profile, parts);
+        for (int k = 0; k < REPORT_STEP_PARTS; k++)
+            total[k] += parts[k] * r->phase[i].steps;
+    }
+    breakdown_row all[REPORT_PARTS] = {
+        {"compute", "compute", total[0]},
+        {"bubble", "pipeline bubble", total[1]},
+        {"tp_comm", "TP communication", total[2]},
+        {"pp_comm", "PP communication", total[3]},
+        {"dp_comm_exposed", "DP communication, exposed", total[4]},
+        {"optimizer", "optimizer step", total[5]},
+        {"ep_comm", "EP all-to-all", total[6]},
+        {"failure_lost_work", "work lost to failures", c->lost_work},
+        {"restart", "detection, restart, load", c->recovery},
+        {"spare_wait", "waiting for spare nodes", c->waiting},
+        {"checkpoint", "checkpoints", c->checkpoint},
+    };
+    for (int i = 0; i < REPORT_PARTS; i++)
+        rows[i] = all[i];
+}
+
+int report_row_shown(int i, double seconds)
+{
+    return i < REPORT_ALWAYS_SHOWN || seconds > 0;
+}
+
+int report_collectives(const run_result* r, int* stage, collective_row* rows)
+{
+    *stage = run_last_reduction_stage(r);
+    const stage_plan* st = &r->plan.stage[*stage];
+    collective_row all[REPORT_COLLECTIVES] = {
+        {"dp_reduce", "gradient reduction", &st->dp_reduce},
+        {"dp_gather", "weight all-gather", &st->dp_gather},
+        {"zero_gather", "ZeRO-3 weight gather", &st->chunk[0].zero_gather},
+        {"zero_scatter", "ZeRO-3 gradient scatter", &st->chunk[0].zero_scatter},
+        {"expert_reduce", "expert gradient reduction", &st->expert_reduce},
+        {"expert_gather", "expert weight all-gather", &st->expert_gather},
+    };
+    int n = 0;
+    for (int i = 0; i < REPORT_COLLECTIVES; i++)
+        if (all[i].c->shape.phase_count > 0)
+            rows[n++] = all[i];
+    return n;
+}
+
+double report_gpu_hours_lost(const run_result* r)
+{
+    const campaign_result* c = &r->campaign;
+    return (double)r->world_gpus * (c->lost_work + c->recovery + c->waiting) / 3600.0;
+}
+
+const char* report_count(double x, char* buf, int size)
+{
+    static const char* suffix[] = {"", "k", "M", "B", "T", "P", "E"};
+    int i = 0;
+    while (fabs(x) >= 1000.0 && i < 6) {
+        x /= 1000.0;
+        i++;
+    }
+    if (i == 0)
+        snprintf(buf, (size_t)size, fabs(x) < 100 ? "%.3g" : "%.0f", x);
+    else
+        snprintf(buf, (size_t)size, fabs(x) < 10 ? "%.2f%s" : fabs(x) < 100 ? "%.1f%s" : "%.0f%s", x,
+                 suffix[i]);
+    return buf;
+}

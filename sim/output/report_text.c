@@ -1,0 +1,295 @@
+/* report_text: the text rendering of a run (see report_text.h). */
+#include "output/report_text.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "output/report_rows.h"
+#include "core/units.h"
+
+#define GIB 1073741824.0
+
+/* 24960 -> "24,960" */
+static const char* with_commas(long long x, char* buf, int size)
+{
+    char digits[32];
+    snprintf(digits, sizeof digits, "%lld", x < 0 ? -x : x);
+    int n = (int)strlen(digits), o = 0;
+    if (x < 0 && o < size - 1)
+        buf[o++] = '-';
+    for (int i = 0; i < n && o < size - 2; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static void text_plan(const scenario* sc, const run_result* r, strbuf* out)
+{
+    const parallel_spec* p = &sc->par;
+    char world[32], cluster[32];
+    strbuf_printf(out, "Plan     %s of %s %s GPUs: TP %d x PP %d x DP %d (CP %d, EP %d), %s,\n"
+                       "         %lld micro-batches of %d x %d tokens per pipeline, ZeRO %d, recompute %s\n",
+                  with_commas(r->world_gpus, world, sizeof world),
+                  with_commas(r->cluster_gpus, cluster, sizeof cluster), sc->gpu.name, p->tp,
+                  p->pp, p->dp, p->cp, p->ep, schedule_name(p->schedule), r->micro_batches,
+                  p->micro_batch, sc->model.seq_len, p->zero, recompute_name(p->recompute));
+}
+
+/* 1.8e12 -> "1.80 TFLOP" */
+static const char* flop_amount(double x, char* buf, int size)
+{
+    static const char* prefix[] = {"", "k", "M", "G", "T", "P", "E"};
+    int i = 0;
+    while (x >= 1000.0 && i < 6) {
+        x /= 1000.0;
+        i++;
+    }
+    snprintf(buf, (size_t)size, "%.3g %sFLOP", x, prefix[i]);
+    return buf;
+}
+
+static void text_model(const run_result* r, strbuf* out)
+{
+    const workload* w = &r->work;
+    char total[32], active[32], model[32], executed[32];
+    strbuf_printf(out, "Model    %s parameters (%s active per token), %s per token trained (%s executed)\n",
+                  report_count(w->params_total, total, sizeof total),
+                  report_count(w->params_active, active, sizeof active),
+                  flop_amount(w->model_flops_per_token, model, sizeof model),
+                  flop_amount(w->hardware_flops_per_token, executed, sizeof executed));
+}
+
+static void text_memory(const scenario* sc, const run_result* r, strbuf* out)
+{
+    const gpu_memory* g = &r->memory.rank[r->memory.worst];
+    strbuf_printf(out, "Memory   %.1f of %.1f GiB per GPU on pipeline rank %d: weights %.1f, gradients %.1f,\n"
+                       "         optimizer %.1f, activations %.1f (%.1f micro-batches in flight), workspace %.1f\n",
+                  g->total / GIB, sc->gpu.hbm_bytes / GIB, r->memory.worst, g->weights / GIB,
+                  g->gradients / GIB, g->optimizer / GIB, g->activations / GIB, g->in_flight,
+                  g->workspace / GIB);
+}
+
+static void text_step(const run_result* r, strbuf* out)
+{
+    const step_profile* p = &r->profile;
+    char tokens[32], rate[32], buf[32];
+    strbuf_printf(out, "Step     %s for %s tokens: %s tokens/s, %.1f TFLOP/s per GPU\n",
+                  units_format_seconds(p->step_time, buf, sizeof buf),
+                  report_count(r->work.tokens_per_step, tokens, sizeof tokens),
+                  report_count(r->tokens_per_s, rate, sizeof rate), r->tflops_per_gpu);
+    breakdown_row rows[REPORT_PARTS];
+    report_breakdown(r, rows);
+    double parts[REPORT_STEP_PARTS];
+    report_step_parts(p, parts);
+    for (int i = 0; i < REPORT_STEP_PARTS; i++)
+        if (report_row_shown(i, parts[i]))
+            strbuf_printf(out, "  %-28s %12s %6.1f %%\n", rows[i].label,
+                          units_format_seconds(parts[i], buf, sizeof buf), 100.0 * parts[i] / p->step_time);
+}
+
+static void text_predictions(const collective_plan* c, strbuf* out)
+{
+    const char* sep = " (auto:";
+    char buf[32];
+    for (collective_kind a = COLL_AUTO + 1; a < COLL_COUNT; a++) {
+        if (c->predicted[a] <= 0)
+            continue;
+        strbuf_printf(out, "%s %s %s", sep, collective_name(a), units_format_seconds(c->predicted[a], buf, sizeof buf));
+        sep = ",";
+    }
+    strbuf_append(out, ")");
+}
+
+static void text_collectives(const run_result* r, strbuf* out)
+{
+    collective_row rows[REPORT_COLLECTIVES];
+    int stage, n = report_collectives(r, &stage, rows);
+    if (n == 0)
+        return;
+    char size[32];
+    strbuf_printf(out, "DP       collectives of pipeline rank %d, the last to finish reducing:\n", stage);
+    for (int i = 0; i < n; i++) {
+        const collective_plan* c = rows[i].c;
+        strbuf_printf(out, "  %-28s %s over %d ranks (%d per node), %s", rows[i].label,
+                      collective_name(c->shape.algorithm), c->shape.members, c->shape.per_node,
+                      units_format_bytes(c->payload_bytes, size, sizeof size));
+        if (c->requested == COLL_AUTO)
+            text_predictions(c, out);
+        else if (c->requested != c->shape.algorithm)
+            strbuf_printf(out, " (%s does not apply)", collective_name(c->requested));
+        strbuf_append(out, "\n");
+    }
+}
+
+/* Run-level durations: days, hours or minutes, as a reader counts them. */
+static const char* days_or_time(double seconds, char* buf, int size)
+{
+    if (seconds >= 86400.0)
+        snprintf(buf, (size_t)size, "%.1f days", seconds / 86400.0);
+    else if (seconds >= 3600.0)
+        snprintf(buf, (size_t)size, "%.1f h", seconds / 3600.0);
+    else if (seconds >= 60.0)
+        snprintf(buf, (size_t)size, "%.1f min", seconds / 60.0);
+    else
+        units_format_seconds(seconds, buf, size);
+    return buf;
+}
+
+/* training.batch_ramp: each batch's tokens, steps and step time. */
+static void text_phases(const run_result* r, strbuf* out)
+{
+    if (r->phase_count < 2)
+        return;
+    for (int i = 0; i < r->phase_count; i++) {
+        const batch_phase* ph = &r->phase[i];
+        char tokens[32], steps[32], step[32];
+        strbuf_printf(out, "  batch %-8lld %10s tokens in %s steps of %s%s\n", ph->global_batch,
+                      report_count(ph->tokens, tokens, sizeof tokens), report_count(ph->steps, steps, sizeof steps),
+                      units_format_seconds(ph->profile->step_time, step, sizeof step),
+                      i == r->phase_count - 1 ? " (the step above)" : "");
+    }
+}
+
+/* Checkpoints, failures, recoveries: what the run level adds to the steps. */
+static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
+{
+    const campaign_input* in = &r->campaign_in;
+    const campaign_result* c = &r->campaign;
+    breakdown_row rows[REPORT_PARTS];
+    report_breakdown(r, rows);
+    char buf[32], every[32], write[32], load[32], size[32];
+    for (int i = REPORT_STEP_PARTS; i < REPORT_PARTS; i++)
+        if (report_row_shown(i, rows[i].seconds))
+            strbuf_printf(out, "  %-28s %12s %6.1f %%\n", rows[i].label,
+                          days_or_time(rows[i].seconds, buf, sizeof buf), 100.0 * rows[i].seconds / r->wall_seconds);
+    if (in->interval_seconds > 0) {
+        strbuf_printf(out, "         a checkpoint of %s every %s of training (%s): %s to write, %s to load",
+                      units_format_bytes(r->checkpoint_bytes, size, sizeof size),
+                      days_or_time(in->interval_seconds, every, sizeof every),
+                      !sc->checkpoint.interval_auto ? "as set"
+                      : in->copy_seconds > 0       ? "Daly's optimum for the copy, no shorter than a write"
+                                                   : "Daly's optimum",
+                      days_or_time(in->checkpoint_seconds, write, sizeof write),
+                      days_or_time(in->load_seconds, load, sizeof load));
+        if (in->copy_seconds > 0)
+            strbuf_printf(out, ";\n         asynchronous: %s of copying to host memory blocks",
+                          days_or_time(in->copy_seconds, buf, sizeof buf));
+        strbuf_append(out, "\n");
+    }
+    if (!in->class_count)
+        return;
+    char count[32];
+    strbuf_printf(out, "Failures %s per run on average:",
+                  with_commas(llround(c->failures_total), count, sizeof count));
+    for (int k = 0; k < in->class_count; k++)
+        strbuf_printf(out, "%s %s %s", k ? "," : "", failure_kind_name(in->classes[k].kind),
+                      with_commas(llround(c->failures[k]), count, sizeof count));
+    char lost[32];
+    strbuf_printf(out, " (one every %s); %s GPU-hours lost to them\n",
+                  days_or_time(1 / campaign_failure_rate(in), buf, sizeof buf),
+                  report_count(report_gpu_hours_lost(r), lost, sizeof lost));
+}
+
+/* The facility's power while training, its swing within a step, and the
+ * run's energy. */
+static const char* power_amount(double watts, char* buf, int size)
+{
+    if (watts >= 1e6)
+        snprintf(buf, (size_t)size, "%.2f MW", watts / 1e6);
+    else if (watts >= 1e3)
+        snprintf(buf, (size_t)size, "%.1f kW", watts / 1e3);
+    else
+        snprintf(buf, (size_t)size, "%.0f W", watts);
+    return buf;
+}
+
+static const char* energy_amount(double joules, char* buf, int size)
+{
+    double kwh = joules / 3.6e6;
+    if (kwh >= 1e6)
+        snprintf(buf, (size_t)size, "%.1f GWh", kwh / 1e6);
+    else if (kwh >= 1e3)
+        snprintf(buf, (size_t)size, "%.1f MWh", kwh / 1e3);
+    else
+        snprintf(buf, (size_t)size, "%.3g kWh", kwh);
+    return buf;
+}
+
+static void text_power(const scenario* sc, const run_result* r, strbuf* out)
+{
+    const step_power* p = &r->power;
+    char mean[32], low[32], high[32], swing[32], energy[32], cost[32];
+    strbuf_printf(out, "Power    %s on average while training, from %s to %s within a step (a %s swing);\n"
+                       "         GPUs computing %.0f %%, communicating %.0f %%, idle %.0f %% of a step;\n"
+                       "         %s over the run at PUE %.2f",
+                  power_amount(p->average, mean, sizeof mean), power_amount(p->trough, low, sizeof low),
+                  power_amount(p->peak, high, sizeof high), power_amount(p->peak - p->trough, swing, sizeof swing),
+                  100.0 * p->computing, 100.0 * p->communicating, 100.0 * (1 - p->computing - p->communicating),
+                  energy_amount(r->energy_joules, energy, sizeof energy), sc->power.pue);
+    if (sc->cost.kwh > 0)
+        strbuf_printf(out, ", costing %s (at %.3g per kWh)", report_count(r->energy_cost, cost, sizeof cost),
+                      sc->cost.kwh);
+    strbuf_append(out, "\n");
+}
+
+static void text_run(const scenario* sc, const run_result* r, strbuf* out)
+{
+    const campaign_result* c = &r->campaign;
+    char tokens[32], steps[32], hours[32], cost[32], wall[32];
+    strbuf_printf(out, "Run      %s tokens in %s steps: %s of wall-clock",
+                  report_count(r->tokens, tokens, sizeof tokens), report_count(r->steps, steps, sizeof steps),
+                  days_or_time(r->wall_seconds, wall, sizeof wall));
+    if (c->replications > 1) {
+        char p10[32], p90[32];
+        strbuf_printf(out, ", the mean of %d runs (p10 %s, p90 %s)", c->replications,
+                      days_or_time(c->wall_p10, p10, sizeof p10), days_or_time(c->wall_p90, p90, sizeof p90));
+    }
+    strbuf_append(out, "\n");
+    if (!sc->failures.enabled)
+        strbuf_append(out, "         (no failures section: no failures, restarts or spare nodes in these days)\n");
+    text_phases(r, out);
+    text_run_level(sc, r, out);
+    if (c->goodput < 1)
+        strbuf_printf(out, "         MFU %.1f %% per step, %.1f %% over the run (goodput %.1f %%), HFU %.1f %%,\n         ",
+                      100.0 * r->mfu, 100.0 * r->run_mfu, 100.0 * c->goodput, 100.0 * r->hfu);
+    else
+        strbuf_printf(out, "         MFU %.1f %%, HFU %.1f %%, ", 100.0 * r->mfu, 100.0 * r->hfu);
+    strbuf_printf(out, "%s GPU-hours, cost %s (at %.2f per GPU-hour)\n", report_count(r->gpu_hours, hours, sizeof hours),
+                  report_count(r->cost, cost, sizeof cost), sc->cost.gpu_hour);
+}
+
+static void text_notes(const run_result* r, strbuf* out)
+{
+    if (!r->not_simulated_count)
+        return;
+    strbuf_append(out, "\nNot simulated by this version yet:\n");
+    for (int i = 0; i < r->not_simulated_count; i++)
+        strbuf_printf(out, "  - %s\n", r->not_simulated[i]);
+}
+
+void report_text(const scenario* sc, const run_result* r, strbuf* out)
+{
+    strbuf_printf(out, "trainsim %s: %s\n", TRAINSIM_VERSION, sc->name);
+    if (sc->description[0])
+        strbuf_printf(out, "  %s\n", sc->description);
+    strbuf_append(out, "\n");
+    text_plan(sc, r, out);
+    text_model(r, out);
+    text_memory(sc, r, out);
+    if (!r->feasible) {
+        strbuf_printf(out, "\nInfeasible: %s\n", r->infeasible_reason);
+        return;
+    }
+    strbuf_append(out, "\n");
+    text_step(r, out);
+    strbuf_append(out, "\n");
+    text_collectives(r, out);
+    strbuf_append(out, "\n");
+    text_run(sc, r, out);
+    text_power(sc, r, out);
+    text_notes(r, out);
+}
