@@ -2,8 +2,8 @@
  *
  * The loader (scenario_load.c) reads YAML strictly against the schema in
  * docs/scenario.md and fills these structs, defaults included; the checks in
- * scenario.c then test what no single key can show (tp divides heads, the
- * world fits in the cluster, ...). Everything downstream reads only these
+ * scenario_check.c then test what no single key can show (tp divides heads,
+ * the world fits in the cluster, ...). Everything downstream reads only these
  * structs, never YAML. All quantities are in base units: bytes, seconds,
  * bytes/s, FLOP/s, watts. */
 #ifndef TRAINSIM_SCENARIO_H
@@ -210,10 +210,8 @@ const char* collective_name(collective_kind k);
 const char* ffn_name(ffn_kind k);
 const char* failure_kind_name(failure_kind k);
 
-/* Internal to the loader and the checks: defaults, marks, validation. */
-void scenario_set_defaults(scenario* sc);
-void scenario_mark(scenario* sc, const char* path, const char* file, int line, int col);
+/* Where the key PATH ("parallelism.pp") was written, or NULL when it was
+ * not: its default was used. */
 const key_mark* scenario_find_mark(const scenario* sc, const char* path);
-int  scenario_validate(scenario* sc, diag* d);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "input/scenario.h"
 #include "core/units.h"
+#include "input/scenario_check.h"
 #include "input/yaml_tree.h"
 
 typedef struct {
