@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "input/scenario_load.h"
+
 void read_file(const char* path, strbuf* out)
 {
     FILE* f = fopen(path, "rb");

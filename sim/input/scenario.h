@@ -1,6 +1,6 @@
 /* scenario: the validated contents of one scenario file (format 1).
  *
- * The loader (scenario_load.c) reads YAML strictly against the schema in
+ * The loader (scenario_load.h) reads YAML strictly against the schema in
  * docs/scenario.md and fills these structs, defaults included; the checks in
  * scenario_check.c then test what no single key can show (tp divides heads,
  * the world fits in the cluster, ...). Everything downstream reads only these
@@ -13,7 +13,6 @@
 
 #include "core/diag.h"
 #include "input/gpu_catalog.h"
-#include "input/yaml_tree.h"
 
 #define SCENARIO_FORMAT 1
 
@@ -185,12 +184,7 @@ typedef struct {
     size_t             mark_count;
 } scenario;
 
-/* Reads and validates a scenario. Returns 0, or -1 with the first problem in
- * D (scenario left in a state that scenario_free accepts). */
-int  scenario_load_file(const char* path, scenario* sc, diag* d);
-int  scenario_load_text(const char* name, const char* text, scenario* sc, diag* d);
-/* ROOT read from NAME, possibly with nodes from other files (yt_node.file). */
-int  scenario_load_tree(const char* name, const yt_node* root, scenario* sc, diag* d);
+/* Frees what a scenario_load_* (scenario_load.h) left in SC, loaded or not. */
 void scenario_free(scenario* sc);
 
 /* GPUs the job uses: tp * pp * dp * cp. */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "input/scenario.h"
+#include "input/scenario_load.h"
 #include "core/units.h"
 #include "input/scenario_check.h"
 #include "input/yaml_tree.h"
