@@ -3,7 +3,7 @@
  * read, the record of where each key was written, and the checks (with the
  * defaults that depend on other keys) once every key is in.
  *
- * Only the loader (scenario_load.c) calls these; everything
+ * Only the loader (scenario_load.c, key_reader.c) calls these; everything
  * else gets a scenario that scenario_load_* has already validated. */
 #ifndef TRAINSIM_SCENARIO_CHECK_H
 #define TRAINSIM_SCENARIO_CHECK_H

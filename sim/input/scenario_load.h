@@ -1,7 +1,8 @@
 /* scenario_load: reads a scenario file (format 1) into a scenario, validated.
  *
- * The YAML is read strictly against the schema of docs/scenario.md, then
- * the checks of scenario_check.c test what no single key can show. */
+ * The YAML is read strictly against the schema of docs/scenario.md (the
+ * tables of scenario_schema.c, walked by key_reader.c), then the checks of
+ * scenario_check.c test what no single key can show. */
 #ifndef TRAINSIM_SCENARIO_LOAD_H
 #define TRAINSIM_SCENARIO_LOAD_H
 
