@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "input/scenario_load.h"
 #include "network/simgrid_start.h"
 
 void read_file(const char* path, strbuf* out)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "helpers.h"
+#include "input/scenario_load.h"
 
 static void expect_message(const char* text, const char* message)
 {

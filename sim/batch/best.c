@@ -12,6 +12,7 @@
 #include "core/rowfile.h"
 #include "run/run.h"
 #include "input/scenario.h"
+#include "input/scenario_load.h"
 #include "batch/sweep.h"
 #include "batch/sweep_run.h"
 

@@ -17,6 +17,7 @@
 #include "batch/row.h"
 #include "core/rowfile.h"
 #include "run/run.h"
+#include "input/scenario_load.h"
 
 /* ---- one point, in its own process ---------------------------------------- */
 

@@ -24,6 +24,7 @@
 #include "core/rowfile.h"
 #include "run/run.h"
 #include "input/scenario.h"
+#include "input/scenario_load.h"
 #include "batch/sweep_run.h"
 #include "output/trace.h"
 

@@ -1,9 +1,9 @@
 /* scenario: the validated contents of one scenario file (format 1).
  *
- * The loader (scenario_load.c) reads YAML strictly against the schema in
+ * The loader (scenario_load.h) reads YAML strictly against the schema in
  * docs/scenario.md and fills these structs, defaults included; the checks in
- * scenario.c then test what no single key can show (tp divides heads, the
- * world fits in the cluster, ...). Everything downstream reads only these
+ * scenario_check.c then test what no single key can show (tp divides heads,
+ * the world fits in the cluster, ...). Everything downstream reads only these
  * structs, never YAML. All quantities are in base units: bytes, seconds,
  * bytes/s, FLOP/s, watts. */
 #ifndef TRAINSIM_SCENARIO_H
@@ -13,7 +13,6 @@
 
 #include "core/diag.h"
 #include "input/gpu_catalog.h"
-#include "input/yaml_tree.h"
 
 #define SCENARIO_FORMAT 1
 
@@ -185,12 +184,7 @@ typedef struct {
     size_t             mark_count;
 } scenario;
 
-/* Reads and validates a scenario. Returns 0, or -1 with the first problem in
- * D (scenario left in a state that scenario_free accepts). */
-int  scenario_load_file(const char* path, scenario* sc, diag* d);
-int  scenario_load_text(const char* name, const char* text, scenario* sc, diag* d);
-/* ROOT read from NAME, possibly with nodes from other files (yt_node.file). */
-int  scenario_load_tree(const char* name, const yt_node* root, scenario* sc, diag* d);
+/* Frees what a scenario_load_* (scenario_load.h) left in SC, loaded or not. */
 void scenario_free(scenario* sc);
 
 /* GPUs the job uses: tp * pp * dp * cp. */
@@ -210,10 +204,8 @@ const char* collective_name(collective_kind k);
 const char* ffn_name(ffn_kind k);
 const char* failure_kind_name(failure_kind k);
 
-/* Internal to the loader and the checks: defaults, marks, validation. */
-void scenario_set_defaults(scenario* sc);
-void scenario_mark(scenario* sc, const char* path, const char* file, int line, int col);
+/* Where the key PATH ("parallelism.pp") was written, or NULL when it was
+ * not: its default was used. */
 const key_mark* scenario_find_mark(const scenario* sc, const char* path);
-int  scenario_validate(scenario* sc, diag* d);
 
 #endif

@@ -9,6 +9,7 @@
 #include "core/diag.h"
 #include "run/run.h"
 #include "input/scenario.h"
+#include "input/scenario_load.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 

@@ -1,0 +1,276 @@
+/* key_reader: a mapping against its table of key_rule, key by key, and the
+ * one way every key's problem is described (see key_reader.h). */
+#include "input/key_reader.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "input/scenario_check.h"
+
+/* ---- describing what a key expects ------------------------------------ */
+
+/* "a positive integer", "a number from 0 to 1", "a non-negative duration". */
+static void describe_range(const key_rule* r, const char* noun, char* buf, size_t size)
+{
+    char limit[64] = "";
+    if (r->max < KEY_UNBOUNDED)
+        snprintf(limit, sizeof limit, " no larger than %.15g", r->max);
+    if (r->min == 0 && r->positive)
+        snprintf(buf, size, "a positive %s%s", noun, limit);
+    else if (r->min == 1 && !r->positive && strcmp(noun, "integer") == 0)
+        snprintf(buf, size, "a positive %s%s", noun, limit);
+    else if (r->min == 0)
+        snprintf(buf, size, "a non-negative %s%s", noun, limit);
+    else if (r->max < KEY_UNBOUNDED)
+        snprintf(buf, size, "%s %s from %.15g to %.15g", noun[0] == 'i' ? "an" : "a", noun,
+                 r->min, r->max);
+    else
+        snprintf(buf, size, "%s %s of at least %.15g", noun[0] == 'i' ? "an" : "a", noun, r->min);
+}
+
+static void describe_enum(const key_rule* r, char* buf, size_t size)
+{
+    const char* const* names = r->names;
+    strbuf sb = {0};
+    strbuf_append(&sb, "one of ");
+    for (int i = 0; i < r->name_count; i++)
+        strbuf_printf(&sb, "%s%s", i ? ", " : "", names[i]);
+    snprintf(buf, size, "%s", strbuf_text(&sb));
+    strbuf_free(&sb);
+}
+
+int key_fail(loader* L, const yt_node* at, const char* path, const char* expected)
+{
+    char found[96];
+    diag_expected_in(L->d, at->file, at->line, at->col, path, expected, yt_describe(at, found, sizeof found));
+    return -1;
+}
+
+/* ---- scalars ----------------------------------------------------------- */
+
+int key_is_plain_scalar(const yt_node* v)
+{
+    return v && v->kind == YT_SCALAR && !v->quoted && !yt_is_null(v);
+}
+
+/* A plain decimal number (no inf, nan or hexadecimal), wholly consumed. */
+static int scalar_number(const yt_node* v, double* out)
+{
+    if (!key_is_plain_scalar(v))
+        return -1;
+    const char* s = v->text;
+    const char* digits = (*s == '+' || *s == '-') ? s + 1 : s;
+    if (!(isdigit((unsigned char)digits[0]) || (digits[0] == '.' && isdigit((unsigned char)digits[1]))))
+        return -1;
+    if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'))
+        return -1;
+    char* end = NULL;
+    double x = strtod(s, &end);
+    if (*end != '\0' || !isfinite(x))
+        return -1;
+    *out = x;
+    return 0;
+}
+
+/* A number with an integral value, exactly representable (|x| <= 2^53). */
+int key_scalar_integer(const yt_node* v, double* out)
+{
+    double x;
+    if (scalar_number(v, &x) || x != floor(x) || fabs(x) > 9007199254740992.0)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+static int in_range(const key_rule* r, double x)
+{
+    if (r->positive ? !(x > r->min) : !(x >= r->min))
+        return 0;
+    return x <= r->max;
+}
+
+static int read_integer(loader* L, const key_rule* r, const yt_node* v, const char* path, double* out)
+{
+    char expected[160];
+    describe_range(r, "integer", expected, sizeof expected);
+    if (key_scalar_integer(v, out) || !in_range(r, *out))
+        return key_fail(L, v, path, expected);
+    return 0;
+}
+
+static int read_enum(loader* L, const key_rule* r, const yt_node* v, const char* path, int* out)
+{
+    if (v->kind == YT_SCALAR && !yt_is_null(v)) {
+        for (int i = 0; i < r->name_count; i++) {
+            if (strcmp(v->text, r->names[i]) == 0) {
+                *out = i;
+                return 0;
+            }
+        }
+    }
+    char expected[256];
+    describe_enum(r, expected, sizeof expected);
+    return key_fail(L, v, path, expected);
+}
+
+static int read_quantity(loader* L, const key_rule* r, const yt_node* v, const char* path, double* out)
+{
+    if (v->kind != YT_SCALAR || yt_is_null(v) || units_parse(r->unit, v->text, out))
+        return key_fail(L, v, path, units_expected(r->unit));
+    if (!in_range(r, *out)) {
+        char expected[160];
+        describe_range(r, units_noun(r->unit), expected, sizeof expected);
+        return key_fail(L, v, path, expected);
+    }
+    return 0;
+}
+
+/* ---- sections ---------------------------------------------------------- */
+
+/* Levenshtein distance, for "did you mean" hints on misspelt keys. */
+static int edit_distance(const char* a, const char* b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40)
+        return 99;
+    int row[41];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diagonal = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int above = row[j];
+            int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            int best = diagonal + cost;
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+static int unknown_key(loader* L, const yt_node* key, const char* section, const char* path,
+                       const key_rule* rules)
+{
+    strbuf expected = {0};
+    strbuf_printf(&expected, "a key of %s (", section[0] ? section : "the scenario");
+    const char* closest = NULL;
+    int best = 3;
+    for (const key_rule* r = rules; r->name; r++) {
+        strbuf_printf(&expected, "%s%s", r == rules ? "" : ", ", r->name);
+        int dist = edit_distance(key->text, r->name);
+        if (dist < best) {
+            best = dist;
+            closest = r->name;
+        }
+    }
+    strbuf_append(&expected, ")");
+    char found[160];
+    char described[96];
+    yt_describe(key, described, sizeof described);
+    if (closest)
+        snprintf(found, sizeof found, "the unknown key %s (did you mean %s?)", described, closest);
+    else
+        snprintf(found, sizeof found, "the unknown key %s", described);
+    diag_expected_in(L->d, key->file, key->line, key->col, path, strbuf_text(&expected), found);
+    strbuf_free(&expected);
+    return -1;
+}
+
+static void join_path(const char* section, const char* key, char* buf, size_t size)
+{
+    if (section[0])
+        snprintf(buf, size, "%s.%s", section, key);
+    else
+        snprintf(buf, size, "%s", key);
+}
+
+static int read_value(loader* L, const key_rule* r, const yt_node* v, const char* path, char* field)
+{
+    double x;
+    int index;
+    switch (r->type) {
+    case K_INT:
+        if (read_integer(L, r, v, path, &x))
+            return -1;
+        *(int*)field = (int)x;
+        return 0;
+    case K_INT64:
+        if (read_integer(L, r, v, path, &x))
+            return -1;
+        *(long long*)field = (long long)x;
+        return 0;
+    case K_NUMBER: {
+        char expected[160];
+        describe_range(r, "number", expected, sizeof expected);
+        if (scalar_number(v, &x) || !in_range(r, x))
+            return key_fail(L, v, path, expected);
+        *(double*)field = x;
+        return 0;
+    }
+    case K_BOOL:
+        if (key_is_plain_scalar(v) && (strcmp(v->text, "true") == 0 || strcmp(v->text, "false") == 0)) {
+            *(int*)field = v->text[0] == 't';
+            return 0;
+        }
+        return key_fail(L, v, path, "true or false");
+    case K_STRING:
+        if (v->kind != YT_SCALAR)
+            return key_fail(L, v, path, "a string");
+        free(*(char**)field);
+        *(char**)field = xstrdup(yt_is_null(v) ? "" : v->text);
+        return 0;
+    case K_ENUM:
+        if (read_enum(L, r, v, path, &index))
+            return -1;
+        *(int*)field = index;
+        return 0;
+    case K_QTY:
+        return read_quantity(L, r, v, path, (double*)field);
+    case K_SECTION:
+        return key_read_section(L, v, path, r->rules, field);
+    case K_CUSTOM:
+        return r->custom(L, v, path, field);
+    case KEY_TYPE_COUNT:
+        break;
+    }
+    return -1;
+}
+
+int key_read_section(loader* L, const yt_node* map, const char* path,
+                     const key_rule* rules, char* base)
+{
+    if (map->kind != YT_MAP)
+        return key_fail(L, map, path[0] ? path : "(document)", "a mapping");
+    for (size_t i = 0; i < map->count; i++) {
+        const yt_node* key = map->keys[i];
+        char key_path[512];
+        join_path(path, key->text, key_path, sizeof key_path);
+        const key_rule* r = rules;
+        while (r->name && strcmp(r->name, key->text) != 0)
+            r++;
+        if (!r->name)
+            return unknown_key(L, key, path, key_path, rules);
+        scenario_mark(L->sc, key_path, map->values[i]->file, map->values[i]->line, map->values[i]->col);
+        if (read_value(L, r, map->values[i], key_path, base + r->offset))
+            return -1;
+    }
+    for (const key_rule* r = rules; r->name; r++) {
+        if (r->required && !yt_map_get(map, r->name)) {
+            char key_path[512];
+            join_path(path, r->name, key_path, sizeof key_path);
+            diag_problem_in(L->d, map->file, map->line, map->col, "%s: expected a value (the key is required), found nothing",
+                         key_path);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,416 @@
+/* scenario_check: a scenario's defaults, where each key was written, and the
+ * cross-field checks that no single key can make (see scenario_check.h).
+ * Each check points at the key a user would change, with the numbers that
+ * make the combination invalid. */
+#include "input/scenario_check.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Simulation size limits: past these a run would take hours or exhaust
+ * memory, so the scenario is refused up front (docs/scenario.md, "Limits"). */
+#define MAX_CLUSTER_GPUS    10000000LL
+#define MAX_MICRO_BATCHES   1000000LL
+#define MAX_PIPELINE_OPS    1000000LL    /* micro-batches x stages per step: ~1.5 min */
+
+/* Defaults are the values of the format's own example (shared SCENARIO.md);
+ * the NIC default is a DGX A100's 8 x 200 Gb/s HDR InfiniBand, and NVLink's
+ * bandwidth comes from the GPU catalog (check_cluster). */
+void scenario_set_defaults(scenario* sc)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->description = xstrdup("");
+    sc->seed = 1;
+
+    sc->model.ffn = FFN_GELU;
+    sc->model.dropout = 0.1;     /* Megatron-LM's --hidden-dropout and --attention-dropout */
+    sc->model.moe.capacity_factor = 1.0;
+    sc->model.moe.every = 1;
+
+    sc->cluster.gpus_per_node = 8;
+    sc->cluster.nvlink.latency = 1e-6;   /* bandwidth and efficiency: the GPU catalog's */
+    sc->cluster.nic_count = 8;
+    sc->cluster.nic = (link_spec){200e9 / 8, 2e-6, 0.91};      /* 200 Gb/s HDR InfiniBand */
+    sc->cluster.topology = TOPO_FAT_TREE;
+    sc->cluster.oversubscription = 1.0;
+    sc->cluster.inter_island = (link_spec){400e9 / 8, 5e-6, 0};   /* efficiency: the NIC's */
+    sc->cluster.storage_write = 200e9;
+    sc->cluster.storage_read = 400e9;
+    sc->cluster.platform = xstrdup("");
+
+    sc->par = (parallel_spec){
+        .tp = 1, .pp = 1, .dp_auto = 1, .ep = 1, .cp = 1, .sequence_parallel = 1,
+        .schedule = SCHED_1F1B, .virtual_stages = 1, .micro_batch = 1, .zero = 1,
+        .recompute = RECOMPUTE_SELECTIVE, .dp_overlap = 1, .collective = COLL_AUTO,
+    };
+    sc->train.precision = PREC_BF16;
+
+    sc->failures.distribution = DIST_EXPONENTIAL;
+    sc->failures.weibull_shape = 1.0;
+    sc->failures.detect = 5 * 60;
+    sc->failures.restart = 15 * 60;
+
+    sc->checkpoint.interval_auto = 1;
+    sc->checkpoint.size_auto = 1;
+    sc->cost = (cost_spec){.gpu_hour = 1.0};
+    sc->power = (power_spec){.node_overhead = 1500, .pue = 1.2};
+    sc->output = (output_spec){.format = OUTPUT_TEXT, .trace = xstrdup(""), .replications = 20};
+}
+
+void scenario_mark(scenario* sc, const char* path, const char* file, int line, int col)
+{
+    sc->marks = xrealloc(sc->marks, (sc->mark_count + 1) * sizeof *sc->marks);
+    sc->marks[sc->mark_count++] = (key_mark){xstrdup(path), file ? xstrdup(file) : NULL, line, col};
+}
+
+/* ---- cross-field checks ------------------------------------------------ */
+
+/* Reports "PATH: expected EXPECTED, found FOUND" at the key PATH, or at the
+ * first of the fallbacks that was written, or at the top of the file. */
+static int reject(const scenario* sc, diag* d, const char* path, const char* fallback,
+                  const char* expected, const char* found_fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static int reject(const scenario* sc, diag* d, const char* path, const char* fallback,
+                  const char* expected, const char* found_fmt, ...)
+{
+    const key_mark* m = scenario_find_mark(sc, path);
+    if (!m && fallback)
+        m = scenario_find_mark(sc, fallback);
+    char found[512];
+    va_list ap;
+    va_start(ap, found_fmt);
+    vsnprintf(found, sizeof found, found_fmt, ap);
+    va_end(ap);
+    diag_expected_in(d, m ? m->file : NULL, m ? m->line : 1, m ? m->col : 1, path, expected, found);
+    return -1;
+}
+
+static int given(const scenario* sc, const char* path)
+{
+    return scenario_find_mark(sc, path) != NULL;
+}
+
+static void fill_model_defaults(scenario* sc)
+{
+    model_spec* m = &sc->model;
+    if (!given(sc, "model.kv_heads"))
+        m->kv_heads = m->heads;
+    if (!given(sc, "model.ffn_hidden"))
+        m->ffn_hidden = 4 * m->hidden;
+}
+
+static int check_model(const scenario* sc, diag* d)
+{
+    const model_spec* m = &sc->model;
+    char expected[128];
+    if (m->hidden % m->heads) {
+        snprintf(expected, sizeof expected, "a divisor of model.hidden (%d)", m->hidden);
+        return reject(sc, d, "model.heads", NULL, expected, "%d", m->heads);
+    }
+    if (m->kv_heads > m->heads || m->heads % m->kv_heads) {
+        snprintf(expected, sizeof expected, "a divisor of model.heads (%d)", m->heads);
+        return reject(sc, d, "model.kv_heads", NULL, expected, "%d", m->kv_heads);
+    }
+    if (m->moe.enabled && m->moe.top_k > m->moe.experts) {
+        snprintf(expected, sizeof expected, "at most model.moe.experts (%d)", m->moe.experts);
+        return reject(sc, d, "model.moe.top_k", NULL, expected, "%d", m->moe.top_k);
+    }
+    if (m->moe.enabled && m->moe.every > m->layers) {
+        snprintf(expected, sizeof expected, "at most model.layers (%d)", m->layers);
+        return reject(sc, d, "model.moe.every", NULL, expected, "%d", m->moe.every);
+    }
+    return 0;
+}
+
+static int check_gpu(scenario* sc, diag* d)
+{
+    const gpu_spec* g = &sc->gpu;
+    if (g->peak_flops[sc->train.precision] > 0)
+        return 0;
+    strbuf supported = {0};
+    for (int p = 0; p < PREC_COUNT; p++)
+        if (g->peak_flops[p] > 0)
+            strbuf_printf(&supported, "%s%s", supported.len ? ", " : "", precision_name((precision)p));
+    char expected[256];
+    snprintf(expected, sizeof expected, "a precision that %s supports (%s)", g->name,
+             strbuf_text(&supported));
+    strbuf_free(&supported);
+    return reject(sc, d, "training.precision", NULL, expected, "%s", precision_name(sc->train.precision));
+}
+
+static int check_cluster(scenario* sc, diag* d)
+{
+    cluster_spec* c = &sc->cluster;
+    char expected[160];
+    if (!given(sc, "cluster.nvlink.bandwidth"))
+        c->nvlink.bandwidth = sc->gpu.nvlink_bandwidth;
+    /* NCCL reaches a share of the line rate: NVLink's from the GPU catalog;
+     * InfiniBand's 0.91 from nccl-tests issue #100 (91 of 100 GB/s bus
+     * bandwidth over HDR); island links are InfiniBand too. */
+    if (!given(sc, "cluster.nvlink.efficiency"))
+        c->nvlink.efficiency = sc->gpu.nvlink_efficiency > 0 ? sc->gpu.nvlink_efficiency : 1.0;
+    if (!given(sc, "cluster.fabric.inter_island.efficiency"))
+        c->inter_island.efficiency = c->nic.efficiency;
+    if (c->nvlink.bandwidth <= 0 && c->gpus_per_node > 1)
+        return reject(sc, d, "cluster.nvlink.bandwidth", "cluster", "a value (gpu has no nvlink_bandwidth to default to)",
+                      "nothing");
+    if (scenario_cluster_gpus(sc) > MAX_CLUSTER_GPUS) {
+        snprintf(expected, sizeof expected, "a cluster of at most %lld GPUs (nodes x gpus_per_node)",
+                 MAX_CLUSTER_GPUS);
+        return reject(sc, d, "cluster.nodes", NULL, expected, "%d x %d = %lld GPUs", c->nodes,
+                      c->gpus_per_node, scenario_cluster_gpus(sc));
+    }
+    if (c->island_nodes > c->nodes) {
+        snprintf(expected, sizeof expected, "at most cluster.nodes (%d)", c->nodes);
+        return reject(sc, d, "cluster.fabric.island_nodes", NULL, expected, "%d", c->island_nodes);
+    }
+    if (c->topology == TOPO_ISLANDS && c->island_nodes == 0)
+        return reject(sc, d, "cluster.fabric.island_nodes", "cluster.fabric.topology",
+                      "a positive number of nodes per island when topology is islands", "%d",
+                      c->island_nodes);
+    return 0;
+}
+
+static int check_divisors(const scenario* sc, diag* d)
+{
+    const parallel_spec* p = &sc->par;
+    const model_spec* m = &sc->model;
+    char expected[200];
+    if (m->heads % p->tp) {
+        snprintf(expected, sizeof expected, "a divisor of model.heads (%d)", m->heads);
+        return reject(sc, d, "parallelism.tp", NULL, expected, "%d", p->tp);
+    }
+    if (m->kv_heads % p->tp && p->tp % m->kv_heads) {
+        snprintf(expected, sizeof expected,
+                 "a divisor or a multiple of model.kv_heads (%d), so that KV heads split or replicate evenly",
+                 m->kv_heads);
+        return reject(sc, d, "parallelism.tp", NULL, expected, "%d", p->tp);
+    }
+    if (m->seq_len % p->cp) {
+        snprintf(expected, sizeof expected, "a divisor of model.seq_len (%d)", m->seq_len);
+        return reject(sc, d, "parallelism.cp", NULL, expected, "%d", p->cp);
+    }
+    if (p->sequence_parallel && p->tp > 1 && (m->seq_len / p->cp) % p->tp) {
+        snprintf(expected, sizeof expected,
+                 "a divisor of the sequence length per rank (seq_len / cp = %d) with sequence_parallel",
+                 m->seq_len / p->cp);
+        return reject(sc, d, "parallelism.tp", NULL, expected, "%d", p->tp);
+    }
+    if (p->pp > m->layers) {
+        snprintf(expected, sizeof expected, "at most model.layers (%d) pipeline stages", m->layers);
+        return reject(sc, d, "parallelism.pp", NULL, expected, "%d", p->pp);
+    }
+    return 0;
+}
+
+/* Interleaving needs at least two chunks per rank, layers that split evenly
+ * into the p x v virtual stages, and micro-batches in whole groups of p: the
+ * requirements of Megatron-LM's interleaved schedule. */
+static int check_schedule(const scenario* sc, diag* d)
+{
+    const parallel_spec* p = &sc->par;
+    char expected[200];
+    if (p->schedule != SCHED_INTERLEAVED) {
+        if (p->virtual_stages != 1)
+            return reject(sc, d, "parallelism.virtual_stages", NULL,
+                          "1 (virtual stages need schedule: interleaved)", "%d", p->virtual_stages);
+        return 0;
+    }
+    if (p->virtual_stages < 2)
+        return reject(sc, d, "parallelism.virtual_stages", "parallelism.schedule",
+                      "at least 2 model chunks per rank with schedule: interleaved", "%d", p->virtual_stages);
+    if (sc->model.layers % (p->pp * p->virtual_stages)) {
+        snprintf(expected, sizeof expected,
+                 "a divisor of model.layers / pp (%d layers over %d stages) with schedule: interleaved",
+                 sc->model.layers, p->pp);
+        return reject(sc, d, "parallelism.virtual_stages", "parallelism.schedule", expected, "%d",
+                      p->virtual_stages);
+    }
+    return 0;
+}
+
+static int check_interleaved_batch(const scenario* sc, diag* d, const char* path, long long micro)
+{
+    if (sc->par.schedule != SCHED_INTERLEAVED || micro % sc->par.pp == 0)
+        return 0;
+    char expected[200];
+    snprintf(expected, sizeof expected,
+             "a number of micro-batches per pipeline that is a multiple of pp (%d) with schedule: "
+             "interleaved",
+             sc->par.pp);
+    return reject(sc, d, path, NULL, expected, "%lld micro-batches", micro);
+}
+
+/* dp: auto takes every whole replica the cluster holds; a given dp must fit. */
+static int resolve_world(scenario* sc, diag* d)
+{
+    parallel_spec* p = &sc->par;
+    long long gpus = scenario_cluster_gpus(sc);
+    long long per_replica = (long long)p->tp * p->pp * p->cp;
+    char expected[200];
+    if (p->dp_auto) {
+        if (per_replica > gpus) {
+            snprintf(expected, sizeof expected,
+                     "tp x pp x cp to fit in the cluster's %lld GPUs (%d nodes x %d)", gpus,
+                     sc->cluster.nodes, sc->cluster.gpus_per_node);
+            return reject(sc, d, "parallelism.pp", "parallelism.tp", expected,
+                          "%d x %d x %d = %lld GPUs", p->tp, p->pp, p->cp, per_replica);
+        }
+        p->dp = (int)(gpus / per_replica);
+        return 0;
+    }
+    if (per_replica * p->dp > gpus) {
+        snprintf(expected, sizeof expected,
+                 "at most %lld replicas (the cluster's %lld GPUs / (tp x pp x cp = %lld))",
+                 gpus / per_replica, gpus, per_replica);
+        return reject(sc, d, "parallelism.dp", NULL, expected, "%d (%lld GPUs)", p->dp,
+                      per_replica * p->dp);
+    }
+    return 0;
+}
+
+static int check_expert_parallel(const scenario* sc, diag* d)
+{
+    const parallel_spec* p = &sc->par;
+    const moe_spec* moe = &sc->model.moe;
+    char expected[160];
+    if (p->ep == 1)
+        return 0;
+    if (!moe->enabled)
+        return reject(sc, d, "parallelism.ep", NULL, "1 for a dense model (no model.moe section)",
+                      "%d", p->ep);
+    if (moe->experts % p->ep) {
+        snprintf(expected, sizeof expected, "a divisor of model.moe.experts (%d)", moe->experts);
+        return reject(sc, d, "parallelism.ep", NULL, expected, "%d", p->ep);
+    }
+    if (p->dp % p->ep) {
+        snprintf(expected, sizeof expected, "a divisor of the data-parallel degree (dp = %d)", p->dp);
+        return reject(sc, d, "parallelism.ep", NULL, expected, "%d", p->ep);
+    }
+    return 0;
+}
+
+/* A batch must split into whole micro-batches on every replica. */
+static int check_batch_split(const scenario* sc, diag* d, const char* path, long long batch)
+{
+    long long unit = (long long)sc->par.dp * sc->par.micro_batch;
+    char expected[200];
+    if (batch % unit) {
+        long long below = batch / unit * unit;
+        snprintf(expected, sizeof expected, "a multiple of dp x micro_batch (%d x %d = %lld sequences)",
+                 sc->par.dp, sc->par.micro_batch, unit);
+        if (below > 0)
+            return reject(sc, d, path, NULL, expected, "%lld (nearest: %lld or %lld)", batch, below,
+                          below + unit);
+        return reject(sc, d, path, NULL, expected, "%lld (smallest valid: %lld)", batch, unit);
+    }
+    long long micro = batch / unit;
+    if (micro > MAX_MICRO_BATCHES || micro * sc->par.pp * sc->par.virtual_stages > MAX_PIPELINE_OPS) {
+        snprintf(expected, sizeof expected,
+                 "at most %lld micro-batches per pipeline and %lld micro-batch x stage pairs per step",
+                 MAX_MICRO_BATCHES, MAX_PIPELINE_OPS);
+        return reject(sc, d, path, NULL, expected, "%lld micro-batches x %d stages", micro,
+                      sc->par.pp * sc->par.virtual_stages);
+    }
+    return check_interleaved_batch(sc, d, path, micro);
+}
+
+static int resolve_batch(scenario* sc, diag* d)
+{
+    training_spec* t = &sc->train;
+    int by_sequences = given(sc, "training.global_batch");
+    int by_tokens = given(sc, "training.global_batch_tokens");
+    if (by_sequences && by_tokens)
+        return reject(sc, d, "training.global_batch_tokens", NULL,
+                      "either global_batch or global_batch_tokens", "both");
+    if (!by_sequences && !by_tokens)
+        return reject(sc, d, "training.global_batch", "training",
+                      "a value (global_batch in sequences, or global_batch_tokens)", "nothing");
+    const char* path = "training.global_batch";
+    if (by_tokens) {
+        /* Tokens are rounded to whole sequences. */
+        path = "training.global_batch_tokens";
+        t->global_batch = llround(t->global_batch_tokens / sc->model.seq_len);
+        if (t->global_batch < 1)
+            return reject(sc, d, path, NULL, "at least one sequence of model.seq_len tokens",
+                          "%.15g tokens", t->global_batch_tokens);
+    }
+    return check_batch_split(sc, d, path, t->global_batch);
+}
+
+static int check_length(const scenario* sc, diag* d)
+{
+    int by_tokens = given(sc, "training.tokens");
+    int by_steps = given(sc, "training.iterations");
+    if (by_tokens && by_steps)
+        return reject(sc, d, "training.iterations", NULL, "either tokens or iterations", "both");
+    if (!by_tokens && !by_steps)
+        return reject(sc, d, "training.tokens", "training",
+                      "a value (tokens to train on, or iterations)", "nothing");
+    return 0;
+}
+
+static int check_failures(const scenario* sc, diag* d)
+{
+    size_t n = sc->failures.component_count;
+    if (n > SCENARIO_MAX_FAILURE_COMPONENTS) {
+        char expected[64];
+        snprintf(expected, sizeof expected, "at most %d components", SCENARIO_MAX_FAILURE_COMPONENTS);
+        return reject(sc, d, "failures.components", NULL, expected, "%zu", n);
+    }
+    return 0;
+}
+
+static int check_ramp(const scenario* sc, diag* d)
+{
+    const training_spec* t = &sc->train;
+    if (t->ramp_count > SCENARIO_MAX_RAMP_PHASES) {
+        char expected[64];
+        snprintf(expected, sizeof expected, "at most %d phases", SCENARIO_MAX_RAMP_PHASES);
+        return reject(sc, d, "training.batch_ramp", NULL, expected, "%zu", t->ramp_count);
+    }
+    for (size_t i = 0; i < t->ramp_count; i++) {
+        char path[96];
+        if (i > 0 && t->ramp[i].tokens <= t->ramp[i - 1].tokens) {
+            snprintf(path, sizeof path, "training.batch_ramp[%zu].tokens", i);
+            char expected[96];
+            snprintf(expected, sizeof expected, "more than the previous phase's %.15g tokens",
+                     t->ramp[i - 1].tokens);
+            return reject(sc, d, path, NULL, expected, "%.15g", t->ramp[i].tokens);
+        }
+        snprintf(path, sizeof path, "training.batch_ramp[%zu].global_batch", i);
+        if (check_batch_split(sc, d, path, t->ramp[i].global_batch))
+            return -1;
+    }
+    return 0;
+}
+
+/* Busy: the GPU's board power limit; idle and communicating: the shares
+ * measured on an H100 and confirmed on an H200 (gpu_catalog.h), assumed for
+ * the A100. */
+static void fill_power_defaults(scenario* sc)
+{
+    power_spec* p = &sc->power;
+    if (!given(sc, "power.gpu_busy"))
+        p->gpu_busy = sc->gpu.tdp_watts;
+    if (!given(sc, "power.gpu_idle"))
+        p->gpu_idle = GPU_IDLE_SHARE_OF_TDP * sc->gpu.tdp_watts;
+    if (!given(sc, "power.gpu_comm"))
+        p->gpu_comm = p->gpu_idle + GPU_COMM_SHARE_ABOVE_IDLE * (p->gpu_busy - p->gpu_idle);
+}
+
+int scenario_validate(scenario* sc, diag* d)
+{
+    fill_model_defaults(sc);
+    fill_power_defaults(sc);
+    if (check_model(sc, d) || check_gpu(sc, d) || check_cluster(sc, d) || check_divisors(sc, d)
+        || check_schedule(sc, d) || resolve_world(sc, d) || check_expert_parallel(sc, d)
+        || resolve_batch(sc, d) || check_length(sc, d) || check_ramp(sc, d)
+        || check_failures(sc, d))
+        return -1;
+    return 0;
+}
