@@ -11,12 +11,9 @@
 #ifndef TRAINSIM_ITERATION_H
 #define TRAINSIM_ITERATION_H
 
+#include "des/iteration_options.h"
 #include "des/step_profile.h"
 #include "plan/plan.h"
-
-typedef struct {
-    int stepwise_collectives;   /* every collective step as its own transfer (validation) */
-} iteration_options;
 
 /* Runs one step of PLAN on the loaded platform. Returns 0. */
 int  iteration_simulate(const iteration_plan* plan, const iteration_options* opt, step_profile* out);
