@@ -6,86 +6,16 @@
  * expert all-to-alls, sending activations and gradients to its neighbours as
  * network flows, gathering ZeRO-3 weights while it computes, and reducing
  * gradients over its data-parallel group (during the last backward pass with
- * dp_overlap) before the optimizer step. The result is a step profile: the
- * step time and where it went. */
+ * dp_overlap) before the optimizer step. The result is a step profile
+ * (step_profile.h): the step time and where it went. */
 #ifndef TRAINSIM_ITERATION_H
 #define TRAINSIM_ITERATION_H
 
+#include "des/iteration_options.h"
+#include "des/step_profile.h"
 #include "plan/plan.h"
-
-typedef struct {
-    double compute;        /* seconds computing */
-    double tp_comm;        /* seconds in tensor-parallel collectives */
-    double pp_comm;        /* seconds waiting while an activation or gradient was in flight */
-    double ep_comm;        /* seconds in expert all-to-alls */
-    double dp_inline;      /* seconds waiting for ZeRO-3 gathers and scatters during the pipeline */
-    double idle;           /* pipeline time not spent on the above: this rank's bubble */
-    double pipeline_end;   /* time its last backward's work ended, from the step start */
-    double dp_end;         /* time its gradient reduction ended */
-    double optimizer;      /* seconds of its optimizer step */
-    double end;            /* time it finished the step */
-} stage_timing;
-
-/* What a pipeline rank's GPUs do in a busy interval: computing, or
- * communicating (in a collective, or waiting while data it needs is in
- * flight). The values index arrays of per-state counts. */
-typedef enum { ACTIVITY_COMPUTING = 0, ACTIVITY_COMMUNICATING = 1, ACTIVITY_STATE_COUNT } activity_state;
-
-/* What a busy interval was spent on: the first three are computing, the
- * rest communicating. For timelines (trace, schedule picture). */
-typedef enum {
-    WORK_FORWARD, WORK_BACKWARD, WORK_OPTIMIZER,
-    WORK_TP, WORK_PP, WORK_EP, WORK_DP, WORK_ZERO,
-    WORK_KIND_COUNT
-} work_kind;
-
-/* Short names of the work kinds ("forward", "TP", ...): the table, and one. */
-extern const char* const work_kind_names[WORK_KIND_COUNT];
-const char* work_kind_name(work_kind kind);
-
-/* A pipeline rank active (its GPUs above idle power) from START to END,
- * seconds from the step's start, on WHAT; MICRO_BATCH and CHUNK say which
- * pass it belongs to (-1 after the pipeline: gradient reduction, optimizer). */
-typedef struct {
-    int            stage;
-    activity_state state;
-    double         start, end;
-    work_kind      what;
-    int            micro_batch, chunk;
-} busy_interval;
-
-typedef struct {
-    double        step_time;        /* start of the step to the end of the last rank */
-    double        pipeline_time;    /* start of the step to the end of the last backward */
-    /* The breakdown: means over ranks, summing to step_time. */
-    double        compute, tp_comm, pp_comm, ep_comm, bubble;
-    double        dp_comm_exposed;  /* gradient reduction not hidden behind compute */
-    double        optimizer;
-    int           stages;
-    stage_timing* stage;
-    busy_interval* busy;            /* every compute and communication activity of one rank per stage */
-    int           busy_count;
-    double        busy_span;        /* step time of the simulation they come from */
-} step_profile;
-
-typedef struct {
-    int stepwise_collectives;   /* every collective step as its own transfer (validation) */
-} iteration_options;
-
-/* The profile at M micro-batches from profiles at M1 and M2 (M1 < M2), on the
- * line through them: in steady state every micro-batch adds the same time to
- * every part of the step. */
-void step_profile_extrapolate(const step_profile* a, const step_profile* b, int m1, int m2, int m,
-                              step_profile* out);
 
 /* Runs one step of PLAN on the loaded platform. Returns 0. */
 int  iteration_simulate(const iteration_plan* plan, const iteration_options* opt, step_profile* out);
-/* A copy of P's busy intervals, by stage and then start (free it). */
-busy_interval* step_profile_sorted_busy(const step_profile* p);
-
-/* A deep copy of FROM. */
-void step_profile_copy(const step_profile* from, step_profile* to);
-
-void step_profile_free(step_profile* p);
 
 #endif

@@ -2,10 +2,10 @@
  * link in one direction) to how many flows cross it and what they add up to.
  *
  * The plan asks, for thousands of flows at a time, how many concurrent flows
- * share each link and whether a link can bind (plan.c, "shared-link
- * accounting"): counting into a table is linear where sorting the keys was
- * n log n with a comparison call per step. Open addressing, linear probing,
- * grown at half full; iteration order never reaches a result. */
+ * share each link and whether a link can bind (link_share.h): counting into
+ * a table is linear where sorting the keys was n log n with a comparison
+ * call per step. Open addressing, linear probing, grown at half full;
+ * iteration order never reaches a result. */
 #ifndef TRAINSIM_LINK_TALLY_H
 #define TRAINSIM_LINK_TALLY_H
 
@@ -15,8 +15,8 @@
 typedef struct {
     uint64_t key;
     int      count;      /* flows counted on it; 0 marks an empty slot */
-    double   sum;        /* what the caller adds up per link (plan.c: demand) */
-    double   capacity;   /* the caller's per-link figure (plan.c: bandwidth) */
+    double   sum;        /* what the caller adds up per link (link_share.c: demand) */
+    double   capacity;   /* the caller's per-link figure (link_share.c: bandwidth) */
 } link_tally_slot;
 
 typedef struct {

@@ -1,0 +1,83 @@
+/* rank_state: the state of a rank's actor in the iteration simulation,
+ * shared by the actor's pipeline walk (iteration.c) and its communication
+ * (iteration_comm.c): where the step's ranks are, the collectives each may
+ * have in flight, what arrives for it, what it has spent its time on. */
+#ifndef TRAINSIM_RANK_STATE_H
+#define TRAINSIM_RANK_STATE_H
+
+#include <simgrid/engine.h>
+#include <simgrid/forward.h>
+
+#include "des/iteration_options.h"
+#include "des/step_profile.h"
+#include "des/transfer.h"
+#include "model/schedule.h"
+#include "plan/plan.h"
+
+/* A rank's pipeline neighbours, as indices of its arrivals and inbox. */
+enum { FROM_PREVIOUS = 0, FROM_NEXT = 1 };
+
+/* Full mode: what arrives from a collective's peers, per kind. */
+typedef enum {
+    CH_TP, CH_PP_GATHER, CH_EP, CH_ZERO_GATHER, CH_ZERO_SCATTER,
+    CH_DP_REDUCE, CH_DP_GATHER, CH_EXPERT_REDUCE, CH_EXPERT_GATHER, CH_COUNT
+} channel_kind;
+
+typedef struct {
+    sg_sem_t arrived;   /* released once per arrival */
+    double   last;      /* simulated time of the latest arrival */
+} channel;
+
+typedef struct rank_state rank_state;
+
+typedef struct {
+    const iteration_plan*    plan;
+    const iteration_options* opt;
+    rank_state*              ranks;   /* collapsed: one per pipeline rank; full: per GPU */
+    int                      count;
+    double                   start;   /* simulated time the step began */
+} step_context;
+
+/* A collective whose flows may run while the actor does something else. */
+typedef struct {
+    transfer_batch* batches;     /* one per flow in full mode, one for all in collapsed mode */
+    int             batch_count, batch_cap;
+    sg_sem_t        done;
+    double          latency;     /* latency still owed once everything has arrived */
+    channel*        channel;     /* full mode: where the peers' flows arrive */
+    int             awaited;     /* full mode: arrivals to take from it */
+    int             active;
+    int             background;  /* an actor runs it and releases DONE once when it is over */
+} collective_run;
+
+struct rank_state {
+    step_context*     ctx;
+    int               stage;          /* pipeline rank */
+    const rank_peers* peers;          /* full mode only */
+    sg_sem_t          arrivals[2];    /* released on every arrival from a pipeline neighbour */
+    transfer_batch*   inbox[2];       /* per (chunk, micro-batch) */
+    channel           channels[CH_COUNT][COLLECTIVE_MAX_PHASES];
+    collective_run    blocking, zero_gather, zero_scatter, dp_overlap;
+    stage_timing      timing;
+    int               records_busy;   /* the rank whose activity stands for its stage's power */
+    pipeline_op       pass;           /* the pass it runs; micro-batch -1 after the pipeline */
+    busy_interval*    busy;
+    int               busy_count, busy_cap;
+};
+
+/* The simulated time. */
+static inline double now(void)
+{
+    return simgrid_get_clock();
+}
+
+static inline const stage_plan* stage_of(const rank_state* st)
+{
+    return &st->ctx->plan->stage[st->stage];
+}
+
+/* The recording rank's GPUs worked on WHAT from START to END (simulated
+ * times): an interval of its stage's power profile and timeline. */
+void record_busy(rank_state* st, work_kind what, double start, double end);
+
+#endif

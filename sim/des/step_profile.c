@@ -1,0 +1,91 @@
+/* step_profile: copying, sorting and extrapolating step profiles (see
+ * step_profile.h). */
+#include "des/step_profile.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/strbuf.h"
+
+const char* const work_kind_names[WORK_KIND_COUNT] = {"forward", "backward", "optimizer", "TP", "PP", "EP", "DP", "ZeRO"};
+
+const char* work_kind_name(work_kind kind)
+{
+    return kind >= 0 && kind < WORK_KIND_COUNT ? work_kind_names[kind] : "?";
+}
+
+static double on_line(double a, double b, int m1, int m2, int m)
+{
+    return a + (b - a) * (double)(m - m1) / (m2 - m1);
+}
+
+static void timing_on_line(const stage_timing* a, const stage_timing* b, int m1, int m2, int m, stage_timing* out)
+{
+    out->compute = on_line(a->compute, b->compute, m1, m2, m);
+    out->tp_comm = on_line(a->tp_comm, b->tp_comm, m1, m2, m);
+    out->pp_comm = on_line(a->pp_comm, b->pp_comm, m1, m2, m);
+    out->ep_comm = on_line(a->ep_comm, b->ep_comm, m1, m2, m);
+    out->dp_inline = on_line(a->dp_inline, b->dp_inline, m1, m2, m);
+    out->idle = on_line(a->idle, b->idle, m1, m2, m);
+    out->pipeline_end = on_line(a->pipeline_end, b->pipeline_end, m1, m2, m);
+    out->dp_end = on_line(a->dp_end, b->dp_end, m1, m2, m);
+    out->optimizer = on_line(a->optimizer, b->optimizer, m1, m2, m);
+    out->end = on_line(a->end, b->end, m1, m2, m);
+}
+
+void step_profile_extrapolate(const step_profile* a, const step_profile* b, int m1, int m2, int m,
+                              step_profile* out)
+{
+    memset(out, 0, sizeof *out);
+    out->step_time = on_line(a->step_time, b->step_time, m1, m2, m);
+    out->pipeline_time = on_line(a->pipeline_time, b->pipeline_time, m1, m2, m);
+    out->compute = on_line(a->compute, b->compute, m1, m2, m);
+    out->tp_comm = on_line(a->tp_comm, b->tp_comm, m1, m2, m);
+    out->pp_comm = on_line(a->pp_comm, b->pp_comm, m1, m2, m);
+    out->ep_comm = on_line(a->ep_comm, b->ep_comm, m1, m2, m);
+    out->bubble = fmax(0, on_line(a->bubble, b->bubble, m1, m2, m));
+    out->dp_comm_exposed = on_line(a->dp_comm_exposed, b->dp_comm_exposed, m1, m2, m);
+    out->optimizer = on_line(a->optimizer, b->optimizer, m1, m2, m);
+    out->stages = a->stages;
+    out->stage = xcalloc((size_t)out->stages, sizeof *out->stage);
+    for (int s = 0; s < out->stages; s++)
+        timing_on_line(&a->stage[s], &b->stage[s], m1, m2, m, &out->stage[s]);
+    /* The power over a step is drawn from the longer simulated one. */
+    out->busy_count = b->busy_count;
+    out->busy_span = b->step_time;
+    out->busy = xmalloc(((size_t)b->busy_count + 1) * sizeof *out->busy);
+    memcpy(out->busy, b->busy, (size_t)b->busy_count * sizeof *out->busy);
+}
+
+static int compare_interval(const void* a, const void* b)
+{
+    const busy_interval *x = a, *y = b;
+    if (x->stage != y->stage)
+        return x->stage - y->stage;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+busy_interval* step_profile_sorted_busy(const step_profile* p)
+{
+    busy_interval* b = xmalloc(((size_t)p->busy_count + 1) * sizeof *b);
+    memcpy(b, p->busy, (size_t)p->busy_count * sizeof *b);
+    qsort(b, (size_t)p->busy_count, sizeof *b, compare_interval);
+    return b;
+}
+
+void step_profile_copy(const step_profile* from, step_profile* to)
+{
+    *to = *from;
+    to->stage = xmalloc(((size_t)from->stages + 1) * sizeof *to->stage);
+    memcpy(to->stage, from->stage, (size_t)from->stages * sizeof *to->stage);
+    to->busy = xmalloc(((size_t)from->busy_count + 1) * sizeof *to->busy);
+    memcpy(to->busy, from->busy, (size_t)from->busy_count * sizeof *to->busy);
+}
+
+void step_profile_free(step_profile* p)
+{
+    free(p->stage);
+    free(p->busy);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,52 @@
+/* collective_plan: a collective as the iteration simulation runs it.
+ *
+ * Of a collective over many concurrent groups, the plan keeps each phase's
+ * slowest flow and the flows of the other groups that share its links (the
+ * steps of a phase run in lock step, so the slowest flow sets the pace of
+ * the whole phase); of an expert-parallel all-to-all, the representative
+ * GPU's flows and those leaving through the same links. group_plan.h and
+ * ep_plan.h build them. */
+#ifndef TRAINSIM_COLLECTIVE_PLAN_H
+#define TRAINSIM_COLLECTIVE_PLAN_H
+
+#include "model/collective.h"
+#include "network/topology.h"
+
+/* One phase of a collective reduced to its slowest flow: STEPS steps of
+ * CHUNK_BYTES per flow, over FLOWS (flows[0] the slowest, the others the
+ * flows of concurrent groups that share its links). */
+typedef struct {
+    int    steps;
+    double chunk_bytes;
+    int    flow_count;
+    flow*  flows;
+} phase_plan;
+
+/* A collective (collective.h) reduced phase by phase: REPEAT collectives
+ * back to back. PREDICTED holds, per algorithm (collective_kind), the time
+ * of one collective alone on the platform that `auto` chose by; 0 where the
+ * algorithm does not apply or was not asked about. */
+typedef struct {
+    collective_shape shape;
+    collective_kind  requested;
+    double           payload_bytes;  /* per rank, per collective */
+    int              repeat;
+    phase_plan       phase[COLLECTIVE_MAX_PHASES];
+    double           predicted[COLL_COUNT];
+} collective_plan;
+
+/* Whether C has flows to simulate (not empty, not folded). */
+static inline int collective_has_flows(const collective_plan* c)
+{
+    return c->shape.phase_count > 0 && c->repeat > 0 && c->phase[0].flow_count > 0;
+}
+
+/* An all-to-all: every flow carries BYTES per collective, REPEAT times. */
+typedef struct {
+    int    flow_count;
+    flow*  flows;
+    double bytes;
+    int    repeat;
+} alltoall_plan;
+
+#endif

@@ -1,0 +1,160 @@
+/* group_plan: collective groups to collective plans (see group_plan.h). */
+#include "plan/group_plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/strbuf.h"
+#include "plan/link_share.h"
+#include "plan/rank_order.h"
+
+/* Members per node of a group whose consecutive members are STRIDE GPUs
+ * apart: 1 unless a node holds a whole number of them. */
+static int members_per_node(const topology* t, int stride, int n)
+{
+    int g = t->gpus_per_node / stride;
+    if (stride >= t->gpus_per_node || t->gpus_per_node % stride || n % g)
+        return 1;
+    return g;
+}
+
+/* The flows of pattern K of SHAPE over every group, the representative's
+ * first and each from its member FIRST on, so that ties go to the
+ * representative's own flow: the slowest of them and every flow that
+ * shares one of its links. */
+static const flow* pattern_flows(const topology* t, group_template* g, const collective_shape* shape,
+                                 int k, int* count)
+{
+    collective_pattern pattern = shape->phase[k].pattern;
+    if (!g->built[pattern]) {
+        flow* all = xmalloc((size_t)g->group_count * g->n * COLLECTIVE_MAX_PEERS * sizeof *all);
+        int total = 0, peers[COLLECTIVE_MAX_PEERS];
+        for (int r = 0; r < g->group_count; r++) {
+            const int* gpus = g->gpus + (size_t)r * g->n;
+            for (int j = 0; j < g->n; j++) {
+                int i = (g->first + j) % g->n, m = collective_peers(shape, k, i, peers);
+                for (int q = 0; q < m; q++)
+                    all[total++] = (flow){gpus[i], gpus[peers[q]]};
+            }
+        }
+        double chunk = g->payload * shape->phase[k].chunk;
+        int slowest = slowest_flow(t, all, total, all, total, chunk);
+        g->flows[pattern] = flows_with_sharers(t, &all[slowest], 1, all, total, 0, &g->count[pattern]);
+        g->built[pattern] = 1;
+        free(all);
+    }
+    *count = g->count[pattern];
+    return g->flows[pattern];
+}
+
+/* What one collective of SHAPE moving PAYLOAD takes alone: each phase its
+ * slowest flow at its fair share, plus the latencies of its steps. */
+static double predicted_time(const topology* t, group_template* g, const collective_shape* shape,
+                             double payload)
+{
+    double seconds = 0;
+    for (int k = 0; k < shape->phase_count; k++) {
+        int count;
+        const flow* flows = pattern_flows(t, g, shape, k, &count);
+        int steps = shape->phase[k].steps;
+        seconds += closed_form(t, flows, count, payload * shape->phase[k].chunk * steps, steps);
+    }
+    return seconds;
+}
+
+/* `collective: auto`: as NCCL's tuner does (src/graph/tuning.cc: a latency
+ * and bandwidth model per algorithm, the fastest wins), the algorithm whose
+ * predicted time is lowest; the ring wins ties. */
+static collective_kind cheapest(const topology* t, group_template* g, collective_op op, double payload,
+                                double* predicted)
+{
+    collective_kind best = COLL_RING;
+    for (collective_kind a = COLL_AUTO + 1; a < COLL_COUNT; a++) {
+        if (!collective_applies(a, op, g->n, g->per_node))
+            continue;
+        collective_shape shape;
+        collective_shape_of(a, op, g->n, g->per_node, payload, &shape);
+        predicted[a] = predicted_time(t, g, &shape, payload);
+        if (predicted[a] < predicted[best] * (1 - 1e-9))
+            best = a;
+    }
+    return best;
+}
+
+void collective_from(const topology* t, group_template* g, collective_kind requested, collective_op op,
+                     double payload, int repeat, collective_plan* out)
+{
+    memset(out, 0, sizeof *out);
+    out->requested = requested;
+    if (g->n < 2 || payload <= 0 || repeat <= 0)
+        return;
+    collective_kind algorithm = requested;
+    if (requested == COLL_AUTO)
+        algorithm = cheapest(t, g, op, payload, out->predicted);
+    collective_shape_of(algorithm, op, g->n, g->per_node, payload, &out->shape);
+    out->payload_bytes = payload;
+    out->repeat = repeat;
+    for (int k = 0; k < out->shape.phase_count; k++) {
+        phase_plan* ph = &out->phase[k];
+        const flow* flows = pattern_flows(t, g, &out->shape, k, &ph->flow_count);
+        ph->steps = out->shape.phase[k].steps;
+        ph->chunk_bytes = payload * out->shape.phase[k].chunk;
+        ph->flows = xmalloc((size_t)ph->flow_count * sizeof *ph->flows);
+        memcpy(ph->flows, flows, (size_t)ph->flow_count * sizeof *ph->flows);
+    }
+}
+
+void group_template_free(group_template* g)
+{
+    for (int k = 0; k < 4; k++)
+        free(g->flows[k]);
+    free(g->gpus);
+}
+
+void tp_template(const scenario* sc, int s, int d, double payload, group_template* out)
+{
+    const parallel_spec* p = &sc->par;
+    memset(out, 0, sizeof *out);
+    out->n = p->tp;
+    out->per_node = 1;
+    out->payload = payload;
+    out->group_count = p->cp * p->dp;
+    out->gpus = xmalloc((size_t)out->group_count * p->tp * sizeof *out->gpus);
+    int r = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int dd = 0; dd < p->dp; dd++)
+            for (int c = 0; c < p->cp; c++) {
+                int mine = dd == d && c == 0;
+                if (pass == 0 ? !mine : mine)
+                    continue;
+                for (int tt = 0; tt < p->tp; tt++)
+                    out->gpus[r * p->tp + tt] = plan_rank(sc, tt, c, dd, s);
+                r++;
+            }
+}
+
+void dp_template(const scenario* sc, const topology* t, int s, int d, int stride, double payload,
+                 group_template* out)
+{
+    const parallel_spec* p = &sc->par;
+    int n = p->dp / stride;
+    memset(out, 0, sizeof *out);
+    out->n = n;
+    out->per_node = members_per_node(t, p->tp * p->cp * stride, n);
+    out->first = d / stride;
+    out->payload = payload;
+    out->group_count = p->tp * p->cp * stride;
+    out->gpus = xmalloc((size_t)out->group_count * n * sizeof *out->gpus);
+    int r = 0, my_slot = d % stride;
+    for (int pass = 0; pass < 2; pass++)
+        for (int e = 0; e < stride; e++)
+            for (int c = 0; c < p->cp; c++)
+                for (int tt = 0; tt < p->tp; tt++) {
+                    int mine = tt == 0 && c == 0 && e == my_slot;
+                    if (pass == 0 ? !mine : mine)
+                        continue;
+                    for (int j = 0; j < n; j++)
+                        out->gpus[r * n + j] = plan_rank(sc, tt, c, e + stride * j, s);
+                    r++;
+                }
+}

@@ -1,0 +1,48 @@
+/* group_plan: a pipeline rank's collective groups and the collectives they run.
+ *
+ * A group template holds the concurrent groups of one collective family of a
+ * pipeline rank (its tensor-parallel groups, or its data-parallel ones); a
+ * collective over them becomes a collective_plan: per phase, the slowest
+ * flow of every group and every flow that shares one of its links.
+ * `collective: auto` takes the algorithm predicted fastest, as NCCL's tuner
+ * does. */
+#ifndef TRAINSIM_GROUP_PLAN_H
+#define TRAINSIM_GROUP_PLAN_H
+
+#include "input/scenario.h"
+#include "network/topology.h"
+#include "plan/collective_plan.h"
+
+/* The concurrent groups of one collective family of a pipeline rank (its
+ * tensor-parallel groups, or its data-parallel ones), and the flows the plan
+ * keeps for each communication pattern, built when first asked for. */
+typedef struct {
+    int    n, per_node;   /* members per group, members per node */
+    int    first;         /* the representative's member index */
+    int    group_count;
+    int*   gpus;          /* group_count x n, member order, the representative's group first */
+    double payload;       /* a typical payload, to find the slowest flow */
+    int    built[4];      /* per collective_pattern */
+    int    count[4];
+    flow*  flows[4];
+} group_template;
+
+/* The tensor-parallel groups of rank S: one per (cp, dp) rank, replica D's
+ * first. They stay inside a node: always rings. */
+void tp_template(const scenario* sc, int s, int d, double payload, group_template* out);
+
+/* The data-parallel groups of rank S, one per (tp, cp, expert slot) rank:
+ * over every replica (STRIDE 1) or, for experts, over the replicas holding
+ * the same experts (STRIDE ep: d = e, e + ep, ...). Replica D's group first;
+ * D is its member d / stride. */
+void dp_template(const scenario* sc, const topology* t, int s, int d, int stride, double payload,
+                 group_template* out);
+
+/* REPEAT collectives OP of PAYLOAD per member over the groups of G, by the
+ * REQUESTED algorithm (auto: the cheapest). */
+void collective_from(const topology* t, group_template* g, collective_kind requested, collective_op op,
+                     double payload, int repeat, collective_plan* out);
+
+void group_template_free(group_template* g);
+
+#endif

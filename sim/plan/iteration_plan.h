@@ -1,0 +1,74 @@
+/* iteration_plan: the iteration simulation's script, as data: per pipeline
+ * rank, its model chunks' compute and collectives, its pipeline sends, its
+ * gradient reduction; with --detail full, every rank's peers; the GPUs the
+ * platform must hold. plan.h says how it is decided and builds it. */
+#ifndef TRAINSIM_ITERATION_PLAN_H
+#define TRAINSIM_ITERATION_PLAN_H
+
+#include "input/scenario.h"
+#include "plan/collective_plan.h"
+
+/* A blocking collective whose links no concurrent flow can touch takes its
+ * closed-form time exactly; such collectives are folded: their flows are
+ * dropped and their time runs as part of the compute activity. */
+typedef struct {
+    double tp_fwd, tp_bwd, ep_fwd, ep_bwd;   /* seconds per micro-batch */
+} folded_time;
+
+typedef struct {
+    double          fwd_seconds, bwd_seconds;
+    collective_plan tp_fwd, tp_bwd;     /* per micro-batch, exposed */
+    alltoall_plan   ep_fwd, ep_bwd;     /* per micro-batch, exposed */
+    folded_time     folded;
+    collective_plan zero_gather;        /* ZeRO-3: before the forward and again the backward */
+    collective_plan zero_scatter;       /* ZeRO-3: gradients after the backward */
+} chunk_plan;
+
+typedef struct {
+    int             gpu;                /* where the rank's actor runs */
+    chunk_plan*     chunk;              /* one per model chunk */
+    double          pp_bytes;           /* per flow, per micro-batch */
+    int             next_flow_count;    /* activations to rank (s + 1) mod p */
+    flow*           next_flows;
+    int             prev_flow_count;    /* gradients to rank (s - 1) mod p */
+    flow*           prev_flows;
+    collective_plan pp_gather;          /* TP all-gather of a received activation split by scatter-gather */
+    double          pp_gather_folded;   /* its seconds, when folded */
+    collective_plan dp_reduce, dp_gather;          /* dense gradients: all-reduce, or reduce-scatter + all-gather */
+    collective_plan expert_reduce, expert_gather;  /* expert gradients, over dp / ep ranks */
+    double          dp_bucket_bytes;    /* > 0: the reduction overlaps the last backward but this bucket */
+    double          optimizer_seconds;
+} stage_plan;
+
+/* A rank's group for a collective: member j is GPU base + j x stride, the
+ * rank is member INDEX. */
+typedef struct {
+    int base, stride, index;
+} group_ref;
+
+/* With --detail full, every rank of the job runs, talking to its real peers:
+ * its peers in each phase of its collectives (from its groups and the
+ * collective's shape), its counterparts in the neighbouring pipeline ranks,
+ * its expert-parallel peers. -1: none. */
+typedef struct {
+    int       gpu, stage;
+    group_ref tp, dp, expert;   /* expert: the replicas holding the same experts */
+    int  pp_next, pp_prev;           /* same TP/CP rank and replica, rank s +- 1 (mod p) */
+    int  ep_count;
+    int* ep_peers;
+} rank_peers;
+
+typedef struct {
+    int           stages, chunks, micro_batches;
+    schedule_kind schedule;
+    int           replica;           /* the data-parallel replica simulated */
+    int           full;              /* every rank runs (rank_peers), not one per pipeline rank */
+    int           rank_count;
+    rank_peers*   ranks;
+    stage_plan*   stage;
+    int           gpus_per_node;
+    int*          gpus;              /* GPUs the platform must contain, sorted */
+    int           gpu_count;
+} iteration_plan;
+
+#endif

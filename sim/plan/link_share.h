@@ -1,0 +1,43 @@
+/* link_share: how concurrent flows share the links they cross.
+ *
+ * The plan keeps, of all the flows a collapsed rank stands for, the slowest
+ * and those that share a link with it that can bind (plan.h). These are the
+ * measures it chooses them by: how many of a set of flows cross each link
+ * (counted in a link_tally), one flow's time at its fair share, which links
+ * can bind at all, and a set of flows' time alone on the platform. */
+#ifndef TRAINSIM_LINK_SHARE_H
+#define TRAINSIM_LINK_SHARE_H
+
+#include "network/topology.h"
+#include "plan/link_tally.h"
+
+/* How many of a set of concurrent flows cross each link (and direction). */
+typedef link_tally link_usage;
+
+/* Counts the links of FLOWS; with UP_ONLY, only links leaving a GPU's side.
+ * Free U with link_tally_free. */
+void link_usage_build(const topology* t, const flow* flows, int n, int up_only, link_usage* u);
+
+/* Time for one flow of BYTES along its route when the concurrent flows of U
+ * share its links fairly: latency + bytes / min over links (bandwidth / users). */
+double flow_time(const topology* t, flow f, double bytes, const link_usage* u);
+
+/* The flows of ALL that share a link that can bind with any of MINE, MINE
+ * first (malloc'd, *COUNT of them); whether a link can bind is judged over
+ * CONCURRENT (ALL when NULL). With UP_ONLY, only links on the sending side
+ * count. */
+flow* flows_sharing(const topology* t, const flow* mine, int mine_count, const flow* all, int all_count,
+                    const flow* concurrent, int concurrent_count, int up_only, int* count);
+
+/* flows_sharing, with whether a link can bind judged over ALL. */
+flow* flows_with_sharers(const topology* t, const flow* mine, int mine_count, const flow* all, int all_count,
+                         int up_only, int* count);
+
+/* The slowest of CANDIDATES when ALL run at once; ties go to the first. */
+int slowest_flow(const topology* t, const flow* candidates, int n, const flow* all, int all_count, double bytes);
+
+/* The time the aggregated simulation gives FLOWS carrying BYTES each, alone,
+ * in TRANSFERS transfers. */
+double closed_form(const topology* t, const flow* flows, int n, double bytes, int transfers);
+
+#endif
