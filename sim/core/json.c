@@ -73,7 +73,7 @@ void json_close_object(json_writer* j) { close_container(j, "}"); }
 void json_open_array(json_writer* j, const char* key) { open_container(j, key, "["); }
 void json_close_array(json_writer* j) { close_container(j, "]"); }
 
-void json_number(json_writer* j, const char* key, double value)
+void json_write_number(json_writer* j, const char* key, double value)
 {
     begin_value(j, key);
     if (isfinite(value))
@@ -82,25 +82,25 @@ void json_number(json_writer* j, const char* key, double value)
         strbuf_append(j->out, "null");
 }
 
-void json_integer(json_writer* j, const char* key, long long value)
+void json_write_integer(json_writer* j, const char* key, long long value)
 {
     begin_value(j, key);
     strbuf_printf(j->out, "%lld", value);
 }
 
-void json_string(json_writer* j, const char* key, const char* value)
+void json_write_string(json_writer* j, const char* key, const char* value)
 {
     begin_value(j, key);
     json_quote(j->out, value);
 }
 
-void json_bool(json_writer* j, const char* key, int value)
+void json_write_bool(json_writer* j, const char* key, int value)
 {
     begin_value(j, key);
     strbuf_append(j->out, value ? "true" : "false");
 }
 
-void json_null(json_writer* j, const char* key)
+void json_write_null(json_writer* j, const char* key)
 {
     begin_value(j, key);
     strbuf_append(j->out, "null");

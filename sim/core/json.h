@@ -21,11 +21,11 @@ void json_open_object(json_writer* j, const char* key);
 void json_close_object(json_writer* j);
 void json_open_array(json_writer* j, const char* key);
 void json_close_array(json_writer* j);
-void json_number(json_writer* j, const char* key, double value);
-void json_integer(json_writer* j, const char* key, long long value);
-void json_string(json_writer* j, const char* key, const char* value);
-void json_bool(json_writer* j, const char* key, int value);
-void json_null(json_writer* j, const char* key);
+void json_write_number(json_writer* j, const char* key, double value);
+void json_write_integer(json_writer* j, const char* key, long long value);
+void json_write_string(json_writer* j, const char* key, const char* value);
+void json_write_bool(json_writer* j, const char* key, int value);
+void json_write_null(json_writer* j, const char* key);
 
 /* S as a JSON string, quotes included. */
 void json_quote(strbuf* out, const char* s);
