@@ -103,6 +103,7 @@ Suite* sweep_suite(void);
 Suite* trace_suite(void);
 Suite* teach_suite(void);
 Suite* report_suite(void);
+Suite* json_suite(void);
 Suite* tutorial_suite(void);
 Suite* determinism_suite(void);
 Suite* install_suite(void);
