@@ -4,7 +4,7 @@
 # read after the install.
 
 CC       := gcc
-PKGS     := simgrid yaml-0.1 zlib
+PKGS     := simgrid yaml-0.1 zlib jansson
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT      ?= -O2 -g

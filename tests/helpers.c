@@ -145,20 +145,51 @@ void simulate_scenario(const char* text, scenario* sc, run_result* r)
     ck_assert_int_eq(run_simulate(sc, &opt, r), 0);
 }
 
-const char* json_section(const char* json, const char* key)
+json_t* parse_json(const char* text, size_t len)
 {
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "\"%s\": ", key);
-    const char* at = json ? strstr(json, pattern) : NULL;
-    ck_assert_msg(at != NULL, "no %s in the output", key);
-    return at;
+    json_error_t error;
+    json_t* root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &error);
+    ck_assert_msg(root != NULL, "not JSON: line %d, column %d: %s", error.line, error.column, error.text);
+    return root;
 }
 
-double json_number_in(const char* json, const char* key)
+/* The member of V that PART names: a key of an object, an index of a list. */
+static const json_t* part_of(const json_t* v, const char* part)
 {
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "\"%s\": ", key);
-    return strtod(json_section(json, key) + strlen(pattern), NULL);
+    if (json_is_array(v)) {
+        char* end;
+        unsigned long i = strtoul(part, &end, 10);
+        return *part >= '0' && *part <= '9' && !*end ? json_array_get(v, i) : NULL;
+    }
+    return json_object_get(v, part);
+}
+
+const json_t* value_at(const json_t* root, const char* path)
+{
+    char parts[256];
+    ck_assert_uint_lt(strlen(path), sizeof parts);
+    strcpy(parts, path);
+    const json_t* v = root;
+    char* rest = NULL;
+    for (char* part = strtok_r(parts, ".", &rest); part && v; part = strtok_r(NULL, ".", &rest))
+        v = part_of(v, part);
+    ck_assert_msg(v != NULL, "no %s in the JSON", path);
+    return v;
+}
+
+double number_at(const json_t* root, const char* path)
+{
+    const json_t* v = value_at(root, path);
+    ck_assert_msg(json_is_number(v), "%s is not a number", path);
+    return json_number_value(v);
+}
+
+double number_in(const char* json, const char* path)
+{
+    json_t* root = parse_json(json, strlen(json));
+    double n = number_at(root, path);
+    json_decref(root);
+    return n;
 }
 
 void run_trainsim_ok(const char* const* args, command_result* r)

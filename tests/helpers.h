@@ -1,9 +1,11 @@
 /* helpers: what several test files share: running the trainsim binary,
- * loading a scenario from text, and simulating a hand-made plan. */
+ * loading a scenario from text, simulating a hand-made plan, and reading
+ * the JSON trainsim writes (through jansson). */
 #ifndef TRAINSIM_TEST_HELPERS_H
 #define TRAINSIM_TEST_HELPERS_H
 
 #include <check.h>
+#include <jansson.h>
 
 #include "des/iteration.h"
 #include "network/topology.h"
@@ -59,11 +61,21 @@ void simple_topology(topology* t, int nodes, int gpus_per_node, double bandwidth
 /* Loads T's nodes used by PLAN into SimGrid and runs one step. */
 void simulate_plan(const topology* t, iteration_plan* plan, int stepwise, step_profile* out);
 
-/* Where the first "KEY": stands in JSON (fails the test when it does not),
- * and the number after it: json_number_in(json_section(out, "failures"),
- * "gpu") reads the first "gpu" inside "failures". */
-const char* json_section(const char* json, const char* key);
-double      json_number_in(const char* json, const char* key);
+/* TEXT (LEN bytes) as strict JSON, duplicate keys refused; fails the test
+ * with jansson's message and position unless it parses. json_decref it. */
+json_t* parse_json(const char* text, size_t len);
+
+/* The value at PATH in ROOT: object keys and list indices joined by dots,
+ * "wall_clock_days.mean", "batch_phases.1.tokens"; fails the test when
+ * there is none. */
+const json_t* value_at(const json_t* root, const char* path);
+
+/* The number (integer or real) at PATH in ROOT, exactly as it was read;
+ * fails the test unless there is one. */
+double number_at(const json_t* root, const char* path);
+
+/* number_at in the JSON text JSON (a whole report), parsed for the call. */
+double number_in(const char* json, const char* path);
 
 /* |a - b| <= tolerance * |b| */
 #define ck_assert_rel(a, b, tolerance)                                                        \
@@ -91,6 +103,7 @@ Suite* sweep_suite(void);
 Suite* trace_suite(void);
 Suite* teach_suite(void);
 Suite* report_suite(void);
+Suite* json_suite(void);
 Suite* tutorial_suite(void);
 Suite* determinism_suite(void);
 Suite* install_suite(void);

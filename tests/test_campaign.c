@@ -264,6 +264,14 @@ START_TEST(checkpoint_io_takes_the_aggregate_share)
 }
 END_TEST
 
+/* WHAT ("seconds" or "fraction") of CAUSE in the report's breakdown. */
+static double breakdown_of(const json_t* report, const char* cause, const char* what)
+{
+    char path[64];
+    snprintf(path, sizeof path, "breakdown.%s.%s", cause, what);
+    return number_at(report, path);
+}
+
 /* The whole chain on a scenario with failures: same seed, same bytes; the
  * JSON carries the distribution, failures by kind and a breakdown of the
  * whole wall-clock that adds up. */
@@ -275,27 +283,26 @@ START_TEST(scenario_with_failures_end_to_end)
     run_trainsim((const char*[]){"run", file, "--json", NULL}, &b);
     ck_assert_msg(a.status == 0, "%s", strbuf_text(&a.err));
     ck_assert_str_eq(strbuf_text(&a.out), strbuf_text(&b.out));
-    const char* out = strbuf_text(&a.out);
-    const char* days = json_section(out, "wall_clock_days");
-    double mean = json_number_in(days, "mean"), p10 = json_number_in(days, "p10"), p90 = json_number_in(days, "p90");
+    json_t* out = parse_json(a.out.data, a.out.len);
+    double mean = number_at(out, "wall_clock_days.mean"), p10 = number_at(out, "wall_clock_days.p10");
+    double p90 = number_at(out, "wall_clock_days.p90");
     ck_assert(p10 < mean && mean < p90);
-    ck_assert_double_eq(json_number_in(out, "replications"), 50);
-    const char* failures = json_section(out, "failures");
-    ck_assert(json_number_in(failures, "gpu") > 1);
-    ck_assert(json_number_in(failures, "host") > 0);
+    ck_assert_double_eq(number_at(out, "replications"), 50);
+    ck_assert(number_at(out, "failures.gpu") > 1);
+    ck_assert(number_at(out, "failures.host") > 0);
     static const char* causes[] = {"compute", "bubble", "tp_comm", "pp_comm", "dp_comm_exposed", "optimizer",
                                    "ep_comm", "failure_lost_work", "restart", "spare_wait", "checkpoint"};
-    const char* breakdown = json_section(out, "breakdown");
     double sum = 0;
     for (int i = 0; i < 11; i++)
-        sum += json_number_in(json_section(breakdown, causes[i]), "fraction");
+        sum += breakdown_of(out, causes[i], "fraction");
     ck_assert_double_eq_tol(sum, 1.0, 1e-6);
     double failed = 0;   /* seconds the failures cost, on 16 GPUs */
     for (int i = 7; i < 10; i++)
-        failed += json_number_in(json_section(breakdown, causes[i]), "seconds");
-    ck_assert_rel(json_number_in(out, "gpu_hours_lost"), 16 * failed / 3600, 1e-6);
-    ck_assert_double_eq_tol(json_number_in(out, "goodput") * mean * 86400,
-                            json_number_in(out, "steps") * json_number_in(out, "step_time_s"), 1e-6 * mean * 86400);
+        failed += breakdown_of(out, causes[i], "seconds");
+    ck_assert_rel(number_at(out, "gpu_hours_lost"), 16 * failed / 3600, 1e-6);
+    ck_assert_double_eq_tol(number_at(out, "goodput") * mean * 86400,
+                            number_at(out, "steps") * number_at(out, "step_time_s"), 1e-6 * mean * 86400);
+    json_decref(out);
     command_result_free(&a);
     command_result_free(&b);
 }
@@ -309,13 +316,16 @@ START_TEST(failure_classes_scale_with_their_instances)
 {
     command_result r;
     run_trainsim_ok((const char*[]){"run", "tests/campaign/failure-kinds.yaml", "--json", NULL}, &r);
-    const char* out = strbuf_text(&r.out);
-    double expected = json_number_in(json_section(out, "wall_clock_days"), "mean") * 24 / 20;
+    json_t* out = parse_json(r.out.data, r.out.len);
+    double expected = number_at(out, "wall_clock_days.mean") * 24 / 20;
     static const char* kinds[] = {"gpu", "hbm", "host", "software", "nic", "link", "switch"};
-    const char* failures = json_section(out, "failures");
-    for (int i = 0; i < 7; i++)
-        ck_assert_msg(fabs(json_number_in(failures, kinds[i]) / expected - 1) < 0.2, "%s: %g failures, %g expected",
-                      kinds[i], json_number_in(failures, kinds[i]), expected);
+    for (int i = 0; i < 7; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "failures.%s", kinds[i]);
+        double n = number_at(out, path);
+        ck_assert_msg(fabs(n / expected - 1) < 0.2, "%s: %g failures, %g expected", kinds[i], n, expected);
+    }
+    json_decref(out);
     command_result_free(&r);
 }
 END_TEST
@@ -329,17 +339,22 @@ START_TEST(batch_ramp_phases_add_up)
     run_trainsim((const char*[]){"run", "tests/campaign/tiny-ramp.yaml", "--json", NULL}, &ramp);
     run_trainsim((const char*[]){"run", "scenarios/tiny.yaml", "--json", NULL}, &flat);
     ck_assert_msg(ramp.status == 0, "%s", strbuf_text(&ramp.err));
-    const char* out = strbuf_text(&ramp.out);
-    const char* phase = json_section(out, "batch_phases");
+    json_t* out = parse_json(ramp.out.data, ramp.out.len);
+    ck_assert_uint_eq(json_array_size(value_at(out, "batch_phases")), 3);
     double seq = 1024, wall = 0, tokens = 0, steps = 0;
     const long long batches[] = {16, 32, 64};
     const double bounds[] = {1e8, 3e8, 1e9};
     double previous_step = 0;
     for (int i = 0; i < 3; i++) {
-        phase = json_section(phase, "global_batch");
-        ck_assert_double_eq(json_number_in(phase, "global_batch"), (double)batches[i]);
-        double n = json_number_in(phase, "steps"), step = json_number_in(phase, "step_time_s");
-        ck_assert_double_eq(json_number_in(phase, "tokens"), n * batches[i] * seq);
+        char path[64];
+        snprintf(path, sizeof path, "batch_phases.%d.global_batch", i);
+        ck_assert_double_eq(number_at(out, path), (double)batches[i]);
+        snprintf(path, sizeof path, "batch_phases.%d.steps", i);
+        double n = number_at(out, path);
+        snprintf(path, sizeof path, "batch_phases.%d.step_time_s", i);
+        double step = number_at(out, path);
+        snprintf(path, sizeof path, "batch_phases.%d.tokens", i);
+        ck_assert_double_eq(number_at(out, path), n * batches[i] * seq);
         ck_assert(step > previous_step);   /* more micro-batches per step */
         previous_step = step;
         tokens += n * batches[i] * seq;
@@ -347,13 +362,12 @@ START_TEST(batch_ramp_phases_add_up)
         wall += n * step;
         /* Whole steps: each phase ends at most one step past its bound. */
         ck_assert(tokens >= bounds[i] && tokens < bounds[i] + batches[i] * seq);
-        phase += strlen("\"global_batch\": ");
     }
-    ck_assert_double_eq(previous_step, json_number_in(strbuf_text(&flat.out), "step_time_s"));
-    ck_assert_double_eq(json_number_in(out, "step_time_s"), previous_step);
-    ck_assert_double_eq(json_number_in(out, "steps"), steps);
-    ck_assert_double_eq_tol(json_number_in(json_section(out, "wall_clock_days"), "mean") * 86400, wall,
-                            1e-9 * wall);
+    ck_assert_double_eq(previous_step, number_in(strbuf_text(&flat.out), "step_time_s"));
+    ck_assert_double_eq(number_at(out, "step_time_s"), previous_step);
+    ck_assert_double_eq(number_at(out, "steps"), steps);
+    ck_assert_double_eq_tol(number_at(out, "wall_clock_days.mean") * 86400, wall, 1e-9 * wall);
+    json_decref(out);
     command_result_free(&ramp);
     command_result_free(&flat);
 }

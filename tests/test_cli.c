@@ -10,111 +10,29 @@
 
 #include "helpers.h"
 
-/* ---- a small JSON syntax checker --------------------------------------- */
+/* ---- JSON syntax ------------------------------------------------------- */
 
-typedef struct {
-    const char* p;
-    int         ok;
-} json_cursor;
-
-static void skip_space(json_cursor* c)
-{
-    while (*c->p == ' ' || *c->p == '\n' || *c->p == '\t' || *c->p == '\r')
-        c->p++;
-}
-
-/* Consumes CH if it is next; never moves past the end of the text. */
-static int accept(json_cursor* c, char ch)
-{
-    skip_space(c);
-    if (*c->p != ch)
-        return 0;
-    c->p++;
-    return 1;
-}
-
-static void json_value(json_cursor* c, int depth);
-
-static void json_string_token(json_cursor* c)
-{
-    skip_space(c);
-    if (*c->p != '"') {
-        c->ok = 0;
-        return;
-    }
-    for (c->p++; *c->p && *c->p != '"'; c->p++) {
-        if ((unsigned char)*c->p < 0x20)
-            c->ok = 0;
-        if (*c->p == '\\' && c->p[1])
-            c->p++;
-    }
-    if (*c->p != '"')
-        c->ok = 0;
-    else
-        c->p++;
-}
-
-static void json_members(json_cursor* c, int depth, char close, int keyed)
-{
-    c->p++;
-    if (accept(c, close))
-        return;
-    do {
-        if (keyed) {
-            json_string_token(c);
-            if (c->ok && !accept(c, ':'))
-                c->ok = 0;
-        }
-        if (c->ok)
-            json_value(c, depth + 1);
-    } while (c->ok && accept(c, ','));
-    if (c->ok && !accept(c, close))
-        c->ok = 0;
-}
-
-static void json_value(json_cursor* c, int depth)
-{
-    skip_space(c);
-    if (depth > 64) {
-        c->ok = 0;
-        return;
-    }
-    if (*c->p == '{')
-        json_members(c, depth, '}', 1);
-    else if (*c->p == '[')
-        json_members(c, depth, ']', 0);
-    else if (*c->p == '"')
-        json_string_token(c);
-    else if (!strncmp(c->p, "true", 4) || !strncmp(c->p, "null", 4))
-        c->p += 4;
-    else if (!strncmp(c->p, "false", 5))
-        c->p += 5;
-    else {
-        char* end;
-        strtod(c->p, &end);
-        if (end == c->p || !strncmp(c->p, "nan", 3) || !strncmp(c->p, "inf", 3))
-            c->ok = 0;
-        c->p = end;
-    }
-}
-
+/* Whether TEXT is one JSON object and nothing after it, read strictly
+ * (jansson, duplicate keys refused). */
 static int is_one_json_object(const char* text)
 {
-    json_cursor c = {text, 1};
-    skip_space(&c);
-    if (*c.p != '{')
-        return 0;
-    json_value(&c, 0);
-    skip_space(&c);
-    return c.ok && *c.p == '\0';
+    json_error_t error;
+    json_t* root = json_loads(text, JSON_REJECT_DUPLICATES, &error);
+    int object = json_is_object(root);
+    json_decref(root);
+    return object;
 }
 
+/* The check refuses what is not JSON, so that the tests below mean
+ * something. */
 START_TEST(json_checker_checks)
 {
-    ck_assert(is_one_json_object("{\"a\": [1, 2.5e3, null, true], \"b\": {\"c\": \"x\\\"y\"}}\n"));
-    ck_assert(!is_one_json_object("{\"a\": 1,}"));
-    ck_assert(!is_one_json_object("{\"a\": nan}"));
-    ck_assert(!is_one_json_object("{\"a\": 1} {}"));
+    ck_assert(is_one_json_object("{\"a\": [1, -2.5e3, null, true, false], \"b\": {\"c\": \"x\\\"y\\u0041\"}}\n"));
+    const char* bad[] = {"{\"a\": 1,}", "{\"a\": nan}", "{\"a\": 1} {}", "{\"a\": [1 2]}", "{\"a\" 1}",
+                         "{\"a\": [01]}", "{\"a\": \"\x01\"}", "{\"a\": [-]}", "{\"a\": \"\\q\"}",
+                         "{\"a\": tru}", "{\"a\": 1, \"a\": 2}", "[1]"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(!is_one_json_object(bad[i]), "accepted %s", bad[i]);
 }
 END_TEST
 

@@ -25,7 +25,7 @@ static double step_time(const char* file, int full)
 {
     command_result r;
     run_json(file, full, &r);
-    double t = json_number_in(strbuf_text(&r.out), "step_time_s");
+    double t = number_in(strbuf_text(&r.out), "step_time_s");
     command_result_free(&r);
     return t;
 }
@@ -75,8 +75,8 @@ static void islands_at(const char* bandwidth, double* step, double* dp)
     command_result r;
     run_json(path, 0, &r);
     unlink(path);
-    *step = json_number_in(strbuf_text(&r.out), "step_time_s");
-    *dp = json_number_in(strstr(strbuf_text(&r.out), "\"dp_comm_exposed\""), "seconds");
+    *step = number_in(strbuf_text(&r.out), "step_time_s");
+    *dp = number_in(strbuf_text(&r.out), "breakdown.dp_comm_exposed.seconds");
     command_result_free(&r);
 }
 

@@ -26,6 +26,7 @@ int main(void)
     srunner_add_suite(runner, trace_suite());
     srunner_add_suite(runner, teach_suite());
     srunner_add_suite(runner, report_suite());
+    srunner_add_suite(runner, json_suite());
     srunner_add_suite(runner, tutorial_suite());
     srunner_add_suite(runner, determinism_suite());
     srunner_add_suite(runner, install_suite());

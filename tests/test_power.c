@@ -108,13 +108,13 @@ START_TEST(scenario_energy_is_power_times_time)
     command_result r;
     run_trainsim((const char*[]){"run", "scenarios/tiny.yaml", "--json", NULL}, &r);
     ck_assert_int_eq(r.status, 0);
-    const char* out = strbuf_text(&r.out);
-    const char* power = json_section(out, "power_mw");
-    double average = json_number_in(power, "average"), peak = json_number_in(power, "peak");
-    double trough = json_number_in(power, "trough");
+    json_t* out = parse_json(r.out.data, r.out.len);
+    double average = number_at(out, "power_mw.average"), peak = number_at(out, "power_mw.peak");
+    double trough = number_at(out, "power_mw.trough");
     ck_assert(trough < average && average < peak);
-    double seconds = json_number_in(json_section(out, "wall_clock_days"), "mean") * 86400;
-    ck_assert_rel(json_number_in(out, "energy_mwh"), average * seconds / 3600, 1e-6);
+    double seconds = number_at(out, "wall_clock_days.mean") * 86400;
+    ck_assert_rel(number_at(out, "energy_mwh"), average * seconds / 3600, 1e-6);
+    json_decref(out);
     command_result_free(&r);
 }
 END_TEST
@@ -126,10 +126,13 @@ START_TEST(energy_is_priced_per_kwh)
     run_trainsim((const char*[]){"run", "tests/power/priced.yaml", "--json", NULL}, &priced);
     run_trainsim((const char*[]){"run", "scenarios/tiny.yaml", "--json", NULL}, &plain);
     ck_assert_msg(priced.status == 0, "%s", strbuf_text(&priced.err));
-    const char* out = strbuf_text(&priced.out);
-    ck_assert_rel(json_number_in(out, "energy_cost"), json_number_in(out, "energy_mwh") * 1000 * 0.08, 1e-9);
-    ck_assert_rel(json_number_in(out, "cost"), json_number_in(out, "gpu_hours") * 2.5, 1e-9);
-    ck_assert_ptr_nonnull(strstr(strbuf_text(&plain.out), "\"energy_cost\": null"));
+    json_t* out = parse_json(priced.out.data, priced.out.len);
+    ck_assert_rel(number_at(out, "energy_cost"), number_at(out, "energy_mwh") * 1000 * 0.08, 1e-9);
+    ck_assert_rel(number_at(out, "cost"), number_at(out, "gpu_hours") * 2.5, 1e-9);
+    json_decref(out);
+    out = parse_json(plain.out.data, plain.out.len);
+    ck_assert(json_is_null(value_at(out, "energy_cost")));
+    json_decref(out);
     command_result_free(&priced);
     command_result_free(&plain);
 }

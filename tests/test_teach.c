@@ -185,7 +185,7 @@ START_TEST(explain_agrees_where_the_closed_forms_hold)
         ck_assert_msg(strstr(strbuf_text(&section), "they agree within 2 %"), "%s", strbuf_text(&section));
     }
     run_trainsim((const char*[]){"run", "tests/campaign/tiny-failures.yaml", "--json", NULL}, &json);
-    double c = json_number_in(json_section(strbuf_text(&json.out), "checkpoint"), "write_s");
+    double c = number_in(strbuf_text(&json.out), "checkpoint.write_s");
     double m = 1 / (16 / (200 * 3600.0) + 2 / (400 * 3600.0));
     section_of(strbuf_text(&r.out), "Checkpoint interval", &section);
     const char* gives = strstr(strbuf_text(&section), "gives      ");

@@ -1,6 +1,7 @@
 /* row: sweep result rows from the JSON report (see row.h). */
 #include "batch/row.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,138 +50,80 @@ static int is_axis(const sweep* sw, const char* column)
     return 0;
 }
 
-/* ---- flattening the report's JSON ----------------------------------------- */
+/* ---- reading the report's JSON (jansson) ---------------------------------- */
 
-typedef struct {
-    char* path;
-    char* text;     /* a string unescaped, a number or literal as written */
-    int   string;
-} flat_value;
-
-typedef struct {
-    flat_value* values;
-    size_t      count;
-    const char* p;   /* the parser's position */
-} flat;
-
-static void skip_space(flat* f)
+/* TEXT as JSON, or NULL when it is none or not JSON (then a row has no
+ * results rather than half of them). */
+static json_t* parse(const char* text)
 {
-    while (*f->p == ' ' || *f->p == '\n' || *f->p == '\r' || *f->p == '\t')
-        f->p++;
+    json_error_t error;
+    return text ? json_loads(text, 0, &error) : NULL;
 }
 
-/* A JSON string at f->p (report_json's escapes only), unescaped. */
-static int read_string(flat* f, strbuf* out)
+static json_t* member_at(json_t* v, const char* path);
+
+/* What REST names below V: V itself when REST is empty (a number, string
+ * or literal; a list or object is not a value of a column), else what
+ * follows its dot. */
+static json_t* rest_at(json_t* v, const char* rest)
 {
-    if (*f->p != '"')
-        return -1;
-    for (f->p++; *f->p && *f->p != '"'; f->p++) {
-        if (*f->p != '\\') {
-            strbuf_append_n(out, f->p, 1);
-            continue;
+    if (!*rest)
+        return json_is_object(v) || json_is_array(v) ? NULL : v;
+    return *rest == '.' ? member_at(v, rest + 1) : NULL;
+}
+
+/* What PATH names below MEMBER when PATH starts with the member's NAME. */
+static json_t* below(json_t* member, const char* name, const char* path)
+{
+    size_t n = strlen(name);
+    return strncmp(path, name, n) ? NULL : rest_at(member, path + n);
+}
+
+/* The value at PATH in V: keys and list indices joined by dots, as the row
+ * columns name them ("wall_clock_days.mean", "batch_phases.0.tokens"); a
+ * key with a dot in it ("parallelism.tp" in a JSON-lines row) matches as a
+ * whole. The first match in the text's order, or NULL. */
+static json_t* member_at(json_t* v, const char* path)
+{
+    const char* key;
+    json_t*     member;
+    size_t      i;
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, member) {
+            json_t* found = below(member, key, path);
+            if (found)
+                return found;
         }
-        f->p++;
-        const char* plain = strchr("\"\\/", *f->p);
-        if (plain && *f->p)
-            strbuf_append_n(out, f->p, 1);
-        else if (*f->p == 'n' || *f->p == 't' || *f->p == 'r')
-            strbuf_append(out, *f->p == 'n' ? "\n" : *f->p == 't' ? "\t" : "\r");
-        else if (*f->p == 'u' && strlen(f->p) >= 5) {
-            char code = (char)strtol((char[]){f->p[1], f->p[2], f->p[3], f->p[4], 0}, NULL, 16);
-            strbuf_append_n(out, &code, 1);
-            f->p += 4;
-        } else
-            return -1;
-    }
-    if (*f->p != '"')
-        return -1;
-    f->p++;
-    return 0;
-}
-
-static void add_value(flat* f, const strbuf* path, const char* text, size_t len, int string)
-{
-    f->values = xrealloc(f->values, (f->count + 1) * sizeof *f->values);
-    char* copy = xmalloc(len + 1);
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    f->values[f->count++] = (flat_value){xstrdup(strbuf_text(path)), copy, string};
-}
-
-static int read_value(flat* f, strbuf* path);
-
-/* The members of an object or the items of an array, each under PATH. */
-static int read_members(flat* f, strbuf* path, int object)
-{
-    size_t base = path->len;
-    char close = object ? '}' : ']';
-    f->p++;
-    skip_space(f);
-    for (int i = 0; *f->p != close; i++) {
-        if (i) {
-            if (*f->p != ',')
-                return -1;
-            f->p++;
-            skip_space(f);
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, member) {
+            char index[24];
+            snprintf(index, sizeof index, "%zu", i);
+            json_t* found = below(member, index, path);
+            if (found)
+                return found;
         }
-        if (base)
-            strbuf_append(path, ".");
-        if (object) {
-            if (read_string(f, path))
-                return -1;
-            skip_space(f);
-            if (*f->p != ':')
-                return -1;
-            f->p++;
-        } else
-            strbuf_printf(path, "%d", i);
-        if (read_value(f, path))
-            return -1;
-        path->len = base;
-        if (path->data)
-            path->data[base] = '\0';
-        skip_space(f);
     }
-    f->p++;
-    return 0;
-}
-
-static int read_value(flat* f, strbuf* path)
-{
-    skip_space(f);
-    if (*f->p == '{' || *f->p == '[')
-        return read_members(f, path, *f->p == '{');
-    if (*f->p == '"') {
-        strbuf text = {0};
-        int bad = read_string(f, &text);
-        if (!bad)
-            add_value(f, path, strbuf_text(&text), text.len, 1);
-        strbuf_free(&text);
-        return bad;
-    }
-    size_t n = strcspn(f->p, ",}] \n\r\t");
-    if (n == 0)
-        return -1;
-    add_value(f, path, f->p, n, 0);
-    f->p += n;
-    return 0;
-}
-
-static const flat_value* find(const flat* f, const char* path)
-{
-    for (size_t i = 0; i < f->count; i++)
-        if (!strcmp(f->values[i].path, path))
-            return &f->values[i];
     return NULL;
 }
 
-static void free_flat(flat* f)
+/* V as a cell into OUT: a string unescaped (STRING set), a number as the
+ * report prints it, true or false. Returns 0, or -1 when there is no value
+ * (V NULL or null). */
+static int cell_text(const json_t* v, strbuf* out, int* string)
 {
-    for (size_t i = 0; i < f->count; i++) {
-        free(f->values[i].path);
-        free(f->values[i].text);
-    }
-    free(f->values);
+    char number[JSON_NUMBER_SIZE];
+    *string = json_is_string(v);
+    if (json_is_string(v))
+        strbuf_append_n(out, json_string_value(v), json_string_length(v));
+    else if (json_is_integer(v))
+        strbuf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    else if (json_is_real(v))
+        strbuf_append(out, json_format_number(json_real_value(v), number));
+    else if (json_is_boolean(v))
+        strbuf_append(out, json_is_true(v) ? "true" : "false");
+    else
+        return -1;
+    return 0;
 }
 
 /* ---- writing rows -------------------------------------------------------- */
@@ -190,7 +133,7 @@ static int is_json_number(const char* s)
 {
     const char* p = s + (*s == '-');
     size_t n = strspn(p, "0123456789");
-    if (n == 0)
+    if (n == 0 || (n > 1 && *p == '0'))   /* JSON has no leading zeros */
         return 0;
     p += n;
     if (*p == '.') {
@@ -295,61 +238,61 @@ void row_line(const sweep* sw, row_format f, long long p, row_status status, con
         put(out, f, sw->axes[a].key, strbuf_text(&value), is_json_string(v));
     }
     strbuf_free(&value);
-    flat results = {0};
-    results.p = json ? json : "";
-    strbuf path = {0};
-    if (json && read_value(&results, &path)) {   /* not JSON: no results rather than half of them */
-        free_flat(&results);
-        results = (flat){0};
-    }
-    strbuf_free(&path);
+    json_t* report = parse(json);
+    strbuf  cell = {0};
     char buf[64];
     const char* column;
     for (int c = 0; (column = result_column(c, buf, sizeof buf)); c++) {
         if (is_axis(sw, column))
             continue;
-        const flat_value* v = find(&results, column);
-        int null = !v || (!v->string && !strcmp(v->text, "null"));
-        put(out, f, column, null ? NULL : v->text, v && v->string);
+        strbuf_clear(&cell);
+        int string = 0;
+        int known = report && !cell_text(member_at(report, column), &cell, &string);
+        put(out, f, column, known ? strbuf_text(&cell) : NULL, string);
     }
-    free_flat(&results);
+    strbuf_free(&cell);
+    json_decref(report);
     strbuf_append(out, f == ROW_CSV ? "\n" : "}\n");
 }
 
 int row_value(const char* line, const char* column, char* buf, size_t size)
 {
-    flat values = {.p = line};
-    strbuf path = {0};
-    int status = -1;
-    if (!read_value(&values, &path)) {
-        const flat_value* v = find(&values, column);
-        if (v && (v->string || strcmp(v->text, "null"))) {
-            snprintf(buf, size, "%s", v->text);
-            status = 0;
-        }
-    }
-    strbuf_free(&path);
-    free_flat(&values);
+    json_t* row = parse(line);
+    strbuf  text = {0};
+    int     string;
+    int     status = row ? cell_text(member_at(row, column), &text, &string) : -1;
+    if (!status)
+        snprintf(buf, size, "%s", strbuf_text(&text));
+    strbuf_free(&text);
+    json_decref(row);
     return status;
+}
+
+/* The point number and hash of a JSON-lines row, whatever its layout. */
+static int jsonl_identity(const char* line, long long* point, char hash[17])
+{
+    json_t*     row = parse(line);
+    json_t*     p = json_object_get(row, "point");
+    const char* h = json_string_value(json_object_get(row, "hash"));
+    int ok = json_is_integer(p) && json_integer_value(p) >= 0 && h && strlen(h) == 16
+             && strspn(h, "0123456789abcdef") == 16;
+    if (ok) {
+        *point = json_integer_value(p);
+        memcpy(hash, h, 17);
+    }
+    json_decref(row);
+    return ok ? 0 : -1;
 }
 
 int row_identity(row_format f, const char* line, long long* point, char hash[17])
 {
-    const char* p = line;
-    if (f == ROW_JSONL) {
-        if (strncmp(p, "{\"point\": ", 10))
-            return -1;
-        p += 10;
-    }
+    if (f == ROW_JSONL)
+        return jsonl_identity(line, point, hash);
     char* end = NULL;
-    long long n = strtoll(p, &end, 10);
-    if (end == p || n < 0)
+    long long n = strtoll(line, &end, 10);
+    if (end == line || n < 0 || *end != ',')
         return -1;
-    p = end;
-    const char* sep = f == ROW_CSV ? "," : ", \"hash\": \"";
-    if (strncmp(p, sep, strlen(sep)))
-        return -1;
-    p += strlen(sep);
+    const char* p = end + 1;
     if (strspn(p, "0123456789abcdef") != 16)
         return -1;
     memcpy(hash, p, 16);

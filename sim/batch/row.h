@@ -33,8 +33,9 @@ void row_header(const sweep* sw, row_format f, strbuf* out);
 void row_line(const sweep* sw, row_format f, long long p, row_status status, const char* reason,
               const char* json, strbuf* out);
 
-/* COLUMN's value in a JSON-lines row LINE into BUF (a string without its
- * quotes). Returns 0, or -1 when the row has no such column or it is null. */
+/* COLUMN's value in a JSON-lines row LINE into BUF (a string unescaped, a
+ * number as json_format_number prints it). Returns 0, or -1 when the row is
+ * not JSON, has no such column or it is null. */
 int row_value(const char* line, const char* column, char* buf, size_t size);
 
 /* The point number and hash at the start of LINE, as row_line writes them.

@@ -2,12 +2,38 @@
 #include "core/json.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* 2^53: below it in magnitude, every integer is a double, exactly. */
+#define EXACT_INTEGERS 9007199254740992.0
 
 void json_start(json_writer* j, strbuf* out)
 {
     j->out = out;
     j->depth = 0;
     j->count[0] = 0;
+}
+
+/* Whether VALUE prints as the integer it is. */
+static int is_exact_integer(double value)
+{
+    return fabs(value) < EXACT_INTEGERS && value == trunc(value);
+}
+
+const char* json_format_number(double value, char buf[JSON_NUMBER_SIZE])
+{
+    if (!isfinite(value))
+        snprintf(buf, JSON_NUMBER_SIZE, "null");
+    else if (is_exact_integer(value))
+        snprintf(buf, JSON_NUMBER_SIZE, "%lld", (long long)value);
+    else
+        for (int digits = 15; digits <= 17; digits++) {
+            snprintf(buf, JSON_NUMBER_SIZE, "%.*g", digits, value);
+            if (strtod(buf, NULL) == value)
+                break;
+        }
+    return buf;
 }
 
 void json_quote(strbuf* out, const char* s)
@@ -73,34 +99,32 @@ void json_close_object(json_writer* j) { close_container(j, "}"); }
 void json_open_array(json_writer* j, const char* key) { open_container(j, key, "["); }
 void json_close_array(json_writer* j) { close_container(j, "]"); }
 
-void json_number(json_writer* j, const char* key, double value)
+void json_write_number(json_writer* j, const char* key, double value)
 {
+    char text[JSON_NUMBER_SIZE];
     begin_value(j, key);
-    if (isfinite(value))
-        strbuf_printf(j->out, "%.10g", value);
-    else
-        strbuf_append(j->out, "null");
+    strbuf_append(j->out, json_format_number(value, text));
 }
 
-void json_integer(json_writer* j, const char* key, long long value)
+void json_write_integer(json_writer* j, const char* key, long long value)
 {
     begin_value(j, key);
     strbuf_printf(j->out, "%lld", value);
 }
 
-void json_string(json_writer* j, const char* key, const char* value)
+void json_write_string(json_writer* j, const char* key, const char* value)
 {
     begin_value(j, key);
     json_quote(j->out, value);
 }
 
-void json_bool(json_writer* j, const char* key, int value)
+void json_write_bool(json_writer* j, const char* key, int value)
 {
     begin_value(j, key);
     strbuf_append(j->out, value ? "true" : "false");
 }
 
-void json_null(json_writer* j, const char* key)
+void json_write_null(json_writer* j, const char* key)
 {
     begin_value(j, key);
     strbuf_append(j->out, "null");

@@ -7,52 +7,52 @@
 static void json_identity(json_writer* j, const scenario* sc, const run_result* r)
 {
     const parallel_spec* p = &sc->par;
-    json_string(j, "trainsim_version", TRAINSIM_VERSION);
-    json_string(j, "scenario", sc->name);
-    json_string(j, "file", sc->file);
-    json_integer(j, "seed", (long long)sc->seed);
-    json_bool(j, "feasible", r->feasible);
+    json_write_string(j, "trainsim_version", TRAINSIM_VERSION);
+    json_write_string(j, "scenario", sc->name);
+    json_write_string(j, "file", sc->file);
+    json_write_integer(j, "seed", (long long)sc->seed);
+    json_write_bool(j, "feasible", r->feasible);
     if (r->feasible)
-        json_null(j, "infeasible_reason");
+        json_write_null(j, "infeasible_reason");
     else
-        json_string(j, "infeasible_reason", r->infeasible_reason);
-    json_string(j, "gpu", sc->gpu.name);
-    json_integer(j, "gpus", r->world_gpus);
-    json_integer(j, "cluster_gpus", r->cluster_gpus);
+        json_write_string(j, "infeasible_reason", r->infeasible_reason);
+    json_write_string(j, "gpu", sc->gpu.name);
+    json_write_integer(j, "gpus", r->world_gpus);
+    json_write_integer(j, "cluster_gpus", r->cluster_gpus);
     json_open_object(j, "parallelism");
-    json_integer(j, "tp", p->tp);
-    json_integer(j, "pp", p->pp);
-    json_integer(j, "dp", p->dp);
-    json_integer(j, "ep", p->ep);
-    json_integer(j, "cp", p->cp);
-    json_integer(j, "micro_batch", p->micro_batch);
-    json_integer(j, "micro_batches", r->micro_batches);
-    json_string(j, "schedule", schedule_name(p->schedule));
-    json_string(j, "recompute", recompute_name(p->recompute));
-    json_integer(j, "zero", p->zero);
+    json_write_integer(j, "tp", p->tp);
+    json_write_integer(j, "pp", p->pp);
+    json_write_integer(j, "dp", p->dp);
+    json_write_integer(j, "ep", p->ep);
+    json_write_integer(j, "cp", p->cp);
+    json_write_integer(j, "micro_batch", p->micro_batch);
+    json_write_integer(j, "micro_batches", r->micro_batches);
+    json_write_string(j, "schedule", schedule_name(p->schedule));
+    json_write_string(j, "recompute", recompute_name(p->recompute));
+    json_write_integer(j, "zero", p->zero);
     json_close_object(j);
     json_open_object(j, "model");
-    json_number(j, "parameters", r->work.params_total);
-    json_number(j, "active_parameters", r->work.params_active);
-    json_number(j, "model_flops_per_token", r->work.model_flops_per_token);
-    json_number(j, "hardware_flops_per_token", r->work.hardware_flops_per_token);
+    json_write_number(j, "parameters", r->work.params_total);
+    json_write_number(j, "active_parameters", r->work.params_active);
+    json_write_number(j, "model_flops_per_token", r->work.model_flops_per_token);
+    json_write_number(j, "hardware_flops_per_token", r->work.hardware_flops_per_token);
     json_close_object(j);
-    json_number(j, "tokens_per_step", r->work.tokens_per_step);
+    json_write_number(j, "tokens_per_step", r->work.tokens_per_step);
 }
 
 static void json_memory(json_writer* j, const scenario* sc, const run_result* r)
 {
     const gpu_memory* g = &r->memory.rank[r->memory.worst];
     json_open_object(j, "memory_per_gpu_bytes");
-    json_integer(j, "pipeline_rank", r->memory.worst);
-    json_number(j, "weights", g->weights);
-    json_number(j, "gradients", g->gradients);
-    json_number(j, "optimizer", g->optimizer);
-    json_number(j, "activations", g->activations);
-    json_number(j, "micro_batches_in_flight", g->in_flight);
-    json_number(j, "workspace", g->workspace);
-    json_number(j, "total", g->total);
-    json_number(j, "hbm", sc->gpu.hbm_bytes);
+    json_write_integer(j, "pipeline_rank", r->memory.worst);
+    json_write_number(j, "weights", g->weights);
+    json_write_number(j, "gradients", g->gradients);
+    json_write_number(j, "optimizer", g->optimizer);
+    json_write_number(j, "activations", g->activations);
+    json_write_number(j, "micro_batches_in_flight", g->in_flight);
+    json_write_number(j, "workspace", g->workspace);
+    json_write_number(j, "total", g->total);
+    json_write_number(j, "hbm", sc->gpu.hbm_bytes);
     json_close_object(j);
 }
 
@@ -63,14 +63,14 @@ static void json_breakdown(json_writer* j, const run_result* r)
     json_open_object(j, "breakdown");
     for (int i = 0; i < REPORT_PARTS; i++) {
         json_open_object(j, rows[i].key);
-        json_number(j, "seconds", rows[i].seconds);
-        json_number(j, "fraction", rows[i].seconds / r->wall_seconds);
+        json_write_number(j, "seconds", rows[i].seconds);
+        json_write_number(j, "fraction", rows[i].seconds / r->wall_seconds);
         json_close_object(j);
     }
     json_close_object(j);
     json_open_object(j, "step_breakdown_s");   /* run-level causes: their average per step */
     for (int i = 0; i < REPORT_PARTS; i++)
-        json_number(j, rows[i].key, rows[i].seconds / r->steps);
+        json_write_number(j, rows[i].key, rows[i].seconds / r->steps);
     json_close_object(j);
 }
 
@@ -79,10 +79,10 @@ static void json_phases(json_writer* j, const run_result* r)
     json_open_array(j, "batch_phases");
     for (int i = 0; i < r->phase_count; i++) {
         json_open_object(j, NULL);
-        json_integer(j, "global_batch", r->phase[i].global_batch);
-        json_number(j, "tokens", r->phase[i].tokens);
-        json_number(j, "steps", r->phase[i].steps);
-        json_number(j, "step_time_s", r->phase[i].profile->step_time);
+        json_write_integer(j, "global_batch", r->phase[i].global_batch);
+        json_write_number(j, "tokens", r->phase[i].tokens);
+        json_write_number(j, "steps", r->phase[i].steps);
+        json_write_number(j, "step_time_s", r->phase[i].profile->step_time);
         json_close_object(j);
     }
     json_close_array(j);
@@ -93,24 +93,24 @@ static void json_run_level(json_writer* j, const run_result* r)
     const campaign_input* in = &r->campaign_in;
     const campaign_result* c = &r->campaign;
     json_open_object(j, "wall_clock_days");
-    json_number(j, "mean", c->wall_mean / 86400.0);
-    json_number(j, "p10", c->wall_p10 / 86400.0);
-    json_number(j, "p90", c->wall_p90 / 86400.0);
+    json_write_number(j, "mean", c->wall_mean / 86400.0);
+    json_write_number(j, "p10", c->wall_p10 / 86400.0);
+    json_write_number(j, "p90", c->wall_p90 / 86400.0);
     json_close_object(j);
-    json_integer(j, "replications", c->replications);
-    json_number(j, "gpu_hours_lost", report_gpu_hours_lost(r));
-    json_number(j, "goodput", c->goodput);
-    json_number(j, "run_mfu", r->run_mfu);
+    json_write_integer(j, "replications", c->replications);
+    json_write_number(j, "gpu_hours_lost", report_gpu_hours_lost(r));
+    json_write_number(j, "goodput", c->goodput);
+    json_write_number(j, "run_mfu", r->run_mfu);
     if (in->interval_seconds > 0) {
         json_open_object(j, "checkpoint");
-        json_number(j, "bytes", r->checkpoint_bytes);
-        json_number(j, "interval_s", in->interval_seconds);
-        json_number(j, "write_s", in->checkpoint_seconds);
-        json_number(j, "load_s", in->load_seconds);
-        json_number(j, "blocking_s", in->copy_seconds > 0 ? in->copy_seconds : in->checkpoint_seconds);
+        json_write_number(j, "bytes", r->checkpoint_bytes);
+        json_write_number(j, "interval_s", in->interval_seconds);
+        json_write_number(j, "write_s", in->checkpoint_seconds);
+        json_write_number(j, "load_s", in->load_seconds);
+        json_write_number(j, "blocking_s", in->copy_seconds > 0 ? in->copy_seconds : in->checkpoint_seconds);
         json_close_object(j);
     } else {
-        json_null(j, "checkpoint");   /* none written */
+        json_write_null(j, "checkpoint");   /* none written */
     }
 }
 
@@ -119,21 +119,21 @@ static void json_collectives(json_writer* j, const scenario* sc, const run_resul
     collective_row rows[REPORT_COLLECTIVES];
     int stage, n = report_collectives(r, &stage, rows);
     json_open_object(j, "collectives");
-    json_string(j, "requested", collective_name(sc->par.collective));
-    json_integer(j, "pipeline_rank", stage);
+    json_write_string(j, "requested", collective_name(sc->par.collective));
+    json_write_integer(j, "pipeline_rank", stage);
     for (int i = 0; i < n; i++) {
         const collective_plan* c = rows[i].c;
         json_open_object(j, rows[i].key);
-        json_string(j, "algorithm", collective_name(c->shape.algorithm));
-        json_integer(j, "ranks", c->shape.members);
-        json_integer(j, "ranks_per_node", c->shape.per_node);
-        json_number(j, "bytes", c->payload_bytes);
+        json_write_string(j, "algorithm", collective_name(c->shape.algorithm));
+        json_write_integer(j, "ranks", c->shape.members);
+        json_write_integer(j, "ranks_per_node", c->shape.per_node);
+        json_write_number(j, "bytes", c->payload_bytes);
         json_open_object(j, "predicted_s");
         for (collective_kind a = COLL_AUTO + 1; a < COLL_COUNT; a++) {
             if (c->predicted[a] > 0)
-                json_number(j, collective_name(a), c->predicted[a]);
+                json_write_number(j, collective_name(a), c->predicted[a]);
             else
-                json_null(j, collective_name(a));
+                json_write_null(j, collective_name(a));
         }
         json_close_object(j);
         json_close_object(j);
@@ -143,39 +143,39 @@ static void json_collectives(json_writer* j, const scenario* sc, const run_resul
 
 static void json_results(json_writer* j, const scenario* sc, const run_result* r)
 {
-    json_number(j, "steps", r->steps);
-    json_number(j, "tokens", r->tokens);
-    json_number(j, "mfu", r->mfu);
-    json_number(j, "hfu", r->hfu);
-    json_number(j, "step_time_s", r->profile.step_time);
-    json_number(j, "tokens_per_s", r->tokens_per_s);
-    json_number(j, "tflops_per_gpu", r->tflops_per_gpu);
+    json_write_number(j, "steps", r->steps);
+    json_write_number(j, "tokens", r->tokens);
+    json_write_number(j, "mfu", r->mfu);
+    json_write_number(j, "hfu", r->hfu);
+    json_write_number(j, "step_time_s", r->profile.step_time);
+    json_write_number(j, "tokens_per_s", r->tokens_per_s);
+    json_write_number(j, "tflops_per_gpu", r->tflops_per_gpu);
     json_phases(j, r);
     json_run_level(j, r);
-    json_number(j, "gpu_hours", r->gpu_hours);
-    json_number(j, "cost", r->cost);
-    json_number(j, "energy_mwh", r->energy_joules / 3.6e9);
+    json_write_number(j, "gpu_hours", r->gpu_hours);
+    json_write_number(j, "cost", r->cost);
+    json_write_number(j, "energy_mwh", r->energy_joules / 3.6e9);
     if (sc->cost.kwh > 0)
-        json_number(j, "energy_cost", r->energy_cost);
+        json_write_number(j, "energy_cost", r->energy_cost);
     else
-        json_null(j, "energy_cost");
+        json_write_null(j, "energy_cost");
     json_open_object(j, "power_mw");   /* facility, while training */
-    json_number(j, "average", r->power.average / 1e6);
-    json_number(j, "peak", r->power.peak / 1e6);
-    json_number(j, "trough", r->power.trough / 1e6);
-    json_number(j, "idle", r->power.idle / 1e6);
+    json_write_number(j, "average", r->power.average / 1e6);
+    json_write_number(j, "peak", r->power.peak / 1e6);
+    json_write_number(j, "trough", r->power.trough / 1e6);
+    json_write_number(j, "idle", r->power.idle / 1e6);
     json_close_object(j);
     json_open_object(j, "gpu_activity");   /* shares of the GPUs' time in a step */
-    json_number(j, "computing", r->power.computing);
-    json_number(j, "communicating", r->power.communicating);
-    json_number(j, "idle", 1 - r->power.computing - r->power.communicating);
+    json_write_number(j, "computing", r->power.computing);
+    json_write_number(j, "communicating", r->power.communicating);
+    json_write_number(j, "idle", 1 - r->power.computing - r->power.communicating);
     json_close_object(j);
     json_memory(j, sc, r);
     json_breakdown(j, r);
     json_collectives(j, sc, r);
     json_open_object(j, "failures");   /* mean count per run, by kind */
     for (int k = 0; k < r->campaign_in.class_count; k++)
-        json_number(j, failure_kind_name(r->campaign_in.classes[k].kind), r->campaign.failures[k]);
+        json_write_number(j, failure_kind_name(r->campaign_in.classes[k].kind), r->campaign.failures[k]);
     json_close_object(j);
 }
 
@@ -183,7 +183,7 @@ static void json_unsimulated(json_writer* j, const run_result* r)
 {
     json_open_array(j, "not_simulated");
     for (int i = 0; i < r->not_simulated_count; i++)
-        json_string(j, NULL, r->not_simulated[i]);
+        json_write_string(j, NULL, r->not_simulated[i]);
     json_close_array(j);
 }
 
@@ -195,12 +195,12 @@ static void json_no_results(json_writer* j, const scenario* sc, const run_result
                                  "run_mfu", "checkpoint", "gpu_hours", "cost", "energy_mwh", "energy_cost", "power_mw",
                                  "gpu_activity", NULL};
     for (int i = 0; keys[i]; i++)
-        json_null(j, keys[i]);
+        json_write_null(j, keys[i]);
     json_memory(j, sc, r);
-    json_null(j, "breakdown");
-    json_null(j, "step_breakdown_s");
-    json_null(j, "collectives");
-    json_null(j, "failures");
+    json_write_null(j, "breakdown");
+    json_write_null(j, "step_breakdown_s");
+    json_write_null(j, "collectives");
+    json_write_null(j, "failures");
 }
 
 void report_json(const scenario* sc, const run_result* r, strbuf* out)
