@@ -390,6 +390,20 @@ START_TEST(best_ranks_the_plans_that_fit)
 }
 END_TEST
 
+/* best opens its scenario as every command does: a hand-written platform
+ * that cannot be loaded is an input error before any plan is searched. */
+START_TEST(best_checks_a_hand_written_platform)
+{
+    command_result r;
+    run_trainsim((const char*[]){"best", "tests/bad/platform-missing.yaml", "-j", "1", NULL}, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(strbuf_text(&r.out), "");
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.err), "tests/bad/platform-missing.yaml:5:49: cluster.platform: "
+                                                      "expected a SimGrid platform file"));
+    command_result_free(&r);
+}
+END_TEST
+
 Suite* sweep_suite(void)
 {
     Suite* s = suite_create("sweep");
@@ -408,6 +422,7 @@ Suite* sweep_suite(void)
     tcase_add_test(tc, plots_draw_the_rows);
     tcase_add_test(tc, the_slurm_script_runs_the_shards_and_merges_them);
     tcase_add_test(tc, best_ranks_the_plans_that_fit);
+    tcase_add_test(tc, best_checks_a_hand_written_platform);
     suite_add_tcase(s, tc);
     return s;
 }

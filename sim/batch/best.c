@@ -11,6 +11,7 @@
 #include "batch/row.h"
 #include "core/rowfile.h"
 #include "run/run.h"
+#include "run/scenario_open.h"
 #include "input/scenario.h"
 #include "batch/sweep.h"
 #include "batch/sweep_run.h"
@@ -202,17 +203,6 @@ static void print_plans(const ranking* r, int top)
 
 /* ---- the search ------------------------------------------------------------- */
 
-static int load_scenario_file(const char* path, scenario* sc)
-{
-    diag d;
-    diag_init(&d, path);
-    int bad = scenario_load_file(path, sc, &d);
-    if (bad)
-        fprintf(stderr, "%s\n", strbuf_text(&d.message));
-    diag_free(&d);
-    return bad;
-}
-
 /* Simulates the KEPT plans as a sweep into ROWS and ranks them. */
 static int simulate_and_rank(const best_options* o, const char* base, const plan_choice* kept, size_t n,
                              const char* rows, ranking* r)
@@ -242,10 +232,8 @@ static int simulate_and_rank(const best_options* o, const char* base, const plan
 int best_search(const best_options* o)
 {
     scenario sc;
-    if (load_scenario_file(o->scenario, &sc)) {
-        scenario_free(&sc);
-        return 2;
-    }
+    if (scenario_open_or_say(o->scenario, &sc))   /* its platform file too, if it names one */
+        return EXIT_INPUT;
     long long cluster = scenario_cluster_gpus(&sc), gpus = o->gpus ? o->gpus : cluster;
     if (gpus > cluster) {
         fprintf(stderr, "trainsim: --gpus: expected at most the %lld GPUs of %s's cluster, found %lld\n", cluster,

@@ -12,11 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "network/platform_file.h"
 #include "output/report.h"
 #include "batch/row.h"
 #include "core/rowfile.h"
 #include "run/run.h"
+#include "run/scenario_open.h"
 
 /* ---- one point, in its own process ---------------------------------------- */
 
@@ -30,7 +30,7 @@ static void evaluate_point(const sweep* sw, row_format f, long long p, strbuf* l
     scenario sc;
     int bad = !tree;
     if (tree) {
-        bad = scenario_load_tree(sw->base, tree, &sc, &d) || platform_file_check_scenario(&sc, &d);
+        bad = scenario_open_tree(sw->base, tree, &sc, &d);
         yt_free(tree);
     }
     if (bad) {

@@ -18,11 +18,11 @@
 #include "output/explain.h"
 #include "output/gantt.h"
 #include "output/html.h"
-#include "network/platform_file.h"
 #include "output/report.h"
 #include "batch/row.h"
 #include "core/rowfile.h"
 #include "run/run.h"
+#include "run/scenario_open.h"
 #include "input/scenario.h"
 #include "batch/sweep_run.h"
 #include "output/trace.h"
@@ -601,25 +601,10 @@ int main(int argc, char** argv)
         return command_best(argc, argv);
 
     scenario sc;
-    diag d;
-    diag_init(&d, c.file);
-    if (scenario_load_file(c.file, &sc, &d)) {
-        fprintf(stderr, "%s\n", strbuf_text(&d.message));
-        diag_free(&d);
-        scenario_free(&sc);
+    if (scenario_open_or_say(c.file, &sc))
         return EXIT_INPUT;
-    }
-    diag_free(&d);
     if (c.seed_given)
         sc.seed = c.seed;
-    diag_init(&d, c.file);
-    if (platform_file_check_scenario(&sc, &d)) {
-        fprintf(stderr, "%s\n", strbuf_text(&d.message));
-        diag_free(&d);
-        scenario_free(&sc);
-        return EXIT_INPUT;
-    }
-    diag_free(&d);
 
     int status;
     if (!strcmp(c.command, "check"))
