@@ -100,11 +100,17 @@ START_TEST(a_bad_value_is_a_row_that_points_into_the_sweep)
 }
 END_TEST
 
+/* The crash hook is compiled only into the tests' build of trainsim
+ * ($TRAINSIM_TEST_HOOKS_BIN, default build/trainsim-test-hooks); the
+ * trainsim users run ignores the variable. */
 START_TEST(a_crashed_point_is_an_error_row_and_the_sweep_goes_on)
 {
+    const char* hooks = getenv("TRAINSIM_TEST_HOOKS_BIN") ? getenv("TRAINSIM_TEST_HOOKS_BIN")
+                                                          : "build/trainsim-test-hooks";
     setenv("TRAINSIM_SWEEP_CRASH_POINT", "3", 1);
-    command_result r;
-    run_trainsim((const char*[]){"sweep", grid_file, "-j", "2", NULL}, &r);
+    command_result r, plain;
+    run_program((const char*[]){hooks, "sweep", grid_file, "-j", "2", NULL}, &r);
+    run_trainsim((const char*[]){"sweep", grid_file, "-j", "2", NULL}, &plain);
     unsetenv("TRAINSIM_SWEEP_CRASH_POINT");
     ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
     const char* rows = strbuf_text(&r.out);
@@ -112,7 +118,11 @@ START_TEST(a_crashed_point_is_an_error_row_and_the_sweep_goes_on)
     ck_assert_ptr_nonnull(strstr(rows, ",error,the point's process was killed by signal 6"));
     ck_assert_int_eq(count_lines(rows, ",ok,"), 7);
     ck_assert_int_eq(count_lines(rows, "\n"), 13);
+    ck_assert_msg(plain.status == 0, "%s", strbuf_text(&plain.err));
+    ck_assert_int_eq(count_lines(strbuf_text(&plain.out), ",error,"), 0);
+    ck_assert_int_eq(count_lines(strbuf_text(&plain.out), ",ok,"), 8);
     command_result_free(&r);
+    command_result_free(&plain);
 }
 END_TEST
 

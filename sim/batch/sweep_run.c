@@ -84,9 +84,11 @@ static void write_ready_rows(runner* r)
 static void run_point(long long slot, strbuf* line, void* arg)
 {
     runner* r = arg;
-    const char* crash = getenv("TRAINSIM_SWEEP_CRASH_POINT");   /* tests: a worker that aborts */
+#ifdef TRAINSIM_TEST_HOOKS   /* only in the tests' build of trainsim (Makefile): a worker that aborts */
+    const char* crash = getenv("TRAINSIM_SWEEP_CRASH_POINT");
     if (crash && atoll(crash) == r->todo[slot])
         abort();
+#endif
     evaluate_point(r->sw, r->format, r->todo[slot], line);
 }
 
