@@ -17,6 +17,20 @@
 
 /* ---- one point, in its own process ---------------------------------------- */
 
+void sweep_row_of(const sweep* sw, row_format f, long long p, const scenario* sc, int status, const run_result* r,
+                  strbuf* line)
+{
+    if (status < 0) {
+        row_line(sw, f, p, ROW_ERROR, "SimGrid could not load the generated platform", NULL, line);
+        return;
+    }
+    strbuf json = {0};
+    report_json(sc, r, &json);
+    row_line(sw, f, p, status ? ROW_INFEASIBLE : ROW_OK, status ? r->infeasible_reason : NULL, strbuf_text(&json),
+             line);
+    strbuf_free(&json);
+}
+
 /* Point P's row: the base scenario with the point's values, validated,
  * simulated and reported as `trainsim run --json` would. */
 static void evaluate_point(const sweep* sw, row_format f, long long p, strbuf* line)
@@ -38,18 +52,9 @@ static void evaluate_point(const sweep* sw, row_format f, long long p, strbuf* l
         return;
     }
     diag_free(&d);
-    run_options opt = {0};
     run_result r;
-    int status = run_simulate(&sc, &opt, &r);
-    if (status < 0) {
-        row_line(sw, f, p, ROW_ERROR, "SimGrid could not load the generated platform", NULL, line);
-    } else {
-        strbuf json = {0};
-        report_json(&sc, &r, &json);
-        row_line(sw, f, p, status ? ROW_INFEASIBLE : ROW_OK, status ? r.infeasible_reason : NULL,
-                 strbuf_text(&json), line);
-        strbuf_free(&json);
-    }
+    int status = run_simulate(&sc, &(run_options){0}, &r);
+    sweep_row_of(sw, f, p, &sc, status, &r, line);
     run_result_free(&r);
     scenario_free(&sc);
 }
