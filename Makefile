@@ -45,7 +45,7 @@ all: deps
 deps:
 	@tools/install-deps
 
-build: $(BUILD)/trainsim $(BUILD)/trainsim-tests
+build: $(BUILD)/trainsim $(BUILD)/trainsim-tests $(BUILD)/trainsim-test-hooks
 
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/trainsim
@@ -55,8 +55,9 @@ test:
 	@tools/install-deps --test
 	@$(MAKE) --no-print-directory check-tests
 
-check-tests: $(BUILD)/trainsim $(BUILD)/trainsim-tests
-	TRAINSIM=./$(BUILD)/trainsim $(TEST_PREFIX) ./$(BUILD)/trainsim-tests
+check-tests: $(BUILD)/trainsim $(BUILD)/trainsim-tests $(BUILD)/trainsim-test-hooks
+	TRAINSIM=./$(BUILD)/trainsim TRAINSIM_TEST_HOOKS_BIN=./$(BUILD)/trainsim-test-hooks $(TEST_PREFIX) \
+	    ./$(BUILD)/trainsim-tests
 
 # taskset pinning to the first core this process may use (empty without taskset).
 ONE_CORE = $(shell taskset -pc $$$$ 2>/dev/null | sed -n 's/.*: *\([0-9][0-9]*\).*/taskset -c \1/p')
@@ -84,8 +85,8 @@ asan: deps
 # tests run (script, sh, mktemp, gnuplot; tools/plot, tools/slurm-sweep) are
 # not traced: their own leaks are not trainsim's.
 valgrind: deps
-	@$(MAKE) --no-print-directory $(BUILD)/trainsim $(BUILD)/trainsim-tests
-	CK_TIMEOUT_MULTIPLIER=10 TRAINSIM=./$(BUILD)/trainsim valgrind -q --error-exitcode=99 --trace-children=yes \
+	@$(MAKE) --no-print-directory $(BUILD)/trainsim $(BUILD)/trainsim-tests $(BUILD)/trainsim-test-hooks
+	CK_TIMEOUT_MULTIPLIER=10 TRAINSIM=./$(BUILD)/trainsim TRAINSIM_TEST_HOOKS_BIN=./$(BUILD)/trainsim-test-hooks valgrind -q --error-exitcode=99 --trace-children=yes \
 	    --trace-children-skip='/usr/bin/*,/bin/*,/usr/sbin/*,/sbin/*,tools/*,*/tools/*' \
 	    --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
 	    ./$(BUILD)/trainsim-tests
@@ -135,6 +136,19 @@ bench: deps
 $(BUILD)/trainsim: $(CLI_OBJ) $(LIB_OBJ)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
+# trainsim with its test hooks compiled in (TRAINSIM_TEST_HOOKS: the
+# environment variable TRAINSIM_SWEEP_CRASH_POINT makes a sweep's point
+# abort). Only the test that needs a crashing worker runs it; the trainsim
+# that users build never reads the variable.
+HOOKS_SRC := sim/batch/sweep_run.c
+HOOKS_OBJ := $(HOOKS_SRC:sim/%.c=$(BUILD)/hooks-obj/%.o)
+$(BUILD)/trainsim-test-hooks: $(CLI_OBJ) $(filter-out $(HOOKS_SRC:sim/%.c=$(BUILD)/obj/%.o),$(LIB_OBJ)) $(HOOKS_OBJ)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/hooks-obj/%.o: sim/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -DTRAINSIM_TEST_HOOKS -c -o $@ $<
+
 $(BUILD)/trainsim-tests: $(TEST_OBJ) $(LIB_OBJ)
 	$(CC) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
 
@@ -151,7 +165,7 @@ $(BUILD)/test-obj:
 clean:
 	rm -rf build build-asan build-vg build-fuzz
 
--include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/test-obj/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/hooks-obj/*/*.d $(BUILD)/test-obj/*.d)
 
 install: deps
 	@$(MAKE) --no-print-directory $(BUILD)/trainsim

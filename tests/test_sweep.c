@@ -100,11 +100,17 @@ START_TEST(a_bad_value_is_a_row_that_points_into_the_sweep)
 }
 END_TEST
 
+/* The crash hook is compiled only into the tests' build of trainsim
+ * ($TRAINSIM_TEST_HOOKS_BIN, default build/trainsim-test-hooks); the
+ * trainsim users run ignores the variable. */
 START_TEST(a_crashed_point_is_an_error_row_and_the_sweep_goes_on)
 {
+    const char* hooks = getenv("TRAINSIM_TEST_HOOKS_BIN") ? getenv("TRAINSIM_TEST_HOOKS_BIN")
+                                                          : "build/trainsim-test-hooks";
     setenv("TRAINSIM_SWEEP_CRASH_POINT", "3", 1);
-    command_result r;
-    run_trainsim((const char*[]){"sweep", grid_file, "-j", "2", NULL}, &r);
+    command_result r, plain;
+    run_program((const char*[]){hooks, "sweep", grid_file, "-j", "2", NULL}, &r);
+    run_trainsim((const char*[]){"sweep", grid_file, "-j", "2", NULL}, &plain);
     unsetenv("TRAINSIM_SWEEP_CRASH_POINT");
     ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
     const char* rows = strbuf_text(&r.out);
@@ -112,7 +118,11 @@ START_TEST(a_crashed_point_is_an_error_row_and_the_sweep_goes_on)
     ck_assert_ptr_nonnull(strstr(rows, ",error,the point's process was killed by signal 6"));
     ck_assert_int_eq(count_lines(rows, ",ok,"), 7);
     ck_assert_int_eq(count_lines(rows, "\n"), 13);
+    ck_assert_msg(plain.status == 0, "%s", strbuf_text(&plain.err));
+    ck_assert_int_eq(count_lines(strbuf_text(&plain.out), ",error,"), 0);
+    ck_assert_int_eq(count_lines(strbuf_text(&plain.out), ",ok,"), 8);
     command_result_free(&r);
+    command_result_free(&plain);
 }
 END_TEST
 
@@ -390,6 +400,20 @@ START_TEST(best_ranks_the_plans_that_fit)
 }
 END_TEST
 
+/* best opens its scenario as every command does: a hand-written platform
+ * that cannot be loaded is an input error before any plan is searched. */
+START_TEST(best_checks_a_hand_written_platform)
+{
+    command_result r;
+    run_trainsim((const char*[]){"best", "tests/bad/platform-missing.yaml", "-j", "1", NULL}, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(strbuf_text(&r.out), "");
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.err), "tests/bad/platform-missing.yaml:5:49: cluster.platform: "
+                                                      "expected a SimGrid platform file"));
+    command_result_free(&r);
+}
+END_TEST
+
 Suite* sweep_suite(void)
 {
     Suite* s = suite_create("sweep");
@@ -408,6 +432,7 @@ Suite* sweep_suite(void)
     tcase_add_test(tc, plots_draw_the_rows);
     tcase_add_test(tc, the_slurm_script_runs_the_shards_and_merges_them);
     tcase_add_test(tc, best_ranks_the_plans_that_fit);
+    tcase_add_test(tc, best_checks_a_hand_written_platform);
     suite_add_tcase(s, tc);
     return s;
 }

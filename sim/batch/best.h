@@ -11,7 +11,8 @@
  * that does not split, an interleaving that does not divide) and those that
  * do not fit in the GPU's memory are dropped, and of the recompute policies
  * only the least that fits is kept (recomputing more only adds work). The
- * rest run as a sweep (sweep_run.h: worker processes) and are ranked by MFU.
+ * rest are simulated in worker processes (candidates.h), each a copy of the
+ * loaded scenario with its parallelism changed, and are ranked by MFU.
  * GPipe is left out: its bubble is 1F1B's and it keeps more activations. */
 #ifndef TRAINSIM_BEST_H
 #define TRAINSIM_BEST_H
@@ -21,11 +22,12 @@ typedef struct {
     long long   gpus;       /* GPUs to plan for; 0: the whole cluster */
     int         top;        /* plans to print */
     int         jobs;       /* worker processes */
-    const char* rows;       /* where the simulated candidates' rows go (NULL: a temporary file) */
+    const char* rows;       /* where the simulated candidates' rows go (JSON lines; NULL: nowhere) */
 } best_options;
 
 /* Prints the search's counts and the TOP plans on stdout. Returns the exit
- * status: 0, 1 when no candidate fits, 2 for a bad scenario or option. */
+ * status: 0, 1 when no candidate fits, 2 for a bad scenario or option (or
+ * rows that cannot be written), 3 when a worker process cannot be started. */
 int best_search(const best_options* opt);
 
 #endif

@@ -192,6 +192,14 @@ int sweep_load_text(const char* name, const char* text, sweep* sw, diag* d)
     return read_sweep(sw, d);
 }
 
+int sweep_load_tree(const char* name, yt_node* root, sweep* sw, diag* d)
+{
+    memset(sw, 0, sizeof *sw);
+    sw->file = xstrdup(name);
+    sw->root = root;
+    return read_sweep(sw, d);
+}
+
 void sweep_free(sweep* sw)
 {
     free(sw->file);

@@ -50,6 +50,9 @@ typedef struct {
 int  sweep_load(const char* path, sweep* sw, diag* d);
 /* The same from TEXT, named NAME (a base path is taken from NAME's directory). */
 int  sweep_load_text(const char* name, const char* text, sweep* sw, diag* d);
+/* The same from ROOT, a sweep's tree built in memory (taken: sweep_free
+ * frees it), named NAME. */
+int  sweep_load_tree(const char* name, yt_node* root, sweep* sw, diag* d);
 void sweep_free(sweep* sw);
 
 /* The value of AXIS at point P. */

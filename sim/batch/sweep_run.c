@@ -3,23 +3,33 @@
 #include "batch/sweep_run.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "network/platform_file.h"
 #include "output/report.h"
 #include "batch/row.h"
+#include "batch/workers.h"
 #include "core/rowfile.h"
 #include "run/run.h"
-#include "input/scenario_load.h"
+#include "run/scenario_open.h"
 
 /* ---- one point, in its own process ---------------------------------------- */
+
+void sweep_row_of(const sweep* sw, row_format f, long long p, const scenario* sc, int status, const run_result* r,
+                  strbuf* line)
+{
+    if (status < 0) {
+        row_line(sw, f, p, ROW_ERROR, "SimGrid could not load the generated platform", NULL, line);
+        return;
+    }
+    strbuf json = {0};
+    report_json(sc, r, &json);
+    row_line(sw, f, p, status ? ROW_INFEASIBLE : ROW_OK, status ? r->infeasible_reason : NULL, strbuf_text(&json),
+             line);
+    strbuf_free(&json);
+}
 
 /* Point P's row: the base scenario with the point's values, validated,
  * simulated and reported as `trainsim run --json` would. */
@@ -31,7 +41,7 @@ static void evaluate_point(const sweep* sw, row_format f, long long p, strbuf* l
     scenario sc;
     int bad = !tree;
     if (tree) {
-        bad = scenario_load_tree(sw->base, tree, &sc, &d) || platform_file_check_scenario(&sc, &d);
+        bad = scenario_open_tree(sw->base, tree, &sc, &d);
         yt_free(tree);
     }
     if (bad) {
@@ -42,82 +52,26 @@ static void evaluate_point(const sweep* sw, row_format f, long long p, strbuf* l
         return;
     }
     diag_free(&d);
-    run_options opt = {0};
     run_result r;
-    int status = run_simulate(&sc, &opt, &r);
-    if (status < 0) {
-        row_line(sw, f, p, ROW_ERROR, "SimGrid could not load the generated platform", NULL, line);
-    } else {
-        strbuf json = {0};
-        report_json(&sc, &r, &json);
-        row_line(sw, f, p, status ? ROW_INFEASIBLE : ROW_OK, status ? r.infeasible_reason : NULL,
-                 strbuf_text(&json), line);
-        strbuf_free(&json);
-    }
+    int status = run_simulate(&sc, &(run_options){0}, &r);
+    sweep_row_of(sw, f, p, &sc, status, &r, line);
     run_result_free(&r);
     scenario_free(&sc);
 }
 
-static int write_all(int fd, const char* text, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, text, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        text += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* ---- the parent: workers and ordered output -------------------------------- */
-
-typedef struct {
-    pid_t     pid;
-    int       fd;     /* read end of the worker's pipe */
-    long long slot;   /* index into the runner's todo list */
-    strbuf    out;
-} worker;
 
 typedef struct {
     const sweep*         sw;
     const sweep_options* opt;
     row_format           format;
     long long*           todo;         /* points to run, ascending */
-    long long            todo_count, started, finished, written;
+    long long            todo_count, written;
     char**               lines;        /* per todo slot: its row, until its turn to be written */
-    worker*              workers;
-    int                  running;
     rowfile              file;
     int                  write_failed;
     long long            total, kept;  /* this shard's points; rows kept from before */
-    struct timespec      t0;
-    double               last_progress;
 } runner;
-
-static double seconds_since(const struct timespec* t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static void show_progress(runner* r, int last)
-{
-    double elapsed = seconds_since(&r->t0);
-    if (!r->opt->progress || (!last && elapsed - r->last_progress < 0.2))
-        return;
-    r->last_progress = elapsed;
-    double rate = elapsed > 0 ? (double)r->finished / elapsed : 0;
-    long long left = r->todo_count - r->finished;
-    fprintf(stderr, "\rtrainsim sweep: %lld/%lld points, %.1f points/s", r->kept + r->finished, r->total, rate);
-    if (!last && rate > 0)
-        fprintf(stderr, ", %.0f s to go   ", (double)left / rate);
-    else
-        fprintf(stderr, "%s", last ? "\n" : "   ");
-}
 
 /* Writes the rows whose turn has come. */
 static void write_ready_rows(runner* r)
@@ -131,88 +85,36 @@ static void write_ready_rows(runner* r)
     }
 }
 
-static void start_worker(runner* r)
+/* In the worker: the row of the todo list's SLOT-th point. */
+static void run_point(long long slot, strbuf* line, void* arg)
 {
-    long long slot = r->started++;
-    int fds[2];
-    if (pipe(fds)) {
-        perror("trainsim: pipe");
-        exit(EXIT_INPUT);
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("trainsim: fork");
-        exit(EXIT_INPUT);
-    }
-    if (pid == 0) {   /* the worker: one point, its row down the pipe, and out */
-        close(fds[0]);
-        for (int i = 0; i < r->running; i++)
-            close(r->workers[i].fd);
-        signal(SIGPIPE, SIG_DFL);
-        const char* crash = getenv("TRAINSIM_SWEEP_CRASH_POINT");   /* tests: a worker that aborts */
-        if (crash && atoll(crash) == r->todo[slot])
-            abort();
-        strbuf line = {0};
-        evaluate_point(r->sw, r->format, r->todo[slot], &line);
-        _exit(write_all(fds[1], line.data ? line.data : "", line.len) ? 3 : 0);
-    }
-    close(fds[1]);
-    r->workers[r->running++] = (worker){pid, fds[0], slot, {0}};
+    runner* r = arg;
+#ifdef TRAINSIM_TEST_HOOKS   /* only in the tests' build of trainsim (Makefile): a worker that aborts */
+    const char* crash = getenv("TRAINSIM_SWEEP_CRASH_POINT");
+    if (crash && atoll(crash) == r->todo[slot])
+        abort();
+#endif
+    evaluate_point(r->sw, r->format, r->todo[slot], line);
 }
 
-/* A worker's pipe closed: its row, or an error row saying how it ended. */
-static void finish_worker(runner* r, int i)
+/* A worker ended: its row, or an error row saying how it ended. */
+static void point_done(long long slot, const strbuf* out, int wait_status, void* arg)
 {
-    worker* w = &r->workers[i];
-    close(w->fd);
-    int status = 0;
-    while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    long long point = r->todo[w->slot];
-    int complete = w->out.len > 0 && w->out.data[w->out.len - 1] == '\n';
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && complete) {
-        r->lines[w->slot] = xstrdup(w->out.data);
-    } else {
-        char why[160];
-        if (WIFSIGNALED(status))
-            snprintf(why, sizeof why, "the point's process was killed by signal %d (%s)", WTERMSIG(status),
-                     strsignal(WTERMSIG(status)));
-        else
-            snprintf(why, sizeof why, "the point's process exited with status %d without a row",
-                     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-        strbuf line = {0};
-        row_line(r->sw, r->format, point, ROW_ERROR, why, NULL, &line);
-        r->lines[w->slot] = xstrdup(strbuf_text(&line));
-        strbuf_free(&line);
+    runner* r = arg;
+    int complete = out->len > 0 && out->data[out->len - 1] == '\n';
+    if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 && complete) {
+        r->lines[slot] = xstrdup(out->data);
+        return;
     }
-    strbuf_free(&w->out);
-    r->workers[i] = r->workers[--r->running];
-    r->finished++;
+    char why[160];
+    workers_describe_end(wait_status, why, sizeof why);
+    strbuf line = {0};
+    row_line(r->sw, r->format, r->todo[slot], ROW_ERROR, why, NULL, &line);
+    r->lines[slot] = xstrdup(strbuf_text(&line));
+    strbuf_free(&line);
 }
 
-/* Reads what the workers sent; finishes those whose pipes closed. */
-static void collect(runner* r)
-{
-    struct pollfd* fds = xcalloc((size_t)r->running + 1, sizeof *fds);
-    for (int i = 0; i < r->running; i++)
-        fds[i] = (struct pollfd){.fd = r->workers[i].fd, .events = POLLIN};
-    if (poll(fds, (nfds_t)r->running, 200) < 0 && errno != EINTR) {
-        perror("trainsim: poll");
-        exit(EXIT_INPUT);
-    }
-    for (int i = r->running; i-- > 0;) {
-        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-            continue;
-        char chunk[65536];
-        ssize_t n = read(r->workers[i].fd, chunk, sizeof chunk);
-        if (n > 0)
-            strbuf_append_n(&r->workers[i].out, chunk, (size_t)n);
-        else if (n == 0 || errno != EINTR)
-            finish_worker(r, i);
-    }
-    free(fds);
-}
+static void write_ready(void* arg) { write_ready_rows(arg); }
 
 /* ---- resume: the rows an earlier run left ---------------------------------- */
 
@@ -323,7 +225,6 @@ int sweep_run(const sweep* sw, const sweep_options* opt)
     if (check_keys(sw))
         return EXIT_INPUT;
     runner r = {.sw = sw, .opt = opt, .format = row_format_of(opt->out ? opt->out : "-.csv")};
-    clock_gettime(CLOCK_MONOTONIC, &r.t0);
     strbuf header = {0};
     row_header(sw, r.format, &header);
     char** kept = opt->resume ? xcalloc((size_t)sw->points, sizeof *kept) : NULL;
@@ -331,6 +232,7 @@ int sweep_run(const sweep* sw, const sweep_options* opt)
     if ((kept && read_kept(sw, opt, r.format, strbuf_text(&header), kept)) ||
         open_output(&r, kept, strbuf_text(&header)))
         status = EXIT_INPUT;
+    int opened = !status;
     r.todo = xmalloc(((size_t)sw->points + 1) * sizeof *r.todo);
     for (long long p = 0; !status && p < sw->points; p++)
         if (in_shard(opt, p)) {
@@ -339,27 +241,21 @@ int sweep_run(const sweep* sw, const sweep_options* opt)
                 r.todo[r.todo_count++] = p;
         }
     r.lines = xcalloc((size_t)r.todo_count + 1, sizeof *r.lines);
-    r.workers = xcalloc((size_t)opt->jobs, sizeof *r.workers);
-    while (!status && (r.started < r.todo_count || r.running > 0)) {
-        while (r.running < opt->jobs && r.started < r.todo_count)
-            start_worker(&r);
-        collect(&r);
-        write_ready_rows(&r);
-        show_progress(&r, 0);
+    worker_pool pool = {run_point, point_done, write_ready, &r, opt->jobs, opt->progress ? "trainsim sweep" : NULL,
+                        r.kept};
+    if (!status)
+        status = workers_run(&pool, r.todo_count);
+    if (opened && (rowfile_close(&r.file) || r.write_failed) && !status) {
+        fprintf(stderr, "trainsim: cannot write %s: %s\n", opt->out ? opt->out : "stdout", strerror(errno));
+        status = EXIT_INPUT;
     }
-    if (!status) {
-        show_progress(&r, 1);
-        if (rowfile_close(&r.file) || r.write_failed) {
-            fprintf(stderr, "trainsim: cannot write %s: %s\n", opt->out ? opt->out : "stdout", strerror(errno));
-            status = EXIT_INPUT;
-        }
-    }
+    for (long long i = 0; i < r.todo_count; i++)   /* rows never written: a system error stopped the run */
+        free(r.lines[i]);
     for (long long p = 0; kept && p < sw->points; p++)
         free(kept[p]);
     free(kept);
     free(r.todo);
     free(r.lines);
-    free(r.workers);
     strbuf_free(&header);
     return status;
 }

@@ -11,7 +11,9 @@
 #ifndef TRAINSIM_SWEEP_RUN_H
 #define TRAINSIM_SWEEP_RUN_H
 
+#include "batch/row.h"
 #include "batch/sweep.h"
+#include "run/run.h"
 
 typedef struct {
     const char* out;      /* NULL: CSV on stdout */
@@ -25,6 +27,12 @@ typedef struct {
 /* Runs SW. Returns the exit status: 0 when every point has its row (whatever
  * its status), 2 when the output cannot be written or read back. */
 int sweep_run(const sweep* sw, const sweep_options* opt);
+
+/* Point P's row from its simulation: SC simulated into R with run_simulate's
+ * STATUS (0, 1 infeasible, -1 the platform could not be loaded), reported as
+ * `trainsim run --json` would. */
+void sweep_row_of(const sweep* sw, row_format f, long long p, const scenario* sc, int status, const run_result* r,
+                  strbuf* line);
 
 /* Writes to OUT the rows of the COUNT files INPUTS (shards of one sweep, in
  * OUT's format), one per point, in point order. Returns the exit status: 0,

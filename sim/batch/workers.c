@@ -1,0 +1,197 @@
+/* workers: forked worker processes, their pipes and the progress line
+ * (see workers.h). */
+#include "batch/workers.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/diag.h"
+
+typedef struct {
+    pid_t     pid;
+    int       fd;     /* read end of the worker's pipe */
+    long long point;
+    strbuf    out;
+} worker;
+
+typedef struct {
+    const worker_pool* pool;
+    long long          count, started, finished;
+    worker*            workers;
+    int                running;
+    struct timespec    t0;
+    double             last_progress;
+} runner;
+
+/* A system call that failed: its name and errno's reason. */
+static int system_error(const char* call)
+{
+    fprintf(stderr, "trainsim: system error: %s: %s\n", call, strerror(errno));
+    return EXIT_SYSTEM;
+}
+
+static int write_all(int fd, const char* text, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, text, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        text += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static double seconds_since(const struct timespec* t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void show_progress(runner* r, int last)
+{
+    double elapsed = seconds_since(&r->t0);
+    if (!r->pool->progress || (!last && elapsed - r->last_progress < 0.2))
+        return;
+    r->last_progress = elapsed;
+    double rate = elapsed > 0 ? (double)r->finished / elapsed : 0;
+    long long left = r->count - r->finished;
+    fprintf(stderr, "\r%s: %lld/%lld points, %.1f points/s", r->pool->progress, r->pool->before + r->finished,
+            r->pool->before + r->count, rate);
+    if (!last && rate > 0)
+        fprintf(stderr, ", %.0f s to go   ", (double)left / rate);
+    else
+        fprintf(stderr, "%s", last ? "\n" : "   ");
+}
+
+/* Returns 0, or EXIT_SYSTEM after a message (nothing started). */
+static int start_worker(runner* r)
+{
+    long long p = r->started;
+    int fds[2];
+    if (pipe(fds))
+        return system_error("pipe");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int status = system_error("fork");
+        close(fds[0]);
+        close(fds[1]);
+        return status;
+    }
+    if (pid == 0) {   /* the worker: one point, its bytes down the pipe, and out */
+        close(fds[0]);
+        for (int i = 0; i < r->running; i++)
+            close(r->workers[i].fd);
+        signal(SIGPIPE, SIG_DFL);
+        strbuf out = {0};
+        r->pool->run(p, &out, r->pool->arg);
+        _exit(write_all(fds[1], out.data ? out.data : "", out.len) ? EXIT_SYSTEM : EXIT_DONE);
+    }
+    close(fds[1]);
+    r->workers[r->running++] = (worker){pid, fds[0], p, {0}};
+    r->started++;
+    return 0;
+}
+
+static int reap(pid_t pid)
+{
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return status;
+}
+
+/* A worker's pipe closed: the caller gets what it sent and how it ended. */
+static void finish_worker(runner* r, int i)
+{
+    worker* w = &r->workers[i];
+    close(w->fd);
+    int status = reap(w->pid);
+    r->pool->done(w->point, &w->out, status, r->pool->arg);
+    strbuf_free(&w->out);
+    r->workers[i] = r->workers[--r->running];
+    r->finished++;
+}
+
+/* Reads what the workers sent; finishes those whose pipes closed. Returns
+ * 0, or EXIT_SYSTEM after a message. */
+static int collect(runner* r)
+{
+    struct pollfd* fds = xcalloc((size_t)r->running + 1, sizeof *fds);
+    for (int i = 0; i < r->running; i++)
+        fds[i] = (struct pollfd){.fd = r->workers[i].fd, .events = POLLIN};
+    if (poll(fds, (nfds_t)r->running, 200) < 0 && errno != EINTR) {
+        free(fds);
+        return system_error("poll");
+    }
+    for (int i = r->running; i-- > 0;) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        char chunk[65536];
+        ssize_t n = read(r->workers[i].fd, chunk, sizeof chunk);
+        if (n > 0)
+            strbuf_append_n(&r->workers[i].out, chunk, (size_t)n);
+        else if (n == 0 || errno != EINTR)
+            finish_worker(r, i);
+    }
+    free(fds);
+    return 0;
+}
+
+/* After a system error: the running workers are killed and reaped, their
+ * points never reported. */
+static void abandon(runner* r)
+{
+    for (int i = 0; i < r->running; i++) {
+        kill(r->workers[i].pid, SIGKILL);
+        close(r->workers[i].fd);
+        reap(r->workers[i].pid);
+        strbuf_free(&r->workers[i].out);
+    }
+    r->running = 0;
+}
+
+int workers_run(const worker_pool* pool, long long count)
+{
+    runner r = {.pool = pool, .count = count};
+    clock_gettime(CLOCK_MONOTONIC, &r.t0);
+    r.workers = xcalloc((size_t)pool->jobs, sizeof *r.workers);
+    int status = 0;
+    while (!status && (r.started < count || r.running > 0)) {
+        while (!status && r.running < pool->jobs && r.started < count)
+            status = start_worker(&r);
+        if (!status)
+            status = collect(&r);
+        if (pool->tick)
+            pool->tick(pool->arg);
+        if (!status)
+            show_progress(&r, 0);
+    }
+    if (status)
+        abandon(&r);
+    else
+        show_progress(&r, 1);
+    free(r.workers);
+    return status;
+}
+
+void workers_describe_end(int wait_status, char* why, size_t size)
+{
+    if (WIFSIGNALED(wait_status))
+        snprintf(why, size, "the point's process was killed by signal %d (%s)", WTERMSIG(wait_status),
+                 strsignal(WTERMSIG(wait_status)));
+    else
+        snprintf(why, size, "the point's process exited with status %d without a row",
+                 WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1);
+}

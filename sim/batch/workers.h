@@ -1,0 +1,40 @@
+/* workers: a batch's points run each in a child process forked for it, at
+ * most `jobs` at a time.
+ *
+ * SimGrid runs one engine per process, so every point of a sweep or of the
+ * plan search is simulated in a process of its own: a point that crashes or
+ * is killed ends only that process. The child computes the point's bytes and
+ * writes them down a pipe; the parent reads every worker's pipe and hands
+ * each point's bytes and wait status to the caller as its process ends, in
+ * whatever order they end. A pipe, fork or poll that fails is a system
+ * error: the running workers are killed and reaped, and workers_run says
+ * which call failed and why. */
+#ifndef TRAINSIM_WORKERS_H
+#define TRAINSIM_WORKERS_H
+
+#include "core/strbuf.h"
+
+typedef struct {
+    /* In the child: point P's bytes into OUT. */
+    void (*run)(long long p, strbuf* out, void* arg);
+    /* In the parent, once point P's process has ended: the bytes it wrote
+     * and its wait status (waitpid's). */
+    void (*done)(long long p, const strbuf* out, int wait_status, void* arg);
+    /* In the parent after each round of reading, or NULL: rows whose turn
+     * has come are written here. */
+    void (*tick)(void* arg);
+    void*       arg;
+    int         jobs;       /* worker processes at a time */
+    const char* progress;   /* a progress line on stderr, under this name ("trainsim sweep"); NULL: none */
+    long long   before;     /* points done before this run (kept rows), counted in the progress line */
+} worker_pool;
+
+/* Runs points 0 .. COUNT-1 of POOL. Returns 0 when every point's process has
+ * ended (whatever it sent), or EXIT_SYSTEM after a message on stderr. */
+int workers_run(const worker_pool* pool, long long count);
+
+/* Why a point's process that did not end well ended, for its error row:
+ * "the point's process was killed by signal 6 (Aborted)". */
+void workers_describe_end(int wait_status, char* why, size_t size);
+
+#endif

@@ -1,0 +1,176 @@
+/* scenario_commands: run, check, platform, schedule, explain and report, on
+ * the scenario main opened for them (see scenario_commands.h). */
+#include "cli/scenario_commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "core/rowfile.h"
+#include "output/explain.h"
+#include "output/gantt.h"
+#include "output/html.h"
+#include "output/report.h"
+#include "output/trace.h"
+#include "run/run.h"
+
+int command_check(const cli_call* call)
+{
+    const scenario* sc = call->sc;
+    run_result r;
+    int status = run_prepare(sc, &r);
+    if (status)
+        fprintf(stderr, "%s: infeasible: %s\n", sc->file, r.infeasible_reason);
+    else
+        printf("%s: ok: %lld GPUs (TP %d x PP %d x DP %d x CP %d), %lld micro-batches per step\n",
+               sc->file, r.world_gpus, sc->par.tp, sc->par.pp, sc->par.dp, sc->par.cp, r.micro_batches);
+    run_result_free(&r);
+    return status ? EXIT_INFEASIBLE : EXIT_DONE;
+}
+
+static int print_file(const char* path)
+{
+    FILE* f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "trainsim: cannot read %s\n", path);
+        return -1;
+    }
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, stdout);
+    fclose(f);
+    return 0;
+}
+
+int command_platform(const cli_call* call)
+{
+    const scenario* sc = call->sc;
+    if (sc->cluster.platform[0])   /* the user's own file, as checked */
+        return print_file(sc->cluster.platform) ? EXIT_INPUT : EXIT_DONE;
+    run_result r;
+    int status = run_prepare(sc, &r);
+    if (status) {
+        fprintf(stderr, "%s: infeasible: %s\n", sc->file, r.infeasible_reason);
+        run_result_free(&r);
+        return EXIT_INFEASIBLE;
+    }
+    plan_build(sc, &r.work, &r.topo, &r.plan);
+    strbuf xml = {0};
+    run_platform_xml(&r.topo, &r.plan, &xml);
+    fputs(strbuf_text(&xml), stdout);
+    strbuf_free(&xml);
+    run_result_free(&r);
+    return EXIT_DONE;
+}
+
+int command_run(const cli_call* call)
+{
+    const scenario* sc = call->sc;
+    const cli_args* c = call->args;
+    const char* trace = c->trace ? c->trace : sc->output.trace[0] ? sc->output.trace : NULL;
+    run_options opt = {.stepwise_collectives = c->stepwise, .full_detail = c->full_detail, .timeline = trace != NULL};
+    if (c->full_detail && scenario_world_size(sc) > RUN_FULL_DETAIL_MAX_GPUS) {
+        fprintf(stderr, "trainsim: --detail full simulates every rank: at most %d GPUs, the scenario uses %lld\n",
+                RUN_FULL_DETAIL_MAX_GPUS, scenario_world_size(sc));
+        return EXIT_INPUT;
+    }
+    run_result r;
+    int status = run_simulate(sc, &opt, &r);
+    if (status < 0) {
+        run_result_free(&r);
+        return EXIT_INPUT;
+    }
+    /* An infeasible plan prints its reason on stderr; in JSON mode stdout
+     * also gets the object with "feasible": false, for scripts and sweeps. */
+    strbuf out = {0};
+    if (c->json || sc->output.format == OUTPUT_JSON)
+        report_json(sc, &r, &out);
+    else if (!status)
+        report_text(sc, &r, &out);
+    fputs(strbuf_text(&out), stdout);
+    if (status)
+        fprintf(stderr, "%s: infeasible: %s\n", sc->file, r.infeasible_reason);
+    int trace_failed = !status && trace && trace_write(trace, sc, &r);
+    strbuf_free(&out);
+    run_result_free(&r);
+    return status ? EXIT_INFEASIBLE : trace_failed ? EXIT_INPUT : EXIT_DONE;
+}
+
+/* The terminal's width, or 100 when stdout is no terminal. */
+static int terminal_width(void)
+{
+    struct winsize w;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col >= 40)
+        return w.ws_col;
+    const char* columns = getenv("COLUMNS");
+    long n;
+    if (columns && !cli_parse_count(columns, 40, 10000, &n))
+        return (int)n;
+    return 100;
+}
+
+/* Simulates SC for a teaching command; on failure, says why and returns the
+ * exit status (the result is then freed), else 0. */
+static int simulate_for(const scenario* sc, const run_options* opt, run_result* r)
+{
+    int status = run_simulate(sc, opt, r);
+    if (!status)
+        return 0;
+    if (status > 0)
+        fprintf(stderr, "%s: infeasible: %s\n", sc->file, r->infeasible_reason);
+    run_result_free(r);
+    return status > 0 ? EXIT_INFEASIBLE : EXIT_INPUT;
+}
+
+int command_schedule(const cli_call* call)
+{
+    const scenario* sc = call->sc;
+    const cli_args* c = call->args;
+    run_result r;
+    int status = simulate_for(sc, &(run_options){.timeline = 1}, &r);
+    if (status)
+        return status;
+    strbuf out = {0};
+    gantt_report(sc, &r, &(gantt_options){c->width ? c->width : terminal_width(), c->colour}, &out);
+    fputs(strbuf_text(&out), stdout);
+    strbuf_free(&out);
+    run_result_free(&r);
+    return EXIT_DONE;
+}
+
+int command_explain(const cli_call* call)
+{
+    const scenario* sc = call->sc;
+    run_result r;
+    int status = simulate_for(sc, &(run_options){0}, &r);
+    if (status)
+        return status;
+    strbuf out = {0};
+    explain_report(sc, &r, &out);
+    fputs(strbuf_text(&out), stdout);
+    strbuf_free(&out);
+    run_result_free(&r);
+    return EXIT_DONE;
+}
+
+int command_report(const cli_call* call)
+{
+    const scenario* sc = call->sc;
+    const cli_args* c = call->args;
+    run_result r;
+    int status = simulate_for(sc, &(run_options){.timeline = 1}, &r);
+    if (status)
+        return status;
+    strbuf page = {0};
+    html_report(sc, &r, &page);
+    if (c->out)
+        status = rowfile_write_whole(c->out, strbuf_text(&page), page.len, "report") ? EXIT_INPUT : EXIT_DONE;
+    else
+        fputs(strbuf_text(&page), stdout);
+    strbuf_free(&page);
+    run_result_free(&r);
+    return status;
+}
