@@ -55,7 +55,10 @@ test:
 	@tools/install-deps --test
 	@$(MAKE) --no-print-directory check-tests
 
+# The layer rule of docs/design.md (includes, calls, cycles, file sizes, enum
+# names) first, then the Check suite.
 check-tests: $(BUILD)/trainsim $(BUILD)/trainsim-tests $(BUILD)/trainsim-test-hooks
+	tools/check-layers $(BUILD)
 	TRAINSIM=./$(BUILD)/trainsim TRAINSIM_TEST_HOOKS_BIN=./$(BUILD)/trainsim-test-hooks $(TEST_PREFIX) \
 	    ./$(BUILD)/trainsim-tests
 

@@ -112,7 +112,7 @@ START_TEST(run_tiny_prints_report)
 }
 END_TEST
 
-/* The output contract's keys (shared SCENARIO.md), for the tiny scenario and
+/* The output contract's keys (docs/output.md), for the tiny scenario and
  * for GPT-3 175B on 1024 GPUs (issue 2's "done when"). */
 START_TEST(json_has_the_contract_keys)
 {

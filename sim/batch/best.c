@@ -69,15 +69,16 @@ typedef struct {
 static size_t prune(const scenario* base, const plan_choice* c, size_t n, plan_choice* kept, search_counts* counts)
 {
     size_t k = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        for (int r = 0; r < 3; r++) {
+    const int policies = RECOMPUTE_COUNT;   /* enumerate() lists each plan's policies in a row */
+    for (size_t i = 0; i < n; i += policies) {
+        for (int r = 0; r < policies; r++) {
             scenario sc = candidate_scenario(base, &c[i + r]);
             diag d;
             diag_init(&d, base->file);
             int invalid = scenario_validate(&sc, &d);
             diag_free(&d);
             if (invalid) {
-                counts->ruled_out += 3;
+                counts->ruled_out += (size_t)policies;
                 break;
             }
             run_result res;
@@ -86,11 +87,11 @@ static size_t prune(const scenario* base, const plan_choice* c, size_t n, plan_c
             if (!too_big) {
                 kept[k++] = c[i + r];
                 counts->too_big += (size_t)r;            /* the policies with less recompute */
-                counts->ruled_out += (size_t)(2 - r);    /* those with more: dominated */
+                counts->ruled_out += (size_t)(policies - 1 - r);   /* those with more: dominated */
                 break;
             }
-            if (r == 2)
-                counts->too_big += 3;
+            if (r == policies - 1)
+                counts->too_big += (size_t)policies;
         }
     }
     return k;

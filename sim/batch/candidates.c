@@ -3,6 +3,7 @@
 #include "batch/candidates.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,6 @@
 #include "batch/sweep.h"
 #include "batch/sweep_run.h"
 #include "batch/workers.h"
-#include "core/json.h"
 #include "core/rowfile.h"
 #include "run/run.h"
 
@@ -121,17 +121,12 @@ typedef struct {
     int                      write_failed;
 } search;
 
-/* X as the JSON report prints it (core/json.h), read back: the search ranks
- * the values the reports show. A number JSON cannot hold (null) reads as 0. */
+/* X as the JSON report gives it: the very double (its numbers round-trip,
+ * core/json.h), or 0 where the report has null (not finite). The search
+ * ranks what the reports show. */
 static double as_reported(double x)
 {
-    strbuf text = {0};
-    json_writer j;
-    json_start(&j, &text);
-    json_write_number(&j, NULL, x);
-    double v = strcmp(strbuf_text(&text), "null") ? strtod(strbuf_text(&text), NULL) : 0;
-    strbuf_free(&text);
-    return v;
+    return isfinite(x) ? x : 0;
 }
 
 /* In the worker: candidate I's result, then its row if rows are kept. */

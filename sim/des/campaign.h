@@ -1,5 +1,5 @@
 /* campaign: the whole training run, failures and checkpoints included, as a
- * discrete-event simulation (DESIGN.md, "Two levels", the run level).
+ * discrete-event simulation (docs/design.md, "Two levels of simulation": the run).
  *
  * A trainer actor advances training in segments of the checkpoint interval,
  * each followed by a checkpoint: blocking, or asynchronous (only the copy to

@@ -35,7 +35,7 @@ static void compute(rank_state* st, double seconds, double tp, double ep, double
     double t = t0;
     const work_kind parts[] = {st->pass.kind == OP_FORWARD ? WORK_FORWARD : WORK_BACKWARD, WORK_TP, WORK_EP, WORK_PP};
     const double seconds_of[] = {seconds, tp, ep, pp};
-    for (int i = 0; i < 4; i++) {
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
         record_busy(st, parts[i], t, t + seconds_of[i]);
         t += seconds_of[i];
     }
@@ -162,9 +162,12 @@ static void setup_transfers(const iteration_plan* plan)
     transfer_setup(plan->gpus, plan->gpu_count);
 }
 
+/* The collectives a rank may have in flight beside its passes. */
+#define RANK_RUNS 4
+
 static collective_run* runs_of(rank_state* st, int i)
 {
-    collective_run* runs[] = {&st->blocking, &st->zero_gather, &st->zero_scatter, &st->dp_overlap};
+    collective_run* runs[RANK_RUNS] = {&st->blocking, &st->zero_gather, &st->zero_scatter, &st->dp_overlap};
     return runs[i];
 }
 
@@ -175,7 +178,7 @@ static void start_rank(rank_state* st, step_context* ctx, int stage, const rank_
     st->stage = stage;
     st->peers = peers;
     st->records_busy = !peers || gpu == ctx->plan->stage[stage].gpu;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < RANK_RUNS; i++)
         runs_of(st, i)->done = sg_sem_init(0);
     for (int k = 0; k < CH_COUNT; k++)
         for (int ph = 0; ph < COLLECTIVE_MAX_PHASES; ph++)
@@ -196,7 +199,7 @@ static void start_rank(rank_state* st, step_context* ctx, int stage, const rank_
 
 static void release_rank(rank_state* st)
 {
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < RANK_RUNS; i++) {
         sg_sem_destroy(runs_of(st, i)->done);
         free(runs_of(st, i)->batches);
     }

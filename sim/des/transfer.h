@@ -3,7 +3,7 @@
  *
  * The iteration simulation collapses symmetric ranks into one actor per
  * pipeline stage, yet the traffic of the collapsed ranks must still load the
- * links it would load (DESIGN.md, "Two levels"). So a flow may start on a host
+ * links it would load (docs/design.md, "Two levels of simulation"). So a flow may start on a host
  * where no rank actor runs: each host keeps a pool of agent actors that send
  * on request, and a sink actor registered as its mailbox's permanent
  * receiver, so that a transfer starts as soon as it is sent and needs no

@@ -16,7 +16,7 @@
 #define MAX_MICRO_BATCHES   1000000LL
 #define MAX_PIPELINE_OPS    1000000LL    /* micro-batches x stages per step: ~1.5 min */
 
-/* Defaults are the values of the format's own example (shared SCENARIO.md);
+/* Defaults are the values of the format's own example (docs/scenario.md);
  * the NIC default is a DGX A100's 8 x 200 Gb/s HDR InfiniBand, and NVLink's
  * bandwidth comes from the GPU catalog (check_cluster). */
 void scenario_set_defaults(scenario* sc)

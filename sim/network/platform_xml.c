@@ -241,7 +241,7 @@ static void write_storage_routes(const topology* t, const int* gpus, int count, 
 }
 
 /* The model is pinned in the file: CM02 without cross-traffic reproduces the
- * alpha-beta closed forms exactly (shared/notes/simgrid-3.32.md, Sec. 3.2), and
+ * alpha-beta closed forms exactly (docs/model.md, "Platform"), and
  * a huge TCP-gamma removes the window bound gamma / (2 * latency). */
 void platform_xml(const topology* t, const int* gpus, int count, const flow* pairs, int pair_count,
                   strbuf* x)

@@ -2,7 +2,7 @@
  *
  * The routes in the file are the topology's own (topology.h), so that the
  * simulation runs over the links the plan reasoned about. Only the GPUs that
- * the iteration simulation uses are generated ("Two levels" in DESIGN.md): a
+ * the iteration simulation uses are generated ("Two levels of simulation" in docs/design.md): a
  * 25,000-GPU hierarchy takes SimGrid 3.32 tens of seconds to load, a handful
  * of nodes milliseconds. */
 #ifndef TRAINSIM_PLATFORM_XML_H

@@ -196,7 +196,7 @@ static double predicted(const stage_plan* sp)
 {
     const collective_plan* all[] = {&sp->dp_reduce, &sp->dp_gather, &sp->expert_reduce, &sp->expert_gather};
     double total = 0;
-    for (int i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (all[i]->repeat > 0 && all[i]->payload_bytes > 0)
             total += all[i]->predicted[all[i]->shape.algorithm];
     return total;

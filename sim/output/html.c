@@ -177,7 +177,7 @@ static void memory(const scenario* sc, const run_result* r, strbuf* out)
         double x = LABEL_WIDTH;
         if (row >= 12 || s % 5 == 0)
             strbuf_printf(out, "<text x=\"0\" y=\"%.1f\">rank %d</text>\n", s * row + row - 5, s);
-        for (int k = 0; k < 5; k++) {
+        for (size_t k = 0; k < sizeof parts / sizeof *parts; k++) {
             strbuf_printf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"><title>%s %s</title></rect>\n",
                           x, s * row, parts[k] * scale, row - 2, colours[k], names[k],
                           units_format_bytes(parts[k], a, sizeof a));
@@ -188,7 +188,7 @@ static void memory(const scenario* sc, const run_result* r, strbuf* out)
                        "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"end\">HBM %s</text>\n</svg>\n<p class=\"note\">",
                   LABEL_WIDTH + hbm * scale, LABEL_WIDTH + hbm * scale, height - 20, LABEL_WIDTH + hbm * scale,
                   height - 6, units_format_bytes(hbm, a, sizeof a));
-    for (int k = 0; k < 5; k++)
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++)
         strbuf_printf(out, "<span class=\"swatch\" style=\"background:%s\"></span>%s", colours[k], names[k]);
     strbuf_append(out, "</p>\n");
 }
@@ -238,7 +238,7 @@ static void run_timeline(const run_result* r, strbuf* out)
                   LABEL_WIDTH, CHART_WIDTH, end / 86400);
     const run_event_kind shown[] = {RUN_TRAINING, RUN_CHECKPOINT, RUN_LOST, RUN_DETECT, RUN_WAIT_SPARE};
     const char* const names[] = {"training", "checkpoint", "lost work", "detection, restart, load", "waiting for a spare"};
-    for (int k = 0; k < 5; k++)
+    for (size_t k = 0; k < sizeof shown / sizeof *shown; k++)
         strbuf_printf(out, "<span class=\"swatch\" style=\"background:%s\"></span>%s", run_colour(shown[k]), names[k]);
     strbuf_printf(out, "<span class=\"swatch\" style=\"background:%s\"></span>%d failures</p>\n",
                   run_colour(RUN_FAILURE), failures);

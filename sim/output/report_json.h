@@ -1,5 +1,5 @@
 /* report_json: a run's results as the JSON object of the output contract
- * (shared SCENARIO.md, "Output contract"; docs/output.md), which `trainsim
+ * (docs/output.md), which `trainsim
  * run --json` prints and sweep rows are read from. An infeasible run has
  * every key, null where it cannot give a value. */
 #ifndef TRAINSIM_REPORT_JSON_H

@@ -106,7 +106,7 @@ void collective_from(const topology* t, group_template* g, collective_kind reque
 
 void group_template_free(group_template* g)
 {
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < PATTERN_COUNT; k++)
         free(g->flows[k]);
     free(g->gpus);
 }

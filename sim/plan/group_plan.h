@@ -22,9 +22,9 @@ typedef struct {
     int    group_count;
     int*   gpus;          /* group_count x n, member order, the representative's group first */
     double payload;       /* a typical payload, to find the slowest flow */
-    int    built[4];      /* per collective_pattern */
-    int    count[4];
-    flow*  flows[4];
+    int    built[PATTERN_COUNT];   /* per collective_pattern */
+    int    count[PATTERN_COUNT];
+    flow*  flows[PATTERN_COUNT];
 } group_template;
 
 /* The tensor-parallel groups of rank S: one per (cp, dp) rank, replica D's

@@ -2,7 +2,7 @@
  *
  * From the workload (what each stage computes and sends) and the topology
  * (which links connect which GPUs), the plan decides what the collapsed
- * simulation runs (DESIGN.md, "Two levels"):
+ * simulation runs (docs/design.md, "Two levels of simulation"):
  *  - one actor per pipeline rank of one representative data-parallel
  *    replica, standing for its tp x cp ranks, running its model chunks;
  *  - for every phase of a collective (ring, tree or hierarchical, see

@@ -1,6 +1,6 @@
 /* run: from a validated scenario to the figures of the whole training run.
  *
- * Wires the pipeline of DESIGN.md for one scenario: workload, topology,
+ * Wires the pipeline of docs/design.md for one scenario: workload, topology,
  * plan, platform, the iteration simulation, then the run-level figures
  * (steps, wall-clock, MFU, GPU-hours, cost), with the memory per GPU checked
  * against HBM first. The run level (campaign.h) turns the step into the
