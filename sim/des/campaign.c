@@ -18,6 +18,11 @@
 
 /* ---- closed forms ---------------------------------------------------------- */
 
+double campaign_blocking_seconds(const campaign_input* in)
+{
+    return in->copy_seconds > 0 ? in->copy_seconds : in->checkpoint_seconds;
+}
+
 double campaign_failure_rate(const campaign_input* in)
 {
     double rate = 0;
@@ -365,7 +370,7 @@ static int checkpoint(replication* r, progress_state* p)
 {
     const campaign_input* in = r->in;
     int async = in->copy_seconds > 0;
-    if (!wait_for_write(r, p) || !checkpoint_time(r, p, async ? in->copy_seconds : in->checkpoint_seconds))
+    if (!wait_for_write(r, p) || !checkpoint_time(r, p, campaign_blocking_seconds(in)))
         return 0;
     p->pending = 1;
     p->pending_work = p->progress;
@@ -389,7 +394,7 @@ static void fast_forward(replication* r, progress_state* p)
     int async = in->copy_seconds > 0;
     if (tau <= 0 || (async && in->checkpoint_seconds > tau) || (p->pending && p->write_end > now() + tau))
         return;
-    double block = async ? in->copy_seconds : in->checkpoint_seconds, cycle = tau + block;
+    double block = campaign_blocking_seconds(in), cycle = tau + block;
     double whole = floor((in->work_seconds - p->progress) / tau) - 1;   /* the last ones go step by step */
     double k = fmin(floor((r->next_failure - now()) / cycle) - 1, whole);
     if (k < 2)
@@ -508,7 +513,7 @@ static void failure_free(const campaign_input* in, campaign_result* out)
         done += segment;
         clock += segment;
         double start = async ? fmax(clock, write_end) : clock;   /* a copy waits for the previous write */
-        double blocking = async ? in->copy_seconds : in->checkpoint_seconds;
+        double blocking = campaign_blocking_seconds(in);
         log_add(in->log, (run_event){RUN_CHECKPOINT, clock, start + blocking, 0, 0});
         out->checkpoint += start - clock + blocking;
         clock = start + blocking;

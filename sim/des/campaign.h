@@ -102,6 +102,10 @@ void campaign_log_free(campaign_log* log);
 /* Failures per second of all classes together. */
 double campaign_failure_rate(const campaign_input* in);
 
+/* The part of a checkpoint that blocks training: the copy to host memory of
+ * an asynchronous one (copy_seconds > 0), else the whole write. */
+double campaign_blocking_seconds(const campaign_input* in);
+
 /* The checkpoint interval that minimises the expected wall-clock for a
  * checkpoint of C seconds and a mean time between failures M (Daly 2006,
  * Eq. 37: sqrt(2CM)[1 + sqrt(C/2M)/3 + C/18M] - C for C < 2M, else M). */

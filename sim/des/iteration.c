@@ -64,16 +64,16 @@ static void forward(rank_state* st, const chunk_plan* ch, pipeline_op op)
     const iteration_plan* plan = st->ctx->plan;
     int s = st->stage, c = op.chunk, received = has_previous(s, c);
     if (received)
-        receive(st, FROM_PREVIOUS, c, op.micro_batch);
-    st->timing.dp_inline += wait_for(st, &st->zero_scatter, WORK_ZERO);
-    collective_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
+        comm_receive(st, FROM_PREVIOUS, c, op.micro_batch);
+    st->timing.dp_inline += comm_wait_for(st, &st->zero_scatter, WORK_ZERO);
+    comm_start_collective(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     compute(st, ch->fwd_seconds, ch->folded.tp_fwd, ch->folded.ep_fwd,
             received ? stage_of(st)->pp_gather_folded : 0);
-    st->timing.tp_comm += run_collective(st, &ch->tp_fwd, CH_TP, 1);
-    st->timing.ep_comm += run_alltoall(st, &ch->ep_fwd);
-    st->timing.dp_inline += wait_for(st, &st->zero_gather, WORK_ZERO);
+    st->timing.tp_comm += comm_run_collective(st, &ch->tp_fwd, CH_TP, 1);
+    st->timing.ep_comm += comm_run_alltoall(st, &ch->ep_fwd);
+    st->timing.dp_inline += comm_wait_for(st, &st->zero_gather, WORK_ZERO);
     if (has_next(plan, s, c))
-        send_pipeline(st, 1, s + 1 < plan->stages ? c : c + 1, op.micro_batch);
+        comm_send_pipeline(st, 1, s + 1 < plan->stages ? c : c + 1, op.micro_batch);
 }
 
 /* With dp_overlap, the gradient reduction starts with the rank's last
@@ -85,7 +85,7 @@ static void start_overlapped_reduction(rank_state* st)
     double total = sp->dp_reduce.payload_bytes;
     if (sp->dp_bucket_bytes <= 0 || total <= sp->dp_bucket_bytes)
         return;
-    collective_start(st, &sp->dp_reduce, CH_DP_REDUCE, 1.0 - sp->dp_bucket_bytes / total, &st->dp_overlap);
+    comm_start_collective(st, &sp->dp_reduce, CH_DP_REDUCE, 1.0 - sp->dp_bucket_bytes / total, &st->dp_overlap);
 }
 
 static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int last)
@@ -93,19 +93,19 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
     const iteration_plan* plan = st->ctx->plan;
     int s = st->stage, c = op.chunk, received = has_next(plan, s, c);
     if (received)
-        receive(st, FROM_NEXT, c, op.micro_batch);
-    st->timing.dp_inline += wait_for(st, &st->zero_scatter, WORK_ZERO);
-    collective_start(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
+        comm_receive(st, FROM_NEXT, c, op.micro_batch);
+    st->timing.dp_inline += comm_wait_for(st, &st->zero_scatter, WORK_ZERO);
+    comm_start_collective(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     if (last)
         start_overlapped_reduction(st);
     compute(st, ch->bwd_seconds, ch->folded.tp_bwd, ch->folded.ep_bwd,
             received ? stage_of(st)->pp_gather_folded : 0);
-    st->timing.tp_comm += run_collective(st, &ch->tp_bwd, CH_TP, 1);
-    st->timing.ep_comm += run_alltoall(st, &ch->ep_bwd);
-    st->timing.dp_inline += wait_for(st, &st->zero_gather, WORK_ZERO);
-    collective_start(st, &ch->zero_scatter, CH_ZERO_SCATTER, 1, &st->zero_scatter);
+    st->timing.tp_comm += comm_run_collective(st, &ch->tp_bwd, CH_TP, 1);
+    st->timing.ep_comm += comm_run_alltoall(st, &ch->ep_bwd);
+    st->timing.dp_inline += comm_wait_for(st, &st->zero_gather, WORK_ZERO);
+    comm_start_collective(st, &ch->zero_scatter, CH_ZERO_SCATTER, 1, &st->zero_scatter);
     if (has_previous(s, c))
-        send_pipeline(st, 0, s > 0 ? c : c - 1, op.micro_batch);
+        comm_send_pipeline(st, 0, s > 0 ? c : c - 1, op.micro_batch);
 }
 
 /* After the pipeline: the rest of the gradient reduction (the last bucket,
@@ -114,21 +114,21 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
 static void finish_step(rank_state* st)
 {
     const stage_plan* sp = stage_of(st);
-    wait_for(st, &st->zero_scatter, WORK_ZERO);
+    comm_wait_for(st, &st->zero_scatter, WORK_ZERO);
     if (st->dp_overlap.active) {
-        wait_for(st, &st->dp_overlap, WORK_DP);
-        run_collective(st, &sp->dp_reduce, CH_DP_REDUCE, sp->dp_bucket_bytes / sp->dp_reduce.payload_bytes);
+        comm_wait_for(st, &st->dp_overlap, WORK_DP);
+        comm_run_collective(st, &sp->dp_reduce, CH_DP_REDUCE, sp->dp_bucket_bytes / sp->dp_reduce.payload_bytes);
     } else {
-        run_collective(st, &sp->dp_reduce, CH_DP_REDUCE, 1);
+        comm_run_collective(st, &sp->dp_reduce, CH_DP_REDUCE, 1);
     }
-    run_collective(st, &sp->expert_reduce, CH_EXPERT_REDUCE, 1);
+    comm_run_collective(st, &sp->expert_reduce, CH_EXPERT_REDUCE, 1);
     double before = now();
     if (sp->optimizer_seconds > 0)
         sg_actor_execute(sp->optimizer_seconds * sg_host_get_speed(sg_host_self()));
     st->timing.optimizer = now() - before;
     record_busy(st, WORK_OPTIMIZER, before, now());
-    run_collective(st, &sp->dp_gather, CH_DP_GATHER, 1);
-    run_collective(st, &sp->expert_gather, CH_EXPERT_GATHER, 1);
+    comm_run_collective(st, &sp->dp_gather, CH_DP_GATHER, 1);
+    comm_run_collective(st, &sp->expert_gather, CH_EXPERT_GATHER, 1);
 }
 
 static void rank_main(int argc, char* argv[])

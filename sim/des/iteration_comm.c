@@ -173,8 +173,8 @@ static void background_main(int argc, char* argv[])
     free(job);
 }
 
-void collective_start(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction,
-                      collective_run* run)
+void comm_start_collective(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction,
+                           collective_run* run)
 {
     if (!collective_has_flows(cp) || fraction <= 0)
         return;
@@ -203,7 +203,7 @@ static work_kind work_of(channel_kind kind)
     }
 }
 
-double run_collective(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction)
+double comm_run_collective(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction)
 {
     if (!collective_has_flows(cp) || fraction <= 0)
         return 0;
@@ -213,7 +213,7 @@ double run_collective(rank_state* st, const collective_plan* cp, channel_kind ki
     return now() - t0;
 }
 
-double wait_for(rank_state* st, collective_run* run, work_kind what)
+double comm_wait_for(rank_state* st, collective_run* run, work_kind what)
 {
     double t0 = now(), waited = collective_finish(run);
     record_busy(st, what, t0, now());
@@ -239,7 +239,7 @@ static void alltoall_start(rank_state* st, const alltoall_plan* ap, int count, c
     }
 }
 
-double run_alltoall(rank_state* st, const alltoall_plan* ap)
+double comm_run_alltoall(rank_state* st, const alltoall_plan* ap)
 {
     if (ap->flow_count == 0 || ap->repeat <= 0)
         return 0;
@@ -276,7 +276,7 @@ static rank_state* neighbour(rank_state* st, int forward)
     return &st->ctx->ranks[(st->stage + (forward ? 1 : p - 1)) % p];
 }
 
-void send_pipeline(rank_state* st, int forward, int chunk, int mb)
+void comm_send_pipeline(rank_state* st, int forward, int chunk, int mb)
 {
     const stage_plan* sp = stage_of(st);
     rank_state* to = neighbour(st, forward);
@@ -296,7 +296,7 @@ void send_pipeline(rank_state* st, int forward, int chunk, int mb)
         transfer_send(flows[i].src, flows[i].dst, sp->pp_bytes, b);
 }
 
-void receive(rank_state* st, int from, int chunk, int mb)
+void comm_receive(rank_state* st, int from, int chunk, int mb)
 {
     transfer_batch* b = inbox_of(st, from, chunk, mb);
     double t0 = now();
@@ -306,5 +306,5 @@ void receive(rank_state* st, int from, int chunk, int mb)
     if (t1 > t0)
         st->timing.pp_comm += t1 - in_flight_from;
     record_busy(st, WORK_PP, in_flight_from, t1);
-    st->timing.pp_comm += run_collective(st, &stage_of(st)->pp_gather, CH_PP_GATHER, 1);
+    st->timing.pp_comm += comm_run_collective(st, &stage_of(st)->pp_gather, CH_PP_GATHER, 1);
 }

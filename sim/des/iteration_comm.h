@@ -13,28 +13,28 @@
 
 /* Starts a collective that the rank does not wait for yet: CP, on the
  * channels of KIND, FRACTION of its bytes, on RUN. */
-void collective_start(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction,
-                      collective_run* run);
+void comm_start_collective(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction,
+                           collective_run* run);
 
 /* A blocking collective: returns the seconds it took. */
-double run_collective(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction);
+double comm_run_collective(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction);
 
 /* Waits for a collective of kind WHAT running beside the rank: the wait is
  * exposed communication. Returns its seconds. */
-double wait_for(rank_state* st, collective_run* run, work_kind what);
+double comm_wait_for(rank_state* st, collective_run* run, work_kind what);
 
 /* The plan's REPEAT all-to-alls, blocking: aggregated, or one after the
  * other with --stepwise-collectives. Returns the seconds they took. */
-double run_alltoall(rank_state* st, const alltoall_plan* ap);
+double comm_run_alltoall(rank_state* st, const alltoall_plan* ap);
 
 /* Sends (chunk, mb)'s activation (FORWARD) or gradient to the neighbour:
  * the plan's flows, or in full mode this GPU's own flow. */
-void send_pipeline(rank_state* st, int forward, int chunk, int mb);
+void comm_send_pipeline(rank_state* st, int forward, int chunk, int mb);
 
 /* Waits for (chunk, mb) from a neighbour (FROM_PREVIOUS or FROM_NEXT).
  * Waiting while the data was in flight counts as pipeline communication;
  * waiting for the neighbour to produce it is bubble. A scatter-gather split
  * is then re-assembled inside the node. */
-void receive(rank_state* st, int from, int chunk, int mb);
+void comm_receive(rank_state* st, int from, int chunk, int mb);
 
 #endif

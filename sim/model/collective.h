@@ -14,7 +14,7 @@
  *  - hierarchical: reduce-scatter inside each node, the collective on the
  *    rails (member j of every node), all-gather inside each node.
  * The expert-parallel all-to-all, a direct exchange in one step, has no
- * phases to choose between; the plan builds its flows itself (plan.c).
+ * phases to choose between; the plan builds its flows itself (plan/ep_plan.c).
  * The module knows members and nodes only; the plan maps members to GPUs and
  * the simulation loads the real links. The closed forms here are the
  * alpha-beta times the tests compare the simulation with. */

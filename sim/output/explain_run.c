@@ -18,7 +18,7 @@ static run_view view_of(const explain_ctx* x)
 {
     const campaign_input* in = &x->r->campaign_in;
     run_view v = {campaign_failure_rate(in), x->r->campaign.wall_mean, 0, 0, in->interval_seconds,
-                  in->copy_seconds > 0 ? in->copy_seconds : in->checkpoint_seconds,
+                  campaign_blocking_seconds(in),
                   in->detect + in->restart + in->load_seconds};
     v.failures = v.rate * v.wall;
     double segments = v.tau > 0 ? ceil(in->work_seconds / v.tau) : 0;

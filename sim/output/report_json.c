@@ -107,7 +107,7 @@ static void json_run_level(json_writer* j, const run_result* r)
         json_write_number(j, "interval_s", in->interval_seconds);
         json_write_number(j, "write_s", in->checkpoint_seconds);
         json_write_number(j, "load_s", in->load_seconds);
-        json_write_number(j, "blocking_s", in->copy_seconds > 0 ? in->copy_seconds : in->checkpoint_seconds);
+        json_write_number(j, "blocking_s", campaign_blocking_seconds(in));
         json_close_object(j);
     } else {
         json_write_null(j, "checkpoint");   /* none written */

@@ -1,4 +1,4 @@
-/* link_tally: a hash table from link keys (platform.h's route_link.key: one
+/* link_tally: a hash table from link keys (network/route.h's route_link.key: one
  * link in one direction) to how many flows cross it and what they add up to.
  *
  * The plan asks, for thousands of flows at a time, how many concurrent flows
