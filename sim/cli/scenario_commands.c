@@ -125,52 +125,56 @@ static int simulate_for(const scenario* sc, const run_options* opt, run_result* 
     return status > 0 ? EXIT_INFEASIBLE : EXIT_INPUT;
 }
 
-int command_schedule(const cli_call* call)
+/* What a teaching command makes of a simulated run. */
+typedef void (*rendering)(const cli_call* call, const run_result* r, strbuf* out);
+
+/* Simulates the call's scenario with OPT and prints what RENDER makes of it
+ * on stdout, or writes it whole to PATH (the HTML report's -o) when PATH is
+ * not NULL. Returns the exit status. */
+static int show_simulated(const cli_call* call, run_options opt, rendering render, const char* path)
 {
-    const scenario* sc = call->sc;
-    const cli_args* c = call->args;
     run_result r;
-    int status = simulate_for(sc, &(run_options){.timeline = 1}, &r);
+    int status = simulate_for(call->sc, &opt, &r);
     if (status)
         return status;
     strbuf out = {0};
-    gantt_report(sc, &r, &(gantt_options){c->width ? c->width : terminal_width(), c->colour}, &out);
-    fputs(strbuf_text(&out), stdout);
+    render(call, &r, &out);
+    if (path)
+        status = rowfile_write_whole(path, strbuf_text(&out), out.len, "report") ? EXIT_INPUT : EXIT_DONE;
+    else
+        fputs(strbuf_text(&out), stdout);
     strbuf_free(&out);
     run_result_free(&r);
-    return EXIT_DONE;
+    return status;
+}
+
+static void schedule_of(const cli_call* call, const run_result* r, strbuf* out)
+{
+    const cli_args* c = call->args;
+    gantt_report(call->sc, r, &(gantt_options){c->width ? c->width : terminal_width(), c->colour}, out);
+}
+
+static void explanation_of(const cli_call* call, const run_result* r, strbuf* out)
+{
+    explain_report(call->sc, r, out);
+}
+
+static void page_of(const cli_call* call, const run_result* r, strbuf* out)
+{
+    html_report(call->sc, r, out);
+}
+
+int command_schedule(const cli_call* call)
+{
+    return show_simulated(call, (run_options){.timeline = 1}, schedule_of, NULL);
 }
 
 int command_explain(const cli_call* call)
 {
-    const scenario* sc = call->sc;
-    run_result r;
-    int status = simulate_for(sc, &(run_options){0}, &r);
-    if (status)
-        return status;
-    strbuf out = {0};
-    explain_report(sc, &r, &out);
-    fputs(strbuf_text(&out), stdout);
-    strbuf_free(&out);
-    run_result_free(&r);
-    return EXIT_DONE;
+    return show_simulated(call, (run_options){0}, explanation_of, NULL);
 }
 
 int command_report(const cli_call* call)
 {
-    const scenario* sc = call->sc;
-    const cli_args* c = call->args;
-    run_result r;
-    int status = simulate_for(sc, &(run_options){.timeline = 1}, &r);
-    if (status)
-        return status;
-    strbuf page = {0};
-    html_report(sc, &r, &page);
-    if (c->out)
-        status = rowfile_write_whole(c->out, strbuf_text(&page), page.len, "report") ? EXIT_INPUT : EXIT_DONE;
-    else
-        fputs(strbuf_text(&page), stdout);
-    strbuf_free(&page);
-    run_result_free(&r);
-    return status;
+    return show_simulated(call, (run_options){.timeline = 1}, page_of, call->args->out);
 }
