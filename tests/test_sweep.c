@@ -414,6 +414,26 @@ START_TEST(best_checks_a_hand_written_platform)
 }
 END_TEST
 
+/* A sweep that cannot make the pipe to its workers (here: too few file
+ * descriptors allowed, the test's own closed first) fails as a system
+ * error, status 3, naming the call, not as a bad input. */
+START_TEST(a_failed_pipe_is_a_system_error)
+{
+    const char* bin = getenv("TRAINSIM") ? getenv("TRAINSIM") : "build/trainsim";
+    char out[256];
+    temp_path(out, sizeof out, ".csv");
+    command_result r;
+    run_program((const char*[]){"/bin/sh", "-c", "exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; ulimit -n 5 && "
+                                "exec \"$0\" sweep tests/sweep/tiny-grid.yaml -j 2 -o \"$1\"",
+                                bin, out, NULL},
+                &r);
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_str_eq(strbuf_text(&r.err), "trainsim: system error: pipe: Too many open files\n");
+    command_result_free(&r);
+    unlink(out);
+}
+END_TEST
+
 Suite* sweep_suite(void)
 {
     Suite* s = suite_create("sweep");
@@ -433,6 +453,7 @@ Suite* sweep_suite(void)
     tcase_add_test(tc, the_slurm_script_runs_the_shards_and_merges_them);
     tcase_add_test(tc, best_ranks_the_plans_that_fit);
     tcase_add_test(tc, best_checks_a_hand_written_platform);
+    tcase_add_test(tc, a_failed_pipe_is_a_system_error);
     suite_add_tcase(s, tc);
     return s;
 }

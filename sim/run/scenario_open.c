@@ -20,7 +20,7 @@ int scenario_open(const char* path, scenario* sc, diag* d)
     return checked(scenario_load_file(path, sc, d), sc, d);
 }
 
-int scenario_open_tree(const char* name, const yt_node* root, scenario* sc, diag* d)
+int scenario_open_tree(const char* name, const struct yt_node* root, scenario* sc, diag* d)
 {
     return checked(scenario_load_tree(name, root, sc, d), sc, d);
 }
