@@ -89,6 +89,7 @@ Suite* units_suite(void);
 Suite* yaml_suite(void);
 Suite* scenario_suite(void);
 Suite* workload_suite(void);
+Suite* model_keys_suite(void);
 Suite* kernels_suite(void);
 Suite* memory_suite(void);
 Suite* schedule_suite(void);

@@ -12,6 +12,7 @@ int main(void)
     srunner_add_suite(runner, yaml_suite());
     srunner_add_suite(runner, scenario_suite());
     srunner_add_suite(runner, workload_suite());
+    srunner_add_suite(runner, model_keys_suite());
     srunner_add_suite(runner, kernels_suite());
     srunner_add_suite(runner, memory_suite());
     srunner_add_suite(runner, schedule_suite());

@@ -70,7 +70,8 @@ typedef struct {
     int      layers, hidden, heads, kv_heads, ffn_hidden;
     ffn_kind ffn;
     int      vocab, seq_len;
-    double   dropout;        /* probability of the hidden and attention dropouts */
+    double   dropout;         /* probability of the hidden and attention dropouts */
+    int      tie_embeddings;  /* the LM head shares the input embedding's table */
     moe_spec moe;
 } model_spec;
 

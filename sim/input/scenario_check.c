@@ -27,6 +27,7 @@ void scenario_set_defaults(scenario* sc)
 
     sc->model.ffn = FFN_GELU;
     sc->model.dropout = 0.1;     /* Megatron-LM's --hidden-dropout and --attention-dropout */
+    sc->model.tie_embeddings = 1;   /* Megatron-LM's GPT default (--untie-embeddings-and-output-weights unset) */
     sc->model.moe.capacity_factor = 1.0;
     sc->model.moe.every = 1;
 

@@ -272,6 +272,7 @@ static const key_rule model_rules[] = {
     REQUIRED_INT("vocab", model_spec, vocab, 1, 1e8),
     REQUIRED_INT("seq_len", model_spec, seq_len, 1, 1e8),
     {.name = "dropout", .type = K_NUMBER, .offset = offsetof(model_spec, dropout), .min = 0, .max = 0.99},
+    BOOL("tie_embeddings", model_spec, tie_embeddings),
     CUSTOM("moe", model_spec, moe, read_moe),
     {0}
 };

@@ -252,10 +252,19 @@ static void layer_params(const scenario* sc, int layer, double* dense, double* e
     }
 }
 
+/* Vocabulary x hidden tables of the model: the input embedding, and the LM
+ * head's own weight unless it is tied to the embedding (Press and Wolf 2017;
+ * Megatron-LM's share_embeddings_and_output_weights). A tied model's copy on
+ * the last pipeline stage is the same parameter, not counted again. */
+static double vocab_tables(const model_spec* m)
+{
+    return m->tie_embeddings ? 1.0 : 2.0;
+}
+
 static void count_parameters(const scenario* sc, workload* w)
 {
     const model_spec* m = &sc->model;
-    double total = (double)m->vocab * m->hidden, active = total;
+    double total = vocab_tables(m) * m->vocab * m->hidden, active = total;
     for (int l = 0; l < m->layers; l++) {
         double dense, expert_each;
         layer_params(sc, l, &dense, &expert_each);
@@ -360,6 +369,19 @@ static void recompute_cost(const scenario* sc, const layer_cost* layer, double* 
     }
 }
 
+/* Vocabulary tables a stage holds, each split over the vocabulary by TP: the
+ * input embedding on the first stage, the LM head's weight on the last.
+ * Untied, these are two parameters; tied, the last stage holds a copy of the
+ * embedding whose gradients Megatron-LM all-reduces with the first stage's
+ * (megatron/core/distributed/finalize_model_grads.py,
+ * _allreduce_word_embedding_grads), so it has weights, gradients and
+ * optimizer state of its own. */
+static double stage_vocab_tables(const scenario* sc, const stage_work* st)
+{
+    (void)sc;
+    return st->has_embedding + st->has_head;
+}
+
 static void build_stage(const scenario* sc, const workload* w, int index, stage_work* st)
 {
     const model_spec* m = &sc->model;
@@ -402,9 +424,7 @@ static void build_stage(const scenario* sc, const workload* w, int index, stage_
         st->fwd_seconds += fwd;
         st->bwd_seconds += bwd;
     }
-    /* The embedding table on the first stage and the LM head on the last
-     * (a tied copy when both exist), split over the vocabulary by TP. */
-    dense += (st->has_embedding + st->has_head) * (double)m->vocab * m->hidden;
+    dense += stage_vocab_tables(sc, st) * (double)m->vocab * m->hidden;
     st->dense_params = dense / p->tp;
     st->expert_params = experts / p->tp;
     tp_collectives(sc, st);
