@@ -5,6 +5,7 @@
  * against its closed form (docs/model.md). */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "helpers.h"
 #include "model/memory.h"
@@ -104,6 +105,132 @@ START_TEST(untied_embeddings_add_a_head_table)
 }
 END_TEST
 
+/* ---- model.head_dim ------------------------------------------------------ */
+
+/* h 256 with 4 heads of 128 (attention width 512 = 2h, as Qwen3's 4096 with
+ * 64 heads of 128) against the default 256 / 4 = 64, GQA with 2 KV heads,
+ * TP 2, s 128, micro-batch 2, no recompute. */
+#define WIDE_MODEL "{layers: 2, hidden: 256, heads: 4, kv_heads: 2, vocab: 1000, seq_len: 128%s}"
+#define WIDE_PARALLEL "{tp: 2, pp: 1, dp: 1, micro_batch: 2, recompute: none, sequence_parallel: false%s}"
+
+static void build_wide(int head_dim, int flash, built* b)
+{
+    char model[256], parallel[256], key[64] = "";
+    if (head_dim)
+        snprintf(key, sizeof key, ", head_dim: %d", head_dim);
+    snprintf(model, sizeof model, WIDE_MODEL, key);
+    snprintf(parallel, sizeof parallel, WIDE_PARALLEL, flash ? ", flash_attention: true" : "");
+    build(model, parallel, b);
+}
+
+static const layer_kernel* kernel_named(const layer_cost* c, const char* name)
+{
+    for (int i = 0; i < c->count; i++)
+        if (!strcmp(c->kernel[i].name, name))
+            return &c->kernel[i];
+    ck_abort_msg("no kernel %s", name);
+    return NULL;
+}
+
+/* The default is hidden / heads; written out it changes nothing. */
+START_TEST(head_dim_defaults_to_hidden_over_heads)
+{
+    built absent, given;
+    build_wide(0, 0, &absent);
+    build_wide(64, 0, &given);
+    ck_assert_int_eq(absent.sc.model.head_dim, 64);
+    ck_assert_double_eq(absent.w.params_total, given.w.params_total);
+    ck_assert_double_eq(absent.w.model_flops_per_token, given.w.model_flops_per_token);
+    ck_assert_double_eq(absent.w.stage[0].fwd_seconds, given.w.stage[0].fwd_seconds);
+    ck_assert_double_eq(absent.m.rank[0].total, given.m.rank[0].total);
+    unbuild(&absent);
+    unbuild(&given);
+}
+END_TEST
+
+/* Per layer and token: QKV 2h(ad + 2kd), core 4sad, projection 2adh; the
+ * attention parameters h(ad + 2kd) + adh. d 64 -> 128 doubles each. */
+START_TEST(head_dim_sets_attention_flops_and_parameters)
+{
+    built narrow, wide;
+    build_wide(0, 0, &narrow);
+    build_wide(128, 0, &wide);
+    double h = 256, a = 4, k = 2, s = 128, V = 1000, L = 2;
+    for (int i = 0; i < 2; i++) {
+        double d = i ? 128 : 64;
+        const built* b = i ? &wide : &narrow;
+        layer_flops f = workload_layer_flops(&b->sc, 0);
+        ck_assert_double_eq(f.qkv, 2 * h * (a * d + 2 * k * d));
+        ck_assert_double_eq(f.attention_core, 4 * s * a * d);
+        ck_assert_double_eq(f.projection, 2 * a * d * h);
+        ck_assert_double_eq(f.mlp, 2 * 2 * h * 4 * h);   /* the MLP stays 4h wide */
+        double layer = 2 * h * (a * d + 2 * k * d) + 4 * s * a * d + 2 * a * d * h + 16 * h * h;
+        ck_assert_rel(b->w.model_flops_per_token, 3 * (L * layer + 2 * h * V), 1e-12);
+        double params = L * (h * (a * d + 2 * k * d) + a * d * h + 4 * h + 8 * h * h) + V * h;
+        ck_assert_rel(b->w.params_total, params, 1e-12);
+    }
+    /* The change alone: 3 L (2h(a + 2k) + 4sa + 2ah) x 64 FLOPs per token. */
+    ck_assert_rel(wide.w.model_flops_per_token - narrow.w.model_flops_per_token,
+                  3 * L * (2 * h * (a + 2 * k) + 4 * s * a + 2 * a * h) * 64, 1e-12);
+    unbuild(&narrow);
+    unbuild(&wide);
+}
+END_TEST
+
+/* The GEMMs of a TP rank (a' = 2 heads, k' = 1, T = 256 tokens): QKV
+ * T x (a' + 2k')d x h, output projection T x h x a'd, the core b a' of
+ * (s x s x d); FlashAttention 4 b a' s s d; the TP all-reduce stays T h 2
+ * bytes (the projection's output is h wide). */
+START_TEST(head_dim_sets_gemm_shapes_and_keeps_tp_messages)
+{
+    built narrow, wide, flash;
+    build_wide(0, 0, &narrow);
+    build_wide(128, 0, &wide);
+    build_wide(128, 1, &flash);
+    double h = 256, T = 256, s = 128, b = 2, d = 128;
+    const layer_cost* c = &wide.w.dense_layer;
+    ck_assert_double_eq(kernel_named(c, "QKV projection")->flops, 2 * T * (2 + 2 * 1) * d * h);
+    ck_assert_double_eq(kernel_named(c, "attention output projection")->flops, 2 * T * h * 2 * d);
+    ck_assert_double_eq(kernel_named(c, "attention scores QK^T")->flops, 2 * s * s * d * b * 2);
+    ck_assert_double_eq(kernel_named(c, "attention x V")->flops, 2 * s * d * s * b * 2);
+    ck_assert_double_eq(kernel_named(&flash.w.dense_layer, "flash attention")->flops, 4 * b * 2 * s * s * d);
+    ck_assert_double_eq(wide.w.tp_message_bytes, T * h * 2);
+    ck_assert_double_eq(wide.w.tp_message_bytes, narrow.w.tp_message_bytes);
+    ck_assert(wide.w.dense_layer.fwd_seconds > narrow.w.dense_layer.fwd_seconds);
+    unbuild(&narrow);
+    unbuild(&wide);
+    unbuild(&flash);
+}
+END_TEST
+
+/* Activations (Korthikanti et al. 2022, Table 2, generalised): Q and the
+ * projection input are 2 s b a d / t bytes each, K and V 2 s b k' d each;
+ * without sequence parallelism nothing else depends on d. d 64 -> 128 adds
+ * (4 s b a / t + 4 s b k') x 64 bytes per layer. */
+START_TEST(head_dim_sets_activation_memory)
+{
+    built narrow, wide;
+    build_wide(0, 0, &narrow);
+    build_wide(128, 0, &wide);
+    double s = 128, b = 2, a = 4, t = 2, kv = 1;
+    double delta = (4 * s * b * a / t + 4 * s * b * kv) * 64;
+    ck_assert_rel(memory_layer_activations(&wide.sc, 0) - memory_layer_activations(&narrow.sc, 0), delta, 1e-12);
+    unbuild(&narrow);
+    unbuild(&wide);
+}
+END_TEST
+
+/* With head_dim given, heads need not divide hidden. */
+START_TEST(head_dim_frees_heads_from_dividing_hidden)
+{
+    built b;
+    build("{layers: 2, hidden: 1000, heads: 16, head_dim: 64, vocab: 1000, seq_len: 128}", "{tp: 2, pp: 1, dp: 1}",
+          &b);
+    ck_assert_double_eq(workload_layer_flops(&b.sc, 0).projection, 2.0 * 16 * 64 * 1000);
+    unbuild(&b);
+}
+END_TEST
+
 Suite* model_keys_suite(void)
 {
     Suite* s = suite_create("model_keys");
@@ -111,5 +238,12 @@ Suite* model_keys_suite(void)
     tcase_add_test(tie, embeddings_are_tied_by_default);
     tcase_add_test(tie, untied_embeddings_add_a_head_table);
     suite_add_tcase(s, tie);
+    TCase* head = tcase_create("head_dim");
+    tcase_add_test(head, head_dim_defaults_to_hidden_over_heads);
+    tcase_add_test(head, head_dim_sets_attention_flops_and_parameters);
+    tcase_add_test(head, head_dim_sets_gemm_shapes_and_keeps_tp_messages);
+    tcase_add_test(head, head_dim_sets_activation_memory);
+    tcase_add_test(head, head_dim_frees_heads_from_dividing_hidden);
+    suite_add_tcase(s, head);
     return s;
 }

@@ -140,7 +140,7 @@ START_TEST(unknown_key_suggests_the_nearest)
 {
     expect_tiny_message("  layer: 4\n", NULL, NULL, NULL,
                         "test.yaml:8:3: model.layer: expected a key of model (layers, hidden, heads, "
-                        "kv_heads, ffn_hidden, ffn_kind, vocab, seq_len, dropout, tie_embeddings, moe), "
+                        "kv_heads, head_dim, ffn_hidden, ffn_kind, vocab, seq_len, dropout, tie_embeddings, moe), "
                         "found the unknown key \"layer\" (did you mean layers?)");
     expect_message("format: 1\nmodle: {}\n",
                    "test.yaml:2:1: modle: expected a key of the scenario (format, name, description, "

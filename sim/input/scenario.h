@@ -68,6 +68,7 @@ typedef struct {
 
 typedef struct {
     int      layers, hidden, heads, kv_heads, ffn_hidden;
+    int      head_dim;        /* d: attention width is heads x head_dim */
     ffn_kind ffn;
     int      vocab, seq_len;
     double   dropout;         /* probability of the hidden and attention dropouts */

@@ -102,13 +102,17 @@ static void fill_model_defaults(scenario* sc)
         m->kv_heads = m->heads;
     if (!given(sc, "model.ffn_hidden"))
         m->ffn_hidden = 4 * m->hidden;
+    if (!given(sc, "model.head_dim") && m->hidden % m->heads == 0)
+        m->head_dim = m->hidden / m->heads;
 }
 
 static int check_model(const scenario* sc, diag* d)
 {
     const model_spec* m = &sc->model;
     char expected[128];
-    if (m->hidden % m->heads) {
+    /* Heads split the width evenly unless head_dim says how wide each is
+     * (Megatron-LM's kv_channels; Qwen3: 64 heads of 128 on a 4096 width). */
+    if (!given(sc, "model.head_dim") && m->hidden % m->heads) {
         snprintf(expected, sizeof expected, "a divisor of model.hidden (%d)", m->hidden);
         return reject(sc, d, "model.heads", NULL, expected, "%d", m->heads);
     }

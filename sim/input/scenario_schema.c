@@ -267,6 +267,7 @@ static const key_rule model_rules[] = {
     REQUIRED_INT("hidden", model_spec, hidden, 1, 1e7),
     REQUIRED_INT("heads", model_spec, heads, 1, 1e6),
     INT_FIELD("kv_heads", model_spec, kv_heads, 1, 1e6),
+    INT_FIELD("head_dim", model_spec, head_dim, 1, 1e5),
     INT_FIELD("ffn_hidden", model_spec, ffn_hidden, 1, 1e8),
     ENUM("ffn_kind", model_spec, ffn, ffn_names, FFN_COUNT),
     REQUIRED_INT("vocab", model_spec, vocab, 1, 1e8),

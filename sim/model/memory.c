@@ -16,7 +16,8 @@
  * mask (sbh). Tensors outside the TP region are divided by t only with
  * sequence parallelism. Summed: sbh(10 + 24/t + 5as/(ht)) without sequence
  * parallelism, sbh/t (34 + 5as/h) with it (their Table 2). Generalised here:
- * K and V at the KV-head width, the FFN width f instead of 4h (two fc1
+ * Q and the projection input at the attention width a*d (model.head_dim; h
+ * by default), K and V at the KV-head width, the FFN width f instead of 4h (two fc1
  * outputs for SwiGLU), no masks without dropout, no score tensors with
  * FlashAttention (only its fp32 log-sum-exp) or selective recompute, and the
  * routed token copies of an MoE MLP. Full recompute keeps only the layer
@@ -33,13 +34,14 @@ double memory_layer_activations(const scenario* sc, int moe)
     if (p->recompute == RECOMPUTE_FULL)
         return 2.0 * sbh / outside;
 
-    double head = h / a;
+    double head = m->head_dim;
+    double sbw = s_rank * b * (a * head);                     /* the attention width a*d: h by default */
     double kv_rank = fmax(1.0, (double)m->kv_heads / t) * head;
     double attention = 2.0 * sbh / outside                    /* layer-norm input */
                      + 2.0 * sbh / outside                    /* QKV input */
-                     + 2.0 * sbh / t                          /* Q */
+                     + 2.0 * sbw / t                          /* Q */
                      + 2.0 * 2.0 * s_rank * b * kv_rank       /* K and V */
-                     + 2.0 * sbh / t                          /* projection input */
+                     + 2.0 * sbw / t                          /* projection input */
                      + (dropout ? sbh / outside : 0);         /* dropout mask */
     double scores = a / t * s_rank * s_keys * b;
     if (p->flash_attention)

@@ -19,23 +19,32 @@ int workload_is_moe_layer(const scenario* sc, int layer)
     return moe->enabled && (layer + 1) % moe->every == 0;
 }
 
+/* The attention width a*d (h unless model.head_dim says otherwise) and the
+ * K and V width k*d. */
+static double attention_width(const model_spec* m)
+{
+    return (double)m->heads * m->head_dim;
+}
+
 static double kv_width(const model_spec* m)
 {
-    return (double)m->kv_heads * (m->hidden / m->heads);
+    return (double)m->kv_heads * m->head_dim;
 }
 
 /* Narayanan et al. 2021, Eq. 3 (and PaLM, Chowdhery et al. 2022, App. B) count
  * 4*s*h attention-core FLOPs per token per layer: QK^T and attention x V,
- * without halving for the causal mask. */
+ * without halving for the causal mask. With a head_dim d, the core's
+ * matmuls are a*d wide (4*s*a*d), Q and the output projection a*d by h
+ * (Megatron-LM's kv_channels: query_projection_size = kv_channels * heads). */
 layer_flops workload_layer_flops(const scenario* sc, int layer)
 {
     const model_spec* m = &sc->model;
-    double h = m->hidden, s = m->seq_len, f = m->ffn_hidden;
+    double h = m->hidden, s = m->seq_len, f = m->ffn_hidden, width = attention_width(m);
     double gemms = m->ffn == FFN_SWIGLU ? 3.0 : 2.0;
     layer_flops out = {
-        .qkv = 2.0 * h * (h + 2.0 * kv_width(m)),
-        .attention_core = 4.0 * s * h,
-        .projection = 2.0 * h * h,
+        .qkv = 2.0 * h * (width + 2.0 * kv_width(m)),
+        .attention_core = 4.0 * s * width,
+        .projection = 2.0 * width * h,
         .mlp = gemms * 2.0 * h * f,
     };
     if (workload_is_moe_layer(sc, layer)) {
@@ -194,7 +203,7 @@ void workload_layer_cost(const scenario* sc, const kernel_rates* rates, int moe,
     const parallel_spec* p = &sc->par;
     memset(out, 0, sizeof *out);
     layer_builder lb = {sc, rates, out};
-    double h = m->hidden, d = (double)m->hidden / m->heads;
+    double h = m->hidden, d = m->head_dim;
     double tokens = (double)p->micro_batch * m->seq_len / p->cp;
     double norm_tokens = p->sequence_parallel ? tokens / p->tp : tokens;
     double heads = (double)m->heads / p->tp;
@@ -239,8 +248,8 @@ void workload_layer_cost(const scenario* sc, const kernel_rates* rates, int moe,
 static void layer_params(const scenario* sc, int layer, double* dense, double* expert_each)
 {
     const model_spec* m = &sc->model;
-    double h = m->hidden, f = m->ffn_hidden;
-    double attention = h * (h + 2.0 * kv_width(m)) + h * h;
+    double h = m->hidden, f = m->ffn_hidden, width = attention_width(m);
+    double attention = h * (width + 2.0 * kv_width(m)) + width * h;
     double norms = 4.0 * h;
     double mlp = (m->ffn == FFN_SWIGLU ? 3.0 : 2.0) * h * f;
     if (workload_is_moe_layer(sc, layer)) {
