@@ -10,6 +10,7 @@
 #include "helpers.h"
 #include "model/memory.h"
 #include "model/workload.h"
+#include "run/run.h"
 
 /* A scenario from a model mapping and a parallelism mapping, on 8 8-GPU A100 nodes. */
 static void scenario_with(const char* model, const char* parallel, scenario* sc)
@@ -231,6 +232,166 @@ START_TEST(head_dim_frees_heads_from_dividing_hidden)
 }
 END_TEST
 
+/* ---- model.moe: expert_ffn_hidden, shared_experts, first_dense ------------ */
+
+/* 4 layers, h 256, dense MLP f 1024 (GeLU), 8 experts of fe 128, top-2, one
+ * shared expert, the first layer dense; TP 2, EP 4 over DP 8, s 64,
+ * micro-batch 1, no recompute, no sequence parallelism. */
+#define MOE_MODEL "{layers: 4, hidden: 256, heads: 4, ffn_hidden: 1024, vocab: 1000, seq_len: 64, " \
+                  "moe: {experts: 8, top_k: 2%s}}"
+#define MOE_PARALLEL "{tp: 2, pp: 1, dp: 8, ep: 4, recompute: none, sequence_parallel: false}"
+
+static void build_moe(const char* keys, built* b)
+{
+    char model[512];
+    snprintf(model, sizeof model, MOE_MODEL, keys);
+    build(model, MOE_PARALLEL, b);
+}
+
+/* Without the keys: experts as wide as ffn_hidden, no shared expert, every
+ * layer MoE; written out with those values nothing changes. */
+START_TEST(moe_keys_default_to_todays_model)
+{
+    built absent, given;
+    build_moe("", &absent);
+    build_moe(", expert_ffn_hidden: 1024, shared_experts: 0, first_dense: 0", &given);
+    ck_assert_int_eq(absent.sc.model.moe.expert_ffn_hidden, 1024);
+    for (int l = 0; l < 4; l++)
+        ck_assert_int_eq(workload_is_moe_layer(&absent.sc, l), 1);
+    ck_assert_double_eq(absent.w.params_total, given.w.params_total);
+    ck_assert_double_eq(absent.w.model_flops_per_token, given.w.model_flops_per_token);
+    ck_assert_double_eq(absent.w.stage[0].fwd_seconds, given.w.stage[0].fwd_seconds);
+    ck_assert_double_eq(absent.m.rank[0].total, given.m.rank[0].total);
+    unbuild(&absent);
+    unbuild(&given);
+}
+END_TEST
+
+/* Parameters and FLOPs per token, by hand: a dense layer 4h^2 + 4h + 2hf
+ * and 8h^2 + 4sh + 4hf FLOPs; an MoE layer 4h^2 + 4h + hE + (S + E) 2h fe
+ * parameters (K + S active experts) and 8h^2 + 4sh + (K + S) 4h fe + 2hE
+ * FLOPs; the vocabulary V h and 2hV. */
+START_TEST(moe_keys_set_parameters_and_flops)
+{
+    built b;
+    build_moe(", expert_ffn_hidden: 128, shared_experts: 1, first_dense: 1", &b);
+    double h = 256, f = 1024, fe = 128, E = 8, K = 2, S = 1, s = 64, V = 1000;
+    ck_assert_int_eq(workload_is_moe_layer(&b.sc, 0), 0);
+    for (int l = 1; l < 4; l++)
+        ck_assert_int_eq(workload_is_moe_layer(&b.sc, l), 1);
+    double attention = 4 * h * h + 4 * h;
+    double dense = attention + 2 * h * f, moe_shared = attention + h * E + S * 2 * h * fe;
+    ck_assert_rel(b.w.params_total, dense + 3 * (moe_shared + E * 2 * h * fe) + V * h, 1e-12);
+    ck_assert_rel(b.w.params_active, dense + 3 * (moe_shared + K * 2 * h * fe) + V * h, 1e-12);
+    double dense_flops = 8 * h * h + 4 * s * h + 4 * h * f;
+    double moe_flops = 8 * h * h + 4 * s * h + (K + S) * 4 * h * fe + 2 * h * E;
+    ck_assert_rel(b.w.model_flops_per_token, 3 * (dense_flops + 3 * moe_flops + 2 * h * V), 1e-12);
+    /* Per GPU: E / ep = 2 experts of each of the 3 MoE layers over TP 2; the
+     * shared expert with the dense weights. */
+    ck_assert_int_eq(b.w.stage[0].moe_layers, 3);
+    ck_assert_rel(b.w.rank[0].expert_params, 3 * 2 * 2 * h * fe / 2, 1e-12);
+    ck_assert_rel(b.w.rank[0].dense_params, (dense + 3 * moe_shared + 2 * V * h) / 2, 1e-12);
+    unbuild(&b);
+}
+END_TEST
+
+/* first_dense combines with every: after the dense lead, every N-th layer
+ * counting from 1 (first_dense 1, every 2 on 5 layers: layers 2 and 4). */
+START_TEST(first_dense_then_every)
+{
+    built b;
+    build("{layers: 5, hidden: 256, heads: 4, vocab: 1000, seq_len: 64, "
+          "moe: {experts: 8, top_k: 2, every: 2, first_dense: 1}}",
+          MOE_PARALLEL, &b);
+    const int moe[] = {0, 0, 1, 0, 1};
+    for (int l = 0; l < 5; l++)
+        ck_assert_int_eq(workload_is_moe_layer(&b.sc, l), moe[l]);
+    ck_assert_int_eq(b.w.stage[0].moe_layers, 2);
+    unbuild(&b);
+}
+END_TEST
+
+/* The expert GEMMs of a TP rank (T = 64 tokens, R = K T = 128 routed slots,
+ * capacity 1): fc1 and fc2 of the 2 local experts move 2 R (fe/t) h FLOPs
+ * each; the shared expert's fc1 and fc2 2 T (S fe/t) h over every token.
+ * The step's compute grows by the shared expert's kernels. */
+START_TEST(moe_keys_set_expert_gemms)
+{
+    built plain, narrow, shared;
+    build_moe("", &plain);
+    build_moe(", expert_ffn_hidden: 128", &narrow);
+    build_moe(", expert_ffn_hidden: 128, shared_experts: 2", &shared);
+    double T = 64, R = 2 * T, h = 256, t = 2;
+    ck_assert_double_eq(kernel_named(&narrow.w.moe_layer, "expert fc1")->flops, 2 * R * (128 / t) * h);
+    ck_assert_double_eq(kernel_named(&narrow.w.moe_layer, "expert fc2")->flops, 2 * R * h * (128 / t));
+    ck_assert_double_eq(kernel_named(&plain.w.moe_layer, "expert fc1")->flops, 2 * R * (1024 / t) * h);
+    ck_assert_double_eq(kernel_named(&shared.w.moe_layer, "shared expert fc1")->flops, 2 * T * (2 * 128 / t) * h);
+    ck_assert_double_eq(kernel_named(&shared.w.moe_layer, "shared expert fc2")->flops, 2 * T * h * (2 * 128 / t));
+    double extra = 0;
+    for (int i = 0; i < shared.w.moe_layer.count; i++)
+        if (!strncmp(shared.w.moe_layer.kernel[i].name, "shared expert", 13))
+            extra += shared.w.moe_layer.kernel[i].fwd_seconds;
+    ck_assert(extra > 0);
+    ck_assert_rel(shared.w.moe_layer.fwd_seconds - narrow.w.moe_layer.fwd_seconds, extra, 1e-12);
+    ck_assert_rel(shared.w.stage[0].fwd_seconds - narrow.w.stage[0].fwd_seconds, 4 * extra, 1e-9);
+    unbuild(&plain);
+    unbuild(&narrow);
+    unbuild(&shared);
+}
+END_TEST
+
+/* Memory: routed experts' activation and fc2 inputs 2R fe/t + 2R fe/t bytes
+ * (GeLU), the shared experts' 4 T S fe/t; model states follow the parameters
+ * (2 + G + 12 bytes each with ZeRO 1 over dp 8: experts over dp/ep = 2). */
+START_TEST(moe_keys_set_memory)
+{
+    built narrow, shared;
+    build_moe(", expert_ffn_hidden: 128", &narrow);
+    build_moe(", expert_ffn_hidden: 128, shared_experts: 2", &shared);
+    double T = 64, R = 2 * T, t = 2, h = 256;
+    built plain;
+    build_moe("", &plain);
+    ck_assert_rel(memory_layer_activations(&plain.sc, 1) - memory_layer_activations(&narrow.sc, 1),
+                  4 * R * (1024 - 128) / t, 1e-12);
+    ck_assert_rel(memory_layer_activations(&shared.sc, 1) - memory_layer_activations(&narrow.sc, 1),
+                  4 * T * 2 * 128 / t, 1e-12);
+    /* Two shared experts add 4 x 2 x 2h fe / t dense parameters to the rank. */
+    double added = 4 * 2 * 2 * h * 128 / t;
+    ck_assert_rel(shared.w.rank[0].dense_params - narrow.w.rank[0].dense_params, added, 1e-12);
+    double G = shared.w.grad_element_bytes;
+    ck_assert_rel(model_states(&shared, 0) - model_states(&narrow, 0), (2 + G + 12.0 / 8) * added, 1e-9);
+    unbuild(&plain);
+    unbuild(&narrow);
+    unbuild(&shared);
+}
+END_TEST
+
+/* The shared experts' own TP reduction is listed as not simulated, with tp > 1 only. */
+static int lists_note(const char* keys, const char* parallel, const char* text)
+{
+    char model[512];
+    scenario sc;
+    run_result r;
+    snprintf(model, sizeof model, MOE_MODEL, keys);
+    scenario_with(model, parallel, &sc);
+    run_prepare(&sc, &r);
+    int found = 0;
+    for (int i = 0; i < r.not_simulated_count; i++)
+        found |= strstr(r.not_simulated[i], text) != NULL;
+    run_result_free(&r);
+    scenario_free(&sc);
+    return found;
+}
+
+START_TEST(shared_expert_tp_reduction_is_listed)
+{
+    const char* text = "shared experts";
+    ck_assert(lists_note(", shared_experts: 1", MOE_PARALLEL, text));
+    ck_assert(!lists_note("", MOE_PARALLEL, text));
+    ck_assert(!lists_note(", shared_experts: 1", "{tp: 1, pp: 1, dp: 8, ep: 4}", text));
+}
+END_TEST
+
 Suite* model_keys_suite(void)
 {
     Suite* s = suite_create("model_keys");
@@ -245,5 +406,13 @@ Suite* model_keys_suite(void)
     tcase_add_test(head, head_dim_sets_activation_memory);
     tcase_add_test(head, head_dim_frees_heads_from_dividing_hidden);
     suite_add_tcase(s, head);
+    TCase* moe = tcase_create("moe");
+    tcase_add_test(moe, moe_keys_default_to_todays_model);
+    tcase_add_test(moe, moe_keys_set_parameters_and_flops);
+    tcase_add_test(moe, first_dense_then_every);
+    tcase_add_test(moe, moe_keys_set_expert_gemms);
+    tcase_add_test(moe, moe_keys_set_memory);
+    tcase_add_test(moe, shared_expert_tp_reduction_is_listed);
+    suite_add_tcase(s, moe);
     return s;
 }

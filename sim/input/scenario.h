@@ -63,7 +63,10 @@ typedef struct {
     int    experts;
     int    top_k;
     double capacity_factor;  /* tokens per expert = factor * top_k * tokens / experts */
-    int    every;            /* an MoE MLP every N-th layer */
+    int    every;            /* an MoE MLP every N-th layer (after the first_dense) */
+    int    expert_ffn_hidden;  /* width of each routed and shared expert's MLP */
+    int    shared_experts;   /* experts every token visits besides its top_k */
+    int    first_dense;      /* leading layers whose MLP is dense */
 } moe_spec;
 
 typedef struct {

@@ -104,6 +104,8 @@ static void fill_model_defaults(scenario* sc)
         m->ffn_hidden = 4 * m->hidden;
     if (!given(sc, "model.head_dim") && m->hidden % m->heads == 0)
         m->head_dim = m->hidden / m->heads;
+    if (!given(sc, "model.moe.expert_ffn_hidden"))
+        m->moe.expert_ffn_hidden = m->ffn_hidden;
 }
 
 static int check_model(const scenario* sc, diag* d)
@@ -127,6 +129,12 @@ static int check_model(const scenario* sc, diag* d)
     if (m->moe.enabled && m->moe.every > m->layers) {
         snprintf(expected, sizeof expected, "at most model.layers (%d)", m->layers);
         return reject(sc, d, "model.moe.every", NULL, expected, "%d", m->moe.every);
+    }
+    if (m->moe.enabled && m->moe.first_dense > m->layers - m->moe.every) {
+        snprintf(expected, sizeof expected,
+                 "at most model.layers - model.moe.every (%d - %d = %d), so that some layer is MoE",
+                 m->layers, m->moe.every, m->layers - m->moe.every);
+        return reject(sc, d, "model.moe.first_dense", NULL, expected, "%d", m->moe.first_dense);
     }
     return 0;
 }

@@ -259,6 +259,9 @@ static const key_rule moe_rules[] = {
     {.name = "capacity_factor", .type = K_NUMBER, .offset = offsetof(moe_spec, capacity_factor),
      .min = 0, .max = 1e3, .positive = 1},
     INT_FIELD("every", moe_spec, every, 1, 1e5),
+    INT_FIELD("expert_ffn_hidden", moe_spec, expert_ffn_hidden, 1, 1e8),
+    INT_FIELD("shared_experts", moe_spec, shared_experts, 0, 1e6),
+    INT_FIELD("first_dense", moe_spec, first_dense, 0, 1e5),
     {0}
 };
 

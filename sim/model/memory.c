@@ -20,7 +20,9 @@
  * by default), K and V at the KV-head width, the FFN width f instead of 4h (two fc1
  * outputs for SwiGLU), no masks without dropout, no score tensors with
  * FlashAttention (only its fp32 log-sum-exp) or selective recompute, and the
- * routed token copies of an MoE MLP. Full recompute keeps only the layer
+ * routed token copies of an MoE MLP, its experts expert_ffn_hidden wide, and
+ * its shared experts' activations (their fc1 reads the tensor the router
+ * reads, stored once). Full recompute keeps only the layer
  * input (2sbh, divided by t with sequence parallelism). */
 double memory_layer_activations(const scenario* sc, int moe)
 {
@@ -55,11 +57,14 @@ double memory_layer_activations(const scenario* sc, int moe)
     double mlp = 2.0 * sbh / outside + (dropout ? sbh / outside : 0);   /* layer-norm input, mask */
     if (moe) {
         double routed = tokens * m->moe.top_k * m->moe.capacity_factor;
+        double fe = m->moe.expert_ffn_hidden / t, shared = m->moe.shared_experts * fe;
         mlp += 2.0 * sbh / outside                             /* router input */
              + 4.0 * tokens * m->moe.experts                   /* fp32 routing probabilities */
              + 2.0 * routed * h                                /* permuted tokens: expert fc1 input */
-             + 2.0 * routed * f * (swiglu ? 2 : 1)             /* activation input */
-             + 2.0 * routed * f;                               /* fc2 input */
+             + 2.0 * routed * fe * (swiglu ? 2 : 1)            /* activation input */
+             + 2.0 * routed * fe                               /* fc2 input */
+             + 2.0 * tokens * shared * (swiglu ? 2 : 1)        /* shared experts: activation input */
+             + 2.0 * tokens * shared;                          /* ... and fc2 input (fc1's is the router's) */
     } else {
         mlp += 2.0 * sbh / outside                             /* fc1 input */
              + 2.0 * tokens * f * (swiglu ? 2 : 1)             /* activation input */

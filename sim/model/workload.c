@@ -13,10 +13,12 @@
 
 /* ---- model FLOPs ------------------------------------------------------- */
 
+/* The first first_dense layers are dense (DeepSeek-V3's first_k_dense_replace);
+ * after them every N-th layer, counting from 1, is MoE. */
 int workload_is_moe_layer(const scenario* sc, int layer)
 {
     const moe_spec* moe = &sc->model.moe;
-    return moe->enabled && (layer + 1) % moe->every == 0;
+    return moe->enabled && layer >= moe->first_dense && (layer - moe->first_dense + 1) % moe->every == 0;
 }
 
 /* The attention width a*d (h unless model.head_dim says otherwise) and the
@@ -48,7 +50,9 @@ layer_flops workload_layer_flops(const scenario* sc, int layer)
         .mlp = gemms * 2.0 * h * f,
     };
     if (workload_is_moe_layer(sc, layer)) {
-        out.mlp *= m->moe.top_k;                      /* each token visits top_k experts */
+        /* each token visits top_k routed and every shared expert, each an
+         * MLP of expert_ffn_hidden width */
+        out.mlp = gemms * 2.0 * h * m->moe.expert_ffn_hidden * (m->moe.top_k + m->moe.shared_experts);
         out.router = 2.0 * h * m->moe.experts;        /* gating logits */
     }
     return out;
@@ -159,17 +163,35 @@ static void add_attention_flash(layer_builder* lb, double heads, double kv_heads
     k->attention_core = 1;
 }
 
-/* The MLP of a dense layer: fc1, the activation, fc2 (SwiGLU: gate and up
+/* The kernel names of a dense MLP: a dense layer's, or an MoE layer's shared experts'. */
+typedef struct {
+    const char *fc1, *gelu, *swiglu, *fc2;
+} mlp_names;
+
+static const mlp_names dense_mlp_names = {
+    .fc1 = "fc1",
+    .gelu = "gelu",
+    .swiglu = "swiglu",
+    .fc2 = "fc2",
+};
+static const mlp_names shared_expert_names = {
+    .fc1 = "shared expert fc1",
+    .gelu = "shared expert gelu",
+    .swiglu = "shared expert swiglu",
+    .fc2 = "shared expert fc2",
+};
+
+/* A dense MLP over every token: fc1, the activation, fc2 (SwiGLU: gate and up
  * projections fused in fc1, the product of SiLU(gate) and up in between). */
-static void add_dense_mlp(layer_builder* lb, double tokens, double h, double f)
+static void add_dense_mlp(layer_builder* lb, const mlp_names* names, double tokens, double h, double f)
 {
     int swiglu = lb->sc->model.ffn == FFN_SWIGLU;
-    add_gemm(lb, "fc1", tokens, swiglu ? 2.0 * f : f, h, 1);
+    add_gemm(lb, names->fc1, tokens, swiglu ? 2.0 * f : f, h, 1);
     if (swiglu)
-        add_memory(lb, "swiglu", 6.0 * tokens * f, 10.0 * tokens * f);
+        add_memory(lb, names->swiglu, 6.0 * tokens * f, 10.0 * tokens * f);
     else
-        add_memory(lb, "gelu", 4.0 * tokens * f, 6.0 * tokens * f);
-    add_gemm(lb, "fc2", tokens, h, f, 1);
+        add_memory(lb, names->gelu, 4.0 * tokens * f, 6.0 * tokens * f);
+    add_gemm(lb, names->fc2, tokens, h, f, 1);
 }
 
 /* An MoE MLP (Fedus et al. 2021; Megatron-LM's token dispatcher): the router
@@ -177,7 +199,11 @@ static void add_dense_mlp(layer_builder* lb, double tokens, double h, double f)
  * per-expert buffers and back, and the local experts' GEMMs, sized by the
  * tokens each receives: capacity_factor x top_k x tokens x ep / experts from
  * the ranks of its expert-parallel group. The all-to-alls are network
- * transfers, simulated by the iteration. */
+ * transfers, simulated by the iteration. Shared experts (DeepSeekMoE, Dai et
+ * al. 2024, Sec. 3.2) see every token: Megatron-Core runs them as one dense
+ * MLP, shared_experts x expert_ffn_hidden wide and split by TP like the
+ * dense layers' (moe_shared_expert_intermediate_size, SharedExpertMLP); its
+ * own TP reduction is not simulated (run/run.c lists it). */
 static void add_moe_mlp(layer_builder* lb, double tokens, double h, double f)
 {
     const moe_spec* moe = &lb->sc->model.moe;
@@ -195,6 +221,8 @@ static void add_moe_mlp(layer_builder* lb, double tokens, double h, double f)
         add_memory(lb, "expert gelu", 4.0 * routed * f, 6.0 * routed * f);
     add_gemm(lb, "expert fc2", per_expert, h, f, local_experts);
     add_memory(lb, "token unpermutation", 4.0 * routed * h, 4.0 * routed * h);
+    if (moe->shared_experts > 0)
+        add_dense_mlp(lb, &shared_expert_names, tokens, h, moe->shared_experts * f);
 }
 
 void workload_layer_cost(const scenario* sc, const kernel_rates* rates, int moe, layer_cost* out)
@@ -208,7 +236,7 @@ void workload_layer_cost(const scenario* sc, const kernel_rates* rates, int moe,
     double norm_tokens = p->sequence_parallel ? tokens / p->tp : tokens;
     double heads = (double)m->heads / p->tp;
     double kv_heads = fmax(1.0, (double)m->kv_heads / p->tp);
-    double f = (double)m->ffn_hidden / p->tp;
+    double f = (double)(moe ? m->moe.expert_ffn_hidden : m->ffn_hidden) / p->tp;
     int dropout = m->dropout > 0;
     int flash = p->flash_attention;
 
@@ -224,7 +252,7 @@ void workload_layer_cost(const scenario* sc, const kernel_rates* rates, int moe,
     if (moe)
         add_moe_mlp(&lb, tokens, h, f);
     else
-        add_dense_mlp(&lb, tokens, h, f);
+        add_dense_mlp(&lb, &dense_mlp_names, tokens, h, f);
     add_dropout_residual(&lb, "dropout and residual (MLP)", norm_tokens * h, dropout);
 
     for (int i = 0; i < out->count; i++) {
@@ -243,20 +271,22 @@ void workload_layer_cost(const scenario* sc, const kernel_rates* rates, int moe,
 /* ---- parameters ---------------------------------------------------------- */
 
 /* Parameters of one layer: attention, layer norms, and either the dense MLP
- * or, for MoE, one expert (returned apart) plus the router. Biases of the
+ * or, for MoE, one routed expert (returned apart) plus the router and the
+ * shared experts, which are replicated like dense weights. Biases of the
  * linear layers are left out. */
 static void layer_params(const scenario* sc, int layer, double* dense, double* expert_each)
 {
     const model_spec* m = &sc->model;
-    double h = m->hidden, f = m->ffn_hidden, width = attention_width(m);
+    double h = m->hidden, width = attention_width(m);
     double attention = h * (width + 2.0 * kv_width(m)) + width * h;
     double norms = 4.0 * h;
-    double mlp = (m->ffn == FFN_SWIGLU ? 3.0 : 2.0) * h * f;
+    double gemms = m->ffn == FFN_SWIGLU ? 3.0 : 2.0;
     if (workload_is_moe_layer(sc, layer)) {
-        *dense = attention + norms + h * m->moe.experts;
-        *expert_each = mlp;
+        double expert = gemms * h * m->moe.expert_ffn_hidden;
+        *dense = attention + norms + h * m->moe.experts + m->moe.shared_experts * expert;
+        *expert_each = expert;
     } else {
-        *dense = attention + norms + mlp;
+        *dense = attention + norms + gemms * h * m->ffn_hidden;
         *expert_each = 0;
     }
 }

@@ -35,6 +35,8 @@ static void list_unsimulated(const scenario* sc, run_result* r)
     const parallel_spec* p = &sc->par;
     if (p->cp > 1)
         note(r, "context-parallel attention exchange");
+    if (p->tp > 1 && sc->model.moe.enabled && sc->model.moe.shared_experts > 0)
+        note(r, "the shared experts' own tensor-parallel reduction of their output");
     if (writes_checkpoints(sc) && sc->cluster.platform[0])
         note(r, "checkpoint I/O on a hand-written platform: write and load times come from bandwidths");
     if (sc->checkpoint.async && sc->gpu.pcie_bandwidth <= 0)
