@@ -414,7 +414,9 @@ static void recompute_cost(const scenario* sc, const layer_cost* layer, double* 
  * embedding whose gradients Megatron-LM all-reduces with the first stage's
  * (megatron/core/distributed/finalize_model_grads.py,
  * _allreduce_word_embedding_grads), so it has weights, gradients and
- * optimizer state of its own. */
+ * optimizer state of its own. On one rank (pp = 1) a tied head reads the
+ * embedding's own table, yet both are counted here, as format 1 always has:
+ * one table too many for a tied model, kept so that existing results stay. */
 static double stage_vocab_tables(const scenario* sc, const stage_work* st)
 {
     (void)sc;
