@@ -109,5 +109,6 @@ Suite* tutorial_suite(void);
 Suite* determinism_suite(void);
 Suite* install_suite(void);
 Suite* layers_suite(void);
+Suite* stage_layers_suite(void);
 
 #endif

@@ -12,6 +12,7 @@ void scenario_free(scenario* sc)
     free(sc->name);
     free(sc->description);
     free(sc->cluster.platform);
+    free(sc->par.stage_layers);
     free(sc->train.ramp);
     free(sc->failures.components);
     free(sc->output.trace);

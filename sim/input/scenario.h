@@ -104,6 +104,9 @@ typedef struct {
     int             dp_overlap;
     collective_kind collective;
     int             flash_attention;   /* fused attention kernels (Dao et al. 2022) */
+    int*            stage_layers;      /* layers of each model chunk in model order (chunk i on
+                                        * rank i mod pp), pp * virtual_stages of them ... */
+    int             stage_layer_count; /* ... or 0: the layers split evenly */
 } parallel_spec;
 
 typedef struct {

@@ -222,7 +222,10 @@ static int check_divisors(const scenario* sc, diag* d)
 
 /* Interleaving needs at least two chunks per rank, layers that split evenly
  * into the p x v virtual stages, and micro-batches in whole groups of p: the
- * requirements of Megatron-LM's interleaved schedule. */
+ * requirements of Megatron-LM's interleaved schedule. A split given in
+ * parallelism.stage_layers replaces the even one (as Megatron-Core's
+ * --pipeline-model-parallel-layout and TorchTitan's split points do), so the
+ * layers need not divide then; the micro-batch condition stays. */
 static int check_schedule(const scenario* sc, diag* d)
 {
     const parallel_spec* p = &sc->par;
@@ -236,12 +239,36 @@ static int check_schedule(const scenario* sc, diag* d)
     if (p->virtual_stages < 2)
         return reject(sc, d, "parallelism.virtual_stages", "parallelism.schedule",
                       "at least 2 model chunks per rank with schedule: interleaved", "%d", p->virtual_stages);
-    if (sc->model.layers % (p->pp * p->virtual_stages)) {
+    if (p->stage_layer_count == 0 && sc->model.layers % (p->pp * p->virtual_stages)) {
         snprintf(expected, sizeof expected,
                  "a divisor of model.layers / pp (%d layers over %d stages) with schedule: interleaved",
                  sc->model.layers, p->pp);
         return reject(sc, d, "parallelism.virtual_stages", "parallelism.schedule", expected, "%d",
                       p->virtual_stages);
+    }
+    return 0;
+}
+
+/* parallelism.stage_layers, when given: one entry per model chunk
+ * (pp x virtual_stages) and every layer in exactly one chunk. */
+static int check_stage_layers(const scenario* sc, diag* d)
+{
+    const parallel_spec* p = &sc->par;
+    char expected[200];
+    if (p->stage_layer_count == 0)
+        return 0;
+    int chunks = p->pp * p->virtual_stages;
+    if (p->stage_layer_count != chunks) {
+        snprintf(expected, sizeof expected, "pp x virtual_stages (%d x %d = %d) entries, one per model chunk",
+                 p->pp, p->virtual_stages, chunks);
+        return reject(sc, d, "parallelism.stage_layers", NULL, expected, "%d entries", p->stage_layer_count);
+    }
+    long long sum = 0;
+    for (int i = 0; i < chunks; i++)
+        sum += p->stage_layers[i];
+    if (sum != sc->model.layers) {
+        snprintf(expected, sizeof expected, "entries adding up to model.layers (%d)", sc->model.layers);
+        return reject(sc, d, "parallelism.stage_layers", NULL, expected, "entries adding up to %lld", sum);
     }
     return 0;
 }
@@ -421,8 +448,8 @@ int scenario_validate(scenario* sc, diag* d)
     fill_model_defaults(sc);
     fill_power_defaults(sc);
     if (check_model(sc, d) || check_gpu(sc, d) || check_cluster(sc, d) || check_divisors(sc, d)
-        || check_schedule(sc, d) || resolve_world(sc, d) || check_expert_parallel(sc, d)
-        || resolve_batch(sc, d) || check_length(sc, d) || check_ramp(sc, d)
+        || check_schedule(sc, d) || check_stage_layers(sc, d) || resolve_world(sc, d)
+        || check_expert_parallel(sc, d) || resolve_batch(sc, d) || check_length(sc, d) || check_ramp(sc, d)
         || check_failures(sc, d))
         return -1;
     return 0;

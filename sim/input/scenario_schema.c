@@ -195,6 +195,33 @@ static int read_ramp(loader* L, const yt_node* v, const char* path, char* field)
     return read_list(L, v, path, ramp_rules, sizeof none, &none, (void**)&t->ramp, &t->ramp_count);
 }
 
+/* parallelism.stage_layers: a list of non-negative integers, the layers of
+ * each model chunk; null or [] leave the even split. How many there are and
+ * what they add up to are cross-field checks (scenario_check.c). */
+static int read_stage_layers(loader* L, const yt_node* v, const char* path, char* field)
+{
+    parallel_spec* par = (parallel_spec*)(field - offsetof(parallel_spec, stage_layers));
+    if (v->kind != YT_SEQ && !yt_is_null(v))
+        return key_fail(L, v, path, "a list of the layers of each model chunk (non-negative integers)");
+    free(par->stage_layers);
+    par->stage_layers = NULL;
+    par->stage_layer_count = 0;
+    if (yt_is_null(v) || v->count == 0)
+        return 0;
+    par->stage_layers = xcalloc(v->count, sizeof *par->stage_layers);
+    for (size_t i = 0; i < v->count; i++) {
+        double x;
+        if (key_scalar_integer(v->values[i], &x) || x < 0 || x > 1e5) {
+            char item_path[512];
+            snprintf(item_path, sizeof item_path, "%s[%zu]", path, i);
+            return key_fail(L, v->values[i], item_path, "a non-negative integer no larger than 100000");
+        }
+        par->stage_layers[i] = (int)x;
+        par->stage_layer_count = (int)i + 1;
+    }
+    return 0;
+}
+
 /* checkpoint.interval: auto, a duration (3h) or a number of iterations. */
 static int read_interval(loader* L, const yt_node* v, const char* path, char* field)
 {
@@ -367,6 +394,7 @@ static const key_rule parallel_rules[] = {
     BOOL("dp_overlap", parallel_spec, dp_overlap),
     ENUM("collective", parallel_spec, collective, collective_names, COLL_COUNT),
     BOOL("flash_attention", parallel_spec, flash_attention),
+    CUSTOM("stage_layers", parallel_spec, stage_layers, read_stage_layers),
     {0}
 };
 

@@ -63,11 +63,47 @@ double layer_flops_total(layer_flops f)
     return f.qkv + f.attention_core + f.projection + f.mlp + f.router;
 }
 
+/* Whether SC states the layers of COUNT virtual stages (the checks have made
+ * sure that its parallelism.stage_layers has pp x virtual_stages entries). */
+static int split_given(const scenario* sc, int count)
+{
+    return sc->par.stage_layer_count > 0 && sc->par.stage_layer_count == count;
+}
+
+/* Layers of virtual stage STAGE of COUNT: as stated, or the even split. */
+static int layers_of_stage(const scenario* sc, int stage, int count)
+{
+    if (split_given(sc, count))
+        return sc->par.stage_layers[stage];
+    int total = sc->model.layers;
+    return total / count + (stage < total % count ? 1 : 0);
+}
+
+int workload_split_differs_from_even(const scenario* sc)
+{
+    const parallel_spec* p = &sc->par;
+    int count = p->pp * p->virtual_stages;
+    if (!split_given(sc, count))
+        return 0;
+    scenario even = *sc;
+    even.par.stage_layer_count = 0;
+    for (int i = 0; i < count; i++)
+        if (p->stage_layers[i] != layers_of_stage(&even, i, count))
+            return 1;
+    return 0;
+}
+
 void workload_stage_layers(const scenario* sc, int stage, int count, int* first, int* layers)
 {
+    *layers = layers_of_stage(sc, stage, count);
+    if (split_given(sc, count)) {
+        *first = 0;
+        for (int i = 0; i < stage; i++)
+            *first += sc->par.stage_layers[i];
+        return;
+    }
     int total = sc->model.layers;
     int base = total / count, extra = total % count;
-    *layers = base + (stage < extra ? 1 : 0);
     *first = stage * base + (stage < extra ? stage : extra);
 }
 
@@ -423,6 +459,8 @@ static double stage_vocab_tables(const scenario* sc, const stage_work* st)
     return st->has_embedding + st->has_head;
 }
 
+/* Virtual stage INDEX starts where the one before it ends (one pass over the
+ * stages, however many they are). */
 static void build_stage(const scenario* sc, const workload* w, int index, stage_work* st)
 {
     const model_spec* m = &sc->model;
@@ -430,7 +468,8 @@ static void build_stage(const scenario* sc, const workload* w, int index, stage_
     double tokens = (double)p->micro_batch * m->seq_len / p->cp;   /* per rank per micro-batch */
     double dense = 0, experts = 0;
 
-    workload_stage_layers(sc, index, w->stages, &st->first_layer, &st->layers);
+    st->first_layer = index == 0 ? 0 : w->stage[index - 1].first_layer + w->stage[index - 1].layers;
+    st->layers = layers_of_stage(sc, index, w->stages);
     st->has_embedding = index == 0;
     st->has_head = index == w->stages - 1;
     for (int l = st->first_layer; l < st->first_layer + st->layers; l++) {

@@ -97,8 +97,14 @@ double layer_flops_total(layer_flops f);
 /* Whether layer LAYER has an MoE MLP: every N-th layer, counting from 1. */
 int workload_is_moe_layer(const scenario* sc, int layer);
 
-/* Layers of virtual stage STAGE of COUNT: the first (layers mod COUNT) get one more. */
+/* Layers of virtual stage STAGE of COUNT: those parallelism.stage_layers
+ * states (entry STAGE, starting after the entries before it) when it has
+ * COUNT entries; else the even split, the first (layers mod COUNT) getting
+ * one more. */
 void workload_stage_layers(const scenario* sc, int stage, int count, int* first, int* layers);
+
+/* Whether parallelism.stage_layers states a split other than the even one. */
+int workload_split_differs_from_even(const scenario* sc);
 
 /* The kernels of one layer (MoE or dense) per GPU and micro-batch. */
 void workload_layer_cost(const scenario* sc, const kernel_rates* rates, int moe, layer_cost* out);

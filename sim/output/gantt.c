@@ -8,6 +8,7 @@
 
 #include "output/explain.h"
 #include "core/units.h"
+#include "model/workload.h"
 
 #define LABEL_WIDTH 9   /* "rank 12 |" */
 #define MIN_WIDTH 40
@@ -207,9 +208,10 @@ static double stage_seconds(const iteration_plan* plan, int s)
     return total;
 }
 
-/* Why the simulated bubble is not the closed form's: uneven stages, time in
- * flight between ranks. */
-static void why_bubble_differs(const run_result* r, strbuf* out)
+/* Why the simulated bubble is not the closed form's: uneven stages (the
+ * embedding and the LM head, or the split SC states), time in flight
+ * between ranks. */
+static void why_bubble_differs(const scenario* sc, const run_result* r, strbuf* out)
 {
     const iteration_plan* plan = &r->plan;
     int heaviest = 0, lightest = 0;
@@ -224,10 +226,13 @@ static void why_bubble_differs(const run_result* r, strbuf* out)
     strbuf_append(out, "         they differ:");
     int causes = 0;
     if (hi > 1.01 * lo) {
-        strbuf_printf(out, " rank %d's passes take %s per micro-batch, rank %d's %s (the embedding and output "
-                           "layers are not spread evenly): the others wait for the slowest;",
+        strbuf_printf(out, " rank %d's passes take %s per micro-batch, rank %d's %s (%s): the others wait for "
+                           "the slowest;",
                       heaviest, units_format_seconds(hi, a, sizeof a), lightest,
-                      units_format_seconds(lo, b, sizeof b));
+                      units_format_seconds(lo, b, sizeof b),
+                      workload_split_differs_from_even(sc) ? "the split of parallelism.stage_layers, plus the embedding "
+                                                      "and output layers"
+                                                    : "the embedding and output layers are not spread evenly");
         causes++;
     }
     const step_profile* t = &r->timeline;
@@ -261,5 +266,5 @@ void gantt_report(const scenario* sc, const run_result* r, const gantt_options* 
     strbuf_printf(out, " = %.1f %%", 100 * closed);
     strbuf_append(out, " for equal stages and free communication\n");
     if (fabs(simulated - closed) > 0.005)
-        why_bubble_differs(r, out);
+        why_bubble_differs(sc, r, out);
 }
