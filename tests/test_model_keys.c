@@ -106,6 +106,26 @@ START_TEST(untied_embeddings_add_a_head_table)
 }
 END_TEST
 
+/* With one pipeline rank a tied model holds one table, an untied one two:
+ * untying adds V h / t parameters to the rank, and 2 + G + 12/dp bytes of
+ * model states each under ZeRO 1 (dp 4), and the optimizer step's traffic. */
+START_TEST(one_rank_holds_one_tied_table)
+{
+    built tied, untied;
+    build_tied(1, "{tp: 2, pp: 1, dp: 4}", &tied);
+    build_tied(0, "{tp: 2, pp: 1, dp: 4}", &untied);
+    double h = 256, table = 1000.0 * h, layers = 4 * (12 * h * h + 4 * h);
+    ck_assert_rel(tied.w.rank[0].dense_params, (layers + table) / 2, 1e-12);
+    ck_assert_rel(untied.w.rank[0].dense_params, (layers + 2 * table) / 2, 1e-12);
+    double G = tied.w.grad_element_bytes;
+    ck_assert_rel(model_states(&untied, 0) - model_states(&tied, 0), (2 + G + 12.0 / 4) * table / 2, 1e-9);
+    ck_assert(untied.w.rank[0].optimizer_seconds > tied.w.rank[0].optimizer_seconds);
+    ck_assert_double_eq(untied.w.stage[0].fwd_seconds, tied.w.stage[0].fwd_seconds);
+    unbuild(&tied);
+    unbuild(&untied);
+}
+END_TEST
+
 /* ---- model.head_dim ------------------------------------------------------ */
 
 /* h 256 with 4 heads of 128 (attention width 512 = 2h, as Qwen3's 4096 with
@@ -290,7 +310,7 @@ START_TEST(moe_keys_set_parameters_and_flops)
      * shared expert with the dense weights. */
     ck_assert_int_eq(b.w.stage[0].moe_layers, 3);
     ck_assert_rel(b.w.rank[0].expert_params, 3 * 2 * 2 * h * fe / 2, 1e-12);
-    ck_assert_rel(b.w.rank[0].dense_params, (dense + 3 * moe_shared + 2 * V * h) / 2, 1e-12);
+    ck_assert_rel(b.w.rank[0].dense_params, (dense + 3 * moe_shared + V * h) / 2, 1e-12);   /* tied, pp 1 */
     unbuild(&b);
 }
 END_TEST
@@ -398,6 +418,7 @@ Suite* model_keys_suite(void)
     TCase* tie = tcase_create("tie_embeddings");
     tcase_add_test(tie, embeddings_are_tied_by_default);
     tcase_add_test(tie, untied_embeddings_add_a_head_table);
+    tcase_add_test(tie, one_rank_holds_one_tied_table);
     suite_add_tcase(s, tie);
     TCase* head = tcase_create("head_dim");
     tcase_add_test(head, head_dim_defaults_to_hidden_over_heads);

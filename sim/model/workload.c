@@ -446,17 +446,17 @@ static void recompute_cost(const scenario* sc, const layer_cost* layer, double* 
 
 /* Vocabulary tables a stage holds, each split over the vocabulary by TP: the
  * input embedding on the first stage, the LM head's weight on the last.
- * Untied, these are two parameters; tied, the last stage holds a copy of the
- * embedding whose gradients Megatron-LM all-reduces with the first stage's
+ * Untied, these are two parameters. Tied, with the two ends on different
+ * pipeline ranks the last stage holds a copy of the embedding whose gradients
+ * Megatron-LM all-reduces with the first stage's
  * (megatron/core/distributed/finalize_model_grads.py,
  * _allreduce_word_embedding_grads), so it has weights, gradients and
- * optimizer state of its own. On one rank (pp = 1) a tied head reads the
- * embedding's own table, yet both are counted here, as format 1 always has:
- * one table too many for a tied model, kept so that existing results stay. */
+ * optimizer state of its own; a stage that holds both ends (pp = 1) has
+ * one table, which the head reads (its output layer allocates no weight). */
 static double stage_vocab_tables(const scenario* sc, const stage_work* st)
 {
-    (void)sc;
-    return st->has_embedding + st->has_head;
+    int head_shares_table = sc->model.tie_embeddings && st->has_embedding;
+    return st->has_embedding + (st->has_head && !head_shares_table);
 }
 
 /* Virtual stage INDEX starts where the one before it ends (one pass over the
