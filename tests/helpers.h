@@ -110,5 +110,6 @@ Suite* determinism_suite(void);
 Suite* install_suite(void);
 Suite* layers_suite(void);
 Suite* stage_layers_suite(void);
+Suite* tp_overlap_suite(void);
 
 #endif

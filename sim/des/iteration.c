@@ -67,7 +67,7 @@ static void forward(rank_state* st, const chunk_plan* ch, pipeline_op op)
         comm_receive(st, FROM_PREVIOUS, c, op.micro_batch);
     st->timing.dp_inline += comm_wait_for(st, &st->zero_scatter, WORK_ZERO);
     comm_start_collective(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
-    compute(st, ch->fwd_seconds, ch->folded.tp_fwd, ch->folded.ep_fwd,
+    compute(st, ch->fwd_seconds, ch->folded.tp_fwd + ch->tp_overlap.fwd_exposed, ch->folded.ep_fwd,
             received ? stage_of(st)->pp_gather_folded : 0);
     st->timing.tp_comm += comm_run_collective(st, &ch->tp_fwd, CH_TP, 1);
     st->timing.ep_comm += comm_run_alltoall(st, &ch->ep_fwd);
@@ -98,7 +98,7 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
     comm_start_collective(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     if (last)
         start_overlapped_reduction(st);
-    compute(st, ch->bwd_seconds, ch->folded.tp_bwd, ch->folded.ep_bwd,
+    compute(st, ch->bwd_seconds, ch->folded.tp_bwd + ch->tp_overlap.bwd_exposed, ch->folded.ep_bwd,
             received ? stage_of(st)->pp_gather_folded : 0);
     st->timing.tp_comm += comm_run_collective(st, &ch->tp_bwd, CH_TP, 1);
     st->timing.ep_comm += comm_run_alltoall(st, &ch->ep_bwd);

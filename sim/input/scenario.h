@@ -102,6 +102,7 @@ typedef struct {
     int             zero;              /* ZeRO stage 0..3 */
     recompute_kind  recompute;
     int             dp_overlap;
+    int             tp_comm_overlap;   /* TP all-gathers / reduce-scatters overlapped with their GEMMs */
     collective_kind collective;
     int             flash_attention;   /* fused attention kernels (Dao et al. 2022) */
     int*            stage_layers;      /* layers of each model chunk in model order (chunk i on

@@ -213,6 +213,13 @@ static int check_divisors(const scenario* sc, diag* d)
                  m->seq_len / p->cp);
         return reject(sc, d, "parallelism.tp", NULL, expected, "%d", p->tp);
     }
+    /* Megatron-Core's --tp-comm-overlap requires --sequence-parallel: the
+     * overlapped collectives are sequence parallelism's all-gathers and
+     * reduce-scatters (megatron/training/arguments.py, validate_args). */
+    if (p->tp_comm_overlap && p->tp > 1 && !p->sequence_parallel)
+        return reject(sc, d, "parallelism.tp_comm_overlap", NULL,
+                      "false without parallelism.sequence_parallel (the overlapped collectives are sequence "
+                      "parallelism's all-gathers and reduce-scatters)", "true");
     if (p->pp > m->layers) {
         snprintf(expected, sizeof expected, "at most model.layers (%d) pipeline stages", m->layers);
         return reject(sc, d, "parallelism.pp", NULL, expected, "%d", p->pp);

@@ -392,6 +392,7 @@ static const key_rule parallel_rules[] = {
     INT_FIELD("zero", parallel_spec, zero, 0, 3),
     ENUM("recompute", parallel_spec, recompute, recompute_names, RECOMPUTE_COUNT),
     BOOL("dp_overlap", parallel_spec, dp_overlap),
+    BOOL("tp_comm_overlap", parallel_spec, tp_comm_overlap),
     ENUM("collective", parallel_spec, collective, collective_names, COLL_COUNT),
     BOOL("flash_attention", parallel_spec, flash_attention),
     CUSTOM("stage_layers", parallel_spec, stage_layers, read_stage_layers),

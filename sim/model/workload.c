@@ -126,14 +126,16 @@ static layer_kernel* add_kernel(layer_builder* lb, const char* name, kernel_kind
 
 /* Y[m x n] = X[m x k] W[k x n], BATCH times; its backward computes
  * dX = dY W^T (m x k output, inner n) and dW = X^T dY (k x n output, inner m). */
-static void add_gemm(layer_builder* lb, const char* name, double m, double n, double k, double batch)
+static layer_kernel* add_gemm(layer_builder* lb, const char* name, double m, double n, double k, double batch)
 {
     const kernel_rates* r = lb->rates;
     layer_kernel* g = add_kernel(lb, name, KERNEL_GEMM);
     g->flops = 2.0 * m * n * k * batch;
     g->fwd_seconds = kernel_gemm_seconds(r, m, n, k, batch);
     g->bwd_flops = 2.0 * g->flops;
-    g->bwd_seconds = kernel_gemm_seconds(r, m, k, n, batch) + kernel_gemm_seconds(r, k, n, m, batch);
+    g->dgrad_seconds = kernel_gemm_seconds(r, m, k, n, batch);
+    g->bwd_seconds = g->dgrad_seconds + kernel_gemm_seconds(r, k, n, m, batch);
+    return g;
 }
 
 /* A memory-bound kernel moving FWD bytes forward and BWD bytes backward. */
@@ -221,13 +223,13 @@ static const mlp_names shared_expert_names = {
  * projections fused in fc1, the product of SiLU(gate) and up in between). */
 static void add_dense_mlp(layer_builder* lb, const mlp_names* names, double tokens, double h, double f)
 {
-    int swiglu = lb->sc->model.ffn == FFN_SWIGLU;
-    add_gemm(lb, names->fc1, tokens, swiglu ? 2.0 * f : f, h, 1);
+    int swiglu = lb->sc->model.ffn == FFN_SWIGLU, dense = names == &dense_mlp_names;
+    add_gemm(lb, names->fc1, tokens, swiglu ? 2.0 * f : f, h, 1)->tp_side = dense ? TP_SIDE_GATHERED : TP_SIDE_NONE;
     if (swiglu)
         add_memory(lb, names->swiglu, 6.0 * tokens * f, 10.0 * tokens * f);
     else
         add_memory(lb, names->gelu, 4.0 * tokens * f, 6.0 * tokens * f);
-    add_gemm(lb, names->fc2, tokens, h, f, 1);
+    add_gemm(lb, names->fc2, tokens, h, f, 1)->tp_side = dense ? TP_SIDE_SCATTERED : TP_SIDE_NONE;
 }
 
 /* An MoE MLP (Fedus et al. 2021; Megatron-LM's token dispatcher): the router
@@ -277,12 +279,12 @@ void workload_layer_cost(const scenario* sc, const kernel_rates* rates, int moe,
     int flash = p->flash_attention;
 
     add_layer_norm(&lb, "input layer norm", norm_tokens * h);
-    add_gemm(&lb, "QKV projection", tokens, (heads + 2.0 * kv_heads) * d, h, 1);
+    add_gemm(&lb, "QKV projection", tokens, (heads + 2.0 * kv_heads) * d, h, 1)->tp_side = TP_SIDE_GATHERED;
     if (flash)
         add_attention_flash(&lb, heads, kv_heads, tokens, m->seq_len, d);
     else
         add_attention_standard(&lb, heads, tokens / p->micro_batch, m->seq_len, d, dropout);
-    add_gemm(&lb, "attention output projection", tokens, h, heads * d, 1);
+    add_gemm(&lb, "attention output projection", tokens, h, heads * d, 1)->tp_side = TP_SIDE_SCATTERED;
     add_dropout_residual(&lb, "dropout and residual (attention)", norm_tokens * h, dropout);
     add_layer_norm(&lb, "post-attention layer norm", norm_tokens * h);
     if (moe)

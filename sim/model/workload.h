@@ -21,6 +21,11 @@ typedef struct {
 /* One kernel of a layer, per GPU and micro-batch. */
 typedef enum { KERNEL_GEMM, KERNEL_MEMORY, KERNEL_FLASH, KERNEL_KIND_COUNT } kernel_kind;
 
+/* Where a GEMM sits against sequence parallelism's TP collectives: after
+ * the all-gather of its input (column-parallel: QKV, fc1) or before the
+ * reduce-scatter of its output (row-parallel: projection, fc2). */
+typedef enum { TP_SIDE_NONE, TP_SIDE_GATHERED, TP_SIDE_SCATTERED, TP_SIDE_COUNT } tp_side;
+
 typedef struct {
     const char* name;
     kernel_kind kind;
@@ -28,7 +33,9 @@ typedef struct {
     double      fwd_seconds;
     double      bwd_flops;
     double      bwd_seconds;
+    double      dgrad_seconds;  /* a GEMM's: the part of bwd_seconds computing dX (the rest is dW) */
     int         attention_core; /* recomputed by selective recompute */
+    tp_side     tp_side;        /* the dense layers' TP GEMMs */
 } layer_kernel;
 
 #define LAYER_MAX_KERNELS 24

@@ -203,7 +203,7 @@ static double stage_seconds(const iteration_plan* plan, int s)
     for (int c = 0; c < plan->chunks; c++) {
         const chunk_plan* ch = &plan->stage[s].chunk[c];
         total += ch->fwd_seconds + ch->bwd_seconds + ch->folded.tp_fwd + ch->folded.tp_bwd + ch->folded.ep_fwd
-               + ch->folded.ep_bwd;
+               + ch->folded.ep_bwd + ch->tp_overlap.fwd_exposed + ch->tp_overlap.bwd_exposed;
     }
     return total;
 }

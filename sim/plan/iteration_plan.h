@@ -6,6 +6,7 @@
 #define TRAINSIM_ITERATION_PLAN_H
 
 #include "input/scenario.h"
+#include "model/tp_overlap.h"
 #include "plan/collective_plan.h"
 
 /* A blocking collective whose links no concurrent flow can touch takes its
@@ -20,6 +21,7 @@ typedef struct {
     collective_plan tp_fwd, tp_bwd;     /* per micro-batch, exposed */
     alltoall_plan   ep_fwd, ep_bwd;     /* per micro-batch, exposed */
     folded_time     folded;
+    tp_overlap_time tp_overlap;         /* tp_comm_overlap: the TP collectives' exposed time, in closed form */
     collective_plan zero_gather;        /* ZeRO-3: before the forward and again the backward */
     collective_plan zero_scatter;       /* ZeRO-3: gradients after the backward */
 } chunk_plan;

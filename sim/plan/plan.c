@@ -12,6 +12,7 @@
 #include "plan/ep_plan.h"
 #include "plan/full_plan.h"
 #include "plan/group_plan.h"
+#include "plan/link_share.h"
 #include "plan/pp_plan.h"
 
 typedef struct {
@@ -27,6 +28,41 @@ static void free_templates(rank_templates* r)
     free(r->ep.flows);
 }
 
+static void free_ring(collective_plan* r)
+{
+    for (int k = 0; k < r->shape.phase_count; k++)
+        free(r->phase[k].flows);
+}
+
+/* Seconds of one TP all-gather (a reduce-scatter takes the same on a ring)
+ * alone on the rank's TP ring, as the aggregated simulation runs it. */
+static double tp_gather_seconds(const topology* t, const workload* w, group_template* tp)
+{
+    collective_plan gather;
+    memset(&gather, 0, sizeof gather);
+    collective_from(t, tp, COLL_RING, ALL_GATHER, w->tp_message_bytes, 1, &gather);
+    double seconds = 0;
+    for (int k = 0; k < gather.shape.phase_count; k++) {
+        const phase_plan* ph = &gather.phase[k];
+        seconds += closed_form(t, ph->flows, ph->flow_count, ph->chunk_bytes * ph->steps, ph->steps);
+    }
+    free_ring(&gather);
+    return seconds;
+}
+
+/* tp_comm_overlap: the TP collectives run beside their GEMMs, not as
+ * blocking flows; each pass takes their exposed time in closed form
+ * (model/tp_overlap.h), both in the collapsed and the full simulation. */
+static void overlap_tp(const scenario* sc, const workload* w, const topology* t, group_template* tp,
+                       const stage_work* work, chunk_plan* ch)
+{
+    tp_overlap_stage(sc, w, work, tp_gather_seconds(t, w, tp), &ch->tp_overlap);
+    free_ring(&ch->tp_fwd);
+    free_ring(&ch->tp_bwd);
+    memset(&ch->tp_fwd, 0, sizeof ch->tp_fwd);
+    memset(&ch->tp_bwd, 0, sizeof ch->tp_bwd);
+}
+
 /* ZeRO-3 (Rajbhandari et al. 2020, Sec. 5.3) gathers each chunk's weights
  * (2 bytes per parameter) before its forward and again before its backward,
  * and reduce-scatters its gradients after the backward, every micro-batch. */
@@ -39,6 +75,8 @@ static void plan_chunk(const scenario* sc, const workload* w, const topology* t,
     ch->bwd_seconds = work->bwd_seconds;
     collective_from(t, &tr->tp, COLL_RING, ALL_REDUCE, w->tp_message_bytes, work->tp_fwd_allreduces, &ch->tp_fwd);
     collective_from(t, &tr->tp, COLL_RING, ALL_REDUCE, w->tp_message_bytes, work->tp_bwd_allreduces, &ch->tp_bwd);
+    if (sc->par.tp_comm_overlap && sc->par.tp > 1)
+        overlap_tp(sc, w, t, &tr->tp, work, ch);
     alltoall_from(&tr->ep, work->ep_fwd_alltoalls, &ch->ep_fwd);
     alltoall_from(&tr->ep, work->ep_bwd_alltoalls, &ch->ep_bwd);
     if (sc->par.zero == 3) {
@@ -131,12 +169,6 @@ int plan_build_full(const scenario* sc, const workload* w, const topology* t, it
     plan_build(sc, w, t, p);
     plan_every_rank(sc, w->chunks, p);
     return 0;
-}
-
-static void free_ring(collective_plan* r)
-{
-    for (int k = 0; k < r->shape.phase_count; k++)
-        free(r->phase[k].flows);
 }
 
 void plan_free(iteration_plan* p)
