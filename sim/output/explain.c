@@ -9,6 +9,7 @@
 #include "output/explain_run.h"
 #include "output/explain_term.h"
 #include "model/collective.h"
+#include "model/tp_overlap.h"
 #include "core/units.h"
 
 double explain_bubble_fraction(int p, int m, int v)
@@ -86,6 +87,33 @@ static void explain_bubble(const explain_ctx* x, explain_term* t)
              "embedding and the output layer, and each hand-over's time in flight delays the next rank's pass");
 }
 
+/* tp_comm_overlap: the exposed part of every pair of a collective of
+ * GATHER seconds and its GEMM (model/tp_overlap.h), over the m micro-batches
+ * of a pipeline rank, the mean over ranks. */
+static void explain_tp_overlap(const explain_ctx* x, explain_term* t, double gather)
+{
+    const workload* w = &x->r->work;
+    double exposed = 0, alone = 0;
+    for (int s = 0; s < x->p; s++)
+        for (int c = 0; c < x->v; c++) {
+            tp_overlap_time o;
+            tp_overlap_stage(x->sc, w, workload_chunk(w, s, c), gather, &o);
+            exposed += o.fwd_exposed + o.bwd_exposed;
+            alone += o.fwd_alone + o.bwd_alone;
+        }
+    t->formula = x->m * exposed / x->p;
+    char g[32], a[32];
+    strbuf_printf(&t->text,
+                  "m x the pairs' excess over their GEMMs g, each collective c = (t-1)(alpha + S/(t B)) = %s:\n"
+                  "             all-gather: max(g, c + g/t) - g (ring exchange on the copy engines);\n"
+                  "             reduce-scatter: max(g', c) + min(g', c)/%d - g, or beside the wgrad max(g', c) - g,\n"
+                  "             g' = g x SMs/(SMs - %d) (Transformer Engine's userbuffers defaults)\n"
+                  "             blocking, the same collectives would take %s",
+                  units_format_seconds(gather, g, sizeof g), TP_OVERLAP_PIPELINE_SPLITS, TP_OVERLAP_COMM_SMS,
+                  units_format_seconds(x->m * alone / x->p, a, sizeof a));
+    snprintf(t->why, sizeof t->why, "the simulation takes the same closed form, on the TP ring's own links");
+}
+
 static void explain_tp(const explain_ctx* x, explain_term* t)
 {
     const workload* w = &x->r->work;
@@ -107,6 +135,10 @@ static void explain_tp(const explain_ctx* x, explain_term* t)
     double alpha, bandwidth;
     ring_links(x, g, x->t, &alpha, &bandwidth);
     free(g);
+    if (x->sc->par.tp_comm_overlap) {
+        explain_tp_overlap(x, t, collective_ring_time(ALL_GATHER, x->t, w->tp_message_bytes, alpha, bandwidth));
+        return;
+    }
     double one = collective_ring_time(ALL_REDUCE, x->t, w->tp_message_bytes, alpha, bandwidth);
     double per_rank = (double)collectives / x->p;
     t->formula = x->m * per_rank * one;
