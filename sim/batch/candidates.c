@@ -136,7 +136,9 @@ static void run_candidate(long long i, strbuf* out, void* arg)
     scenario sc = candidate_scenario(s->base, &s->choices[i]);
     run_result r;
     int status = run_simulate(&sc, &(run_options){0}, &r);
-    candidate_result res = {status < 0 ? ROW_ERROR : status ? ROW_INFEASIBLE : ROW_OK, 0, 0, 0};
+    candidate_result res;
+    memset(&res, 0, sizeof res);   /* the padding too: the bytes go through a pipe whole */
+    res.status = status < 0 ? ROW_ERROR : status ? ROW_INFEASIBLE : ROW_OK;
     if (status == 0) {
         res.mfu = as_reported(r.mfu);
         res.step_time = as_reported(r.profile.step_time);
