@@ -111,5 +111,6 @@ Suite* install_suite(void);
 Suite* layers_suite(void);
 Suite* stage_layers_suite(void);
 Suite* tp_overlap_suite(void);
+Suite* param_gather_suite(void);
 
 #endif

@@ -59,6 +59,40 @@ static int has_next(const iteration_plan* p, int s, int c)
     return s < p->stages - 1 || c < p->chunks - 1;
 }
 
+/* param_gather_overlap: the gather of bucket K of chunk C (or, past its
+ * last, of the next chunk's first bucket), a share of the stage's weight
+ * all-gather, issued to run beside the rank's passes. */
+static void gather_bucket(rank_state* st, int c, int k)
+{
+    const iteration_plan* plan = st->ctx->plan;
+    const stage_plan* sp = stage_of(st);
+    while (c < plan->chunks && k >= sp->chunk[c].weight_buckets.count)
+        c++, k = 0;
+    if (c == plan->chunks)
+        return;
+    const chunk_plan* ch = &sp->chunk[c];
+    double fraction = ch->weight_share * param_gather_share(&ch->weight_buckets, k);
+    comm_start_collective(st, &sp->dp_gather, CH_DP_GATHER, fraction, &st->weight_gather);
+}
+
+/* param_gather_overlap, the first forward pass of chunk C: the layers of
+ * each bucket wait for its weights, then issue the next bucket's gather and
+ * compute, so that bucket k+1's gather runs beside bucket k's layers (what
+ * Megatron-Core's forward pre-hook does). The pass splits by the buckets'
+ * shares of the chunk's weights. */
+static void compute_behind_gather(rank_state* st, const chunk_plan* ch, int c, double tp, double ep, double pp)
+{
+    const weight_buckets* b = &ch->weight_buckets;
+    if (b->count == 0)
+        compute(st, ch->fwd_seconds, tp, ep, pp);
+    for (int k = 0; k < b->count; k++) {
+        st->timing.dp_inline += comm_wait_for(st, &st->weight_gather, WORK_DP);
+        gather_bucket(st, c, k + 1);
+        double f = param_gather_share(b, k);
+        compute(st, ch->fwd_seconds * f, tp * f, ep * f, k == 0 ? pp : 0);
+    }
+}
+
 static void forward(rank_state* st, const chunk_plan* ch, pipeline_op op)
 {
     const iteration_plan* plan = st->ctx->plan;
@@ -67,8 +101,11 @@ static void forward(rank_state* st, const chunk_plan* ch, pipeline_op op)
         comm_receive(st, FROM_PREVIOUS, c, op.micro_batch);
     st->timing.dp_inline += comm_wait_for(st, &st->zero_scatter, WORK_ZERO);
     comm_start_collective(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
-    compute(st, ch->fwd_seconds, ch->folded.tp_fwd + ch->tp_overlap.fwd_exposed, ch->folded.ep_fwd,
-            received ? stage_of(st)->pp_gather_folded : 0);
+    double tp = ch->folded.tp_fwd + ch->tp_overlap.fwd_exposed, pp = received ? stage_of(st)->pp_gather_folded : 0;
+    if (stage_of(st)->gather_ahead && op.micro_batch == 0)
+        compute_behind_gather(st, ch, c, tp, ch->folded.ep_fwd, pp);
+    else
+        compute(st, ch->fwd_seconds, tp, ch->folded.ep_fwd, pp);
     st->timing.tp_comm += comm_run_collective(st, &ch->tp_fwd, CH_TP, 1);
     st->timing.ep_comm += comm_run_alltoall(st, &ch->ep_fwd);
     st->timing.dp_inline += comm_wait_for(st, &st->zero_gather, WORK_ZERO);
@@ -110,7 +147,9 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
 
 /* After the pipeline: the rest of the gradient reduction (the last bucket,
  * when the rest overlapped the backward pass), the optimizer step, and
- * (ZeRO 1 and 2) the all-gather of the updated weights. */
+ * (ZeRO 1 and 2) the all-gather of the updated weights, unless
+ * param_gather_overlap moves the dense weights' gather into the step's
+ * first forward passes (the steady state: the previous step's gather). */
 static void finish_step(rank_state* st)
 {
     const stage_plan* sp = stage_of(st);
@@ -127,7 +166,8 @@ static void finish_step(rank_state* st)
         sg_actor_execute(sp->optimizer_seconds * sg_host_get_speed(sg_host_self()));
     st->timing.optimizer = now() - before;
     record_busy(st, WORK_OPTIMIZER, before, now());
-    comm_run_collective(st, &sp->dp_gather, CH_DP_GATHER, 1);
+    if (!sp->gather_ahead)
+        comm_run_collective(st, &sp->dp_gather, CH_DP_GATHER, 1);
     comm_run_collective(st, &sp->expert_gather, CH_EXPERT_GATHER, 1);
 }
 
@@ -139,6 +179,8 @@ static void rank_main(int argc, char* argv[])
     const stage_plan* sp = stage_of(st);
     size_t total = 2 * (size_t)plan->micro_batches * plan->chunks;
     pipeline_op* ops = xmalloc(total * sizeof *ops);
+    if (sp->gather_ahead)
+        gather_bucket(st, 0, 0);
     int n = schedule_build(plan->schedule, plan->stages, st->stage, plan->micro_batches, plan->chunks, ops);
     for (int i = 0; i < n; i++) {
         const chunk_plan* ch = &sp->chunk[ops[i].chunk];
@@ -163,11 +205,12 @@ static void setup_transfers(const iteration_plan* plan)
 }
 
 /* The collectives a rank may have in flight beside its passes. */
-#define RANK_RUNS 4
+#define RANK_RUNS 5
 
 static collective_run* runs_of(rank_state* st, int i)
 {
-    collective_run* runs[RANK_RUNS] = {&st->blocking, &st->zero_gather, &st->zero_scatter, &st->dp_overlap};
+    collective_run* runs[RANK_RUNS] = {&st->blocking, &st->zero_gather, &st->zero_scatter, &st->dp_overlap,
+                                       &st->weight_gather};
     return runs[i];
 }
 

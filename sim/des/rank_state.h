@@ -58,6 +58,7 @@ struct rank_state {
     transfer_batch*   inbox[2];       /* per (chunk, micro-batch) */
     channel           channels[CH_COUNT][COLLECTIVE_MAX_PHASES];
     collective_run    blocking, zero_gather, zero_scatter, dp_overlap;
+    collective_run    weight_gather;  /* param_gather_overlap: the bucket in flight */
     stage_timing      timing;
     int               records_busy;   /* the rank whose activity stands for its stage's power */
     pipeline_op       pass;           /* the pass it runs; micro-batch -1 after the pipeline */

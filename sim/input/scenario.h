@@ -103,6 +103,7 @@ typedef struct {
     recompute_kind  recompute;
     int             dp_overlap;
     int             tp_comm_overlap;   /* TP all-gathers / reduce-scatters overlapped with their GEMMs */
+    int             param_gather_overlap; /* ZeRO 1/2: the weight all-gather beside the next forward */
     collective_kind collective;
     int             flash_attention;   /* fused attention kernels (Dao et al. 2022) */
     int*            stage_layers;      /* layers of each model chunk in model order (chunk i on

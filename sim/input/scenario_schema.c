@@ -393,6 +393,7 @@ static const key_rule parallel_rules[] = {
     ENUM("recompute", parallel_spec, recompute, recompute_names, RECOMPUTE_COUNT),
     BOOL("dp_overlap", parallel_spec, dp_overlap),
     BOOL("tp_comm_overlap", parallel_spec, tp_comm_overlap),
+    BOOL("param_gather_overlap", parallel_spec, param_gather_overlap),
     ENUM("collective", parallel_spec, collective, collective_names, COLL_COUNT),
     BOOL("flash_attention", parallel_spec, flash_attention),
     CUSTOM("stage_layers", parallel_spec, stage_layers, read_stage_layers),

@@ -9,7 +9,9 @@
 #include "output/explain_run.h"
 #include "output/explain_term.h"
 #include "model/collective.h"
+#include "model/param_gather.h"
 #include "model/tp_overlap.h"
+#include "core/strbuf.h"
 #include "core/units.h"
 
 double explain_bubble_fraction(int p, int m, int v)
@@ -234,6 +236,37 @@ static double predicted(const stage_plan* sp)
     return total;
 }
 
+/* param_gather_overlap: what the first forward passes wait for the weight
+ * buckets, each a ring all-gather of its own (model/param_gather.h), as a
+ * rank waits that no activation holds up. */
+static double gather_ahead(const stage_plan* sp, int chunks, double alpha, double bandwidth, strbuf* text)
+{
+    const collective_plan* c = &sp->dp_gather;
+    int n = c->shape.members, buckets = 0;
+    double exposed = 0, full = collective_ring_time(ALL_GATHER, n, c->payload_bytes, alpha, bandwidth);
+    for (int ch = 0; ch < chunks; ch++) {
+        const chunk_plan* cp = &sp->chunk[ch];
+        const weight_buckets* b = &cp->weight_buckets;
+        double* gather = xmalloc(((size_t)b->count + 1) * 2 * sizeof *gather);
+        double* forward = gather + b->count + 1;
+        for (int k = 0; k < b->count; k++) {
+            double share = param_gather_share(b, k);
+            gather[k] = collective_ring_time(ALL_GATHER, n, c->payload_bytes * cp->weight_share * share, alpha,
+                                             bandwidth);
+            forward[k] = cp->fwd_seconds * share;
+        }
+        exposed += param_gather_exposed(gather, forward, b->count);
+        free(gather);
+        buckets += b->count;
+    }
+    char a[32], r[32];
+    strbuf_printf(text,
+                  "\n             weights, all-gather in %d buckets beside the first forward passes "
+                  "(param_gather_overlap): g_1 + sum max(0, g_k - f_(k-1)) per chunk = %s of %s",
+                  buckets, units_format_seconds(exposed, r, sizeof r), units_format_seconds(full, a, sizeof a));
+    return exposed;
+}
+
 static void explain_dp(const explain_ctx* x, explain_term* t)
 {
     int stage = run_last_reduction_stage(x->r);
@@ -256,7 +289,9 @@ static void explain_dp(const explain_ctx* x, explain_term* t)
                   stage);
     t->formula = dp_collective(zero ? "gradients, reduce-scatter" : "gradients, all-reduce", &sp->dp_reduce,
                                zero ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, &t->text)
-               + dp_collective("weights, all-gather", &sp->dp_gather, ALL_GATHER, alpha, bandwidth, &t->text)
+               + (sp->gather_ahead ? gather_ahead(sp, x->v, alpha, bandwidth, &t->text)
+                                   : dp_collective("weights, all-gather", &sp->dp_gather, ALL_GATHER, alpha,
+                                                   bandwidth, &t->text))
                + dp_collective("expert gradients", &sp->expert_reduce,
                                sp->expert_gather.repeat > 0 ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, &t->text)
                + dp_collective("expert weights, all-gather", &sp->expert_gather, ALL_GATHER, alpha, bandwidth,

@@ -43,8 +43,8 @@ static void own_ring(const topology* t, owner_list* l, const collective_plan* r,
         own_flows(t, l, r->phase[k].flows, r->phase[k].flow_count, stage, concurrent);
 }
 
-/* Pipeline sends, ZeRO-3 collectives and an overlapped reduction run while
- * their rank goes on; every other flow of a rank is blocking for it. */
+/* Pipeline sends, ZeRO-3 collectives, an overlapped reduction and a weight
+ * gather ahead of the forward passes run while their rank goes on; every other flow of a rank is blocking for it. */
 static void own_stage(const topology* t, const iteration_plan* p, int s, owner_list* l)
 {
     const stage_plan* st = &p->stage[s];
@@ -61,7 +61,7 @@ static void own_stage(const topology* t, const iteration_plan* p, int s, owner_l
     own_flows(t, l, st->prev_flows, st->prev_flow_count, s, 1);
     own_ring(t, l, &st->pp_gather, s, 0);
     own_ring(t, l, &st->dp_reduce, s, st->dp_bucket_bytes > 0);
-    own_ring(t, l, &st->dp_gather, s, 0);
+    own_ring(t, l, &st->dp_gather, s, st->gather_ahead);
     own_ring(t, l, &st->expert_reduce, s, 0);
     own_ring(t, l, &st->expert_gather, s, 0);
 }

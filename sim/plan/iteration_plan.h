@@ -6,6 +6,7 @@
 #define TRAINSIM_ITERATION_PLAN_H
 
 #include "input/scenario.h"
+#include "model/param_gather.h"
 #include "model/tp_overlap.h"
 #include "plan/collective_plan.h"
 
@@ -24,6 +25,8 @@ typedef struct {
     tp_overlap_time tp_overlap;         /* tp_comm_overlap: the TP collectives' exposed time, in closed form */
     collective_plan zero_gather;        /* ZeRO-3: before the forward and again the backward */
     collective_plan zero_scatter;       /* ZeRO-3: gradients after the backward */
+    weight_buckets  weight_buckets;     /* param_gather_overlap: its weights' buckets, in forward order */
+    double          weight_share;       /* its share of the stage's dense weights */
 } chunk_plan;
 
 typedef struct {
@@ -39,6 +42,8 @@ typedef struct {
     collective_plan dp_reduce, dp_gather;          /* dense gradients: all-reduce, or reduce-scatter + all-gather */
     collective_plan expert_reduce, expert_gather;  /* expert gradients, over dp / ep ranks */
     double          dp_bucket_bytes;    /* > 0: the reduction overlaps the last backward but this bucket */
+    int             gather_ahead;       /* param_gather_overlap: dp_gather runs bucket by bucket beside the
+                                         * first forward passes, not after the optimizer */
     double          optimizer_seconds;
 } stage_plan;
 

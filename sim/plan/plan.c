@@ -87,11 +87,28 @@ static void plan_chunk(const scenario* sc, const workload* w, const topology* t,
     }
 }
 
+/* param_gather_overlap (Megatron-Core's --overlap-param-gather): the updated
+ * weights are gathered bucket by bucket beside the next step's first forward
+ * passes instead of after the optimizer. Each model chunk has buckets of its
+ * own, as each has its own gradient buffer in Megatron-Core; their size is
+ * model/param_gather.h's. */
+static void gather_weights_ahead(const scenario* sc, const workload* w, int s, stage_plan* st)
+{
+    double stage_params = w->rank[s].dense_params;
+    for (int c = 0; c < w->chunks; c++) {
+        double params = workload_chunk(w, s, c)->dense_params;
+        st->chunk[c].weight_buckets = param_gather_buckets(params, sc->par.dp * sc->par.cp);
+        st->chunk[c].weight_share = params / stage_params;
+    }
+    st->gather_ahead = 1;
+}
+
 /* The end of the step: ZeRO 0 all-reduces the gradients; ZeRO 1 and 2
  * reduce-scatter them and all-gather the updated weights after the optimizer
  * (Megatron-LM's distributed optimizer); ZeRO 3 has reduce-scattered them
  * already. With dp_overlap the reduction runs during the last backward pass,
- * all but the last bucket. */
+ * all but the last bucket; with param_gather_overlap the dense weights'
+ * all-gather runs in the next step (the expert weights' stays here). */
 static void plan_step_end(const scenario* sc, const workload* w, const topology* t, rank_templates* tr, int s,
                           stage_plan* st)
 {
@@ -109,6 +126,8 @@ static void plan_step_end(const scenario* sc, const workload* w, const topology*
         collective_from(t, &tr->expert_dp, requested, ALL_GATHER, 2.0 * rw->expert_params, 1,
                         &st->expert_gather);
     }
+    if (sc->par.param_gather_overlap && collective_has_flows(&st->dp_gather))
+        gather_weights_ahead(sc, w, s, st);
     if (sc->par.dp_overlap && collective_has_flows(&st->dp_reduce))
         st->dp_bucket_bytes = PLAN_DP_BUCKET_BYTES;
     st->optimizer_seconds = rw->optimizer_seconds;

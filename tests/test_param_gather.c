@@ -1,0 +1,163 @@
+/* test_param_gather: parallelism.param_gather_overlap. On one node (ZeRO 1,
+ * DP 8, 24 layers, nothing else on NVLink during the forward pass) the
+ * exposed weight-gather time with the key equals the closed form of
+ * docs/model.md ("param_gather_overlap"): the first bucket's gather plus
+ * each later bucket's excess over the forward compute of the bucket before
+ * it; the step falls by what the key hides; written false it changes no
+ * byte; with ZeRO 0 and 3 it changes nothing. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static const char* one_node =
+    "format: 1\n"
+    "name: one-node\n"
+    "model: {layers: 24, hidden: 2048, heads: 16, vocab: 32000, seq_len: 2048}\n"
+    "gpu: h100-sxm5-80gb\n"
+    "cluster: {nodes: 1, gpus_per_node: 8, nic: {count: 8, bandwidth: 400Gbps, latency: 2us}, nvlink: %s}\n"
+    "parallelism: {tp: 1, pp: 1, dp: 8, micro_batch: 1, zero: %d, dp_overlap: false%s}\n"
+    "training: {global_batch: 16, tokens: 1e9}\n";
+
+static void one_node_text(const char* nvlink, int zero, const char* extra, strbuf* out)
+{
+    strbuf_printf(out, one_node, nvlink, zero, extra);
+}
+
+/* Runs TEXT with --json from PATH (one file, so that reports name the same
+ * file); SimGrid runs once per process, so every simulation goes through
+ * the command. */
+static void json_at(const char* path, const char* text, strbuf* out)
+{
+    FILE* f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    command_result r;
+    run_trainsim_ok((const char*[]){"run", path, "--json", NULL}, &r);
+    unlink(path);
+    strbuf_append(out, strbuf_text(&r.out));
+    command_result_free(&r);
+}
+
+static void json_of(const char* text, strbuf* out)
+{
+    char path[64];
+    temp_path(path, sizeof path, ".yaml");
+    json_at(path, text, out);
+}
+
+/* A fast NVLink (each bucket's gather shorter than a bucket's forward: only
+ * the first shows) and a slow one (every gather outlasts the layers beside
+ * it: the excess shows too). */
+static const char* const links[] = {"{bandwidth: 450GBps, latency: 1us}", "{bandwidth: 20GBps, latency: 5us}"};
+
+/* Megatron-Core's default bucket for DP 8: max(40e6, 1e6 x 8) parameters,
+ * filled from the last parameter back (the remainder comes first). */
+#define BUCKET_PARAMS 40e6
+
+/* Tolerance: the gathers are the only flows on NVLink while they run, and
+ * SimGrid's CM02 model without cross-traffic gives a lone ring's closed form
+ * exactly (docs/design.md); what is left is the rounding of the simulated
+ * clock over some thirty buckets, far below 1e-9 of the step. */
+#define TOLERANCE 1e-9
+
+START_TEST(exposed_weight_gather_is_the_closed_form)
+{
+    strbuf off_text = {0}, on_text = {0}, off = {0}, on = {0};
+    one_node_text(links[_i], 1, "", &off_text);
+    one_node_text(links[_i], 1, ", param_gather_overlap: true", &on_text);
+    json_of(strbuf_text(&off_text), &off);
+    json_of(strbuf_text(&on_text), &on);
+    const char *a = strbuf_text(&off), *b = strbuf_text(&on);
+
+    /* The ring's alpha and 1/B from the plan's lone-ring times: the gradients
+     * (fp32) reduce-scatter twice the bytes the weights (bf16) gather, over
+     * the same n - 1 = 7 steps: R = 7 alpha + 2 X, G = 7 alpha + X. */
+    double gather = number_in(a, "collectives.dp_gather.predicted_s.ring");
+    double reduce = number_in(a, "collectives.dp_reduce.predicted_s.ring");
+    ck_assert_double_eq_tol(number_in(a, "collectives.dp_reduce.bytes"),
+                            2 * number_in(a, "collectives.dp_gather.bytes"), 1);
+    double latency = 2 * gather - reduce, transfer = reduce - gather;
+
+    scenario sc;
+    workload w;
+    load_scenario(strbuf_text(&on_text), &sc);
+    workload_build(&sc, &w);
+    const stage_work* chunk = workload_chunk(&w, 0, 0);
+    double params = chunk->dense_params;
+    int buckets = (int)ceil(params / BUCKET_PARAMS);
+    ck_assert_int_ge(buckets, 20);   /* many buckets: the test is about their chain */
+    double exposed = 0, previous_forward = 0;
+    for (int k = 0; k < buckets; k++) {
+        double share = (k == 0 ? params - (buckets - 1) * BUCKET_PARAMS : BUCKET_PARAMS) / params;
+        double g = latency + transfer * share;
+        exposed += k == 0 ? g : fmax(0, g - previous_forward);
+        previous_forward = chunk->fwd_seconds * share;
+    }
+
+    double off_dp = number_in(a, "step_breakdown_s.dp_comm_exposed");
+    double on_dp = number_in(b, "step_breakdown_s.dp_comm_exposed");
+    double expected = off_dp - gather + exposed;   /* the reduce-scatter stays at the step's end */
+    ck_assert_msg(fabs(on_dp - expected) <= TOLERANCE * number_in(a, "step_time_s"),
+                  "%s: simulated DP exposed %.12g s, closed form %.12g s (gather %.9g s, exposed part %.9g s)",
+                  links[_i], on_dp, expected, gather, exposed);
+    ck_assert_msg(exposed < gather, "the key must hide some of the gather");
+    double step_off = number_in(a, "step_time_s"), step_on = number_in(b, "step_time_s");
+    ck_assert_msg(fabs(step_off - step_on - (gather - exposed)) <= TOLERANCE * step_off,
+                  "the step falls by %.9g s, the closed form hides %.9g s", step_off - step_on, gather - exposed);
+    workload_free(&w);
+    scenario_free(&sc);
+    strbuf_free(&off_text);
+    strbuf_free(&on_text);
+    strbuf_free(&off);
+    strbuf_free(&on);
+}
+END_TEST
+
+/* Written false, and with ZeRO 0 (no weight gather) or ZeRO 3 (its gathers
+ * are prefetched already), the key changes no byte of the report. */
+static void assert_same_report(int zero, const char* value)
+{
+    strbuf plain = {0}, written = {0}, a = {0}, b = {0};
+    char extra[64], path[64];
+    temp_path(path, sizeof path, ".yaml");
+    snprintf(extra, sizeof extra, ", param_gather_overlap: %s", value);
+    one_node_text(links[1], zero, "", &plain);
+    one_node_text(links[1], zero, extra, &written);
+    json_at(path, strbuf_text(&plain), &a);
+    json_at(path, strbuf_text(&written), &b);
+    ck_assert_msg(strcmp(strbuf_text(&a), strbuf_text(&b)) == 0, "ZeRO %d, %s: the JSON reports differ", zero,
+                  value);
+    strbuf_free(&plain);
+    strbuf_free(&written);
+    strbuf_free(&a);
+    strbuf_free(&b);
+}
+
+START_TEST(written_false_changes_no_byte)
+{
+    assert_same_report(1, "false");
+}
+END_TEST
+
+START_TEST(zero_0_and_3_are_unchanged)
+{
+    assert_same_report(0, "true");
+    assert_same_report(3, "true");
+}
+END_TEST
+
+Suite* param_gather_suite(void)
+{
+    Suite* s = suite_create("param_gather");
+    TCase* tc = tcase_create("closed form");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, exposed_weight_gather_is_the_closed_form, 0, 2);
+    tcase_add_test(tc, written_false_changes_no_byte);
+    tcase_add_test(tc, zero_0_and_3_are_unchanged);
+    suite_add_tcase(s, tc);
+    return s;
+}
