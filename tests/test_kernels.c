@@ -113,7 +113,7 @@ static void layer_of(const char* parallel, const char* model_extra, int moe, sce
 {
     load(parallel, model_extra, sc);
     kernel_rates_of(&sc->gpu, PREC_BF16, r);
-    workload_layer_cost(sc, r, moe, cost);
+    layer_cost_build(sc, r, moe, cost);
 }
 
 static const layer_kernel* find_kernel(const layer_cost* c, const char* name)

@@ -11,42 +11,13 @@
 #define TRAINSIM_WORKLOAD_H
 
 #include "model/kernels.h"
+#include "model/layer_cost.h"
 #include "input/scenario.h"
 
 /* Per-token forward FLOPs of one transformer layer, split by part. */
 typedef struct {
     double qkv, attention_core, projection, mlp, router;
 } layer_flops;
-
-/* One kernel of a layer, per GPU and micro-batch. */
-typedef enum { KERNEL_GEMM, KERNEL_MEMORY, KERNEL_FLASH, KERNEL_KIND_COUNT } kernel_kind;
-
-/* Where a GEMM sits against sequence parallelism's TP collectives: after
- * the all-gather of its input (column-parallel: QKV, fc1) or before the
- * reduce-scatter of its output (row-parallel: projection, fc2). */
-typedef enum { TP_SIDE_NONE, TP_SIDE_GATHERED, TP_SIDE_SCATTERED, TP_SIDE_COUNT } tp_side;
-
-typedef struct {
-    const char* name;
-    kernel_kind kind;
-    double      flops;          /* executed, forward */
-    double      fwd_seconds;
-    double      bwd_flops;
-    double      bwd_seconds;
-    double      dgrad_seconds;  /* a GEMM's: the part of bwd_seconds computing dX (the rest is dW) */
-    int         attention_core; /* recomputed by selective recompute */
-    tp_side     tp_side;        /* the dense layers' TP GEMMs */
-} layer_kernel;
-
-#define LAYER_MAX_KERNELS 24
-
-typedef struct {
-    layer_kernel kernel[LAYER_MAX_KERNELS];
-    int          count;
-    double       fwd_seconds, bwd_seconds;   /* sums */
-    double       fwd_flops, bwd_flops;
-    double       core_seconds, core_flops;   /* the attention core, forward */
-} layer_cost;
 
 /* One virtual pipeline stage: the layers of one model chunk on one pipeline
  * rank. Without interleaving there is one per rank. */
@@ -112,8 +83,5 @@ void workload_stage_layers(const scenario* sc, int stage, int count, int* first,
 
 /* Whether parallelism.stage_layers states a split other than the even one. */
 int workload_split_differs_from_even(const scenario* sc);
-
-/* The kernels of one layer (MoE or dense) per GPU and micro-batch. */
-void workload_layer_cost(const scenario* sc, const kernel_rates* rates, int moe, layer_cost* out);
 
 #endif

@@ -1,0 +1,207 @@
+/* layer_cost: the kernels of one transformer layer on one GPU and micro-batch,
+ * with their FLOPs and roofline times (see layer_cost.h). Notation as in
+ * workload.c and docs/model.md: h hidden, d head size, f FFN hidden, s
+ * sequence length, b micro-batch, t TP, T tokens per rank and micro-batch. */
+#include "model/layer_cost.h"
+
+#include <math.h>
+#include <string.h>
+
+#define ELEMENT 2.0   /* bytes of an fp16/bf16 activation */
+
+typedef struct {
+    const scenario*     sc;
+    const kernel_rates* rates;
+    layer_cost*         cost;
+} layer_builder;
+
+static layer_kernel* add_kernel(layer_builder* lb, const char* name, kernel_kind kind)
+{
+    layer_kernel* k = &lb->cost->kernel[lb->cost->count++];
+    memset(k, 0, sizeof *k);
+    k->name = name;
+    k->kind = kind;
+    return k;
+}
+
+/* Y[m x n] = X[m x k] W[k x n], BATCH times; its backward computes
+ * dX = dY W^T (m x k output, inner n) and dW = X^T dY (k x n output, inner m). */
+static layer_kernel* add_gemm(layer_builder* lb, const char* name, double m, double n, double k, double batch)
+{
+    const kernel_rates* r = lb->rates;
+    layer_kernel* g = add_kernel(lb, name, KERNEL_GEMM);
+    g->flops = 2.0 * m * n * k * batch;
+    g->fwd_seconds = kernel_gemm_seconds(r, m, n, k, batch);
+    g->bwd_flops = 2.0 * g->flops;
+    g->dgrad_seconds = kernel_gemm_seconds(r, m, k, n, batch);
+    g->bwd_seconds = g->dgrad_seconds + kernel_gemm_seconds(r, k, n, m, batch);
+    return g;
+}
+
+/* A memory-bound kernel moving FWD bytes forward and BWD bytes backward. */
+static void add_memory(layer_builder* lb, const char* name, double fwd, double bwd)
+{
+    layer_kernel* k = add_kernel(lb, name, KERNEL_MEMORY);
+    k->fwd_seconds = kernel_memory_seconds(lb->rates, fwd);
+    k->bwd_seconds = kernel_memory_seconds(lb->rates, bwd);
+}
+
+/* Layer norm: read and write the activation; backward reads input and
+ * gradient and writes the gradient (1.5x). */
+static void add_layer_norm(layer_builder* lb, const char* name, double elements)
+{
+    add_memory(lb, name, 4.0 * elements, 6.0 * elements);
+}
+
+/* Megatron's fused bias-dropout-add: reads the branch and the residual,
+ * writes the sum and a 1-byte mask; backward reads the gradient and the mask
+ * and writes the branch gradient. Without dropout, a plain add whose
+ * backward passes the gradient through. */
+static void add_dropout_residual(layer_builder* lb, const char* name, double elements, int dropout)
+{
+    if (dropout)
+        add_memory(lb, name, 7.0 * elements, 5.0 * elements);
+    else
+        add_memory(lb, name, 6.0 * elements, 0);
+}
+
+/* Attention core, unfused (Megatron-LM before FlashAttention): QK^T, a fused
+ * scale-mask-softmax over the b*a'*(s/c)*s scores (read 2 + write 2 bytes,
+ * backward 1.5x), attention dropout (5 bytes with the mask), and
+ * probabilities x V. Korthikanti et al. 2022 recompute exactly these. */
+static void add_attention_standard(layer_builder* lb, double heads, double queries, double keys,
+                                   double head_size, int dropout)
+{
+    double b = lb->sc->par.micro_batch;
+    double scores = b * heads * queries * keys;
+    int first = lb->cost->count;
+    add_gemm(lb, "attention scores QK^T", queries, keys, head_size, b * heads);
+    add_memory(lb, "softmax", 4.0 * scores, 6.0 * scores);
+    if (dropout)
+        add_memory(lb, "attention dropout", 5.0 * scores, 5.0 * scores);
+    add_gemm(lb, "attention x V", queries, head_size, keys, b * heads);
+    for (int i = first; i < lb->cost->count; i++)
+        lb->cost->kernel[i].attention_core = 1;
+}
+
+/* FlashAttention (Dao et al. 2022): one fused kernel that reads Q, K, V and
+ * writes O; its backward recomputes the scores, 5 matmuls against the
+ * forward's 2 (2.5x the FLOPs) and twice the traffic. */
+static void add_attention_flash(layer_builder* lb, double heads, double kv_heads, double tokens,
+                                double keys, double head_size)
+{
+    double b = lb->sc->par.micro_batch;
+    double flops = 4.0 * b * heads * tokens / b * keys * head_size;
+    double bytes = ELEMENT * tokens * head_size * (2.0 * heads + 2.0 * kv_heads);
+    layer_kernel* k = add_kernel(lb, "flash attention", KERNEL_FLASH);
+    k->flops = flops;
+    k->fwd_seconds = kernel_flash_seconds(lb->rates, flops, bytes);
+    k->bwd_flops = 2.5 * flops;
+    k->bwd_seconds = kernel_flash_seconds(lb->rates, 2.5 * flops, 2.0 * bytes);
+    k->attention_core = 1;
+}
+
+/* The kernel names of a dense MLP: a dense layer's, or an MoE layer's shared experts'. */
+typedef struct {
+    const char *fc1, *gelu, *swiglu, *fc2;
+} mlp_names;
+
+static const mlp_names dense_mlp_names = {
+    .fc1 = "fc1",
+    .gelu = "gelu",
+    .swiglu = "swiglu",
+    .fc2 = "fc2",
+};
+static const mlp_names shared_expert_names = {
+    .fc1 = "shared expert fc1",
+    .gelu = "shared expert gelu",
+    .swiglu = "shared expert swiglu",
+    .fc2 = "shared expert fc2",
+};
+
+/* A dense MLP over every token: fc1, the activation, fc2 (SwiGLU: gate and up
+ * projections fused in fc1, the product of SiLU(gate) and up in between). */
+static void add_dense_mlp(layer_builder* lb, const mlp_names* names, double tokens, double h, double f)
+{
+    int swiglu = lb->sc->model.ffn == FFN_SWIGLU, dense = names == &dense_mlp_names;
+    add_gemm(lb, names->fc1, tokens, swiglu ? 2.0 * f : f, h, 1)->tp_side = dense ? TP_SIDE_GATHERED : TP_SIDE_NONE;
+    if (swiglu)
+        add_memory(lb, names->swiglu, 6.0 * tokens * f, 10.0 * tokens * f);
+    else
+        add_memory(lb, names->gelu, 4.0 * tokens * f, 6.0 * tokens * f);
+    add_gemm(lb, names->fc2, tokens, h, f, 1)->tp_side = dense ? TP_SIDE_SCATTERED : TP_SIDE_NONE;
+}
+
+/* An MoE MLP (Fedus et al. 2021; Megatron-LM's token dispatcher): the router
+ * GEMM and its softmax in fp32, the permutation of the routed tokens into
+ * per-expert buffers and back, and the local experts' GEMMs, sized by the
+ * tokens each receives: capacity_factor x top_k x tokens x ep / experts from
+ * the ranks of its expert-parallel group. The all-to-alls are network
+ * transfers, simulated by the iteration. Shared experts (DeepSeekMoE, Dai et
+ * al. 2024, Sec. 3.2) see every token: Megatron-Core runs them as one dense
+ * MLP, shared_experts x expert_ffn_hidden wide and split by TP like the
+ * dense layers' (moe_shared_expert_intermediate_size, SharedExpertMLP); its
+ * own TP reduction is not simulated (run/run.c lists it). */
+static void add_moe_mlp(layer_builder* lb, double tokens, double h, double f)
+{
+    const moe_spec* moe = &lb->sc->model.moe;
+    int ep = lb->sc->par.ep, swiglu = lb->sc->model.ffn == FFN_SWIGLU;
+    double routed = tokens * moe->top_k * moe->capacity_factor;   /* token slots per rank */
+    double local_experts = (double)moe->experts / ep;
+    double per_expert = routed * ep / moe->experts;
+    add_gemm(lb, "router", tokens, moe->experts, h, 1);
+    add_memory(lb, "router softmax and top-k", 8.0 * tokens * moe->experts, 8.0 * tokens * moe->experts);
+    add_memory(lb, "token permutation", 4.0 * routed * h, 4.0 * routed * h);
+    add_gemm(lb, "expert fc1", per_expert, swiglu ? 2.0 * f : f, h, local_experts);
+    if (swiglu)
+        add_memory(lb, "expert swiglu", 6.0 * routed * f, 10.0 * routed * f);
+    else
+        add_memory(lb, "expert gelu", 4.0 * routed * f, 6.0 * routed * f);
+    add_gemm(lb, "expert fc2", per_expert, h, f, local_experts);
+    add_memory(lb, "token unpermutation", 4.0 * routed * h, 4.0 * routed * h);
+    if (moe->shared_experts > 0)
+        add_dense_mlp(lb, &shared_expert_names, tokens, h, moe->shared_experts * f);
+}
+
+void layer_cost_build(const scenario* sc, const kernel_rates* rates, int moe, layer_cost* out)
+{
+    const model_spec* m = &sc->model;
+    const parallel_spec* p = &sc->par;
+    memset(out, 0, sizeof *out);
+    layer_builder lb = {sc, rates, out};
+    double h = m->hidden, d = m->head_dim;
+    double tokens = (double)p->micro_batch * m->seq_len / p->cp;
+    double norm_tokens = p->sequence_parallel ? tokens / p->tp : tokens;
+    double heads = (double)m->heads / p->tp;
+    double kv_heads = fmax(1.0, (double)m->kv_heads / p->tp);
+    double f = (double)(moe ? m->moe.expert_ffn_hidden : m->ffn_hidden) / p->tp;
+    int dropout = m->dropout > 0;
+    int flash = p->flash_attention;
+
+    add_layer_norm(&lb, "input layer norm", norm_tokens * h);
+    add_gemm(&lb, "QKV projection", tokens, (heads + 2.0 * kv_heads) * d, h, 1)->tp_side = TP_SIDE_GATHERED;
+    if (flash)
+        add_attention_flash(&lb, heads, kv_heads, tokens, m->seq_len, d);
+    else
+        add_attention_standard(&lb, heads, tokens / p->micro_batch, m->seq_len, d, dropout);
+    add_gemm(&lb, "attention output projection", tokens, h, heads * d, 1)->tp_side = TP_SIDE_SCATTERED;
+    add_dropout_residual(&lb, "dropout and residual (attention)", norm_tokens * h, dropout);
+    add_layer_norm(&lb, "post-attention layer norm", norm_tokens * h);
+    if (moe)
+        add_moe_mlp(&lb, tokens, h, f);
+    else
+        add_dense_mlp(&lb, &dense_mlp_names, tokens, h, f);
+    add_dropout_residual(&lb, "dropout and residual (MLP)", norm_tokens * h, dropout);
+
+    for (int i = 0; i < out->count; i++) {
+        const layer_kernel* k = &out->kernel[i];
+        out->fwd_seconds += k->fwd_seconds;
+        out->bwd_seconds += k->bwd_seconds;
+        out->fwd_flops += k->flops;
+        out->bwd_flops += k->bwd_flops;
+        if (k->attention_core) {
+            out->core_seconds += k->fwd_seconds;
+            out->core_flops += k->flops;
+        }
+    }
+}
