@@ -188,6 +188,34 @@ START_TEST(tp_comm_overlap_agrees_with_full_detail)
 }
 END_TEST
 
+/* With context parallelism (TP 4 x PP 4 x CP 2 x DP 4) the dense gradients
+ * reduce over the 8 ranks of dp x cp, the same payload as with dp 8 and no
+ * cp, and the collapsed and full modes agree within 1 %. */
+START_TEST(context_parallel_reduces_over_dp_times_cp)
+{
+    strbuf text = {0};
+    read_file("tests/detail/fat-tree.yaml", &text);
+    replace_once(&text, "dp: 8,", "dp: 4, cp: 2,");
+    char path[64];
+    write_temporary(strbuf_text(&text), path);
+    strbuf_free(&text);
+    command_result r;
+    run_json(path, 0, &r);
+    double collapsed = number_in(strbuf_text(&r.out), "step_time_s");
+    double ranks = number_in(strbuf_text(&r.out), "collectives.dp_reduce.ranks");
+    double bytes = number_in(strbuf_text(&r.out), "collectives.dp_reduce.bytes");
+    command_result_free(&r);
+    double full = step_time(path, 1);
+    unlink(path);
+    ck_assert_msg(fabs(collapsed - full) <= 0.01 * full, "collapsed %.9g s, full %.9g s", collapsed, full);
+    run_json("tests/detail/fat-tree.yaml", 0, &r);
+    double bytes_dp_only = number_in(strbuf_text(&r.out), "collectives.dp_reduce.bytes");
+    command_result_free(&r);
+    ck_assert_double_eq(ranks, 8);
+    ck_assert_double_eq(bytes, bytes_dp_only);
+}
+END_TEST
+
 Suite* detail_suite(void)
 {
     Suite* s = suite_create("detail");
@@ -197,6 +225,7 @@ Suite* detail_suite(void)
     tcase_add_test(tc, every_detail_scenario_is_tested);
     tcase_add_test(tc, full_detail_refuses_large_jobs);
     tcase_add_test(tc, tp_comm_overlap_agrees_with_full_detail);
+    tcase_add_test(tc, context_parallel_reduces_over_dp_times_cp);
     tcase_add_test(tc, thinner_inter_island_links_expose_more_reduction);
     tcase_add_loop_test(tc, hand_written_platforms_match_generated_ones, 0,
                         (int)(sizeof platform_scenarios / sizeof *platform_scenarios));

@@ -151,6 +151,26 @@ START_TEST(model_states_by_zero_stage)
 }
 END_TEST
 
+/* Context-parallel ranks hold the same dense weights: ZeRO shards them over
+ * dp x cp (Megatron-Core's distributed optimizer over the data-parallel group
+ * with context parallel), not over dp alone. */
+START_TEST(zero_shards_over_dp_times_cp)
+{
+    scenario sc;
+    workload w;
+    memory_report m;
+    report_for("{tp: 8, pp: 16, dp: 4, cp: 2, zero: 2}", &sc, &w, &m);
+    double P = w.rank[3].dense_params;
+    const gpu_memory* g = &m.rank[3];
+    ck_assert_rel(g->weights, 2 * P, 1e-12);
+    ck_assert_rel(g->gradients, 4 * P / 8, 1e-12);
+    ck_assert_rel(g->optimizer, 12 * P / 8, 1e-12);
+    memory_report_free(&m);
+    workload_free(&w);
+    scenario_free(&sc);
+}
+END_TEST
+
 /* Issue 3's example: 175B on 64 A100-40GB without ZeRO cannot fit. */
 START_TEST(gpt3_on_64_a100_40gb_is_infeasible)
 {
@@ -182,6 +202,7 @@ Suite* memory_suite(void)
     tcase_add_test(tc, in_flight_micro_batches_follow_the_schedule);
     tcase_add_test(tc, interleaving_keeps_more_in_flight);
     tcase_add_test(tc, model_states_by_zero_stage);
+    tcase_add_test(tc, zero_shards_over_dp_times_cp);
     tcase_add_test(tc, gpt3_on_64_a100_40gb_is_infeasible);
     suite_add_tcase(s, tc);
     return s;

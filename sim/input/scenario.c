@@ -32,6 +32,11 @@ const key_mark* scenario_find_mark(const scenario* sc, const char* path)
     return NULL;
 }
 
+int scenario_dense_replicas(const scenario* sc)
+{
+    return sc->par.dp * sc->par.cp;
+}
+
 long long scenario_job_nodes(const scenario* sc)
 {
     long long gpn = sc->cluster.gpus_per_node;

@@ -199,6 +199,13 @@ void scenario_free(scenario* sc);
 
 /* GPUs the job uses: tp * pp * dp * cp. */
 long long scenario_world_size(const scenario* sc);
+/* The ranks that hold the same dense weights and reduce their gradients
+ * together: dp * cp. Context-parallel ranks see different tokens of the same
+ * sequences, so Megatron-Core reduces the dense gradients and shards the
+ * distributed optimizer over data x context parallel
+ * (parallel_state: the data-parallel group "with_context_parallel"), and
+ * TorchTitan shards FSDP over dp_shard x cp. Experts keep their own group. */
+int scenario_dense_replicas(const scenario* sc);
 /* Nodes the job uses: its GPUs over gpus_per_node, rounded up. */
 long long scenario_job_nodes(const scenario* sc);
 /* GPUs in the cluster: nodes * gpus_per_node. */

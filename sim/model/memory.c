@@ -130,13 +130,14 @@ static double recompute_buffer(const scenario* sc)
  * G bytes of gradients and 12 bytes of Adam state (fp32 master weights,
  * momentum, variance) per parameter; ZeRO stage 1 shards the optimizer state
  * over the data-parallel group, stage 2 also the gradients, stage 3 also the
- * weights (keeping two gathered layers as a prefetch buffer). Experts shard
- * over their own data-parallel group, dp/ep. */
+ * weights (keeping two gathered layers as a prefetch buffer). Dense states
+ * shard over dp x cp (scenario_dense_replicas), experts over their own
+ * data-parallel group, dp/ep. */
 static void model_states(const scenario* sc, const workload* w, int rank, gpu_memory* g)
 {
     const rank_work* r = &w->rank[rank];
     int zero = sc->par.zero;
-    double dp = sc->par.dp, expert_dp = dp / sc->par.ep;
+    double dp = scenario_dense_replicas(sc), expert_dp = (double)sc->par.dp / sc->par.ep;
     double dense = r->dense_params, experts = r->expert_params;
     g->weights = 2.0 * (dense / (zero >= 3 ? dp : 1) + experts / (zero >= 3 ? expert_dp : 1));
     g->gradients = w->grad_element_bytes * (dense / (zero >= 2 ? dp : 1) + experts / (zero >= 2 ? expert_dp : 1));

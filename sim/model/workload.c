@@ -327,7 +327,7 @@ static void build_rank(const scenario* sc, const workload* w, int rank, rank_wor
         rw->expert_params += st->expert_params;
     }
     int sharded = sc->par.zero >= 1;
-    double shard = rw->dense_params / (sharded ? sc->par.dp : 1)
+    double shard = rw->dense_params / (sharded ? scenario_dense_replicas(sc) : 1)
                  + rw->expert_params / (sharded ? (double)sc->par.dp / sc->par.ep : 1);
     rw->optimizer_seconds = kernel_memory_seconds(&w->rates, (26.0 + 2.0 * w->grad_element_bytes) * shard);
 }

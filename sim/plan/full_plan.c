@@ -15,7 +15,8 @@ static void fill_peers(const scenario* sc, int chunks, int rank, rank_peers* r)
     r->gpu = rank;
     r->stage = s;
     r->tp = (group_ref){plan_rank(sc, 0, c, d, s), 1, t};
-    r->dp = (group_ref){plan_rank(sc, t, c, 0, s), p->tp * p->cp, d};
+    /* Dense gradients reduce over dp x cp: member c + cp * d, stride tp. */
+    r->dp = (group_ref){plan_rank(sc, t, 0, 0, s), p->tp, c + p->cp * d};
     /* Replicas holding the same experts: d = slot + ep * j. */
     r->expert = (group_ref){plan_rank(sc, t, c, slot, s), p->tp * p->cp * ep, j};
     int wraps = chunks > 1;

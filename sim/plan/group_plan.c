@@ -137,24 +137,25 @@ void dp_template(const scenario* sc, const topology* t, int s, int d, int stride
                  group_template* out)
 {
     const parallel_spec* p = &sc->par;
-    int n = p->dp / stride;
+    int folded = stride == 1 ? p->cp : 1; /* context ranks inside the group */
+    int n = p->dp * folded / stride, cp_groups = p->cp / folded;
     memset(out, 0, sizeof *out);
     out->n = n;
-    out->per_node = members_per_node(t, p->tp * p->cp * stride, n);
-    out->first = d / stride;
+    out->per_node = members_per_node(t, p->tp * cp_groups * stride, n);
+    out->first = d * folded / stride;
     out->payload = payload;
-    out->group_count = p->tp * p->cp * stride;
+    out->group_count = p->tp * cp_groups * stride;
     out->gpus = xmalloc((size_t)out->group_count * n * sizeof *out->gpus);
     int r = 0, my_slot = d % stride;
     for (int pass = 0; pass < 2; pass++)
         for (int e = 0; e < stride; e++)
-            for (int c = 0; c < p->cp; c++)
+            for (int c = 0; c < cp_groups; c++)
                 for (int tt = 0; tt < p->tp; tt++) {
                     int mine = tt == 0 && c == 0 && e == my_slot;
                     if (pass == 0 ? !mine : mine)
                         continue;
                     for (int j = 0; j < n; j++)
-                        out->gpus[r * n + j] = plan_rank(sc, tt, c, e + stride * j, s);
+                        out->gpus[r * n + j] = plan_rank(sc, tt, c + j % folded, e + stride * (j / folded), s);
                     r++;
                 }
 }

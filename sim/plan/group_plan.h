@@ -31,10 +31,11 @@ typedef struct {
  * first. They stay inside a node: always rings. */
 void tp_template(const scenario* sc, int s, int d, double payload, group_template* out);
 
-/* The data-parallel groups of rank S, one per (tp, cp, expert slot) rank:
- * over every replica (STRIDE 1) or, for experts, over the replicas holding
- * the same experts (STRIDE ep: d = e, e + ep, ...). Replica D's group first;
- * D is its member d / stride. */
+/* The data-parallel groups of rank S: for dense weights (STRIDE 1) one per
+ * tp rank, over every replica and context-parallel rank (dp x cp members,
+ * c + cp * d; scenario_dense_replicas); for experts one per (tp, cp, expert
+ * slot) rank, over the replicas holding the same experts (STRIDE ep:
+ * d = e, e + ep, ...). Replica D's group first; D's member is its first. */
 void dp_template(const scenario* sc, const topology* t, int s, int d, int stride, double payload,
                  group_template* out);
 

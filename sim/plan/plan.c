@@ -97,7 +97,7 @@ static void gather_weights_ahead(const scenario* sc, const workload* w, int s, s
     double stage_params = w->rank[s].dense_params;
     for (int c = 0; c < w->chunks; c++) {
         double params = workload_chunk(w, s, c)->dense_params;
-        st->chunk[c].weight_buckets = param_gather_buckets(params, sc->par.dp * sc->par.cp);
+        st->chunk[c].weight_buckets = param_gather_buckets(params, scenario_dense_replicas(sc));
         st->chunk[c].weight_share = params / stage_params;
     }
     st->gather_ahead = 1;
