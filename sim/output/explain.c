@@ -203,8 +203,9 @@ static void explain_pp(const explain_ctx* x, explain_term* t)
 static int* dp_group(const explain_ctx* x, int n)
 {
     int* g = xmalloc((size_t)n * sizeof *g);
+    int cp = x->sc->par.cp;   /* the dense group spans dp x cp: member c + cp * d */
     for (int j = 0; j < n; j++)
-        g[j] = plan_rank(x->sc, 0, 0, j, 0);
+        g[j] = plan_rank(x->sc, 0, j % cp, j / cp, 0);
     return g;
 }
 
@@ -273,13 +274,14 @@ static void explain_dp(const explain_ctx* x, explain_term* t)
     const stage_plan* sp = &x->r->plan.stage[stage];
     t->name = "Data-parallel communication, exposed";
     t->simulated = x->r->profile.dp_comm_exposed;
-    if (x->d < 2) {
+    int members = scenario_dense_replicas(x->sc);
+    if (members < 2) {
         strbuf_append(&t->text, "DP 1: no gradient reduction");
         return;
     }
-    int* g = dp_group(x, x->d);
+    int* g = dp_group(x, members);
     double alpha, bandwidth;
-    ring_links(x, g, x->d, &alpha, &bandwidth);
+    ring_links(x, g, members, &alpha, &bandwidth);
     free(g);
     int zero = sp->dp_gather.repeat > 0 && sp->dp_gather.payload_bytes > 0;
     strbuf_printf(&t->text,

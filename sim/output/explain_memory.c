@@ -10,7 +10,8 @@ static void explain_model_states(const explain_ctx* x, explain_term* t)
     const memory_report* mr = &x->r->memory;
     const gpu_memory* g = &mr->rank[mr->worst];
     const rank_work* rw = &x->r->work.rank[mr->worst];
-    double psi = rw->dense_params + rw->expert_params, d = x->d;
+    int replicas = scenario_dense_replicas(x->sc);   /* dp x cp */
+    double psi = rw->dense_params + rw->expert_params, d = replicas;
     static const char* const forms[] = {"16 Psi", "4 Psi + 12 Psi / d", "2 Psi + 14 Psi / d", "16 Psi / d"};
     const double factor[] = {16, 4 + 12 / d, 2 + 14 / d, 16 / d};
     int zero = x->sc->par.zero;
@@ -23,7 +24,7 @@ static void explain_model_states(const explain_ctx* x, explain_term* t)
     strbuf_printf(&t->text,
                   "ZeRO %d: %s (2 bytes of weights, 2 of gradients, 12 of Adam state per parameter;\n"
                   "             Rajbhandari et al. 2020, Fig. 1) = %.4g x %.4g parameters on rank %d (d = %d)",
-                  zero, forms[zero], factor[zero], psi, mr->worst, x->d);
+                  zero, forms[zero], factor[zero], psi, mr->worst, replicas);
     snprintf(t->why, sizeof t->why,
              "trainsim keeps gradients at %.0f bytes (the precision's reduction type), divides expert "
              "parameters by d/ep instead of d, and ZeRO 3 holds two gathered layers besides",
