@@ -162,25 +162,32 @@ START_TEST(full_detail_refuses_large_jobs)
 }
 END_TEST
 
+/* Runs the fat-tree scenario with FROM replaced by TO in both modes, checks
+ * that they agree within 1 %, and leaves the collapsed run's JSON in R. */
+static void fat_tree_variant_agrees(const char* from, const char* to, command_result* r)
+{
+    strbuf text = {0};
+    read_file("tests/detail/fat-tree.yaml", &text);
+    replace_once(&text, from, to);
+    char path[64];
+    write_temporary(strbuf_text(&text), path);
+    strbuf_free(&text);
+    run_json(path, 0, r);
+    double collapsed = number_in(strbuf_text(&r->out), "step_time_s");
+    double full = step_time(path, 1);
+    unlink(path);
+    ck_assert_msg(fabs(collapsed - full) <= 0.01 * full, "%s: collapsed %.9g s, full %.9g s", to, collapsed, full);
+}
+
 /* With tp_comm_overlap (TP 4 x PP 4 x DP 8, pipeline sends and an overlapped
  * gradient reduction beside the passes) the two modes still agree within
  * 1 %, and the key shows less TP time than the blocking collectives. */
 START_TEST(tp_comm_overlap_agrees_with_full_detail)
 {
-    strbuf text = {0};
-    read_file("tests/detail/fat-tree.yaml", &text);
-    replace_once(&text, "collective: ring}", "collective: ring, tp_comm_overlap: true}");
-    char path[64];
-    write_temporary(strbuf_text(&text), path);
-    strbuf_free(&text);
     command_result r;
-    run_json(path, 0, &r);
-    double collapsed = number_in(strbuf_text(&r.out), "step_time_s");
+    fat_tree_variant_agrees("collective: ring}", "collective: ring, tp_comm_overlap: true}", &r);
     double tp = number_in(strbuf_text(&r.out), "step_breakdown_s.tp_comm");
     command_result_free(&r);
-    double full = step_time(path, 1);
-    unlink(path);
-    ck_assert_msg(fabs(collapsed - full) <= 0.01 * full, "collapsed %.9g s, full %.9g s", collapsed, full);
     run_json("tests/detail/fat-tree.yaml", 0, &r);
     double blocking = number_in(strbuf_text(&r.out), "step_breakdown_s.tp_comm");
     command_result_free(&r);
@@ -193,21 +200,11 @@ END_TEST
  * cp, and the collapsed and full modes agree within 1 %. */
 START_TEST(context_parallel_reduces_over_dp_times_cp)
 {
-    strbuf text = {0};
-    read_file("tests/detail/fat-tree.yaml", &text);
-    replace_once(&text, "dp: 8,", "dp: 4, cp: 2,");
-    char path[64];
-    write_temporary(strbuf_text(&text), path);
-    strbuf_free(&text);
     command_result r;
-    run_json(path, 0, &r);
-    double collapsed = number_in(strbuf_text(&r.out), "step_time_s");
+    fat_tree_variant_agrees("dp: 8,", "dp: 4, cp: 2,", &r);
     double ranks = number_in(strbuf_text(&r.out), "collectives.dp_reduce.ranks");
     double bytes = number_in(strbuf_text(&r.out), "collectives.dp_reduce.bytes");
     command_result_free(&r);
-    double full = step_time(path, 1);
-    unlink(path);
-    ck_assert_msg(fabs(collapsed - full) <= 0.01 * full, "collapsed %.9g s, full %.9g s", collapsed, full);
     run_json("tests/detail/fat-tree.yaml", 0, &r);
     double bytes_dp_only = number_in(strbuf_text(&r.out), "collectives.dp_reduce.bytes");
     command_result_free(&r);
