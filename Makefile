@@ -37,7 +37,7 @@ PREFIX  ?= /usr/local
 DATADIR  = $(DESTDIR)$(PREFIX)/share/trainsim
 SCENARIO_DIRS := scenarios scenarios/sweeps scenarios/teach scenarios/bench
 
-.PHONY: all deps build run test check-tests asan valgrind fuzz bench validate install uninstall clean
+.PHONY: all deps build run test check-tests asan valgrind fuzz bench validate validate-run install uninstall clean
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -131,6 +131,12 @@ VALIDATION ?= ../shared/validation
 validate: deps
 	@$(MAKE) --no-print-directory $(BUILD)/trainsim
 	@TRAINSIM=./$(BUILD)/trainsim tools/validate $(VALIDATION)
+
+# The run level against Kokolis et al. 2025's failure rates and expected
+# ETTR across job sizes (docs/validation.md; about a minute).
+validate-run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/trainsim
+	@TRAINSIM=./$(BUILD)/trainsim tools/validate-run
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/trainsim

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "input/scenario_load.h"
+#include "network/platform_xml.h"
 #include "network/simgrid_start.h"
 
 void read_file(const char* path, strbuf* out)
@@ -113,6 +114,17 @@ void simple_topology(topology* t, int nodes, int gpus_per_node, double bandwidth
     t->nic = (link_spec){bandwidth, latency, 1.0};
     t->uplink_bandwidth = bandwidth;
     t->inter_island = (link_spec){bandwidth, latency, 1.0};
+}
+
+void load_two_gpu_platform(void)
+{
+    topology t;
+    simple_topology(&t, 2, 1, 25e9, 1e-6);
+    int gpus[] = {0, 1};
+    strbuf xml = {0};
+    platform_xml(&t, gpus, 2, NULL, 0, &xml);
+    ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
+    strbuf_free(&xml);
 }
 
 void simulate_plan(const topology* t, iteration_plan* plan, int stepwise, step_profile* out)

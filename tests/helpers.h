@@ -58,6 +58,10 @@ void simulate_scenario(const char* text, scenario* sc, run_result* r);
  * bytes/s and one-way LATENCY, non-blocking, no islands. */
 void simple_topology(topology* t, int nodes, int gpus_per_node, double bandwidth, double latency);
 
+/* Loads a platform of two one-GPU nodes, for actors that need a host
+ * (the run level's trainer and failures run on "gpu-0"). */
+void load_two_gpu_platform(void);
+
 /* Loads T's nodes used by PLAN into SimGrid and runs one step. */
 void simulate_plan(const topology* t, iteration_plan* plan, int stepwise, step_profile* out);
 
@@ -99,6 +103,7 @@ Suite* iteration_suite(void);
 Suite* cli_suite(void);
 Suite* detail_suite(void);
 Suite* campaign_suite(void);
+Suite* ettr_suite(void);
 Suite* power_suite(void);
 Suite* sweep_suite(void);
 Suite* trace_suite(void);

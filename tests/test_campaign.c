@@ -16,18 +16,6 @@
 
 #define HOUR 3600.0
 
-/* A two-GPU platform for the campaign's actors. */
-static void load_small_platform(void)
-{
-    topology t;
-    simple_topology(&t, 2, 1, 25e9, 1e-6);
-    int gpus[] = {0, 1};
-    strbuf xml = {0};
-    platform_xml(&t, gpus, 2, NULL, 0, &xml);
-    ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
-    strbuf_free(&xml);
-}
-
 /* 100 h of work, checkpoints of 3 min every hour, recovery 12 min, one
  * class failing every 5 h on average, spares never short. */
 static void renewal_input(campaign_input* in)
@@ -74,7 +62,7 @@ END_TEST
  * replications is within 3 % of its expectation. */
 START_TEST(failures_cost_what_renewal_theory_expects)
 {
-    load_small_platform();
+    load_two_gpu_platform();
     campaign_input in;
     renewal_input(&in);
     campaign_result r;
@@ -99,7 +87,7 @@ END_TEST
  * simulated wall-clock falls, then rises, lowest at the optimum. */
 START_TEST(wall_clock_is_a_u_around_the_optimal_interval)
 {
-    load_small_platform();
+    load_two_gpu_platform();
     campaign_input in;
     renewal_input(&in);
     in.replications = 100;
@@ -122,7 +110,7 @@ END_TEST
 
 START_TEST(same_seed_same_run_other_seed_other_run)
 {
-    load_small_platform();
+    load_two_gpu_platform();
     campaign_input in;
     renewal_input(&in);
     in.replications = 5;
@@ -149,7 +137,7 @@ END_TEST
  * meanwhile need nodes too); with plenty of spares, none waits. */
 START_TEST(without_spares_the_job_waits_for_repairs)
 {
-    load_small_platform();
+    load_two_gpu_platform();
     campaign_input in;
     renewal_input(&in);
     in.replications = 20;
@@ -207,7 +195,7 @@ END_TEST
  * written, yet the run is shorter than with blocking writes. */
 START_TEST(asynchronous_checkpoints_block_only_the_copy)
 {
-    load_small_platform();
+    load_two_gpu_platform();
     campaign_input in;
     renewal_input(&in);
     in.copy_seconds = 0.001 * HOUR;
@@ -427,7 +415,7 @@ static void check_log_accounts_for_the_run(campaign_input* in)
 
 START_TEST(first_replication_log_accounts_for_its_run)
 {
-    load_small_platform();
+    load_two_gpu_platform();
     campaign_input in;
     renewal_input(&in);
     check_log_accounts_for_the_run(&in);   /* synchronous checkpoints, failures */
@@ -449,7 +437,7 @@ END_TEST
  * and the longest. */
 START_TEST(wall_clock_histogram_holds_every_replication)
 {
-    load_small_platform();
+    load_two_gpu_platform();
     campaign_input in;
     renewal_input(&in);
     in.replications = 50;
