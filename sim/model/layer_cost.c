@@ -222,6 +222,7 @@ void layer_cost_build(const scenario* sc, const kernel_rates* rates, int moe, la
         if (k->attention_core) {
             out->core_seconds += k->fwd_seconds;
             out->core_flops += k->flops;
+            out->core_bwd_seconds += k->bwd_seconds;
         }
     }
 }
