@@ -62,6 +62,23 @@ START_TEST(fp8_gemms_take_their_own_efficiency)
 }
 END_TEST
 
+/* fp8 training runs the attention core in bf16 (Transformer Engine's
+ * fp8_dpa is off by default): the fused kernel at the bf16 peak, the unfused
+ * core's GEMMs at bf16's peak and share; the other GEMMs at fp8's. */
+START_TEST(fp8_training_keeps_attention_in_bf16)
+{
+    const gpu_spec* h100 = gpu_catalog_find("h100-sxm5-80gb");
+    kernel_rates bf16, fp8;
+    kernel_rates_of(h100, PREC_BF16, &bf16);
+    kernel_rates_of(h100, PREC_FP8, &fp8);
+    ck_assert_double_eq(fp8.core_peak_flops, 989.4e12);
+    ck_assert_double_eq(fp8.core_gemm_efficiency, bf16.gemm_efficiency);
+    ck_assert_double_eq(bf16.core_peak_flops, bf16.peak_flops);
+    ck_assert_double_eq(kernel_flash_seconds(&fp8, 1e15, 0), kernel_flash_seconds(&bf16, 1e15, 0));
+    ck_assert_rel(kernel_flash_seconds(&fp8, 1e15, 0), 1e15 / (989.4e12 * fp8.flash_efficiency), 1e-12);
+}
+END_TEST
+
 /* NVIDIA's own example (Matrix Multiplication Background, Sec. 3.2): a
  * 1792 x 1792 output in 256 x 128 tiles makes 98 tiles for 108 SMs. */
 START_TEST(wave_quantization_matches_nvidia_example)
@@ -157,7 +174,9 @@ START_TEST(flash_attention_fuses_the_core)
     ck_assert_ptr_null(find_kernel(&cost, "attention dropout"));
     const layer_kernel* flash = find_kernel(&cost, "flash attention");
     ck_assert_ptr_nonnull(flash);
-    double flops = 4.0 * 2048 * 2048 * 2048;
+    /* causal: half of the 4 b a s^2 d of QK^T and attention x V */
+    double flops = 4.0 * 2048 * 2048 * 2048 / 2;
+    ck_assert_rel(flash->flops, flops, 1e-12);
     ck_assert_rel(flash->fwd_seconds, flops / (r.peak_flops * r.flash_efficiency), 1e-12);
     ck_assert_rel(flash->bwd_flops, 2.5 * flops, 1e-12);
     /* FlashAttention already recomputes its scores: selective recompute adds nothing. */
@@ -221,6 +240,7 @@ Suite* kernels_suite(void)
     tcase_add_test(tc, thin_gemm_is_memory_bound);
     tcase_add_test(tc, layer_kernels_without_flash_attention);
     tcase_add_test(tc, flash_attention_fuses_the_core);
+    tcase_add_test(tc, fp8_training_keeps_attention_in_bf16);
     tcase_add_test(tc, selective_recompute_reruns_the_attention_core);
     tcase_add_test(tc, expert_gemms_sized_by_routed_tokens);
     suite_add_tcase(s, tc);

@@ -22,7 +22,7 @@ static const char* const result_columns[] = {
     "checkpoint.interval_s",
     "breakdown.compute.fraction", "breakdown.bubble.fraction", "breakdown.tp_comm.fraction",
     "breakdown.pp_comm.fraction", "breakdown.dp_comm_exposed.fraction", "breakdown.optimizer.fraction",
-    "breakdown.ep_comm.fraction", "breakdown.failure_lost_work.fraction", "breakdown.restart.fraction",
+    "breakdown.ep_comm.fraction", "breakdown.cp_comm.fraction", "breakdown.failure_lost_work.fraction", "breakdown.restart.fraction",
     "breakdown.spare_wait.fraction", "breakdown.checkpoint.fraction", NULL};
 
 #define FIXED_COLUMNS ((int)(sizeof result_columns / sizeof *result_columns) - 1)

@@ -45,6 +45,31 @@ static void compute(rank_state* st, double seconds, double tp, double ep, double
     st->timing.pp_comm += pp;
 }
 
+/* Context parallelism (model/cp_exchange.h): each section's sends to the
+ * next CP rank start, its attention computes beside them, and the rank
+ * waits for both; what it waits beyond the attention is exposed CP time.
+ * Aggregated, a section is one transfer of all its sends beside all its
+ * compute: max(n C, n x) for n equal steps of C seconds beside x, the sum
+ * of their max(C, x); --stepwise-collectives runs step by step. */
+static void run_context_parallel(rank_state* st, const cp_pass_plan* cp)
+{
+    work_kind kind = st->pass.kind == OP_FORWARD ? WORK_FORWARD : WORK_BACKWARD;
+    for (int i = 0; i < cp->count; i++) {
+        const cp_section_plan* s = &cp->section[i];
+        int sends = s->ring.phase[0].steps * s->ring.repeat;
+        int rounds = st->ctx->opt->stepwise_collectives && sends > 0 ? sends : 1;
+        for (int r = 0; r < rounds; r++) {
+            comm_start_transfers(st, &s->ring, CH_CP, sends / rounds, &st->cp_exchange);
+            double t0 = now(), seconds = s->compute_seconds / rounds;
+            if (seconds > 0)
+                sg_actor_execute(seconds * sg_host_get_speed(sg_host_self()));
+            record_busy(st, kind, t0, now());
+            st->timing.compute += seconds;
+            st->timing.cp_comm += comm_wait_for(st, &st->cp_exchange, WORK_CP);
+        }
+    }
+}
+
 /* ---- the rank's actor -------------------------------------------------- */
 
 /* Virtual stage c*p + s: the forward input of (s, c) comes from rank s-1, or
@@ -80,16 +105,17 @@ static void gather_bucket(rank_state* st, int c, int k)
  * compute, so that bucket k+1's gather runs beside bucket k's layers (what
  * Megatron-Core's forward pre-hook does). The pass splits by the buckets'
  * shares of the chunk's weights. */
-static void compute_behind_gather(rank_state* st, const chunk_plan* ch, int c, double tp, double ep, double pp)
+static void compute_behind_gather(rank_state* st, const chunk_plan* ch, int c, double seconds, double tp,
+                                  double ep, double pp)
 {
     const weight_buckets* b = &ch->weight_buckets;
     if (b->count == 0)
-        compute(st, ch->fwd_seconds, tp, ep, pp);
+        compute(st, seconds, tp, ep, pp);
     for (int k = 0; k < b->count; k++) {
         st->timing.dp_inline += comm_wait_for(st, &st->weight_gather, WORK_DP);
         gather_bucket(st, c, k + 1);
         double f = param_gather_share(b, k);
-        compute(st, ch->fwd_seconds * f, tp * f, ep * f, k == 0 ? pp : 0);
+        compute(st, seconds * f, tp * f, ep * f, k == 0 ? pp : 0);
     }
 }
 
@@ -102,10 +128,12 @@ static void forward(rank_state* st, const chunk_plan* ch, pipeline_op op)
     st->timing.dp_inline += comm_wait_for(st, &st->zero_scatter, WORK_ZERO);
     comm_start_collective(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     double tp = ch->folded.tp_fwd + ch->tp_overlap.fwd_exposed, pp = received ? stage_of(st)->pp_gather_folded : 0;
+    double own = ch->fwd_seconds - ch->cp_fwd.overlapped;   /* the rest runs beside the K,V exchange */
     if (stage_of(st)->gather_ahead && op.micro_batch == 0)
-        compute_behind_gather(st, ch, c, tp, ch->folded.ep_fwd, pp);
+        compute_behind_gather(st, ch, c, own, tp, ch->folded.ep_fwd, pp);
     else
-        compute(st, ch->fwd_seconds, tp, ch->folded.ep_fwd, pp);
+        compute(st, own, tp, ch->folded.ep_fwd, pp);
+    run_context_parallel(st, &ch->cp_fwd);
     st->timing.tp_comm += comm_run_collective(st, &ch->tp_fwd, CH_TP, 1);
     st->timing.ep_comm += comm_run_alltoall(st, &ch->ep_fwd);
     st->timing.dp_inline += comm_wait_for(st, &st->zero_gather, WORK_ZERO);
@@ -135,8 +163,9 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
     comm_start_collective(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     if (last)
         start_overlapped_reduction(st);
-    compute(st, ch->bwd_seconds, ch->folded.tp_bwd + ch->tp_overlap.bwd_exposed, ch->folded.ep_bwd,
-            received ? stage_of(st)->pp_gather_folded : 0);
+    compute(st, ch->bwd_seconds - ch->cp_bwd.overlapped, ch->folded.tp_bwd + ch->tp_overlap.bwd_exposed,
+            ch->folded.ep_bwd, received ? stage_of(st)->pp_gather_folded : 0);
+    run_context_parallel(st, &ch->cp_bwd);
     st->timing.tp_comm += comm_run_collective(st, &ch->tp_bwd, CH_TP, 1);
     st->timing.ep_comm += comm_run_alltoall(st, &ch->ep_bwd);
     st->timing.dp_inline += comm_wait_for(st, &st->zero_gather, WORK_ZERO);
@@ -205,12 +234,12 @@ static void setup_transfers(const iteration_plan* plan)
 }
 
 /* The collectives a rank may have in flight beside its passes. */
-#define RANK_RUNS 5
+#define RANK_RUNS 6
 
 static collective_run* runs_of(rank_state* st, int i)
 {
     collective_run* runs[RANK_RUNS] = {&st->blocking, &st->zero_gather, &st->zero_scatter, &st->dp_overlap,
-                                       &st->weight_gather};
+                                       &st->weight_gather, &st->cp_exchange};
     return runs[i];
 }
 
@@ -292,12 +321,14 @@ static void summarise(const rank_state* ranks, int count, int stages, step_profi
         stage_timing t = ranks[r].timing;
         t.dp_end = t.end - t.optimizer;
         /* fmax: rounding leaves -1e-18 where a rank never waits */
-        t.idle = fmax(0, out->pipeline_time - t.compute - t.tp_comm - t.pp_comm - t.ep_comm - t.dp_inline);
+        t.idle = fmax(0, out->pipeline_time - t.compute - t.tp_comm - t.pp_comm - t.ep_comm - t.cp_comm
+                             - t.dp_inline);
         out->stage[ranks[r].stage] = t;   /* full mode: one rank of each pipeline rank */
         out->compute += t.compute / count;
         out->tp_comm += t.tp_comm / count;
         out->pp_comm += t.pp_comm / count;
         out->ep_comm += t.ep_comm / count;
+        out->cp_comm += t.cp_comm / count;
         out->bubble += t.idle / count;
         inline_dp += t.dp_inline / count;
     }

@@ -106,6 +106,7 @@ static const group_ref* group_of(const rank_peers* p, channel_kind kind)
     case CH_PP_GATHER:     return &p->tp;
     case CH_EXPERT_REDUCE:
     case CH_EXPERT_GATHER: return &p->expert;
+    case CH_CP:            return &p->cp;
     default:               return &p->dp;
     }
 }
@@ -191,6 +192,14 @@ void comm_start_collective(rank_state* st, const collective_plan* cp, channel_ki
     sg_actor_start(actor, background_main, 0, NULL);
 }
 
+void comm_start_transfers(rank_state* st, const collective_plan* cp, channel_kind kind, int transfers,
+                          collective_run* run)
+{
+    if (!collective_has_flows(cp) || transfers <= 0)
+        return;
+    phase_start(st, cp, 0, kind, 1, transfers, run);
+}
+
 static work_kind work_of(channel_kind kind)
 {
     switch (kind) {
@@ -199,6 +208,7 @@ static work_kind work_of(channel_kind kind)
     case CH_EP:           return WORK_EP;
     case CH_ZERO_GATHER:
     case CH_ZERO_SCATTER: return WORK_ZERO;
+    case CH_CP:           return WORK_CP;
     default:              return WORK_DP;
     }
 }

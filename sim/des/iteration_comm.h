@@ -16,6 +16,12 @@
 void comm_start_collective(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction,
                            collective_run* run);
 
+/* Starts TRANSFERS of the steps of the one-phase collective CP (a ring
+ * shift: each member's chunk to the next), aggregated into one transfer, on
+ * the channels of KIND, on RUN; the rank waits for them with comm_wait_for. */
+void comm_start_transfers(rank_state* st, const collective_plan* cp, channel_kind kind, int transfers,
+                          collective_run* run);
+
 /* A blocking collective: returns the seconds it took. */
 double comm_run_collective(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction);
 

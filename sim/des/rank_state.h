@@ -20,7 +20,7 @@ enum { FROM_PREVIOUS = 0, FROM_NEXT = 1 };
 /* Full mode: what arrives from a collective's peers, per kind. */
 typedef enum {
     CH_TP, CH_PP_GATHER, CH_EP, CH_ZERO_GATHER, CH_ZERO_SCATTER,
-    CH_DP_REDUCE, CH_DP_GATHER, CH_EXPERT_REDUCE, CH_EXPERT_GATHER, CH_COUNT
+    CH_DP_REDUCE, CH_DP_GATHER, CH_EXPERT_REDUCE, CH_EXPERT_GATHER, CH_CP, CH_COUNT
 } channel_kind;
 
 typedef struct {
@@ -59,6 +59,7 @@ struct rank_state {
     channel           channels[CH_COUNT][COLLECTIVE_MAX_PHASES];
     collective_run    blocking, zero_gather, zero_scatter, dp_overlap;
     collective_run    weight_gather;  /* param_gather_overlap: the bucket in flight */
+    collective_run    cp_exchange;    /* context parallelism: the K,V sends beside the attention */
     stage_timing      timing;
     int               records_busy;   /* the rank whose activity stands for its stage's power */
     pipeline_op       pass;           /* the pass it runs; micro-batch -1 after the pipeline */

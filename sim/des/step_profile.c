@@ -8,7 +8,8 @@
 
 #include "core/strbuf.h"
 
-const char* const work_kind_names[WORK_KIND_COUNT] = {"forward", "backward", "optimizer", "TP", "PP", "EP", "DP", "ZeRO"};
+const char* const work_kind_names[WORK_KIND_COUNT] = {"forward", "backward", "optimizer", "TP", "PP", "EP", "DP", "ZeRO",
+                                                         "CP"};
 
 const char* work_kind_name(work_kind kind)
 {
@@ -26,6 +27,7 @@ static void timing_on_line(const stage_timing* a, const stage_timing* b, int m1,
     out->tp_comm = on_line(a->tp_comm, b->tp_comm, m1, m2, m);
     out->pp_comm = on_line(a->pp_comm, b->pp_comm, m1, m2, m);
     out->ep_comm = on_line(a->ep_comm, b->ep_comm, m1, m2, m);
+    out->cp_comm = on_line(a->cp_comm, b->cp_comm, m1, m2, m);
     out->dp_inline = on_line(a->dp_inline, b->dp_inline, m1, m2, m);
     out->idle = on_line(a->idle, b->idle, m1, m2, m);
     out->pipeline_end = on_line(a->pipeline_end, b->pipeline_end, m1, m2, m);
@@ -44,6 +46,7 @@ void step_profile_extrapolate(const step_profile* a, const step_profile* b, int 
     out->tp_comm = on_line(a->tp_comm, b->tp_comm, m1, m2, m);
     out->pp_comm = on_line(a->pp_comm, b->pp_comm, m1, m2, m);
     out->ep_comm = on_line(a->ep_comm, b->ep_comm, m1, m2, m);
+    out->cp_comm = on_line(a->cp_comm, b->cp_comm, m1, m2, m);
     out->bubble = fmax(0, on_line(a->bubble, b->bubble, m1, m2, m));
     out->dp_comm_exposed = on_line(a->dp_comm_exposed, b->dp_comm_exposed, m1, m2, m);
     out->optimizer = on_line(a->optimizer, b->optimizer, m1, m2, m);
@@ -88,4 +91,12 @@ void step_profile_free(step_profile* p)
     free(p->stage);
     free(p->busy);
     memset(p, 0, sizeof *p);
+}
+
+int step_profile_has(const step_profile* p, work_kind what)
+{
+    for (int i = 0; i < p->busy_count; i++)
+        if (p->busy[i].what == what)
+            return 1;
+    return 0;
 }

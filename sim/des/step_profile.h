@@ -13,6 +13,7 @@ typedef struct {
     double tp_comm;        /* seconds in tensor-parallel collectives */
     double pp_comm;        /* seconds waiting while an activation or gradient was in flight */
     double ep_comm;        /* seconds in expert all-to-alls */
+    double cp_comm;        /* seconds waiting for the context-parallel K,V exchange beyond the attention */
     double dp_inline;      /* seconds waiting for ZeRO-3 gathers and scatters during the pipeline */
     double idle;           /* pipeline time not spent on the above: this rank's bubble */
     double pipeline_end;   /* time its last backward's work ended, from the step start */
@@ -30,7 +31,7 @@ typedef enum { ACTIVITY_COMPUTING = 0, ACTIVITY_COMMUNICATING = 1, ACTIVITY_STAT
  * rest communicating. For timelines (trace, schedule picture). */
 typedef enum {
     WORK_FORWARD, WORK_BACKWARD, WORK_OPTIMIZER,
-    WORK_TP, WORK_PP, WORK_EP, WORK_DP, WORK_ZERO,
+    WORK_TP, WORK_PP, WORK_EP, WORK_DP, WORK_ZERO, WORK_CP,
     WORK_KIND_COUNT
 } work_kind;
 
@@ -54,6 +55,7 @@ typedef struct {
     double        pipeline_time;    /* start of the step to the end of the last backward */
     /* The breakdown: means over ranks, summing to step_time. */
     double        compute, tp_comm, pp_comm, ep_comm, bubble;
+    double        cp_comm;          /* the context-parallel exchange not hidden behind the attention */
     double        dp_comm_exposed;  /* gradient reduction not hidden behind compute */
     double        optimizer;
     int           stages;
@@ -71,6 +73,9 @@ void step_profile_extrapolate(const step_profile* a, const step_profile* b, int 
 
 /* A copy of P's busy intervals, by stage and then start (free it). */
 busy_interval* step_profile_sorted_busy(const step_profile* p);
+
+/* Whether P has a busy interval of kind WHAT (a legend lists what it draws). */
+int step_profile_has(const step_profile* p, work_kind what);
 
 /* A deep copy of FROM. */
 void step_profile_copy(const step_profile* from, step_profile* to);

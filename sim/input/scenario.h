@@ -33,6 +33,8 @@ typedef enum { COLL_AUTO, COLL_RING, COLL_TREE, COLL_HIERARCHICAL, COLL_COUNT } 
 typedef enum { DIST_EXPONENTIAL, DIST_WEIBULL, DIST_COUNT } failure_distribution;
 typedef enum { OUTPUT_TEXT, OUTPUT_JSON, OUTPUT_FORMAT_COUNT } output_format;
 typedef enum { GRAD_AUTO, GRAD_FP32, GRAD_BF16, GRAD_FP16, GRAD_COUNT } grad_precision_kind;
+/* How context-parallel attention moves K and V (model/cp_exchange.h). */
+typedef enum { CP_COMM_P2P, CP_COMM_ALL_GATHER, CP_COMM_TORCH_ALL_GATHER, CP_COMM_COUNT } cp_comm_kind;
 
 /* The component classes that fail. How many instances of each a job has is
  * the run level's rule (run/run.c, instances_of): a new kind is a member
@@ -50,6 +52,7 @@ extern const char* const collective_names[COLL_COUNT];
 extern const char* const distribution_names[DIST_COUNT];
 extern const char* const output_format_names[OUTPUT_FORMAT_COUNT];
 extern const char* const grad_precision_names[GRAD_COUNT];
+extern const char* const cp_comm_names[CP_COMM_COUNT];
 extern const char* const failure_kind_names[FAILURE_KIND_COUNT];
 
 typedef struct {
@@ -105,6 +108,7 @@ typedef struct {
     int             tp_comm_overlap;   /* TP all-gathers / reduce-scatters overlapped with their GEMMs */
     int             param_gather_overlap; /* ZeRO 1/2: the weight all-gather beside the next forward */
     collective_kind collective;
+    cp_comm_kind    cp_comm;           /* how context-parallel attention exchanges K and V */
     int             flash_attention;   /* fused attention kernels (Dao et al. 2022) */
     int*            stage_layers;      /* layers of each model chunk in model order (chunk i on
                                         * rank i mod pp), pp * virtual_stages of them ... */
@@ -218,6 +222,7 @@ const char* schedule_name(schedule_kind k);
 const char* recompute_name(recompute_kind k);
 const char* topology_name(fabric_topology k);
 const char* collective_name(collective_kind k);
+const char* cp_comm_name(cp_comm_kind k);
 const char* ffn_name(ffn_kind k);
 const char* failure_kind_name(failure_kind k);
 

@@ -46,6 +46,7 @@ void scenario_set_defaults(scenario* sc)
         .tp = 1, .pp = 1, .dp_auto = 1, .ep = 1, .cp = 1, .sequence_parallel = 1,
         .schedule = SCHED_1F1B, .virtual_stages = 1, .micro_batch = 1, .zero = 1,
         .recompute = RECOMPUTE_SELECTIVE, .dp_overlap = 1, .collective = COLL_AUTO,
+        .cp_comm = CP_COMM_P2P,
     };
     sc->train.precision = PREC_BF16;
 

@@ -395,6 +395,7 @@ static const key_rule parallel_rules[] = {
     BOOL("tp_comm_overlap", parallel_spec, tp_comm_overlap),
     BOOL("param_gather_overlap", parallel_spec, param_gather_overlap),
     ENUM("collective", parallel_spec, collective, collective_names, COLL_COUNT),
+    ENUM("cp_comm", parallel_spec, cp_comm, cp_comm_names, CP_COMM_COUNT),
     BOOL("flash_attention", parallel_spec, flash_attention),
     CUSTOM("stage_layers", parallel_spec, stage_layers, read_stage_layers),
     {0}

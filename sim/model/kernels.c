@@ -16,6 +16,12 @@ void kernel_rates_of(const gpu_spec* gpu, precision p, kernel_rates* out)
     out->hbm_bandwidth = gpu->hbm_bandwidth * gpu->hbm_efficiency;
     out->flash_efficiency = gpu->flash_efficiency * sustained;
     out->sms = gpu->sms;
+    /* fp8 training keeps the attention core in bf16: Transformer Engine's
+     * recipes leave FP8 dot-product attention off (fp8_dpa = False) and
+     * torchao's float8 converts only nn.Linear layers. */
+    precision core = p == PREC_FP8 && gpu->peak_flops[PREC_BF16] > 0 ? PREC_BF16 : p;
+    out->core_peak_flops = gpu->peak_flops[core];
+    out->core_gemm_efficiency = core == p ? out->gemm_efficiency : gpu->efficiency * sustained;
 }
 
 /* Tiles cuBLAS uses for large half-precision GEMMs (NVIDIA, "Matrix
@@ -53,5 +59,5 @@ double kernel_memory_seconds(const kernel_rates* r, double bytes)
 
 double kernel_flash_seconds(const kernel_rates* r, double flops, double bytes)
 {
-    return fmax(flops / (r->peak_flops * r->flash_efficiency), bytes / r->hbm_bandwidth);
+    return fmax(flops / (r->core_peak_flops * r->flash_efficiency), bytes / r->hbm_bandwidth);
 }

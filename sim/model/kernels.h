@@ -18,6 +18,10 @@ typedef struct {
     double gemm_efficiency;   /* maximum achievable share of peak, sustained */
     double hbm_bandwidth;     /* achievable bytes/s */
     double flash_efficiency;  /* share of peak of fused attention */
+    /* The attention core (QK^T, softmax, attention x V, fused or not) runs
+     * in 16 bits even when the GEMMs run in fp8: its peak and GEMM share. */
+    double core_peak_flops;
+    double core_gemm_efficiency;
     int    sms;
 } kernel_rates;
 
@@ -34,7 +38,8 @@ double kernel_gemm_seconds(const kernel_rates* r, double m, double n, double k, 
 /* Seconds for a memory-bound kernel moving BYTES to and from HBM. */
 double kernel_memory_seconds(const kernel_rates* r, double bytes);
 
-/* Seconds for a fused attention kernel of FLOPS that moves BYTES. */
+/* Seconds for a fused attention kernel of FLOPS that moves BYTES, at the
+ * 16-bit peak (core_peak_flops) times the fused-attention share. */
 double kernel_flash_seconds(const kernel_rates* r, double flops, double bytes);
 
 #endif

@@ -65,6 +65,16 @@ static void add_dropout_residual(layer_builder* lb, const char* name, double ele
         add_memory(lb, name, 6.0 * elements, 0);
 }
 
+/* The rates of the attention core: its batched GEMMs run in 16 bits even in
+ * fp8 training (kernels.h, core_peak_flops). */
+static kernel_rates core_rates(const kernel_rates* r)
+{
+    kernel_rates core = *r;
+    core.peak_flops = r->core_peak_flops;
+    core.gemm_efficiency = r->core_gemm_efficiency;
+    return core;
+}
+
 /* Attention core, unfused (Megatron-LM before FlashAttention): QK^T, a fused
  * scale-mask-softmax over the b*a'*(s/c)*s scores (read 2 + write 2 bytes,
  * backward 1.5x), attention dropout (5 bytes with the mask), and
@@ -72,6 +82,9 @@ static void add_dropout_residual(layer_builder* lb, const char* name, double ele
 static void add_attention_standard(layer_builder* lb, double heads, double queries, double keys,
                                    double head_size, int dropout)
 {
+    kernel_rates core = core_rates(lb->rates);
+    layer_builder at_core = {lb->sc, &core, lb->cost};
+    lb = &at_core;
     double b = lb->sc->par.micro_batch;
     double scores = b * heads * queries * keys;
     int first = lb->cost->count;
@@ -86,12 +99,19 @@ static void add_attention_standard(layer_builder* lb, double heads, double queri
 
 /* FlashAttention (Dao et al. 2022): one fused kernel that reads Q, K, V and
  * writes O; its backward recomputes the scores, 5 matmuls against the
- * forward's 2 (2.5x the FLOPs) and twice the traffic. */
+ * forward's 2 (2.5x the FLOPs) and twice the traffic. Causal, as every
+ * model here is a decoder: it skips the score tiles above the diagonal
+ * (FlashAttention-2, Dao 2023, Sec. 3.1.1), half of the T x s scores, and
+ * its efficiency is measured counting that half (flash-attention's
+ * benchmarks/benchmark_flash_attention.py: 4 b s^2 a d / 2 when causal). With
+ * context parallelism the 2c load-balanced chunks give every rank the same
+ * half (docs/model.md, "Context parallelism"). The unfused core computes
+ * every score and masks them. */
 static void add_attention_flash(layer_builder* lb, double heads, double kv_heads, double tokens,
                                 double keys, double head_size)
 {
     double b = lb->sc->par.micro_batch;
-    double flops = 4.0 * b * heads * tokens / b * keys * head_size;
+    double flops = 4.0 * b * heads * tokens / b * keys * head_size / 2.0;
     double bytes = ELEMENT * tokens * head_size * (2.0 * heads + 2.0 * kv_heads);
     layer_kernel* k = add_kernel(lb, "flash attention", KERNEL_FLASH);
     k->flops = flops;
@@ -202,6 +222,7 @@ void layer_cost_build(const scenario* sc, const kernel_rates* rates, int moe, la
         if (k->attention_core) {
             out->core_seconds += k->fwd_seconds;
             out->core_flops += k->flops;
+            out->core_bwd_seconds += k->bwd_seconds;
         }
     }
 }

@@ -38,6 +38,7 @@ typedef struct {
     double       fwd_seconds, bwd_seconds;   /* sums */
     double       fwd_flops, bwd_flops;
     double       core_seconds, core_flops;   /* the attention core, forward */
+    double       core_bwd_seconds;           /* ... and backward */
 } layer_cost;
 
 /* The kernels of one layer (MoE or dense) per GPU and micro-batch. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/cp_exchange.h"
 #include "model/schedule.h"
 
 /* Korthikanti et al. 2022, Sec. 4.1: per layer and micro-batch, the attention
@@ -126,6 +127,9 @@ static double recompute_buffer(const scenario* sc)
     return fmax(memory_layer_activations(&plain, 0), sc->model.moe.enabled ? memory_layer_activations(&plain, 1) : 0);
 }
 
+/* cp_buffer_bytes (model/cp_exchange.h): the exchange's buffers of one
+ * layer at a time, like the rebuilt layer above, on top of the peak. */
+
 /* Model states (Rajbhandari et al. 2020, Sec. 3.1 and 5): 2 bytes of weights,
  * G bytes of gradients and 12 bytes of Adam state (fp32 master weights,
  * momentum, variance) per parameter; ZeRO stage 1 shards the optimizer state
@@ -158,7 +162,7 @@ void memory_estimate(const scenario* sc, const workload* w, memory_report* out)
     for (int s = 0; s < w->pp; s++) {
         gpu_memory* g = &out->rank[s];
         model_states(sc, w, s, g);
-        g->activations = peak_activations(sc, w, s, &g->in_flight) + recompute_buffer(sc);
+        g->activations = peak_activations(sc, w, s, &g->in_flight) + recompute_buffer(sc) + cp_buffer_bytes(sc);
         double tensors = g->weights + g->gradients + g->optimizer + g->activations;
         g->workspace = MEMORY_WORKSPACE_BYTES + MEMORY_FRAGMENTATION * tensors;
         g->total = tensors + g->workspace;

@@ -9,6 +9,7 @@
 #include "output/explain_run.h"
 #include "output/explain_term.h"
 #include "model/collective.h"
+#include "model/cp_exchange.h"
 #include "model/param_gather.h"
 #include "model/tp_overlap.h"
 #include "core/strbuf.h"
@@ -370,6 +371,73 @@ static void explain_ep(const explain_ctx* x, explain_term* t)
                  "the formula sends to every peer at the narrowest link; peers in the same node get NVLink");
 }
 
+/* One send of BYTES on a lone ring hop of latency and bandwidth LINK[0], LINK[1]. */
+static double ring_send(double bytes, const void* link)
+{
+    const double* l = link;
+    return l[0] + bytes / l[1];
+}
+
+static const char* cp_method_text(cp_comm_kind k)
+{
+    switch (k) {
+    case CP_COMM_P2P:
+        return "p2p ring (Transformer Engine): c steps; before each but the last, K,V sent on; backward K,V\n"
+               "             and the dK,dV so far (2K) at each step";
+    case CP_COMM_ALL_GATHER:
+        return "all-gather of K,V before the attention, again backward with a reduce-scatter of dK,dV\n"
+               "             (Transformer Engine's all_gather): nothing beside them, C = 0";
+    case CP_COMM_TORCH_ALL_GATHER:
+        return "PyTorch's all-gather rotater: the gather beside the local step; backward dK,dV in fp32 (2K)\n"
+               "             passed on after each step, beside the next, the last waited for";
+    case CP_COMM_COUNT:
+        break;
+    }
+    return "?";
+}
+
+static void explain_cp(const explain_ctx* x, explain_term* t)
+{
+    const workload* w = &x->r->work;
+    int c = x->sc->par.cp;
+    t->name = "Context-parallel K,V exchange, exposed";
+    t->simulated = x->r->profile.cp_comm;
+    if (c < 2) {
+        strbuf_append(&t->text, "CP 1: no K,V exchange");
+        return;
+    }
+    int* g = xmalloc((size_t)c * sizeof *g);   /* the CP ring of rank 0: TP rank 0, replica 0 */
+    for (int j = 0; j < c; j++)
+        g[j] = plan_rank(x->sc, 0, j, 0, 0);
+    double link[2];
+    ring_links(x, g, c, &link[0], &link[1]);
+    free(g);
+    double exposed = 0;
+    for (int s = 0; s < x->p; s++)
+        for (int ch = 0; ch < x->v; ch++) {
+            cp_pass fwd, bwd;
+            cp_stage_passes(x->sc, w, workload_chunk(w, s, ch), &fwd, &bwd);
+            exposed += cp_pass_exposed(&fwd, ring_send, link) + cp_pass_exposed(&bwd, ring_send, link);
+        }
+    t->formula = x->m * exposed / x->p;
+    double kv = cp_kv_bytes(x->sc);
+    char k[32], a[32], b[32], s1[32], f[32], bw[32];
+    strbuf_printf(&t->text,
+                  "m x layers x, per section of n sends beside C of attention, max(0, n (alpha + S/B) - C)\n"
+                  "             %s;\n"
+                  "             K = 2 b (s/c) k' d x 2 bytes = %s, one send %s + %s / %s/s = %s (B: the narrowest\n"
+                  "             link of the CP ring); a step's attention C_f = %s forward, C_b = %s backward",
+                  cp_method_text(x->sc->par.cp_comm), units_format_bytes(kv, k, sizeof k),
+                  units_format_seconds(link[0], a, sizeof a), k, units_format_bytes(link[1], b, sizeof b),
+                  units_format_seconds(ring_send(kv, link), s1, sizeof s1),
+                  units_format_seconds(w->dense_layer.core_seconds / c, f, sizeof f),
+                  units_format_seconds(w->dense_layer.core_bwd_seconds / c, bw, sizeof bw));
+    snprintf(t->why, sizeof t->why,
+             "the simulation sends the same bytes as flows on the CP ring, beside the same attention: they share "
+             "links with the other rings, pipeline sends and gradient reductions%s",
+             c * x->t > x->r->topo.gpus_per_node ? ", and cross the NICs" : "");
+}
+
 static void explain_optimizer(const explain_ctx* x, explain_term* t)
 {
     const workload* w = &x->r->work;
@@ -391,8 +459,8 @@ static void explain_optimizer(const explain_ctx* x, explain_term* t)
 static void step_terms(const explain_ctx* x, strbuf* out)
 {
     void (*const explainers[])(const explain_ctx*, explain_term*) = {explain_compute, explain_bubble, explain_tp,
-                                                                     explain_pp,      explain_ep,     explain_dp,
-                                                                     explain_optimizer};
+                                                                     explain_pp,      explain_ep,     explain_cp,
+                                                                     explain_dp,      explain_optimizer};
     for (size_t i = 0; i < sizeof explainers / sizeof *explainers; i++) {
         explain_term t = {.per = "per step", .share = -1};
         explainers[i](x, &t);

@@ -16,7 +16,7 @@
 /* The letter of a work kind (passes: after their number). */
 static char letter_of(work_kind what)
 {
-    static const char letters[WORK_KIND_COUNT] = {'f', 'b', 'o', 't', 'p', 'e', 'd', 'z'};
+    static const char letters[WORK_KIND_COUNT] = {'f', 'b', 'o', 't', 'p', 'e', 'd', 'z', 'c'};
     return letters[what];
 }
 
@@ -182,7 +182,8 @@ void gantt_draw(const step_profile* step, const gantt_options* opt, strbuf* out)
     else
         strbuf_append(out, "\n  f forward   b backward   o optimizer   . bubble   (blank) done: what took most of each\n"
                            "  column (a pass is narrower than two columns on average: a wider --width, or --trace, shows each)\n");
-    strbuf_append(out, "  communication: t TP  p PP  e EP  d DP  z ZeRO\n");
+    strbuf_printf(out, "  communication: t TP  p PP  e EP  d DP  z ZeRO%s\n",
+                  step_profile_has(step, WORK_CP) ? "  c CP" : "");
     free(row);
     free(kinds);
     free(b);

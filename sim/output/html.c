@@ -84,8 +84,8 @@ static void key_figures(const scenario* sc, const run_result* r, strbuf* out)
 /* ---- where the time went ------------------------------------------------------------ */
 
 static const char* const part_colours[REPORT_PARTS] = {"#3b6fb6", "#c8c8c8", "#e8a33d", "#e6d04a", "#d0453a",
-                                                       "#8e5bb5", "#e07bb0", "#7a4a2a", "#9a1f1f", "#f07a1a",
-                                                       "#2aa6a6"};
+                                                       "#8e5bb5", "#e07bb0", "#4aa3df", "#7a4a2a", "#9a1f1f",
+                                                       "#f07a1a", "#2aa6a6"};
 
 static void breakdown(const run_result* r, strbuf* out)
 {
@@ -117,15 +117,18 @@ static void breakdown(const run_result* r, strbuf* out)
 static const char* work_colour(work_kind k)
 {
     static const char* const colours[WORK_KIND_COUNT] = {"#3b6fb6", "#3f9a50", "#8e5bb5", "#e8a33d",
-                                                    "#e6d04a", "#e07bb0", "#d0453a", "#7a4a2a"};
+                                                    "#e6d04a", "#e07bb0", "#d0453a", "#7a4a2a",
+                                                    "#4aa3df"};
     return colours[k];
 }
 
-static void legend(strbuf* out)
+/* The work kinds' colours; the context-parallel exchange only when the step has one. */
+static void legend(const step_profile* t, strbuf* out)
 {
     strbuf_append(out, "<p class=\"note\">");
     for (int k = 0; k < WORK_KIND_COUNT; k++)
-        strbuf_printf(out, "<span class=\"swatch\" style=\"background:%s\"></span>%s", work_colour((work_kind)k),
+        if (k != WORK_CP || step_profile_has(t, WORK_CP))
+            strbuf_printf(out, "<span class=\"swatch\" style=\"background:%s\"></span>%s", work_colour((work_kind)k),
                       work_kind_name((work_kind)k));
     strbuf_append(out, "<span class=\"swatch\" style=\"background:#eee\"></span>bubble or idle</p>\n");
 }
@@ -154,7 +157,7 @@ static void schedule(const run_result* r, strbuf* out)
     strbuf_printf(out, "<text x=\"%.0f\" y=\"%.0f\">0</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n",
                   LABEL_WIDTH, height - 8, CHART_WIDTH, height - 8, a);
     strbuf_append(out, "</svg>\n");
-    legend(out);
+    legend(t, out);
 }
 
 /* ---- memory ------------------------------------------------------------------------------ */

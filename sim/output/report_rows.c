@@ -8,7 +8,7 @@
 void report_step_parts(const step_profile* p, double* parts)
 {
     double all[REPORT_STEP_PARTS] = {p->compute, p->bubble, p->tp_comm, p->pp_comm, p->dp_comm_exposed,
-                                     p->optimizer, p->ep_comm};
+                                     p->optimizer, p->ep_comm, p->cp_comm};
     memcpy(parts, all, sizeof all);
 }
 
@@ -29,6 +29,7 @@ void report_breakdown(const run_result* r, breakdown_row* rows)
         {"dp_comm_exposed", "DP communication, exposed", total[4]},
         {"optimizer", "optimizer step", total[5]},
         {"ep_comm", "EP all-to-all", total[6]},
+        {"cp_comm", "CP communication, exposed", total[7]},
         {"failure_lost_work", "work lost to failures", c->lost_work},
         {"restart", "detection, restart, load", c->recovery},
         {"spare_wait", "waiting for spare nodes", c->waiting},

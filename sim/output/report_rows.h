@@ -18,11 +18,12 @@ typedef struct {
     double      seconds;
 } breakdown_row;
 
-#define REPORT_PARTS 11
-#define REPORT_STEP_PARTS 7
+#define REPORT_PARTS 12
+#define REPORT_STEP_PARTS 8
 
-/* Rows shown even when they take no time: the step's parts but the last,
- * the EP all-to-all, which only MoE models have. */
+/* Rows shown even when they take no time: the step's parts but the last
+ * two, the EP all-to-all and the CP exchange, which only MoE models and
+ * context parallelism have. */
 #define REPORT_ALWAYS_SHOWN 6
 
 /* The run's breakdown, REPORT_PARTS rows, in the JSON report's order. */

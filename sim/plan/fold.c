@@ -44,7 +44,8 @@ static void own_ring(const topology* t, owner_list* l, const collective_plan* r,
 }
 
 /* Pipeline sends, ZeRO-3 collectives, an overlapped reduction and a weight
- * gather ahead of the forward passes run while their rank goes on; every other flow of a rank is blocking for it. */
+ * gather ahead of the forward passes run while their rank goes on; every other flow of a rank is blocking for it
+ * (the context-parallel exchange runs beside the rank's attention, never beside its own collectives). */
 static void own_stage(const topology* t, const iteration_plan* p, int s, owner_list* l)
 {
     const stage_plan* st = &p->stage[s];
@@ -56,6 +57,10 @@ static void own_stage(const topology* t, const iteration_plan* p, int s, owner_l
         own_flows(t, l, ch->ep_bwd.flows, ch->ep_bwd.flow_count, s, 0);
         own_ring(t, l, &ch->zero_gather, s, 1);
         own_ring(t, l, &ch->zero_scatter, s, 1);
+        for (int k = 0; k < ch->cp_fwd.count; k++)
+            own_ring(t, l, &ch->cp_fwd.section[k].ring, s, 0);
+        for (int k = 0; k < ch->cp_bwd.count; k++)
+            own_ring(t, l, &ch->cp_bwd.section[k].ring, s, 0);
     }
     own_flows(t, l, st->next_flows, st->next_flow_count, s, 1);
     own_flows(t, l, st->prev_flows, st->prev_flow_count, s, 1);

@@ -15,6 +15,7 @@ static void fill_peers(const scenario* sc, int chunks, int rank, rank_peers* r)
     r->gpu = rank;
     r->stage = s;
     r->tp = (group_ref){plan_rank(sc, 0, c, d, s), 1, t};
+    r->cp = (group_ref){plan_rank(sc, t, 0, d, s), p->tp, c};
     /* Dense gradients reduce over dp x cp: member c + cp * d, stride tp. */
     r->dp = (group_ref){plan_rank(sc, t, 0, 0, s), p->tp, c + p->cp * d};
     /* Replicas holding the same experts: d = slot + ep * j. */

@@ -60,6 +60,10 @@ static void collapsed_flows(const iteration_plan* p, flow_list* out)
             add_collective_flows(out, &ch->tp_bwd);
             add_collective_flows(out, &ch->zero_gather);
             add_collective_flows(out, &ch->zero_scatter);
+            for (int k = 0; k < ch->cp_fwd.count; k++)
+                add_collective_flows(out, &ch->cp_fwd.section[k].ring);
+            for (int k = 0; k < ch->cp_bwd.count; k++)
+                add_collective_flows(out, &ch->cp_bwd.section[k].ring);
             add_flows(out, ch->ep_fwd.flows, ch->ep_fwd.flow_count);
             add_flows(out, ch->ep_bwd.flows, ch->ep_bwd.flow_count);
         }
@@ -95,6 +99,10 @@ static void full_flows(const iteration_plan* p, flow_list* out)
             add_group_flows(out, rp->gpu, &rp->tp, &st->chunk[c].tp_bwd);
             add_group_flows(out, rp->gpu, &rp->dp, &st->chunk[c].zero_gather);
             add_group_flows(out, rp->gpu, &rp->dp, &st->chunk[c].zero_scatter);
+            for (int k = 0; k < st->chunk[c].cp_fwd.count; k++)
+                add_group_flows(out, rp->gpu, &rp->cp, &st->chunk[c].cp_fwd.section[k].ring);
+            for (int k = 0; k < st->chunk[c].cp_bwd.count; k++)
+                add_group_flows(out, rp->gpu, &rp->cp, &st->chunk[c].cp_bwd.section[k].ring);
         }
         add_group_flows(out, rp->gpu, &rp->tp, &st->pp_gather);
         add_group_flows(out, rp->gpu, &rp->dp, &st->dp_reduce);

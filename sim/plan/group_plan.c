@@ -133,6 +133,38 @@ void tp_template(const scenario* sc, int s, int d, double payload, group_templat
             }
 }
 
+void cp_template(const scenario* sc, int s, int d, double payload, group_template* out)
+{
+    const parallel_spec* p = &sc->par;
+    memset(out, 0, sizeof *out);
+    out->n = p->cp;
+    out->per_node = 1;
+    out->payload = payload;
+    out->group_count = p->tp * p->dp;
+    out->gpus = xmalloc((size_t)out->group_count * p->cp * sizeof *out->gpus);
+    int r = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int dd = 0; dd < p->dp; dd++)
+            for (int tt = 0; tt < p->tp; tt++) {
+                int mine = dd == d && tt == 0;
+                if (pass == 0 ? !mine : mine)
+                    continue;
+                for (int c = 0; c < p->cp; c++)
+                    out->gpus[r * p->cp + c] = plan_rank(sc, tt, c, dd, s);
+                r++;
+            }
+}
+
+void ring_shift_from(const topology* t, group_template* g, double bytes, int transfers, int repeat,
+                     collective_plan* out)
+{
+    collective_from(t, g, COLL_RING, ALL_GATHER, bytes * g->n, repeat, out);
+    if (out->shape.phase_count == 0)
+        return;
+    out->shape.phase[0].steps = transfers;
+    out->phase[0].steps = transfers;
+}
+
 void dp_template(const scenario* sc, const topology* t, int s, int d, int stride, double payload,
                  group_template* out)
 {

@@ -39,6 +39,16 @@ void tp_template(const scenario* sc, int s, int d, double payload, group_templat
 void dp_template(const scenario* sc, const topology* t, int s, int d, int stride, double payload,
                  group_template* out);
 
+/* The context-parallel groups of rank S: one per (tp, dp) rank, cp
+ * members each (c = 0 .. cp-1), replica D's TP rank 0 first. */
+void cp_template(const scenario* sc, int s, int d, double payload, group_template* out);
+
+/* REPEAT x TRANSFERS sends of BYTES from every member of each group of G
+ * to the next member of its ring (context parallelism's K,V exchange), as
+ * a one-phase ring plan: a ring all-gather's phase with TRANSFERS steps. */
+void ring_shift_from(const topology* t, group_template* g, double bytes, int transfers, int repeat,
+                     collective_plan* out);
+
 /* REPEAT collectives OP of PAYLOAD per member over the groups of G, by the
  * REQUESTED algorithm (auto: the cheapest). */
 void collective_from(const topology* t, group_template* g, collective_kind requested, collective_op op,

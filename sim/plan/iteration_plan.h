@@ -6,6 +6,7 @@
 #define TRAINSIM_ITERATION_PLAN_H
 
 #include "input/scenario.h"
+#include "model/cp_exchange.h"
 #include "model/param_gather.h"
 #include "model/tp_overlap.h"
 #include "plan/collective_plan.h"
@@ -17,9 +18,25 @@ typedef struct {
     double tp_fwd, tp_bwd, ep_fwd, ep_bwd;   /* seconds per micro-batch */
 } folded_time;
 
+/* Context parallelism's K,V exchange in one pass of a chunk
+ * (model/cp_exchange.h): per section, its sends to the next CP rank over
+ * all the chunk's layers (steps: transfers per layer, repeat: layers) and
+ * the attention seconds they run beside; the rank waits for both. */
+typedef struct {
+    collective_plan ring;
+    double          compute_seconds;    /* per micro-batch, all layers */
+} cp_section_plan;
+
+typedef struct {
+    cp_section_plan section[CP_MAX_SECTIONS];
+    int             count;
+    double          overlapped;         /* the sections' compute: taken out of the pass's own */
+} cp_pass_plan;
+
 typedef struct {
     double          fwd_seconds, bwd_seconds;
     collective_plan tp_fwd, tp_bwd;     /* per micro-batch, exposed */
+    cp_pass_plan    cp_fwd, cp_bwd;     /* per micro-batch: the K,V exchange beside the attention */
     alltoall_plan   ep_fwd, ep_bwd;     /* per micro-batch, exposed */
     folded_time     folded;
     tp_overlap_time tp_overlap;         /* tp_comm_overlap: the TP collectives' exposed time, in closed form */
@@ -60,6 +77,7 @@ typedef struct {
 typedef struct {
     int       gpu, stage;
     group_ref tp, dp, expert;   /* expert: the replicas holding the same experts */
+    group_ref cp;               /* the context-parallel ring: same TP rank, replica and stage */
     int  pp_next, pp_prev;           /* same TP/CP rank and replica, rank s +- 1 (mod p) */
     int  ep_count;
     int* ep_peers;

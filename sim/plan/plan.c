@@ -16,13 +16,14 @@
 #include "plan/pp_plan.h"
 
 typedef struct {
-    group_template tp, dp, expert_dp;   /* the rank's collective groups */
+    group_template tp, dp, expert_dp, cp;   /* the rank's collective groups */
     alltoall_plan  ep;
 } rank_templates;
 
 static void free_templates(rank_templates* r)
 {
     group_template_free(&r->tp);
+    group_template_free(&r->cp);
     group_template_free(&r->dp);
     group_template_free(&r->expert_dp);
     free(r->ep.flows);
@@ -63,6 +64,29 @@ static void overlap_tp(const scenario* sc, const workload* w, const topology* t,
     memset(&ch->tp_bwd, 0, sizeof ch->tp_bwd);
 }
 
+/* Context parallelism: each section of a pass (model/cp_exchange.h) as
+ * ring sends over the chunk's layers beside their attention. */
+static void plan_cp_pass(const topology* t, group_template* cp, const cp_pass* pass, cp_pass_plan* out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < pass->count && pass->layers > 0; i++) {
+        const cp_section* sec = &pass->section[i];
+        cp_section_plan* s = &out->section[out->count++];
+        ring_shift_from(t, cp, sec->bytes, sec->transfers, pass->layers, &s->ring);
+        s->compute_seconds = sec->compute * pass->layers;
+        out->overlapped += s->compute_seconds;
+    }
+}
+
+static void plan_context_parallel(const scenario* sc, const workload* w, const topology* t, group_template* cp,
+                                  const stage_work* work, chunk_plan* ch)
+{
+    cp_pass fwd, bwd;
+    cp_stage_passes(sc, w, work, &fwd, &bwd);
+    plan_cp_pass(t, cp, &fwd, &ch->cp_fwd);
+    plan_cp_pass(t, cp, &bwd, &ch->cp_bwd);
+}
+
 /* ZeRO-3 (Rajbhandari et al. 2020, Sec. 5.3) gathers each chunk's weights
  * (2 bytes per parameter) before its forward and again before its backward,
  * and reduce-scatters its gradients after the backward, every micro-batch. */
@@ -77,6 +101,8 @@ static void plan_chunk(const scenario* sc, const workload* w, const topology* t,
     collective_from(t, &tr->tp, COLL_RING, ALL_REDUCE, w->tp_message_bytes, work->tp_bwd_allreduces, &ch->tp_bwd);
     if (sc->par.tp_comm_overlap && sc->par.tp > 1)
         overlap_tp(sc, w, t, &tr->tp, work, ch);
+    if (sc->par.cp > 1)
+        plan_context_parallel(sc, w, t, &tr->cp, work, ch);
     alltoall_from(&tr->ep, work->ep_fwd_alltoalls, &ch->ep_fwd);
     alltoall_from(&tr->ep, work->ep_bwd_alltoalls, &ch->ep_bwd);
     if (sc->par.zero == 3) {
@@ -140,6 +166,9 @@ static void plan_stage(const scenario* sc, const workload* w, const topology* t,
     rank_templates tr;
     double dense = w->grad_element_bytes * w->rank[s].dense_params;
     tp_template(sc, s, d, w->tp_message_bytes, &tr.tp);
+    memset(&tr.cp, 0, sizeof tr.cp);
+    if (p->cp > 1)
+        cp_template(sc, s, d, cp_kv_bytes(sc), &tr.cp);
     dp_template(sc, t, s, d, 1, dense, &tr.dp);
     memset(&tr.expert_dp, 0, sizeof tr.expert_dp);
     if (w->rank[s].expert_params > 0)
@@ -200,6 +229,10 @@ void plan_free(iteration_plan* p)
             free_ring(&ch->tp_bwd);
             free_ring(&ch->zero_gather);
             free_ring(&ch->zero_scatter);
+            for (int k = 0; k < ch->cp_fwd.count; k++)
+                free_ring(&ch->cp_fwd.section[k].ring);
+            for (int k = 0; k < ch->cp_bwd.count; k++)
+                free_ring(&ch->cp_bwd.section[k].ring);
             free(ch->ep_fwd.flows);
             free(ch->ep_bwd.flows);
         }

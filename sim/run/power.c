@@ -73,7 +73,7 @@ static void activity_of(const step_profile* prof, double* computing, double* com
     for (int s = 0; s < prof->stages; s++) {
         const stage_timing* t = &prof->stage[s];
         *computing += t->compute + t->optimizer;
-        *communicating += t->tp_comm + t->pp_comm + t->ep_comm + t->dp_inline
+        *communicating += t->tp_comm + t->pp_comm + t->ep_comm + t->cp_comm + t->dp_inline
                           + fmax(0, t->end - t->pipeline_end - t->optimizer);
     }
 }

@@ -33,8 +33,6 @@ static int writes_checkpoints(const scenario* sc)
 static void list_unsimulated(const scenario* sc, run_result* r)
 {
     const parallel_spec* p = &sc->par;
-    if (p->cp > 1)
-        note(r, "context-parallel attention exchange");
     if (p->tp > 1 && sc->model.moe.enabled && sc->model.moe.shared_experts > 0)
         note(r, "the shared experts' own tensor-parallel reduction of their output");
     if (writes_checkpoints(sc) && sc->cluster.platform[0])
