@@ -174,15 +174,38 @@ START_TEST(flash_attention_fuses_the_core)
     ck_assert_ptr_null(find_kernel(&cost, "attention dropout"));
     const layer_kernel* flash = find_kernel(&cost, "flash attention");
     ck_assert_ptr_nonnull(flash);
-    /* causal: half of the 4 b a s^2 d of QK^T and attention x V */
-    double flops = 4.0 * 2048 * 2048 * 2048 / 2;
+    /* It counts the model FLOPs' 4 b a s^2 d of QK^T and attention x V, so
+     * that HFU is never below MFU, and takes the time of the causal half it
+     * executes. */
+    double flops = 4.0 * 2048 * 2048 * 2048;
     ck_assert_rel(flash->flops, flops, 1e-12);
-    ck_assert_rel(flash->fwd_seconds, flops / (r.peak_flops * r.flash_efficiency), 1e-12);
+    ck_assert_rel(flash->fwd_seconds, flops / 2 / (r.peak_flops * r.flash_efficiency), 1e-12);
     ck_assert_rel(flash->bwd_flops, 2.5 * flops, 1e-12);
     /* FlashAttention already recomputes its scores: selective recompute adds nothing. */
     workload w;
     workload_build(&sc, &w);
     ck_assert_double_eq(w.stage[0].recompute_seconds, 0);
+    workload_free(&w);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* A long sequence makes attention most of a layer's FLOPs, where a count of
+ * only the causal half executed would put HFU below MFU (a 128K-token
+ * layer without recompute): the hardware FLOPs count every score, as the
+ * model FLOPs do, and add the kernel's own recompute of the scores. */
+START_TEST(flash_attention_keeps_hfu_at_or_above_mfu)
+{
+    scenario sc;
+    load_scenario("format: 1\nmodel: {layers: 4, hidden: 2048, heads: 16, vocab: 1000, seq_len: 131072}\n"
+                  "gpu: a100-sxm4-80gb\ncluster: {nodes: 2}\n"
+                  "parallelism: {tp: 1, pp: 1, dp: 16, flash_attention: true, recompute: none}\n"
+                  "training: {global_batch: 16, tokens: 1e10}\n",
+                  &sc);
+    workload w;
+    workload_build(&sc, &w);
+    ck_assert_msg(w.hardware_flops_per_token > w.model_flops_per_token, "hardware %g < model %g FLOPs per token",
+                  w.hardware_flops_per_token, w.model_flops_per_token);
     workload_free(&w);
     scenario_free(&sc);
 }
@@ -240,6 +263,7 @@ Suite* kernels_suite(void)
     tcase_add_test(tc, thin_gemm_is_memory_bound);
     tcase_add_test(tc, layer_kernels_without_flash_attention);
     tcase_add_test(tc, flash_attention_fuses_the_core);
+    tcase_add_test(tc, flash_attention_keeps_hfu_at_or_above_mfu);
     tcase_add_test(tc, fp8_training_keeps_attention_in_bf16);
     tcase_add_test(tc, selective_recompute_reruns_the_attention_core);
     tcase_add_test(tc, expert_gemms_sized_by_routed_tokens);

@@ -103,21 +103,26 @@ static void add_attention_standard(layer_builder* lb, double heads, double queri
  * model here is a decoder: it skips the score tiles above the diagonal
  * (FlashAttention-2, Dao 2023, Sec. 3.1.1), half of the T x s scores, and
  * its efficiency is measured counting that half (flash-attention's
- * benchmarks/benchmark_flash_attention.py: 4 b s^2 a d / 2 when causal). With
- * context parallelism the 2c load-balanced chunks give every rank the same
- * half (docs/model.md, "Context parallelism"). The unfused core computes
- * every score and masks them. */
+ * benchmarks/benchmark_flash_attention.py: 4 b s^2 a d / 2 when causal), so
+ * its time is half the scores' FLOPs at that efficiency. The FLOPs it
+ * counts towards the hardware FLOPs stay the full 4 b s^2 a d of the model
+ * FLOPs' convention (Narayanan et al. 2021, Eq. 3; Korthikanti et al. 2022
+ * define hardware FLOPs as model FLOPs plus what is recomputed), so that
+ * HFU is never below MFU. With context parallelism the 2c load-balanced
+ * chunks give every rank the same half (docs/model.md, "Context
+ * parallelism"). The unfused core computes every score and masks them. */
 static void add_attention_flash(layer_builder* lb, double heads, double kv_heads, double tokens,
                                 double keys, double head_size)
 {
     double b = lb->sc->par.micro_batch;
-    double flops = 4.0 * b * heads * tokens / b * keys * head_size / 2.0;
+    double counted = 4.0 * b * heads * tokens / b * keys * head_size;
+    double executed = counted / 2.0;   /* the causal half */
     double bytes = ELEMENT * tokens * head_size * (2.0 * heads + 2.0 * kv_heads);
     layer_kernel* k = add_kernel(lb, "flash attention", KERNEL_FLASH);
-    k->flops = flops;
-    k->fwd_seconds = kernel_flash_seconds(lb->rates, flops, bytes);
-    k->bwd_flops = 2.5 * flops;
-    k->bwd_seconds = kernel_flash_seconds(lb->rates, 2.5 * flops, 2.0 * bytes);
+    k->flops = counted;
+    k->fwd_seconds = kernel_flash_seconds(lb->rates, executed, bytes);
+    k->bwd_flops = 2.5 * counted;
+    k->bwd_seconds = kernel_flash_seconds(lb->rates, 2.5 * executed, 2.0 * bytes);
     k->attention_core = 1;
 }
 
