@@ -1,26 +1,45 @@
-/* kernels: how long one GPU kernel takes, by roofline.
+/* kernels: how long one GPU kernel takes.
  *
- * A kernel is either a GEMM (m x k times k x n, possibly batched) or a
- * memory-bound pass over tensors. Its time is the larger of its FLOPs at the
- * GEMM's achievable rate and its bytes at the achievable HBM bandwidth
- * (Williams et al. 2009, the roofline model). The achievable GEMM rate is the
- * catalog's maximum matmul efficiency times the share of the GPU a tiled GEMM
- * of that shape keeps busy: tile and wave quantization (NVIDIA, "Matrix
- * Multiplication Background User's Guide", 2023, Ch. 3). Formulas and sources
- * in docs/model.md. */
+ * A kernel is either a GEMM (m x k times k x n, possibly batched), a
+ * memory-bound pass over tensors, or fused attention. A memory-bound kernel
+ * takes its bytes at the achievable HBM bandwidth. A GEMM takes its
+ * multiply-accumulates (MMAs) at the catalog's maximum matmul rate, cut by
+ * the tile and wave quantization of its shape (NVIDIA, "Matrix
+ * Multiplication Background User's Guide", 2023, Ch. 3), plus the time its
+ * operands and result take to cross HBM, which the MMAs do not hide (the
+ * form fitted to an H100 shape sweep, docs/calibration.md), normalised so
+ * that an 8192^3 GEMM keeps the catalog's rate. Fused attention takes the
+ * larger of its FLOPs at its own efficiency and its bytes (the roofline,
+ * Williams et al. 2009). Formulas and sources in docs/model.md. */
 #ifndef TRAINSIM_KERNELS_H
 #define TRAINSIM_KERNELS_H
 
 #include "input/gpu_catalog.h"
 
+/* A GEMM's HBM traffic takes this many times its bytes at the achievable
+ * HBM bandwidth, on top of its MMAs: least squares over the H100 shape
+ * sweep of docs/calibration.md (12 points, rms residual 2.6 points). */
+#define GEMM_TRAFFIC_OVER_HBM 1.05
+
+/* The square GEMM whose rate the catalog's efficiency is. */
+#define GEMM_REFERENCE_SIZE 8192.0
+
+/* GEMMs of one precision. */
 typedef struct {
-    double peak_flops;        /* at the training precision */
-    double gemm_efficiency;   /* maximum achievable share of peak, sustained */
-    double hbm_bandwidth;     /* achievable bytes/s */
-    double flash_efficiency;  /* share of peak of fused attention */
-    int    sms;
+    double peak_flops;        /* dense tensor-core FLOP/s */
+    double gemm_efficiency;   /* achievable share of peak of an 8192^3 GEMM, sustained */
+    double mma_share;         /* of an 8192^3 GEMM's time, the part that is MMAs, not HBM traffic */
+    double input_bytes;       /* of an operand element */
+} gemm_rates;
+
+typedef struct {
+    gemm_rates gemm;               /* at the training precision */
+    double     hbm_bandwidth;      /* achievable bytes/s */
+    double     flash_efficiency;   /* share of peak of fused attention, sustained */
+    int        sms;
 } kernel_rates;
 
+/* The rates of GPU when training at precision P. */
 void kernel_rates_of(const gpu_spec* gpu, precision p, kernel_rates* out);
 
 /* Share of the SMs' work that is useful for BATCH GEMMs with an m x n output,
@@ -28,7 +47,11 @@ void kernel_rates_of(const gpu_spec* gpu, precision p, kernel_rates* out);
  * useful output / (waves x SMs x tile area). 1 for large, well-divided GEMMs. */
 double kernel_gemm_quantization(int sms, double m, double n, double batch);
 
-/* Seconds for BATCH GEMMs of m x k by k x n with 2-byte elements. */
+/* Bytes BATCH GEMMs of m x k by k x n move through HBM: both operands read,
+ * the result written (2 bytes an element). */
+double kernel_gemm_bytes(const gemm_rates* g, double m, double n, double k, double batch);
+
+/* Seconds for BATCH GEMMs of m x k by k x n. */
 double kernel_gemm_seconds(const kernel_rates* r, double m, double n, double k, double batch);
 
 /* Seconds for a memory-bound kernel moving BYTES to and from HBM. */

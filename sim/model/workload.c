@@ -354,7 +354,7 @@ int workload_build(const scenario* sc, workload* w)
     const parallel_spec* p = &sc->par;
     const model_spec* m = &sc->model;
     kernel_rates_of(&sc->gpu, sc->train.precision, &w->rates);
-    w->peak_flops = w->rates.peak_flops;
+    w->peak_flops = w->rates.gemm.peak_flops;
     w->grad_element_bytes = grad_element_bytes(sc);
     w->tokens_per_step = (double)sc->train.global_batch * m->seq_len;
     w->model_flops_per_token = model_flops_per_token(sc);
