@@ -289,6 +289,122 @@ START_TEST(expert_gemms_sized_by_routed_tokens)
 }
 END_TEST
 
+/* The scenario of load() on H100s (8 per node), trained in TRAINED_IN, and the
+ * kernels of its dense layer at the scenario's rates. */
+static void h100_layer(const char* parallel, const char* trained_in, scenario* sc, kernel_rates* r, layer_cost* cost)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "format: 1\nmodel: {layers: 4, hidden: 2048, heads: 16, vocab: 1000, seq_len: 2048, dropout: 0}\n"
+             "gpu: h100-sxm5-80gb\ncluster: {nodes: 2}\nparallelism: %s\n"
+             "training: {global_batch: 16, tokens: 1e9, precision: %s}\n",
+             parallel, trained_in);
+    load_scenario(text, sc);
+    kernel_rates_of(&sc->gpu, sc->train.precision, r);
+    layer_cost_build(sc, r, 0, cost);
+}
+
+/* fp8 GEMMs read 1-byte operands and write bf16: (mk + kn) + 2 mn bytes; an
+ * 8192^3 fp8 GEMM keeps its catalog rate, its traffic a larger share of
+ * its shorter time than bf16's. */
+START_TEST(fp8_gemms_read_one_byte_operands)
+{
+    const gpu_spec* g = gpu_catalog_find("h100-sxm5-80gb");
+    kernel_rates r;
+    kernel_rates_of(g, PREC_FP8, &r);
+    double m = 4096, n = 3072, k = 1024, x = 8192;
+    ck_assert_rel(kernel_gemm_bytes(&r.gemm, m, n, k, 1), m * k + k * n + 2 * m * n, 1e-12);
+    ck_assert_rel(kernel_gemm_bytes(&r.half, m, n, k, 1), 2 * (m * k + k * n + m * n), 1e-12);
+    double rate = 1978.9e12 * (794.5 / 989.0) * ((1291.1 / 1978.9) / (748.4 / 989.4)) * (702.9 / 828.0);
+    double q0 = 4096.0 / (32 * 132), reference = 2 * x * x * x / (rate * q0);
+    double share = 1 - 1.05 * 4 * x * x / 2994e9 / reference;
+    ck_assert_rel(r.gemm.mma_share, share, 1e-12);
+    ck_assert(r.gemm.mma_share < r.half.mma_share);
+    double q = 768.0 / 792;
+    ck_assert_rel(kernel_gemm_seconds(&r, m, n, k, 1),
+                  share * 2 * m * n * k / (rate * q) + 1.05 * (m * k + k * n + 2 * m * n) / 2994e9, 1e-12);
+}
+END_TEST
+
+/* Under fp8 only the weight GEMMs run in fp8: fused attention (Transformer
+ * Engine keeps it in bf16 unless fp8_dpa), the unfused attention GEMMs and
+ * the LM head take exactly the bf16 times of the same scenario trained in
+ * bf16; flash attention at the bf16 peak, not the doubled fp8 one. */
+START_TEST(fp8_attention_and_head_stay_at_the_bf16_rate)
+{
+    scenario fp8, bf16;
+    kernel_rates r8, r16;
+    layer_cost c8, c16;
+    h100_layer("{tp: 1, pp: 1, flash_attention: true}", "fp8", &fp8, &r8, &c8);
+    h100_layer("{tp: 1, pp: 1, flash_attention: true}", "bf16", &bf16, &r16, &c16);
+    const layer_kernel *flash = find_kernel(&c8, "flash attention");
+    double flops = 4.0 * 2048 * 2048 * 2048;
+    ck_assert_rel(flash->fwd_seconds, flops / (989.4e12 * 0.61 * (702.9 / 828.0)), 1e-12);
+    ck_assert_double_eq(flash->bwd_seconds, find_kernel(&c16, "flash attention")->bwd_seconds);
+    ck_assert(find_kernel(&c8, "fc1")->fwd_seconds < 0.8 * find_kernel(&c16, "fc1")->fwd_seconds);
+    workload w8, w16;
+    workload_build(&fp8, &w8);
+    workload_build(&bf16, &w16);
+    /* One stage holds the embedding, the 4 layers and the head: all but the layers stay the same. */
+    ck_assert_rel(w8.stage[0].fwd_seconds - 4 * c8.fwd_seconds, w16.stage[0].fwd_seconds - 4 * c16.fwd_seconds,
+                  1e-9);
+    ck_assert(w8.stage[0].fwd_seconds < w16.stage[0].fwd_seconds);
+    workload_free(&w8);
+    workload_free(&w16);
+    scenario_free(&fp8);
+    scenario_free(&bf16);
+    h100_layer("{tp: 1, pp: 1, flash_attention: false}", "fp8", &fp8, &r8, &c8);
+    h100_layer("{tp: 1, pp: 1, flash_attention: false}", "bf16", &bf16, &r16, &c16);
+    const char* half[] = {"attention scores QK^T", "attention x V", "softmax"};
+    for (int i = 0; i < 3; i++)
+        ck_assert_double_eq(find_kernel(&c8, half[i])->fwd_seconds, find_kernel(&c16, half[i])->fwd_seconds);
+    scenario_free(&fp8);
+    scenario_free(&bf16);
+}
+END_TEST
+
+/* The bytes of Transformer Engine's casts to fp8 and transposes, per layer
+ * (T tokens, hidden h, FFN f = 4h, TP t = 2): with sequence parallelism the
+ * column-parallel GEMMs' inputs come from the layer norm in fp8 and are only
+ * transposed (2 bytes an element of T x h), the row-parallel GEMMs' inputs
+ * are cast (3 bytes of T x h/t, T x f/t) and transposed later (2), their
+ * incoming gradients cast on the slice (3 of T/t x h) and transposed once
+ * gathered (2 of T x h); every other gradient takes a fused cast-transpose
+ * (4 bytes: QKV's T x 3h/t, fc1's T x f/t). Without sequence parallelism
+ * every input and gradient not from a layer norm takes the fused 4 bytes. */
+START_TEST(fp8_casts_move_what_transformer_engine_moves)
+{
+    scenario sc;
+    kernel_rates r;
+    layer_cost c;
+    double T = 2048, h = 2048, f = 4 * h, t = 2;
+    h100_layer("{tp: 2, pp: 1, sequence_parallel: true}", "fp8", &sc, &r, &c);
+    const layer_kernel* casts = find_kernel(&c, "fp8 casts and transposes");
+    ck_assert_ptr_nonnull(casts);
+    double fwd = 3 * T * h / t + 3 * T * f / t;
+    double qkv = 2 * T * h + 4 * T * 3 * h / t, proj = 2 * T * h / t + 3 * T * h / t + 2 * T * h;
+    double fc1 = 2 * T * h + 4 * T * f / t, fc2 = 2 * T * f / t + 3 * T * h / t + 2 * T * h;
+    ck_assert_rel(casts->fwd_seconds, fwd / r.hbm_bandwidth, 1e-12);
+    ck_assert_rel(casts->bwd_seconds, (qkv + proj + fc1 + fc2) / r.hbm_bandwidth, 1e-12);
+    /* The layer norm before QKV writes its T/t x h slice in fp8: 2 + 1 bytes. */
+    ck_assert_rel(find_kernel(&c, "input layer norm")->fwd_seconds, 3 * T / t * h / r.hbm_bandwidth, 1e-12);
+    scenario_free(&sc);
+
+    h100_layer("{tp: 2, pp: 1, sequence_parallel: false}", "fp8", &sc, &r, &c);
+    casts = find_kernel(&c, "fp8 casts and transposes");
+    ck_assert_rel(casts->fwd_seconds, (4 * T * h / t + 4 * T * f / t) / r.hbm_bandwidth, 1e-12);
+    ck_assert_rel(casts->bwd_seconds,
+                  (2 * T * h + 12 * T * h / t + 4 * T * h + 2 * T * h + 4 * T * f / t + 4 * T * h) / r.hbm_bandwidth,
+                  1e-12);
+    scenario_free(&sc);
+
+    h100_layer("{tp: 2, pp: 1}", "bf16", &sc, &r, &c);
+    ck_assert_ptr_null(find_kernel(&c, "fp8 casts and transposes"));
+    ck_assert_rel(find_kernel(&c, "input layer norm")->fwd_seconds, 4 * T / t * h / r.hbm_bandwidth, 1e-12);
+    scenario_free(&sc);
+}
+END_TEST
+
 Suite* kernels_suite(void)
 {
     Suite* s = suite_create("kernels");
@@ -301,6 +417,9 @@ Suite* kernels_suite(void)
     tcase_add_test(tc, gemm_is_its_mmas_plus_its_traffic);
     tcase_add_test(tc, gemm_shapes_follow_the_h100_sweep);
     tcase_add_test(tc, gemm_rate_falls_with_k_and_m);
+    tcase_add_test(tc, fp8_gemms_read_one_byte_operands);
+    tcase_add_test(tc, fp8_attention_and_head_stay_at_the_bf16_rate);
+    tcase_add_test(tc, fp8_casts_move_what_transformer_engine_moves);
     tcase_add_test(tc, layer_kernels_without_flash_attention);
     tcase_add_test(tc, flash_attention_fuses_the_core);
     tcase_add_test(tc, selective_recompute_reruns_the_attention_core);

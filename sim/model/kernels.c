@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-#define RESULT_BYTES 2.0   /* a GEMM writes fp16 / bf16 */
+#define RESULT_BYTES 2.0   /* a GEMM writes fp16 / bf16, in fp8 training too */
 
 /* Tiles cuBLAS uses for large half-precision GEMMs (NVIDIA, "Matrix
  * Multiplication Background User's Guide", Sec. 2.3 and 3). */
@@ -40,11 +40,16 @@ static void gemm_rates_of(const gpu_spec* gpu, precision p, double hbm_bandwidth
     double burst = p == PREC_FP8 && gpu->fp8_efficiency > 0 ? gpu->fp8_efficiency : gpu->efficiency;
     g->peak_flops = gpu->peak_flops[p];
     g->gemm_efficiency = burst * sustained;
-    g->input_bytes = 2.0;
+    g->input_bytes = p == PREC_FP8 ? 1.0 : 2.0;
     double x = GEMM_REFERENCE_SIZE, q0 = kernel_gemm_quantization(gpu->sms, x, x, 1);
     double reference = 2.0 * x * x * x / (g->peak_flops * g->gemm_efficiency * q0);
     double traffic = GEMM_TRAFFIC_OVER_HBM * kernel_gemm_bytes(g, x, x, x, 1) / hbm_bandwidth;
     g->mma_share = fmax(0.0, 1.0 - traffic / reference);
+}
+
+precision kernel_half_precision(precision p)
+{
+    return p == PREC_FP8 ? PREC_BF16 : p;
 }
 
 void kernel_rates_of(const gpu_spec* gpu, precision p, kernel_rates* out)
@@ -52,6 +57,7 @@ void kernel_rates_of(const gpu_spec* gpu, precision p, kernel_rates* out)
     out->hbm_bandwidth = gpu->hbm_bandwidth * gpu->hbm_efficiency;
     out->sms = gpu->sms;
     gemm_rates_of(gpu, p, out->hbm_bandwidth, &out->gemm);
+    gemm_rates_of(gpu, kernel_half_precision(p), out->hbm_bandwidth, &out->half);
     double sustained = gpu->sustained_clock > 0 ? gpu->sustained_clock : 1.0;
     out->flash_efficiency = gpu->flash_efficiency * sustained;
 }
@@ -73,6 +79,11 @@ double kernel_gemm_seconds(const kernel_rates* r, double m, double n, double k, 
     return gemm_seconds(&r->gemm, r, m, n, k, batch);
 }
 
+double kernel_half_gemm_seconds(const kernel_rates* r, double m, double n, double k, double batch)
+{
+    return gemm_seconds(&r->half, r, m, n, k, batch);
+}
+
 double kernel_memory_seconds(const kernel_rates* r, double bytes)
 {
     return bytes > 0 ? bytes / r->hbm_bandwidth : 0;
@@ -80,5 +91,5 @@ double kernel_memory_seconds(const kernel_rates* r, double bytes)
 
 double kernel_flash_seconds(const kernel_rates* r, double flops, double bytes)
 {
-    return fmax(flops / (r->gemm.peak_flops * r->flash_efficiency), bytes / r->hbm_bandwidth);
+    return fmax(flops / (r->half.peak_flops * r->flash_efficiency), bytes / r->hbm_bandwidth);
 }
