@@ -18,7 +18,8 @@
 
 /* A GEMM's HBM traffic takes this many times its bytes at the achievable
  * HBM bandwidth, on top of its MMAs: least squares over the H100 shape
- * sweep of docs/calibration.md (12 points, rms residual 2.6 points). */
+ * sweep of docs/calibration.md (12 points, rms residual 2.5 points of the
+ * 8192^3 rate, the largest 4.6). */
 #define GEMM_TRAFFIC_OVER_HBM 1.05
 
 /* The square GEMM whose rate the catalog's efficiency is. */
