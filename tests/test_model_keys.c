@@ -214,7 +214,7 @@ START_TEST(head_dim_sets_gemm_shapes_and_keeps_tp_messages)
     ck_assert_double_eq(kernel_named(c, "attention output projection")->flops, 2 * T * h * 2 * d);
     ck_assert_double_eq(kernel_named(c, "attention scores QK^T")->flops, 2 * s * s * d * b * 2);
     ck_assert_double_eq(kernel_named(c, "attention x V")->flops, 2 * s * d * s * b * 2);
-    ck_assert_double_eq(kernel_named(&flash.w.dense_layer, "flash attention")->flops, 4 * b * 2 * s * s * d / 2);
+    ck_assert_double_eq(kernel_named(&flash.w.dense_layer, "flash attention")->flops, 4 * b * 2 * s * s * d);
     ck_assert_double_eq(wide.w.tp_message_bytes, T * h * 2);
     ck_assert_double_eq(wide.w.tp_message_bytes, narrow.w.tp_message_bytes);
     ck_assert(wide.w.dense_layer.fwd_seconds > narrow.w.dense_layer.fwd_seconds);

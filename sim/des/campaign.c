@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "network/host_names.h"
+#include "core/sample_stats.h"
 #include "core/strbuf.h"
 
 /* ---- closed forms ---------------------------------------------------------- */
@@ -472,22 +473,6 @@ static void run_replication(const campaign_input* in, int index, sg_host_t host,
     free(r->repairs);
 }
 
-static int compare_double(const void* a, const void* b)
-{
-    double x = *(const double*)a, y = *(const double*)b;
-    return (x > y) - (x < y);
-}
-
-/* The P-quantile of sorted X[0..N), interpolating between order statistics. */
-static double quantile(const double* x, int n, double p)
-{
-    double at = p * (n - 1);
-    int i = (int)floor(at);
-    if (i + 1 >= n)
-        return x[n - 1];
-    return x[i] + (at - i) * (x[i + 1] - x[i]);
-}
-
 /* Sorted X[0..N) into OUT's wall-clock bins. */
 static void histogram(const double* x, int n, campaign_result* out)
 {
@@ -543,12 +528,18 @@ void campaign_simulate(const campaign_input* in, const char* host, campaign_resu
     }
     int n = in->replications > 0 ? in->replications : 1;
     out->replications = n;
-    double* walls = xmalloc((size_t)n * sizeof *walls);
+    /* Each replication's wall-clock, lost work, recoveries and failures, for
+     * the quantiles and the standard errors of the means. */
+    double* samples = xmalloc(4 * (size_t)n * sizeof *samples);
+    double *walls = samples, *lost = walls + n, *recoveries = lost + n, *failures = recoveries + n;
     sg_host_t where = sg_host_by_name(host);
     for (int i = 0; i < n; i++) {
         replication r;
         run_replication(in, i, where, &r);
         walls[i] = r.wall;
+        lost[i] = r.lost_work;
+        recoveries[i] = r.recovery;
+        failures[i] = 0;
         out->wall_mean += r.wall / n;
         out->lost_work += r.lost_work / n;
         out->checkpoint += r.checkpoint / n;
@@ -557,14 +548,19 @@ void campaign_simulate(const campaign_input* in, const char* host, campaign_resu
         for (int k = 0; k < in->class_count; k++) {
             out->failures[k] += (double)r.failures[k] / n;
             out->failures_total += (double)r.failures[k] / n;
+            failures[i] += r.failures[k];
         }
     }
     out->goodput = in->work_seconds / out->wall_mean;
-    qsort(walls, (size_t)n, sizeof *walls, compare_double);
-    out->wall_p10 = quantile(walls, n, 0.1);
-    out->wall_p90 = quantile(walls, n, 0.9);
+    out->wall_se = sample_standard_error(walls, n);
+    out->lost_work_se = sample_standard_error(lost, n);
+    out->recovery_se = sample_standard_error(recoveries, n);
+    out->failures_total_se = sample_standard_error(failures, n);
+    qsort(walls, (size_t)n, sizeof *walls, sample_compare);
+    out->wall_p10 = sample_quantile(walls, n, 0.1);
+    out->wall_p90 = sample_quantile(walls, n, 0.9);
     histogram(walls, n, out);
-    free(walls);
+    free(samples);
 }
 
 const char* const run_event_kind_names[RUN_EVENT_KIND_COUNT] = {

@@ -91,6 +91,10 @@ typedef struct {
     double lost_work, checkpoint, recovery, waiting;
     double failures[CAMPAIGN_MAX_CLASSES];  /* mean count per class */
     double failures_total;
+    /* The standard errors of the means of the wall-clock, lost work,
+     * recoveries and failures: how far a mean over this many replications
+     * scatters around its expectation (0 with one replication). */
+    double wall_se, lost_work_se, recovery_se, failures_total_se;
     /* The replications' wall-clocks in CAMPAIGN_BINS equal bins from
      * wall_min to wall_max (all in the first when they are equal). */
     double wall_min, wall_max;

@@ -13,6 +13,7 @@ typedef struct {
     const scenario*     sc;
     const kernel_rates* rates;
     layer_cost*         cost;
+    double              cast_fwd, cast_bwd;   /* bytes of the fp8 casts of the weight GEMMs so far */
 } layer_builder;
 
 static layer_kernel* add_kernel(layer_builder* lb, const char* name, kernel_kind kind)
@@ -24,18 +25,68 @@ static layer_kernel* add_kernel(layer_builder* lb, const char* name, kernel_kind
     return k;
 }
 
-/* Y[m x n] = X[m x k] W[k x n], BATCH times; its backward computes
- * dX = dY W^T (m x k output, inner n) and dW = X^T dY (k x n output, inner m). */
-static layer_kernel* add_gemm(layer_builder* lb, const char* name, double m, double n, double k, double batch)
+/* Y[m x n] = X[m x k] W[k x n], BATCH times, in the half precision (HALF)
+ * or the training one; its backward computes dX = dY W^T (m x k output,
+ * inner n) and dW = X^T dY (k x n output, inner m). */
+static layer_kernel* add_gemm_in(layer_builder* lb, const char* name, double m, double n, double k, double batch,
+                                 int half)
 {
     const kernel_rates* r = lb->rates;
+    double (*seconds)(const kernel_rates*, double, double, double, double) =
+        half ? kernel_half_gemm_seconds : kernel_gemm_seconds;
     layer_kernel* g = add_kernel(lb, name, KERNEL_GEMM);
     g->flops = 2.0 * m * n * k * batch;
-    g->fwd_seconds = kernel_gemm_seconds(r, m, n, k, batch);
+    g->fwd_seconds = seconds(r, m, n, k, batch);
     g->bwd_flops = 2.0 * g->flops;
-    g->dgrad_seconds = kernel_gemm_seconds(r, m, k, n, batch);
-    g->bwd_seconds = g->dgrad_seconds + kernel_gemm_seconds(r, k, n, m, batch);
+    g->dgrad_seconds = seconds(r, m, k, n, batch);
+    g->bwd_seconds = g->dgrad_seconds + seconds(r, k, n, m, batch);
     return g;
+}
+
+/* Bytes Transformer Engine's fp8 Linear moves to cast a weight GEMM's bf16
+ * input X (m x k) and its incoming gradient dY (m x n) to fp8 and to
+ * transpose them for the backward's GEMMs (TE 1.x module/linear.py,
+ * layernorm_linear.py, base.py grad_output_preprocess): a fused cast and
+ * transpose reads 2 bytes and writes 1 + 1. Under sequence parallelism a
+ * tensor that crosses the TP all-gather is cast on this rank's slice (read
+ * 2, write 1) and transposed once gathered (read 1, write 1). A GEMM after
+ * the all-gather (QKV, fc1) takes its input from the layer norm, which
+ * writes it in fp8 itself (LayerNormLinear): only the transpose is left. */
+static void add_fp8_casts(layer_builder* lb, const layer_kernel* g, double m, double n, double k, double batch)
+{
+    const parallel_spec* p = &lb->sc->par;
+    int sp = p->sequence_parallel && p->tp > 1;
+    double input = m * k * batch, gradient = m * n * batch;
+    if (g->tp_side == TP_SIDE_GATHERED) {
+        lb->cast_bwd += 2.0 * input;
+    } else if (g->tp_side == TP_SIDE_SCATTERED && sp) {
+        lb->cast_fwd += 3.0 * input;
+        lb->cast_bwd += 2.0 * input;
+    } else {
+        lb->cast_fwd += 4.0 * input;
+    }
+    if (g->tp_side == TP_SIDE_SCATTERED && sp)
+        lb->cast_bwd += 3.0 * gradient / p->tp + 2.0 * gradient;
+    else
+        lb->cast_bwd += 4.0 * gradient;
+}
+
+/* A weight GEMM (QKV, projection, the MLPs', the experts'), at the training
+ * precision, on the side SIDE of the TP collectives; in fp8 with its casts. */
+static layer_kernel* add_gemm(layer_builder* lb, const char* name, double m, double n, double k, double batch,
+                              tp_side side)
+{
+    layer_kernel* g = add_gemm_in(lb, name, m, n, k, batch, 0);
+    g->tp_side = side;
+    if (lb->sc->train.precision == PREC_FP8)
+        add_fp8_casts(lb, g, m, n, k, batch);
+    return g;
+}
+
+/* A GEMM that stays in the half precision under fp8 (attention, router). */
+static layer_kernel* add_half_gemm(layer_builder* lb, const char* name, double m, double n, double k, double batch)
+{
+    return add_gemm_in(lb, name, m, n, k, batch, 1);
 }
 
 /* A memory-bound kernel moving FWD bytes forward and BWD bytes backward. */
@@ -47,10 +98,12 @@ static void add_memory(layer_builder* lb, const char* name, double fwd, double b
 }
 
 /* Layer norm: read and write the activation; backward reads input and
- * gradient and writes the gradient (1.5x). */
-static void add_layer_norm(layer_builder* lb, const char* name, double elements)
+ * gradient and writes the gradient (1.5x). In fp8 training the norm before
+ * a column-parallel GEMM (FP8_OUTPUT) writes its output in fp8. */
+static void add_layer_norm(layer_builder* lb, const char* name, double elements, int fp8_output)
 {
-    add_memory(lb, name, 4.0 * elements, 6.0 * elements);
+    double written = fp8_output && lb->sc->train.precision == PREC_FP8 ? 1.0 : ELEMENT;
+    add_memory(lb, name, (ELEMENT + written) * elements, 6.0 * elements);
 }
 
 /* Megatron's fused bias-dropout-add: reads the branch and the residual,
@@ -65,16 +118,6 @@ static void add_dropout_residual(layer_builder* lb, const char* name, double ele
         add_memory(lb, name, 6.0 * elements, 0);
 }
 
-/* The rates of the attention core: its batched GEMMs run in 16 bits even in
- * fp8 training (kernels.h, core_peak_flops). */
-static kernel_rates core_rates(const kernel_rates* r)
-{
-    kernel_rates core = *r;
-    core.peak_flops = r->core_peak_flops;
-    core.gemm_efficiency = r->core_gemm_efficiency;
-    return core;
-}
-
 /* Attention core, unfused (Megatron-LM before FlashAttention): QK^T, a fused
  * scale-mask-softmax over the b*a'*(s/c)*s scores (read 2 + write 2 bytes,
  * backward 1.5x), attention dropout (5 bytes with the mask), and
@@ -82,17 +125,14 @@ static kernel_rates core_rates(const kernel_rates* r)
 static void add_attention_standard(layer_builder* lb, double heads, double queries, double keys,
                                    double head_size, int dropout)
 {
-    kernel_rates core = core_rates(lb->rates);
-    layer_builder at_core = {lb->sc, &core, lb->cost};
-    lb = &at_core;
     double b = lb->sc->par.micro_batch;
     double scores = b * heads * queries * keys;
     int first = lb->cost->count;
-    add_gemm(lb, "attention scores QK^T", queries, keys, head_size, b * heads);
+    add_half_gemm(lb, "attention scores QK^T", queries, keys, head_size, b * heads);
     add_memory(lb, "softmax", 4.0 * scores, 6.0 * scores);
     if (dropout)
         add_memory(lb, "attention dropout", 5.0 * scores, 5.0 * scores);
-    add_gemm(lb, "attention x V", queries, head_size, keys, b * heads);
+    add_half_gemm(lb, "attention x V", queries, head_size, keys, b * heads);
     for (int i = first; i < lb->cost->count; i++)
         lb->cost->kernel[i].attention_core = 1;
 }
@@ -149,12 +189,12 @@ static const mlp_names shared_expert_names = {
 static void add_dense_mlp(layer_builder* lb, const mlp_names* names, double tokens, double h, double f)
 {
     int swiglu = lb->sc->model.ffn == FFN_SWIGLU, dense = names == &dense_mlp_names;
-    add_gemm(lb, names->fc1, tokens, swiglu ? 2.0 * f : f, h, 1)->tp_side = dense ? TP_SIDE_GATHERED : TP_SIDE_NONE;
+    add_gemm(lb, names->fc1, tokens, swiglu ? 2.0 * f : f, h, 1, dense ? TP_SIDE_GATHERED : TP_SIDE_NONE);
     if (swiglu)
         add_memory(lb, names->swiglu, 6.0 * tokens * f, 10.0 * tokens * f);
     else
         add_memory(lb, names->gelu, 4.0 * tokens * f, 6.0 * tokens * f);
-    add_gemm(lb, names->fc2, tokens, h, f, 1)->tp_side = dense ? TP_SIDE_SCATTERED : TP_SIDE_NONE;
+    add_gemm(lb, names->fc2, tokens, h, f, 1, dense ? TP_SIDE_SCATTERED : TP_SIDE_NONE);
 }
 
 /* An MoE MLP (Fedus et al. 2021; Megatron-LM's token dispatcher): the router
@@ -174,15 +214,15 @@ static void add_moe_mlp(layer_builder* lb, double tokens, double h, double f)
     double routed = tokens * moe->top_k * moe->capacity_factor;   /* token slots per rank */
     double local_experts = (double)moe->experts / ep;
     double per_expert = routed * ep / moe->experts;
-    add_gemm(lb, "router", tokens, moe->experts, h, 1);
+    add_half_gemm(lb, "router", tokens, moe->experts, h, 1);
     add_memory(lb, "router softmax and top-k", 8.0 * tokens * moe->experts, 8.0 * tokens * moe->experts);
     add_memory(lb, "token permutation", 4.0 * routed * h, 4.0 * routed * h);
-    add_gemm(lb, "expert fc1", per_expert, swiglu ? 2.0 * f : f, h, local_experts);
+    add_gemm(lb, "expert fc1", per_expert, swiglu ? 2.0 * f : f, h, local_experts, TP_SIDE_NONE);
     if (swiglu)
         add_memory(lb, "expert swiglu", 6.0 * routed * f, 10.0 * routed * f);
     else
         add_memory(lb, "expert gelu", 4.0 * routed * f, 6.0 * routed * f);
-    add_gemm(lb, "expert fc2", per_expert, h, f, local_experts);
+    add_gemm(lb, "expert fc2", per_expert, h, f, local_experts, TP_SIDE_NONE);
     add_memory(lb, "token unpermutation", 4.0 * routed * h, 4.0 * routed * h);
     if (moe->shared_experts > 0)
         add_dense_mlp(lb, &shared_expert_names, tokens, h, moe->shared_experts * f);
@@ -193,7 +233,7 @@ void layer_cost_build(const scenario* sc, const kernel_rates* rates, int moe, la
     const model_spec* m = &sc->model;
     const parallel_spec* p = &sc->par;
     memset(out, 0, sizeof *out);
-    layer_builder lb = {sc, rates, out};
+    layer_builder lb = {sc, rates, out, 0, 0};
     double h = m->hidden, d = m->head_dim;
     double tokens = (double)p->micro_batch * m->seq_len / p->cp;
     double norm_tokens = p->sequence_parallel ? tokens / p->tp : tokens;
@@ -203,20 +243,22 @@ void layer_cost_build(const scenario* sc, const kernel_rates* rates, int moe, la
     int dropout = m->dropout > 0;
     int flash = p->flash_attention;
 
-    add_layer_norm(&lb, "input layer norm", norm_tokens * h);
-    add_gemm(&lb, "QKV projection", tokens, (heads + 2.0 * kv_heads) * d, h, 1)->tp_side = TP_SIDE_GATHERED;
+    add_layer_norm(&lb, "input layer norm", norm_tokens * h, 1);
+    add_gemm(&lb, "QKV projection", tokens, (heads + 2.0 * kv_heads) * d, h, 1, TP_SIDE_GATHERED);
     if (flash)
         add_attention_flash(&lb, heads, kv_heads, tokens, m->seq_len, d);
     else
         add_attention_standard(&lb, heads, tokens / p->micro_batch, m->seq_len, d, dropout);
-    add_gemm(&lb, "attention output projection", tokens, h, heads * d, 1)->tp_side = TP_SIDE_SCATTERED;
+    add_gemm(&lb, "attention output projection", tokens, h, heads * d, 1, TP_SIDE_SCATTERED);
     add_dropout_residual(&lb, "dropout and residual (attention)", norm_tokens * h, dropout);
-    add_layer_norm(&lb, "post-attention layer norm", norm_tokens * h);
+    add_layer_norm(&lb, "post-attention layer norm", norm_tokens * h, !moe);
     if (moe)
         add_moe_mlp(&lb, tokens, h, f);
     else
         add_dense_mlp(&lb, &dense_mlp_names, tokens, h, f);
     add_dropout_residual(&lb, "dropout and residual (MLP)", norm_tokens * h, dropout);
+    if (lb.cast_fwd + lb.cast_bwd > 0)
+        add_memory(&lb, "fp8 casts and transposes", lb.cast_fwd, lb.cast_bwd);
 
     for (int i = 0; i < out->count; i++) {
         const layer_kernel* k = &out->kernel[i];

@@ -1,9 +1,10 @@
 /* layer_cost: the kernels of one transformer layer as one GPU runs them for
  * one micro-batch: GEMMs, memory-bound kernels and fused attention, each with
  * its FLOPs and forward and backward roofline times (model/kernels.h), for a
- * dense or an MoE layer under the scenario's TP, CP and micro-batch. The
- * workload sums them into stages; docs/model.md, "Kernels and their time",
- * writes every kernel out. */
+ * dense or an MoE layer under the scenario's TP, CP and micro-batch; in fp8
+ * training the weight GEMMs in fp8 with Transformer Engine's casts, the rest
+ * in bf16. The workload sums them into stages; docs/model.md, "Kernels and
+ * their time", writes every kernel out. */
 #ifndef TRAINSIM_LAYER_COST_H
 #define TRAINSIM_LAYER_COST_H
 

@@ -219,17 +219,20 @@ static void embedding_cost(const scenario* sc, const workload* w, double tokens,
 /* The final layer norm, the vocabulary-parallel LM head GEMM and the
  * cross-entropy over the T x V/t logits in fp32 (forward: read fp16 logits,
  * write and re-read fp32 exponentials, 10 bytes per logit; backward: read the
- * probabilities, write fp16 gradients, 6 bytes). */
+ * probabilities, write fp16 gradients, 6 bytes). The LM head stays in the
+ * half precision under fp8: Megatron-Core's output layer is its own
+ * ColumnParallelLinear, not a Transformer Engine module, and TorchTitan
+ * leaves "output" out of its float8 conversion. */
 static void head_cost(const scenario* sc, const workload* w, double tokens, double* fwd, double* bwd)
 {
     const parallel_spec* p = &sc->par;
     double h = sc->model.hidden, vocab = (double)sc->model.vocab / p->tp;
     double norm = (p->sequence_parallel ? tokens / p->tp : tokens) * h;
     const kernel_rates* r = &w->rates;
-    *fwd = kernel_memory_seconds(r, 4.0 * norm) + kernel_gemm_seconds(r, tokens, vocab, h, 1)
+    *fwd = kernel_memory_seconds(r, 4.0 * norm) + kernel_half_gemm_seconds(r, tokens, vocab, h, 1)
          + kernel_memory_seconds(r, 10.0 * tokens * vocab);
-    *bwd = kernel_memory_seconds(r, 6.0 * norm) + kernel_gemm_seconds(r, tokens, h, vocab, 1)
-         + kernel_gemm_seconds(r, h, vocab, tokens, 1) + kernel_memory_seconds(r, 6.0 * tokens * vocab);
+    *bwd = kernel_memory_seconds(r, 6.0 * norm) + kernel_half_gemm_seconds(r, tokens, h, vocab, 1)
+         + kernel_half_gemm_seconds(r, h, vocab, tokens, 1) + kernel_memory_seconds(r, 6.0 * tokens * vocab);
 }
 
 /* Seconds and FLOPs recomputed per layer: the whole forward (full) or the
@@ -354,7 +357,7 @@ int workload_build(const scenario* sc, workload* w)
     const parallel_spec* p = &sc->par;
     const model_spec* m = &sc->model;
     kernel_rates_of(&sc->gpu, sc->train.precision, &w->rates);
-    w->peak_flops = w->rates.peak_flops;
+    w->peak_flops = w->rates.gemm.peak_flops;
     w->grad_element_bytes = grad_element_bytes(sc);
     w->tokens_per_step = (double)sc->train.global_batch * m->seq_len;
     w->model_flops_per_token = model_flops_per_token(sc);

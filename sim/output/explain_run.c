@@ -42,8 +42,9 @@ static void explain_failures(const explain_ctx* x, explain_term* t)
         strbuf_printf(&t->text, "%s%.0f / %.4g h", i ? " + " : "", in->classes[i].instances,
                       in->classes[i].mtbf / 3600);
     strbuf_append(&t->text, ")");
-    snprintf(t->why, sizeof t->why, "the simulated mean is over %d replications: it scatters around the "
-             "expectation", x->r->campaign.replications);
+    t->standard_error = x->r->campaign.failures_total_se;
+    snprintf(t->why, sizeof t->why, "more than 2 standard errors of the mean over %d replications apart: the "
+             "formula has exponential failures at a constant rate", x->r->campaign.replications);
 }
 
 static void explain_lost_work(const explain_ctx* x, explain_term* t)
@@ -64,9 +65,10 @@ static void explain_lost_work(const explain_ctx* x, explain_term* t)
                   v.training_failures, units_format_seconds(v.tau, a, sizeof a),
                   units_format_seconds(v.blocking, b, sizeof b), units_format_seconds(1 / v.rate, w, sizeof w),
                   units_format_seconds(1 / v.rate, c, sizeof c), v.training_failures);
+    t->standard_error = x->r->campaign.lost_work_se;
     snprintf(t->why, sizeof t->why,
-             "failures are random: the simulated mean over %d replications scatters around the expectation, and "
-             "Weibull failures or unequal segments move it",
+             "more than 2 standard errors of the mean over %d replications apart: Weibull failures or unequal "
+             "segments move it",
              x->r->campaign.replications);
 }
 
@@ -85,9 +87,10 @@ static void explain_restart(const explain_ctx* x, explain_term* t)
                   v.training_failures, units_format_seconds(m, w, sizeof w),
                   units_format_seconds(in->detect, a, sizeof a), units_format_seconds(in->restart, b, sizeof b),
                   units_format_seconds(in->load_seconds, c, sizeof c));
+    t->standard_error = x->r->campaign.recovery_se;
     snprintf(t->why, sizeof t->why,
-             "failures are random: the simulated mean over %d replications scatters around the expectation; "
-             "failures while waiting for a spare add recoveries the formula does not count",
+             "more than 2 standard errors of the mean over %d replications apart: failures while waiting for a "
+             "spare add recoveries the formula does not count",
              x->r->campaign.replications);
 }
 
@@ -157,6 +160,7 @@ static void explain_wall(const explain_ctx* x, explain_term* t)
     t->per = "per run";
     t->simulated = x->r->campaign.wall_mean;
     t->formula = campaign_expected_wall(in);
+    t->standard_error = x->r->campaign.wall_se;
     strbuf_printf(&t->text,
                   "Daly (2006, Eq. 13): segments x M e^{R/M} (e^{(tau + C)/M} - 1), M = %s, R = detect + restart "
                   "+ load",
@@ -182,7 +186,7 @@ void explain_run(const explain_ctx* x, strbuf* out)
     for (size_t i = 0; i < sizeof explainers / sizeof *explainers; i++) {
         if ((needs_failures[i] && !failures) || (needs_checkpoints[i] && !checkpoints))
             continue;
-        explain_term t = {.per = "per run", .share = -1};
+        explain_term t = {.per = "per run", .share = -1, .replications = x->r->campaign.replications};
         explainers[i](x, &t);
         if (t.unit == IN_SECONDS && explainers[i] != explain_interval && explainers[i] != explain_wall)
             t.share = t.simulated / wall;

@@ -7,10 +7,22 @@
 #include "core/units.h"
 
 /* Within 2 % (or both below a microsecond) they agree. */
-static int agrees(const explain_term* t)
+static int within_two_percent(const explain_term* t)
 {
     double scale = fmax(fabs(t->formula), fabs(t->simulated));
     return fabs(t->simulated - t->formula) <= 0.02 * scale || scale < (t->unit == IN_SECONDS ? 1e-6 : 0.5);
+}
+
+/* A mean over replications scatters around its expectation: within 2
+ * standard errors of it, the formula is where the mean says it may be. */
+static int within_two_standard_errors(const explain_term* t)
+{
+    return t->standard_error > 0 && fabs(t->simulated - t->formula) <= 2 * t->standard_error;
+}
+
+static int agrees(const explain_term* t)
+{
+    return within_two_percent(t) || within_two_standard_errors(t);
 }
 
 static const char* amount(const explain_term* t, double v, char* buf, int size)
@@ -38,9 +50,15 @@ void explain_print_term(explain_term* t, strbuf* out)
     strbuf_printf(out, "  gives      %s", amount(t, t->formula, b, sizeof b));
     if (t->formula > 0 && !agrees(t))
         strbuf_printf(out, "; simulated %+.1f %%", 100 * (t->simulated / t->formula - 1));
+    if (t->standard_error > 0 && !agrees(t))
+        strbuf_printf(out, ", %.1f standard errors", fabs(t->simulated - t->formula) / t->standard_error);
     strbuf_append(out, "\n");
     if (!agrees(t) && t->why[0])
         strbuf_printf(out, "  why        %s\n", t->why);
+    else if (within_two_standard_errors(t))
+        strbuf_printf(out, "  why        they agree within 2 standard errors of the mean over %d replications "
+                           "(2 x %s)\n",
+                      t->replications, amount(t, t->standard_error, b, sizeof b));
     else if (agrees(t))
         strbuf_append(out, "  why        they agree within 2 %\n");
     strbuf_free(&t->text);

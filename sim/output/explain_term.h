@@ -10,12 +10,16 @@
 #include "core/strbuf.h"
 
 /* One term: its simulated value beside its closed form with the scenario's
- * numbers in it, and why they differ when they do. */
+ * numbers in it, and why they differ when they do. They agree within 2 %;
+ * a random term, the mean of replications, also within 2 standard errors of
+ * that mean (where 95 % of such means fall around the expectation). */
 typedef struct {
     const char* name;
     double      simulated, formula;   /* in UNIT; formula NAN: none in closed form */
     enum { IN_SECONDS, IN_BYTES, IN_COUNT } unit;
     double      share;                /* of the step or the run; < 0: not a breakdown part */
+    double      standard_error;       /* > 0: SIMULATED is a mean over REPLICATIONS, with this error */
+    int         replications;
     const char* per;                  /* "per step", "per run" */
     char        per_text[48];         /* when PER needs a number */
     strbuf      text;                 /* the formula, then "= numbers" lines */
