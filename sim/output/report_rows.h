@@ -22,7 +22,7 @@ typedef struct {
 #define REPORT_STEP_PARTS 7
 
 /* Rows shown even when they take no time: the step's parts but the last,
- * the EP all-to-all, which only MoE models have. */
+ * the expert dispatch, which only MoE models have. */
 #define REPORT_ALWAYS_SHOWN 6
 
 /* The run's breakdown, REPORT_PARTS rows, in the JSON report's order. */
