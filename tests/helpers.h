@@ -118,5 +118,6 @@ Suite* stage_layers_suite(void);
 Suite* tp_overlap_suite(void);
 Suite* param_gather_suite(void);
 Suite* cp_suite(void);
+Suite* moe_suite(void);
 
 #endif

@@ -36,6 +36,7 @@ static const char* const scenarios[] = {
     "tests/detail/interleaved.yaml",   "tests/detail/zero3-shared-nics.yaml",
     "tests/detail/many-micro-batches.yaml", "tests/detail/hierarchical.yaml",
     "tests/detail/tree.yaml",          "tests/detail/rail-optimized.yaml",
+    "tests/detail/moe-folded.yaml",    "tests/detail/moe-etp.yaml",
 };
 enum { SCENARIOS = sizeof scenarios / sizeof scenarios[0] };
 

@@ -163,9 +163,11 @@ START_TEST(stages_hold_their_stated_layers)
         ck_assert_int_eq(st->moe_layers, moe[i]);
         ck_assert_int_eq(st->has_embedding, i == 0);
         ck_assert_int_eq(st->has_head, i == 3);
-        /* TP: 2 all-reduces per layer each way, the embedding's forward and the head's backward one. */
-        ck_assert_int_eq(st->tp_fwd_allreduces, 2 * layers[i] + (i == 0));
-        ck_assert_int_eq(st->tp_bwd_allreduces, 2 * layers[i] + (i == 3));
+        /* TP: 2 all-reduces per dense layer each way, 1 per MoE layer (its
+         * routed experts' tokens move by the dispatcher), the embedding's
+         * forward and the head's backward one. */
+        ck_assert_int_eq(st->tp_fwd_allreduces, 2 * (layers[i] - moe[i]) + moe[i] + (i == 0));
+        ck_assert_int_eq(st->tp_bwd_allreduces, 2 * (layers[i] - moe[i]) + moe[i] + (i == 3));
         ck_assert_int_eq(st->ep_fwd_alltoalls, 2 * moe[i]);
         double layer_seconds = (layers[i] - moe[i]) * dense->fwd_seconds + moe[i] * expert->fwd_seconds;
         if (i == 1 || i == 2)   /* neither the embedding nor the head */

@@ -30,6 +30,8 @@ scenario candidate_scenario(const scenario* base, const plan_choice* c)
     sc.par.zero = c->zero;
     sc.par.recompute = (recompute_kind)c->recompute;
     sc.par.ep = c->ep;
+    if (!scenario_find_mark(base, "parallelism.etp"))
+        sc.par.etp = c->tp;   /* the default follows tp (scenario_validate fills it so too) */
     sc.output.replications = 1;   /* the search ranks steps: one replication of the run level is enough */
     return sc;
 }

@@ -136,6 +136,7 @@ static void forward(rank_state* st, const chunk_plan* ch, pipeline_op op)
     run_context_parallel(st, &ch->cp_fwd);
     st->timing.tp_comm += comm_run_collective(st, &ch->tp_fwd, CH_TP, 1);
     st->timing.ep_comm += comm_run_alltoall(st, &ch->ep_fwd);
+    st->timing.ep_comm += comm_run_collective(st, &ch->etp_fwd, CH_ETP, 1);
     st->timing.dp_inline += comm_wait_for(st, &st->zero_gather, WORK_ZERO);
     if (has_next(plan, s, c))
         comm_send_pipeline(st, 1, s + 1 < plan->stages ? c : c + 1, op.micro_batch);
@@ -168,6 +169,7 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
     run_context_parallel(st, &ch->cp_bwd);
     st->timing.tp_comm += comm_run_collective(st, &ch->tp_bwd, CH_TP, 1);
     st->timing.ep_comm += comm_run_alltoall(st, &ch->ep_bwd);
+    st->timing.ep_comm += comm_run_collective(st, &ch->etp_bwd, CH_ETP, 1);
     st->timing.dp_inline += comm_wait_for(st, &st->zero_gather, WORK_ZERO);
     comm_start_collective(st, &ch->zero_scatter, CH_ZERO_SCATTER, 1, &st->zero_scatter);
     if (has_previous(s, c))

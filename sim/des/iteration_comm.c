@@ -104,6 +104,7 @@ static const group_ref* group_of(const rank_peers* p, channel_kind kind)
     switch (kind) {
     case CH_TP:
     case CH_PP_GATHER:     return &p->tp;
+    case CH_ETP:           return &p->etp;
     case CH_EXPERT_REDUCE:
     case CH_EXPERT_GATHER: return &p->expert;
     case CH_CP:            return &p->cp;
@@ -205,7 +206,8 @@ static work_kind work_of(channel_kind kind)
     switch (kind) {
     case CH_TP:           return WORK_TP;
     case CH_PP_GATHER:    return WORK_PP;
-    case CH_EP:           return WORK_EP;
+    case CH_EP:
+    case CH_ETP:          return WORK_EP;
     case CH_ZERO_GATHER:
     case CH_ZERO_SCATTER: return WORK_ZERO;
     case CH_CP:           return WORK_CP;

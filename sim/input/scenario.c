@@ -37,6 +37,12 @@ int scenario_dense_replicas(const scenario* sc)
     return sc->par.dp * sc->par.cp;
 }
 
+int scenario_expert_replicas(const scenario* sc)
+{
+    const parallel_spec* p = &sc->par;
+    return p->tp * p->cp * p->dp / (p->etp * p->ep);
+}
+
 long long scenario_job_nodes(const scenario* sc)
 {
     long long gpn = sc->cluster.gpus_per_node;

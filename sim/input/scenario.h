@@ -97,6 +97,8 @@ typedef struct {
 
 typedef struct {
     int             tp, pp, dp, ep, cp;
+    int             etp;               /* expert tensor parallel: the experts' GEMMs split over etp ranks
+                                        * (default tp; Megatron-Core's --expert-tensor-parallel-size) */
     int             dp_auto;           /* dp was "auto" */
     int             sequence_parallel;
     schedule_kind   schedule;
@@ -210,6 +212,12 @@ long long scenario_world_size(const scenario* sc);
  * (parallel_state: the data-parallel group "with_context_parallel"), and
  * TorchTitan shards FSDP over dp_shard x cp. Experts keep their own group. */
 int scenario_dense_replicas(const scenario* sc);
+/* The ranks that hold the same experts and reduce their gradients together
+ * (the expert data parallelism, edp): MoE parallel folding (Liu et al. 2025,
+ * Megatron-Core's expert RankGenerator) lays the tp x cp x dp GPUs of a
+ * pipeline rank out again as etp x ep x edp for the expert layers, so
+ * edp = tp x cp x dp / (etp x ep). */
+int scenario_expert_replicas(const scenario* sc);
 /* Nodes the job uses: its GPUs over gpus_per_node, rounded up. */
 long long scenario_job_nodes(const scenario* sc);
 /* GPUs in the cluster: nodes * gpus_per_node. */

@@ -43,7 +43,7 @@ void scenario_set_defaults(scenario* sc)
     sc->cluster.platform = xstrdup("");
 
     sc->par = (parallel_spec){
-        .tp = 1, .pp = 1, .dp_auto = 1, .ep = 1, .cp = 1, .sequence_parallel = 1,
+        .tp = 1, .pp = 1, .dp_auto = 1, .ep = 1, .etp = 1, .cp = 1, .sequence_parallel = 1,
         .schedule = SCHED_1F1B, .virtual_stages = 1, .micro_batch = 1, .zero = 1,
         .recompute = RECOMPUTE_SELECTIVE, .dp_overlap = 1, .collective = COLL_AUTO,
         .cp_comm = CP_COMM_P2P,
@@ -321,24 +321,67 @@ static int resolve_world(scenario* sc, diag* d)
     return 0;
 }
 
+/* The experts' tensor parallelism defaults to the layers' (Megatron-LM's
+ * --expert-tensor-parallel-size, set to --tensor-model-parallel-size when
+ * absent). Filled at validation, so that a plan that changes tp (best's
+ * candidates) changes it too. */
+static void fill_parallel_defaults(scenario* sc)
+{
+    if (!given(sc, "parallelism.etp"))
+        sc->par.etp = sc->par.tp;
+}
+
+/* A dense model has no experts to spread: ep 1, and etp, if given, the
+ * layers' own tp (keys are never silently ignored). */
+static int check_dense_experts(const scenario* sc, diag* d)
+{
+    const parallel_spec* p = &sc->par;
+    char expected[160];
+    if (p->ep != 1)
+        return reject(sc, d, "parallelism.ep", NULL, "1 for a dense model (no model.moe section)", "%d", p->ep);
+    if (p->etp != p->tp) {
+        snprintf(expected, sizeof expected, "tp (%d) or no etp for a dense model (no model.moe section)", p->tp);
+        return reject(sc, d, "parallelism.etp", NULL, expected, "%d", p->etp);
+    }
+    return 0;
+}
+
+/* MoE parallel folding (Liu et al. 2025; Megatron-Core's
+ * initialize_model_parallel): the expert layers lay the tp x cp x dp GPUs of
+ * a pipeline rank out again as etp x ep x edp, so etp x ep must divide them;
+ * ep need not divide dp. Experts split evenly over ep, their FFN width over
+ * etp. Megatron-Core's MoE layer refuses tensor parallelism without sequence
+ * parallelism in training (megatron/core/transformer/moe/moe_layer.py). */
 static int check_expert_parallel(const scenario* sc, diag* d)
 {
     const parallel_spec* p = &sc->par;
     const moe_spec* moe = &sc->model.moe;
-    char expected[160];
-    if (p->ep == 1)
-        return 0;
+    char expected[200];
     if (!moe->enabled)
-        return reject(sc, d, "parallelism.ep", NULL, "1 for a dense model (no model.moe section)",
-                      "%d", p->ep);
+        return check_dense_experts(sc, d);
     if (moe->experts % p->ep) {
         snprintf(expected, sizeof expected, "a divisor of model.moe.experts (%d)", moe->experts);
         return reject(sc, d, "parallelism.ep", NULL, expected, "%d", p->ep);
     }
-    if (p->dp % p->ep) {
-        snprintf(expected, sizeof expected, "a divisor of the data-parallel degree (dp = %d)", p->dp);
-        return reject(sc, d, "parallelism.ep", NULL, expected, "%d", p->ep);
+    if (moe->expert_ffn_hidden % p->etp) {
+        snprintf(expected, sizeof expected, "a divisor of the experts' FFN width (model.moe.expert_ffn_hidden: %d)",
+                 moe->expert_ffn_hidden);
+        return reject(sc, d, "parallelism.etp", "parallelism.tp", expected, "%d", p->etp);
     }
+    long long ranks = (long long)p->tp * p->cp * p->dp, expert = (long long)p->etp * p->ep;
+    if (ranks % expert) {
+        snprintf(expected, sizeof expected,
+                 "ep x etp dividing the tp x cp x dp = %d x %d x %d = %lld GPUs of a pipeline stage (MoE "
+                 "parallel folding)",
+                 p->tp, p->cp, p->dp, ranks);
+        return reject(sc, d, "parallelism.ep", "parallelism.etp", expected, "%d x %d = %lld", p->ep, p->etp,
+                      expert);
+    }
+    if (p->tp > 1 && !p->sequence_parallel)
+        return reject(sc, d, "parallelism.sequence_parallel", NULL,
+                      "true for an MoE model with tp > 1 (Megatron-Core's MoE layer needs sequence parallelism "
+                      "with tensor parallelism)",
+                      "false");
     return 0;
 }
 
@@ -454,6 +497,7 @@ static void fill_power_defaults(scenario* sc)
 int scenario_validate(scenario* sc, diag* d)
 {
     fill_model_defaults(sc);
+    fill_parallel_defaults(sc);
     fill_power_defaults(sc);
     if (check_model(sc, d) || check_gpu(sc, d) || check_cluster(sc, d) || check_divisors(sc, d)
         || check_schedule(sc, d) || check_stage_layers(sc, d) || resolve_world(sc, d)

@@ -384,6 +384,7 @@ static const key_rule parallel_rules[] = {
     INT_FIELD("pp", parallel_spec, pp, 1, 4096),
     CUSTOM("dp", parallel_spec, dp, read_dp),
     INT_FIELD("ep", parallel_spec, ep, 1, 1e6),
+    INT_FIELD("etp", parallel_spec, etp, 1, 4096),
     INT_FIELD("cp", parallel_spec, cp, 1, 4096),
     BOOL("sequence_parallel", parallel_spec, sequence_parallel),
     ENUM("schedule", parallel_spec, schedule, schedule_names, SCHED_COUNT),

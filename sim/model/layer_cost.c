@@ -197,35 +197,63 @@ static void add_dense_mlp(layer_builder* lb, const mlp_names* names, double toke
     add_gemm(lb, names->fc2, tokens, h, f, 1, dense ? TP_SIDE_SCATTERED : TP_SIDE_NONE);
 }
 
-/* An MoE MLP (Fedus et al. 2021; Megatron-LM's token dispatcher): the router
- * GEMM and its softmax in fp32, the permutation of the routed tokens into
- * per-expert buffers and back, and the local experts' GEMMs, sized by the
- * tokens each receives: capacity_factor x top_k x tokens x ep / experts from
- * the ranks of its expert-parallel group. The all-to-alls are network
- * transfers, simulated by the iteration. Shared experts (DeepSeekMoE, Dai et
- * al. 2024, Sec. 3.2) see every token: Megatron-Core runs them as one dense
- * MLP, shared_experts x expert_ffn_hidden wide and split by TP like the
- * dense layers' (moe_shared_expert_intermediate_size, SharedExpertMLP); its
- * own TP reduction is not simulated (run/run.c lists it). */
-static void add_moe_mlp(layer_builder* lb, double tokens, double h, double f)
+/* Megatron-Core's MoE layer takes the sequence-parallel shard a GPU holds
+ * (T/t tokens); its router picks top_k experts per token; the all-to-all
+ * over the expert-parallel group sends each slot to the GPU holding its
+ * expert, and, with etp > 1, an all-gather over the experts' TP group
+ * gives each of them every slot of its experts (MoEAlltoAllTokenDispatcher:
+ * token_dispatch, dispatch_postprocess). Balanced routing spreads the
+ * routed slots evenly over the experts (capacity_factor pads for
+ * imbalance). */
+void layer_moe_slots(const scenario* sc, moe_slots* out)
+{
+    const parallel_spec* p = &sc->par;
+    const moe_spec* moe = &sc->model.moe;
+    double tokens = (double)p->micro_batch * sc->model.seq_len / p->cp;
+    out->held = p->sequence_parallel ? tokens / p->tp : tokens;
+    out->routed = out->held * moe->top_k * moe->capacity_factor;
+    out->gathered = out->routed * p->etp;
+    out->local_experts = (double)moe->experts / p->ep;
+    out->per_expert = out->gathered / out->local_experts;
+    out->width = (double)moe->expert_ffn_hidden / p->etp;
+}
+
+/* An MoE MLP (Fedus et al. 2021; Megatron-Core's MoEAlltoAllTokenDispatcher
+ * and grouped experts): the router GEMM and its softmax in fp32 over the
+ * tokens the GPU holds, the permutation of its routed slots into per-expert
+ * order and back, the sort of the received slots by local expert and back
+ * (sort_chunks_by_idxs, with more than one local expert), and the local
+ * experts' GEMMs, each over the slots it receives, expert_ffn_hidden / etp
+ * wide (layer_moe_slots). The all-to-alls and ETP collectives are network
+ * transfers, simulated by the iteration. Shared experts (DeepSeekMoE, Dai
+ * et al. 2024, Sec. 3.2) see every token: Megatron-Core runs them as one
+ * dense MLP, shared_experts x expert_ffn_hidden wide and split by TP like the
+ * dense layers' (moe_shared_expert_intermediate_size, SharedExpertMLP),
+ * with the dense MLP's TP all-gather and reduce-scatter. */
+static void add_moe_mlp(layer_builder* lb, double tokens, double h)
 {
     const moe_spec* moe = &lb->sc->model.moe;
-    int ep = lb->sc->par.ep, swiglu = lb->sc->model.ffn == FFN_SWIGLU;
-    double routed = tokens * moe->top_k * moe->capacity_factor;   /* token slots per rank */
-    double local_experts = (double)moe->experts / ep;
-    double per_expert = routed * ep / moe->experts;
-    add_half_gemm(lb, "router", tokens, moe->experts, h, 1);
-    add_memory(lb, "router softmax and top-k", 8.0 * tokens * moe->experts, 8.0 * tokens * moe->experts);
-    add_memory(lb, "token permutation", 4.0 * routed * h, 4.0 * routed * h);
-    add_gemm(lb, "expert fc1", per_expert, swiglu ? 2.0 * f : f, h, local_experts, TP_SIDE_NONE);
+    int swiglu = lb->sc->model.ffn == FFN_SWIGLU;
+    moe_slots m;
+    layer_moe_slots(lb->sc, &m);
+    double f = m.width, sorted = m.local_experts > 1 ? 4.0 * m.gathered * h : 0;
+    add_half_gemm(lb, "router", m.held, moe->experts, h, 1);
+    add_memory(lb, "router softmax and top-k", 8.0 * m.held * moe->experts, 8.0 * m.held * moe->experts);
+    add_memory(lb, "token permutation", 4.0 * m.routed * h, 4.0 * m.routed * h);
+    if (sorted > 0)
+        add_memory(lb, "sort by local expert", sorted, sorted);
+    add_gemm(lb, "expert fc1", m.per_expert, swiglu ? 2.0 * f : f, h, m.local_experts, TP_SIDE_NONE);
     if (swiglu)
-        add_memory(lb, "expert swiglu", 6.0 * routed * f, 10.0 * routed * f);
+        add_memory(lb, "expert swiglu", 6.0 * m.gathered * f, 10.0 * m.gathered * f);
     else
-        add_memory(lb, "expert gelu", 4.0 * routed * f, 6.0 * routed * f);
-    add_gemm(lb, "expert fc2", per_expert, h, f, local_experts, TP_SIDE_NONE);
-    add_memory(lb, "token unpermutation", 4.0 * routed * h, 4.0 * routed * h);
+        add_memory(lb, "expert gelu", 4.0 * m.gathered * f, 6.0 * m.gathered * f);
+    add_gemm(lb, "expert fc2", m.per_expert, h, f, m.local_experts, TP_SIDE_NONE);
+    if (sorted > 0)
+        add_memory(lb, "unsort by local expert", sorted, sorted);
+    add_memory(lb, "token unpermutation", 4.0 * m.routed * h, 4.0 * m.routed * h);
     if (moe->shared_experts > 0)
-        add_dense_mlp(lb, &shared_expert_names, tokens, h, moe->shared_experts * f);
+        add_dense_mlp(lb, &shared_expert_names, tokens, h,
+                      (double)moe->shared_experts * moe->expert_ffn_hidden / lb->sc->par.tp);
 }
 
 void layer_cost_build(const scenario* sc, const kernel_rates* rates, int moe, layer_cost* out)
@@ -239,7 +267,7 @@ void layer_cost_build(const scenario* sc, const kernel_rates* rates, int moe, la
     double norm_tokens = p->sequence_parallel ? tokens / p->tp : tokens;
     double heads = (double)m->heads / p->tp;
     double kv_heads = fmax(1.0, (double)m->kv_heads / p->tp);
-    double f = (double)(moe ? m->moe.expert_ffn_hidden : m->ffn_hidden) / p->tp;
+    double f = (double)m->ffn_hidden / p->tp;
     int dropout = m->dropout > 0;
     int flash = p->flash_attention;
 
@@ -252,10 +280,15 @@ void layer_cost_build(const scenario* sc, const kernel_rates* rates, int moe, la
     add_gemm(&lb, "attention output projection", tokens, h, heads * d, 1, TP_SIDE_SCATTERED);
     add_dropout_residual(&lb, "dropout and residual (attention)", norm_tokens * h, dropout);
     add_layer_norm(&lb, "post-attention layer norm", norm_tokens * h, !moe);
-    if (moe)
-        add_moe_mlp(&lb, tokens, h, f);
-    else
+    /* TP collectives: the attention's, and the dense MLP's or, in an MoE
+     * layer, the shared experts' (the routed experts' are the dispatcher's). */
+    out->tp_allreduces = 2;
+    if (moe) {
+        add_moe_mlp(&lb, tokens, h);
+        out->tp_allreduces = 1 + (m->moe.shared_experts > 0);
+    } else {
         add_dense_mlp(&lb, &dense_mlp_names, tokens, h, f);
+    }
     add_dropout_residual(&lb, "dropout and residual (MLP)", norm_tokens * h, dropout);
     if (lb.cast_fwd + lb.cast_bwd > 0)
         add_memory(&lb, "fp8 casts and transposes", lb.cast_fwd, lb.cast_bwd);

@@ -21,7 +21,8 @@
  * by default), K and V at the KV-head width, the FFN width f instead of 4h (two fc1
  * outputs for SwiGLU), no masks without dropout, no score tensors with
  * FlashAttention (only its fp32 log-sum-exp) or selective recompute, and the
- * routed token copies of an MoE MLP, its experts expert_ffn_hidden wide, and
+ * routed token slots its experts process (layer_moe_slots), each
+ * expert_ffn_hidden / etp wide, and
  * its shared experts' activations (their fc1 reads the tensor the router
  * reads, stored once). Full recompute keeps only the layer
  * input (2sbh, divided by t with sequence parallelism). */
@@ -57,10 +58,12 @@ double memory_layer_activations(const scenario* sc, int moe)
     double tokens = s_rank * b;
     double mlp = 2.0 * sbh / outside + (dropout ? sbh / outside : 0);   /* layer-norm input, mask */
     if (moe) {
-        double routed = tokens * m->moe.top_k * m->moe.capacity_factor;
-        double fe = m->moe.expert_ffn_hidden / t, shared = m->moe.shared_experts * fe;
+        moe_slots slots;   /* the slots the GPU's experts process, slots.width wide */
+        layer_moe_slots(sc, &slots);
+        double routed = slots.gathered, fe = slots.width;
+        double shared = m->moe.shared_experts * (m->moe.expert_ffn_hidden / t);
         mlp += 2.0 * sbh / outside                             /* router input */
-             + 4.0 * tokens * m->moe.experts                   /* fp32 routing probabilities */
+             + 4.0 * slots.held * m->moe.experts               /* fp32 routing probabilities */
              + 2.0 * routed * h                                /* permuted tokens: expert fc1 input */
              + 2.0 * routed * fe * (swiglu ? 2 : 1)            /* activation input */
              + 2.0 * routed * fe                               /* fc2 input */
@@ -136,12 +139,13 @@ static double recompute_buffer(const scenario* sc)
  * over the data-parallel group, stage 2 also the gradients, stage 3 also the
  * weights (keeping two gathered layers as a prefetch buffer). Dense states
  * shard over dp x cp (scenario_dense_replicas), experts over their own
- * data-parallel group, dp/ep. */
+ * data-parallel group, edp = tp x cp x dp / (etp x ep)
+ * (scenario_expert_replicas). */
 static void model_states(const scenario* sc, const workload* w, int rank, gpu_memory* g)
 {
     const rank_work* r = &w->rank[rank];
     int zero = sc->par.zero;
-    double dp = scenario_dense_replicas(sc), expert_dp = (double)sc->par.dp / sc->par.ep;
+    double dp = scenario_dense_replicas(sc), expert_dp = scenario_expert_replicas(sc);
     double dense = r->dense_params, experts = r->expert_params;
     g->weights = 2.0 * (dense / (zero >= 3 ? dp : 1) + experts / (zero >= 3 ? expert_dp : 1));
     g->gradients = w->grad_element_bytes * (dense / (zero >= 2 ? dp : 1) + experts / (zero >= 2 ? expert_dp : 1));

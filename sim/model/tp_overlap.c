@@ -29,7 +29,7 @@ double tp_overlap_bulk(double gemm, double comm, int sms)
 
 /* The exposed seconds of one layer's forward (BACKWARD 0) or backward
  * pass: each TP GEMM's pair beyond the GEMM alone, and the collectives no
- * GEMM hides (an MoE layer's MLP) at their full time. */
+ * GEMM hides (an MoE layer's shared experts') at their full time. */
 static double layer_exposed(const layer_cost* layer, int backward, double comm, int t, int sms)
 {
     double exposed = 0;
@@ -53,7 +53,7 @@ static double layer_exposed(const layer_cost* layer, int backward, double comm, 
         }
         paired++;
     }
-    return exposed + (4 - paired) * comm;   /* four collectives a layer and pass */
+    return exposed + (2 * layer->tp_allreduces - paired) * comm;   /* an all-gather and a reduce-scatter each */
 }
 
 void tp_overlap_stage(const scenario* sc, const workload* w, const stage_work* st, double collective,

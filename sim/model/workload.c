@@ -181,28 +181,38 @@ static double grad_element_bytes(const scenario* sc)
 /* TP collectives per micro-batch (Shoeybi et al. 2019, Sec. 3; Korthikanti et
  * al. 2022, Sec. 4.2.2): two all-reduces per layer in the forward pass and two
  * in the backward pass; with sequence parallelism each becomes an all-gather
- * plus a reduce-scatter, the same ring traffic. Full recompute repeats the
- * forward ones in the backward pass. The vocabulary-parallel embedding adds
- * one forward all-reduce on the first stage, the LM head's input gradient one
- * backward all-reduce on the last. */
-static void tp_collectives(const scenario* sc, stage_work* st)
+ * plus a reduce-scatter, the same ring traffic. An MoE layer's routed experts
+ * have none (their tokens move by the dispatcher's collectives): only its
+ * attention's and its shared experts' (LAYER_PAIRS, from the layers' costs).
+ * Full recompute repeats the forward ones in the backward pass. The
+ * vocabulary-parallel embedding adds one forward all-reduce on the first
+ * stage, the LM head's input gradient one backward all-reduce on the last. */
+static void tp_collectives(const scenario* sc, int layer_pairs, stage_work* st)
 {
     if (sc->par.tp == 1)
         return;
-    st->tp_fwd_allreduces = 2 * st->layers + (st->has_embedding ? 1 : 0);
-    st->tp_bwd_allreduces = 2 * st->layers + (st->has_head ? 1 : 0);
+    st->tp_fwd_allreduces = layer_pairs + (st->has_embedding ? 1 : 0);
+    st->tp_bwd_allreduces = layer_pairs + (st->has_head ? 1 : 0);
     if (sc->par.recompute == RECOMPUTE_FULL)
-        st->tp_bwd_allreduces += 2 * st->layers;
+        st->tp_bwd_allreduces += layer_pairs;
 }
 
-/* Dispatch and combine all-to-all per MoE layer, forward and backward;
- * recomputed with the forward under full recompute. */
+/* Per MoE layer, Megatron-Core's MoEAlltoAllTokenDispatcher runs a dispatch
+ * and a combine all-to-all over the expert-parallel group (ep > 1) and, with
+ * etp > 1, an all-gather of the dispatched slots and a reduce-scatter of the
+ * experts' output over the experts' TP group, forward and (as their
+ * gradients) backward; recomputed with the forward under full recompute. */
 static void ep_collectives(const scenario* sc, stage_work* st)
 {
-    if (sc->par.ep == 1)
-        return;
-    st->ep_fwd_alltoalls = 2 * st->moe_layers;
-    st->ep_bwd_alltoalls = 2 * st->moe_layers * (sc->par.recompute == RECOMPUTE_FULL ? 2 : 1);
+    int again = sc->par.recompute == RECOMPUTE_FULL ? 2 : 1;
+    if (sc->par.ep > 1) {
+        st->ep_fwd_alltoalls = 2 * st->moe_layers;
+        st->ep_bwd_alltoalls = 2 * st->moe_layers * again;
+    }
+    if (sc->par.etp > 1) {
+        st->etp_fwd_allreduces = st->moe_layers;
+        st->etp_bwd_allreduces = st->moe_layers * again;
+    }
 }
 
 /* The embedding lookup (word and position, with dropout) on the first stage:
@@ -273,6 +283,7 @@ static void build_stage(const scenario* sc, const workload* w, int index, stage_
     const parallel_spec* p = &sc->par;
     double tokens = (double)p->micro_batch * m->seq_len / p->cp;   /* per rank per micro-batch */
     double dense = 0, experts = 0;
+    int tp_pairs = 0;
 
     st->first_layer = index == 0 ? 0 : w->stage[index - 1].first_layer + w->stage[index - 1].layers;
     st->layers = layers_of_stage(sc, index, w->stages);
@@ -290,6 +301,7 @@ static void build_stage(const scenario* sc, const workload* w, int index, stage_
         st->bwd_seconds += layer->bwd_seconds + again_seconds;
         st->recompute_seconds += again_seconds;
         st->moe_layers += moe;
+        tp_pairs += layer->tp_allreduces;
         layer_params(sc, l, &layer_dense, &expert_each);
         dense += layer_dense;
         experts += expert_each * (m->moe.enabled ? (double)m->moe.experts / p->ep : 0);
@@ -312,8 +324,8 @@ static void build_stage(const scenario* sc, const workload* w, int index, stage_
     }
     dense += stage_vocab_tables(sc, st) * (double)m->vocab * m->hidden;
     st->dense_params = dense / p->tp;
-    st->expert_params = experts / p->tp;
-    tp_collectives(sc, st);
+    st->expert_params = experts / p->etp;
+    tp_collectives(sc, tp_pairs, st);
     ep_collectives(sc, st);
 }
 
@@ -321,7 +333,8 @@ static void build_stage(const scenario* sc, const workload* w, int index, stage_
  * parameter of its shard it reads master weights, momentum, variance and the
  * gradient and writes the first three and the half-precision weights
  * (26 + G bytes), and the gradient-norm clip reads the gradients once more
- * (G). ZeRO stage >= 1 shards it over the data-parallel group. */
+ * (G). ZeRO stage >= 1 shards it over the data-parallel group: the dense
+ * weights' over dp x cp, the experts' over the expert data parallelism. */
 static void build_rank(const scenario* sc, const workload* w, int rank, rank_work* rw)
 {
     for (int c = 0; c < w->chunks; c++) {
@@ -331,7 +344,7 @@ static void build_rank(const scenario* sc, const workload* w, int rank, rank_wor
     }
     int sharded = sc->par.zero >= 1;
     double shard = rw->dense_params / (sharded ? scenario_dense_replicas(sc) : 1)
-                 + rw->expert_params / (sharded ? (double)sc->par.dp / sc->par.ep : 1);
+                 + rw->expert_params / (sharded ? scenario_expert_replicas(sc) : 1);
     rw->optimizer_seconds = kernel_memory_seconds(&w->rates, (26.0 + 2.0 * w->grad_element_bytes) * shard);
 }
 
@@ -372,8 +385,15 @@ int workload_build(const scenario* sc, workload* w)
      * with sequence parallelism, Megatron's scatter-gather split without it
      * (Narayanan et al. 2021, Sec. 4.1). */
     w->pp_message_bytes = w->tp_message_bytes / p->tp;
-    if (m->moe.enabled)
-        w->ep_pair_bytes = tokens * m->moe.top_k * m->moe.capacity_factor * m->hidden * ELEMENT / p->ep;
+    if (m->moe.enabled) {
+        /* The dispatcher's messages (layer_moe_slots): each GPU sends an even
+         * share of its routed slots to each EP peer, and gathers the slots
+         * of its ETP peers. */
+        moe_slots slots;
+        layer_moe_slots(sc, &slots);
+        w->ep_pair_bytes = slots.routed * m->hidden * ELEMENT / p->ep;
+        w->etp_message_bytes = slots.gathered * m->hidden * ELEMENT;
+    }
 
     w->pp = p->pp;
     w->chunks = p->virtual_stages;

@@ -33,6 +33,8 @@ typedef struct {
     int    tp_bwd_allreduces;         /* ... backward (recomputed forward included) */
     int    ep_fwd_alltoalls;          /* expert-parallel all-to-alls per micro-batch */
     int    ep_bwd_alltoalls;
+    int    etp_fwd_allreduces;        /* the dispatcher's ETP all-gather + reduce-scatter pairs per micro-batch */
+    int    etp_bwd_allreduces;
     double dense_params, expert_params;  /* parameters held per GPU */
 } stage_work;
 
@@ -53,6 +55,7 @@ typedef struct {
     double tp_message_bytes;          /* payload of one TP all-reduce */
     double pp_message_bytes;          /* activation sent by each TP rank per micro-batch */
     double ep_pair_bytes;             /* all-to-all bytes from one GPU to one EP peer */
+    double etp_message_bytes;         /* the token slots one ETP all-gather gathers (a reduce-scatter's input) */
     double grad_element_bytes;        /* bytes per gradient element in the DP reduction */
     layer_cost dense_layer, moe_layer;
     int    pp, chunks;                /* pipeline ranks, model chunks per rank */

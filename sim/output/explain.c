@@ -56,6 +56,17 @@ static void hop(const explain_ctx* x, int a, int b, double* alpha, double* bandw
     ring_links(x, g, 2, alpha, bandwidth);
 }
 
+/* The narrowest link and largest latency between consecutive members of
+ * pipeline rank 0's first group of family F (rank_order.h). */
+static void family_links(const explain_ctx* x, group_family f, double* alpha, double* bandwidth)
+{
+    int* g = xmalloc((size_t)f.n * sizeof *g);
+    for (int j = 0; j < f.n; j++)
+        g[j] = j * f.stride;
+    ring_links(x, g, f.n, alpha, bandwidth);
+    free(g);
+}
+
 static void explain_compute(const explain_ctx* x, explain_term* t)
 {
     const workload* w = &x->r->work;
@@ -153,8 +164,10 @@ static void explain_tp(const explain_ctx* x, explain_term* t)
                   x->m, per_rank, x->t - 1, units_format_seconds(alpha, a, sizeof a),
                   units_format_bytes(w->tp_message_bytes, s, sizeof s), x->t,
                   units_format_bytes(bandwidth, b, sizeof b), units_format_seconds(one, o, sizeof o));
-    strbuf_printf(&t->text, "\n             (Megatron-LM: 2 all-reduces per layer forward, 2 backward%s)",
-                  x->sc->par.recompute == RECOMPUTE_FULL ? ", 2 more in the recomputed forward" : "");
+    strbuf_printf(&t->text, "\n             (Megatron-LM: 2 all-reduces per layer forward, 2 backward%s%s)",
+                  x->sc->par.recompute == RECOMPUTE_FULL ? ", 2 more in the recomputed forward" : "",
+                  x->sc->model.moe.enabled ? "; an MoE layer 1, 2 with shared experts: its routed experts' tokens "
+                                             "move by the expert dispatch" : "");
     snprintf(t->why, sizeof t->why,
              "the TP group %s: its rings share links with other groups' traffic",
              x->t > x->r->topo.gpus_per_node ? "leaves the NVLink island" : "shares the node");
@@ -198,9 +211,7 @@ static void explain_pp(const explain_ctx* x, explain_term* t)
                  "travels while the receiver finishes its other pass");
 }
 
-/* The first N GPUs of the DP group of pipeline rank 0 (TP rank 0): the
- * whole group for N = d, its first expert-parallel group (consecutive DP
- * ranks) for N = ep. */
+/* The first N GPUs of the dense DP group of pipeline rank 0 (TP rank 0). */
 static int* dp_group(const explain_ctx* x, int n)
 {
     int* g = xmalloc((size_t)n * sizeof *g);
@@ -269,6 +280,20 @@ static double gather_ahead(const stage_plan* sp, int chunks, double alpha, doubl
     return exposed;
 }
 
+/* The expert gradients' reduction and weights' gather, over the ranks
+ * holding the same experts (the expert data parallelism, edp GPUs etp x ep
+ * apart): appends their lines and returns their seconds. */
+static double expert_collectives(const explain_ctx* x, const stage_plan* sp, strbuf* text)
+{
+    if (scenario_expert_replicas(x->sc) < 2)
+        return 0;
+    double alpha, bandwidth;
+    family_links(x, plan_edp_family(x->sc), &alpha, &bandwidth);
+    return dp_collective("expert gradients", &sp->expert_reduce,
+                         sp->expert_gather.repeat > 0 ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, text)
+         + dp_collective("expert weights, all-gather", &sp->expert_gather, ALL_GATHER, alpha, bandwidth, text);
+}
+
 static void explain_dp(const explain_ctx* x, explain_term* t)
 {
     int stage = run_last_reduction_stage(x->r);
@@ -295,10 +320,7 @@ static void explain_dp(const explain_ctx* x, explain_term* t)
                + (sp->gather_ahead ? gather_ahead(sp, x->v, alpha, bandwidth, &t->text)
                                    : dp_collective("weights, all-gather", &sp->dp_gather, ALL_GATHER, alpha,
                                                    bandwidth, &t->text))
-               + dp_collective("expert gradients", &sp->expert_reduce,
-                               sp->expert_gather.repeat > 0 ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, &t->text)
-               + dp_collective("expert weights, all-gather", &sp->expert_gather, ALL_GATHER, alpha, bandwidth,
-                               &t->text);
+               + expert_collectives(x, sp, &t->text);
     double traffic = 2 * (sp->dp_reduce.payload_bytes + sp->expert_reduce.payload_bytes);
     for (int c = 0; c < x->v && x->sc->par.zero == 3; c++) {   /* per pass: gathers forward and backward, a scatter */
         const chunk_plan* ch = &sp->chunk[c];
@@ -334,38 +356,56 @@ static void explain_dp(const explain_ctx* x, explain_term* t)
         snprintf(t->why + n, sizeof t->why - (size_t)n, "nothing overlaps the backward pass (dp_overlap: false)");
 }
 
+/* The expert dispatch of Megatron-Core's MoEAlltoAllTokenDispatcher: the
+ * all-to-alls over the EP group (each GPU's routed slots, an even share to
+ * each EP rank) and, with etp > 1, the all-gathers of the received slots and
+ * the reduce-scatters of the experts' output over the ETP group. */
 static void explain_ep(const explain_ctx* x, explain_term* t)
 {
     const workload* w = &x->r->work;
-    int e = x->sc->par.ep;
-    t->name = "Expert-parallel all-to-all";
+    const parallel_spec* p = &x->sc->par;
+    t->name = "Expert dispatch (EP all-to-all, ETP gather and scatter)";
     t->simulated = x->r->profile.ep_comm;
-    if (e < 2 || w->ep_pair_bytes <= 0) {
-        strbuf_append(&t->text, "EP 1: no expert all-to-alls");
-        return;
-    }
-    int count = 0;
+    double alltoalls = 0, pairs = 0;
     for (int s = 0; s < x->p; s++)
         for (int c = 0; c < x->v; c++) {
             const stage_work* sw = workload_chunk(w, s, c);
-            count += sw->ep_fwd_alltoalls + sw->ep_bwd_alltoalls;
+            alltoalls += (double)(sw->ep_fwd_alltoalls + sw->ep_bwd_alltoalls) / x->p;
+            pairs += (double)(sw->etp_fwd_allreduces + sw->etp_bwd_allreduces) / x->p;
         }
-    int* g = dp_group(x, e);   /* the expert-parallel group: consecutive DP ranks */
+    if (alltoalls + pairs <= 0) {
+        strbuf_append(&t->text, "EP 1 and ETP 1: no expert dispatch over the network");
+        return;
+    }
     double alpha, bandwidth;
-    ring_links(x, g, e, &alpha, &bandwidth);
-    free(g);
-    double one = collective_alltoall_time(e, w->ep_pair_bytes, alpha, bandwidth);
-    t->formula = x->m * (double)count / x->p * one;
-    char a[32], s[32], b[32];
-    strbuf_printf(&t->text,
-                  "m x all-to-alls per micro-batch x (alpha + (e-1) S/B) (direct exchange, Thakur et al. 2005;\n"
-                  "             B: the narrowest link between the group's GPUs)\n"
-                  "             = %d x %.4g x (%s + %d x %s / %s/s)",
-                  x->m, (double)count / x->p, units_format_seconds(alpha, a, sizeof a), e - 1,
-                  units_format_bytes(w->ep_pair_bytes, s, sizeof s), units_format_bytes(bandwidth, b, sizeof b));
+    char a[32], s[32], b[32], o[32];
+    strbuf_append(&t->text, "per GPU, the slots it routes R = capacity_factor x top_k x T/t (its sequence-parallel "
+                            "tokens; docs/model.md)");
+    if (alltoalls > 0) {
+        family_links(x, plan_ep_family(x->sc), &alpha, &bandwidth);
+        double one = collective_alltoall_time(p->ep, w->ep_pair_bytes, alpha, bandwidth);
+        t->formula += x->m * alltoalls * one;
+        strbuf_printf(&t->text,
+                      "\n             m x all-to-alls per micro-batch x (alpha + (e-1) S/B), S = R h 2 / e (direct "
+                      "exchange, Thakur et al. 2005;\n             B: the narrowest link between the group's GPUs, "
+                      "%d apart) = %d x %.4g x (%s + %d x %s / %s/s)",
+                      p->etp, x->m, alltoalls, units_format_seconds(alpha, a, sizeof a), p->ep - 1,
+                      units_format_bytes(w->ep_pair_bytes, s, sizeof s), units_format_bytes(bandwidth, b, sizeof b));
+    }
+    if (pairs > 0) {
+        family_links(x, plan_etp_family(x->sc), &alpha, &bandwidth);
+        double one = collective_ring_time(ALL_REDUCE, p->etp, w->etp_message_bytes, alpha, bandwidth);
+        t->formula += x->m * pairs * one;
+        strbuf_printf(&t->text,
+                      "\n             + m x ETP all-gather and reduce-scatter pairs per micro-batch x 2(u-1)(alpha + "
+                      "S/(u B)), S = u R h 2\n             = %d x %.4g x 2 x %d x (%s + %s / (%d x %s/s)), %s a pair",
+                      x->m, pairs, p->etp - 1, units_format_seconds(alpha, a, sizeof a),
+                      units_format_bytes(w->etp_message_bytes, s, sizeof s), p->etp,
+                      units_format_bytes(bandwidth, b, sizeof b), units_format_seconds(one, o, sizeof o));
+    }
     if (t->simulated > t->formula)
         snprintf(t->why, sizeof t->why,
-                 "the exchange's flows share the NICs and the fabric with the other TP ranks' exchanges");
+                 "the exchange's flows share the NICs and the fabric with the other GPUs' exchanges");
     else
         snprintf(t->why, sizeof t->why,
                  "the formula sends to every peer at the narrowest link; peers in the same node get NVLink");

@@ -27,7 +27,8 @@ static void explain_model_states(const explain_ctx* x, explain_term* t)
                   zero, forms[zero], factor[zero], psi, mr->worst, replicas);
     snprintf(t->why, sizeof t->why,
              "trainsim keeps gradients at %.0f bytes (the precision's reduction type), divides expert "
-             "parameters by d/ep instead of d, and ZeRO 3 holds two gathered layers besides",
+             "parameters by their own data parallelism edp = t cp d / (etp ep) instead of d, and ZeRO 3 "
+             "holds two gathered layers besides",
              x->r->work.grad_element_bytes);
 }
 

@@ -24,6 +24,7 @@ static void json_identity(json_writer* j, const scenario* sc, const run_result* 
     json_write_integer(j, "pp", p->pp);
     json_write_integer(j, "dp", p->dp);
     json_write_integer(j, "ep", p->ep);
+    json_write_integer(j, "etp", p->etp);
     json_write_integer(j, "cp", p->cp);
     json_write_integer(j, "micro_batch", p->micro_batch);
     json_write_integer(j, "micro_batches", r->micro_batches);

@@ -28,7 +28,7 @@ void report_breakdown(const run_result* r, breakdown_row* rows)
         {"pp_comm", "PP communication", total[3]},
         {"dp_comm_exposed", "DP communication, exposed", total[4]},
         {"optimizer", "optimizer step", total[5]},
-        {"ep_comm", "EP all-to-all", total[6]},
+        {"ep_comm", "expert dispatch", total[6]},
         {"cp_comm", "CP communication, exposed", total[7]},
         {"failure_lost_work", "work lost to failures", c->lost_work},
         {"restart", "detection, restart, load", c->recovery},

@@ -22,7 +22,7 @@ typedef struct {
 #define REPORT_STEP_PARTS 8
 
 /* Rows shown even when they take no time: the step's parts but the last
- * two, the EP all-to-all and the CP exchange, which only MoE models and
+ * two, the expert dispatch and the CP exchange, which only MoE models and
  * context parallelism have. */
 #define REPORT_ALWAYS_SHOWN 6
 

@@ -31,11 +31,14 @@ static void text_plan(const scenario* sc, const run_result* r, strbuf* out)
 {
     const parallel_spec* p = &sc->par;
     char world[32], cluster[32];
-    strbuf_printf(out, "Plan     %s of %s %s GPUs: TP %d x PP %d x DP %d (CP %d, EP %d), %s,\n"
+    char experts[32] = "";   /* an MoE model's expert tensor parallelism */
+    if (sc->model.moe.enabled)
+        snprintf(experts, sizeof experts, ", ETP %d", p->etp);
+    strbuf_printf(out, "Plan     %s of %s %s GPUs: TP %d x PP %d x DP %d (CP %d, EP %d%s), %s,\n"
                        "         %lld micro-batches of %d x %d tokens per pipeline, ZeRO %d, recompute %s\n",
                   with_commas(r->world_gpus, world, sizeof world),
                   with_commas(r->cluster_gpus, cluster, sizeof cluster), sc->gpu.name, p->tp,
-                  p->pp, p->dp, p->cp, p->ep, schedule_name(p->schedule), r->micro_batches,
+                  p->pp, p->dp, p->cp, p->ep, experts, schedule_name(p->schedule), r->micro_batches,
                   p->micro_batch, sc->model.seq_len, p->zero, recompute_name(p->recompute));
 }
 

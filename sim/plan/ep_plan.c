@@ -8,35 +8,42 @@
 #include "plan/link_share.h"
 #include "plan/rank_order.h"
 
-/* Replicas d in the same block of ep consecutive replicas form an
- * expert-parallel group. The representative (tp 0, cp 0, replica D) sends to
- * its ep - 1 peers; every GPU of the rank does the same at once. */
+/* Every GPU's flows to the other members of its expert-parallel group. */
+static flow* group_flows(const scenario* sc, group_family f, const int* gpus, int count, int* n)
+{
+    flow* out = xmalloc((size_t)count * (f.n - 1) * sizeof *out);
+    *n = 0;
+    for (int i = 0; i < count; i++) {
+        int base = plan_group_base(sc, f, gpus[i]);
+        for (int k = 0; k < f.n; k++)
+            if (base + k * f.stride != gpus[i])
+                out[(*n)++] = (flow){gpus[i], base + k * f.stride};
+    }
+    return out;
+}
+
+/* The expert-parallel groups are those of MoE parallel folding
+ * (rank_order.h): ep GPUs etp apart. The representative (tp 0, cp 0,
+ * replica D) sends to its ep - 1 peers; every GPU of pipeline rank S does
+ * the same at once. */
 void plan_alltoall(const scenario* sc, const topology* t, int s, int d, double bytes, alltoall_plan* out)
 {
     const parallel_spec* p = &sc->par;
     memset(out, 0, sizeof *out);
-    int ep = p->ep;
-    if (ep < 2 || bytes <= 0)
+    group_family f = plan_ep_family(sc);
+    if (f.n < 2 || bytes <= 0)
         return;
-    int peers = ep - 1;
-    flow* mine = xmalloc((size_t)peers * sizeof *mine);
-    int base = d / ep * ep, k = 0;
-    for (int e = 0; e < ep; e++)
-        if (base + e != d)
-            mine[k++] = (flow){plan_rank(sc, 0, 0, d, s), plan_rank(sc, 0, 0, base + e, s)};
-    int all_count = p->dp * p->tp * p->cp * peers;
-    flow* all = xmalloc((size_t)all_count * sizeof *all);
-    int n = 0;
-    for (int dd = 0; dd < p->dp; dd++)
-        for (int c = 0; c < p->cp; c++)
-            for (int tt = 0; tt < p->tp; tt++)
-                for (int e = 0; e < ep; e++)
-                    if (dd / ep * ep + e != dd)
-                        all[n++] = (flow){plan_rank(sc, tt, c, dd, s), plan_rank(sc, tt, c, dd / ep * ep + e, s)};
-    out->flows = flows_with_sharers(t, mine, peers, all, all_count, 1, &out->flow_count);
+    int gpus = p->tp * p->cp * p->dp, rep = plan_rank(sc, 0, 0, d, s), mine_count, all_count;
+    int* stage = xmalloc((size_t)gpus * sizeof *stage);
+    for (int i = 0; i < gpus; i++)
+        stage[i] = s * gpus + i;
+    flow* mine = group_flows(sc, f, &rep, 1, &mine_count);
+    flow* all = group_flows(sc, f, stage, gpus, &all_count);
+    out->flows = flows_with_sharers(t, mine, mine_count, all, all_count, 1, &out->flow_count);
     out->bytes = bytes;
     free(all);
     free(mine);
+    free(stage);
 }
 
 void alltoall_from(const alltoall_plan* template, int repeat, alltoall_plan* out)

@@ -1,9 +1,10 @@
 /* ep_plan: the expert-parallel all-to-alls of the plan.
  *
- * Replicas d in the same block of ep consecutive replicas form an
- * expert-parallel group. The plan keeps the representative GPU's flows to
- * its ep - 1 peers plus every flow leaving through one of the same links
- * (the exchange is symmetric, so the receiving links carry the same load). */
+ * An expert-parallel group is ep GPUs etp apart among the GPUs of a
+ * pipeline rank (MoE parallel folding, rank_order.h). The plan keeps the
+ * representative GPU's flows to its ep - 1 peers plus every flow leaving
+ * through one of the same links (the exchange is symmetric, so the
+ * receiving links carry the same load). */
 #ifndef TRAINSIM_EP_PLAN_H
 #define TRAINSIM_EP_PLAN_H
 

@@ -55,6 +55,8 @@ static void own_stage(const topology* t, const iteration_plan* p, int s, owner_l
         own_ring(t, l, &ch->tp_bwd, s, 0);
         own_flows(t, l, ch->ep_fwd.flows, ch->ep_fwd.flow_count, s, 0);
         own_flows(t, l, ch->ep_bwd.flows, ch->ep_bwd.flow_count, s, 0);
+        own_ring(t, l, &ch->etp_fwd, s, 0);
+        own_ring(t, l, &ch->etp_bwd, s, 0);
         own_ring(t, l, &ch->zero_gather, s, 1);
         own_ring(t, l, &ch->zero_scatter, s, 1);
         for (int k = 0; k < ch->cp_fwd.count; k++)
@@ -143,8 +145,8 @@ void plan_fold_isolated(const topology* t, iteration_plan* p)
             chunk_plan* ch = &st->chunk[c];
             ch->folded.tp_fwd = fold_ring(t, &owners, s, &ch->tp_fwd);
             ch->folded.tp_bwd = fold_ring(t, &owners, s, &ch->tp_bwd);
-            ch->folded.ep_fwd = fold_alltoall(t, &owners, s, &ch->ep_fwd);
-            ch->folded.ep_bwd = fold_alltoall(t, &owners, s, &ch->ep_bwd);
+            ch->folded.ep_fwd = fold_alltoall(t, &owners, s, &ch->ep_fwd) + fold_ring(t, &owners, s, &ch->etp_fwd);
+            ch->folded.ep_bwd = fold_alltoall(t, &owners, s, &ch->ep_bwd) + fold_ring(t, &owners, s, &ch->etp_bwd);
         }
         st->pp_gather_folded = fold_ring(t, &owners, s, &st->pp_gather);
     }

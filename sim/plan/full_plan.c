@@ -6,29 +6,34 @@
 #include "core/strbuf.h"
 #include "plan/rank_order.h"
 
+/* GPU's group of family F: its first GPU, the stride, GPU's member index. */
+static group_ref group_of(const scenario* sc, group_family f, int gpu)
+{
+    return (group_ref){plan_group_base(sc, f, gpu), f.stride, plan_member_index(sc, f, gpu)};
+}
+
 static void fill_peers(const scenario* sc, int chunks, int rank, rank_peers* r)
 {
     const parallel_spec* p = &sc->par;
     int t, c, d, s;
     plan_rank_coordinates(sc, rank, &t, &c, &d, &s);
-    int ep = p->ep, slot = d % ep, j = d / ep;
     r->gpu = rank;
     r->stage = s;
-    r->tp = (group_ref){plan_rank(sc, 0, c, d, s), 1, t};
-    r->cp = (group_ref){plan_rank(sc, t, 0, d, s), p->tp, c};
-    /* Dense gradients reduce over dp x cp: member c + cp * d, stride tp. */
-    r->dp = (group_ref){plan_rank(sc, t, 0, 0, s), p->tp, c + p->cp * d};
-    /* Replicas holding the same experts: d = slot + ep * j. */
-    r->expert = (group_ref){plan_rank(sc, t, c, slot, s), p->tp * p->cp * ep, j};
+    r->tp = group_of(sc, plan_tp_family(sc), rank);
+    r->cp = group_of(sc, plan_cp_family(sc), rank);   /* same TP rank and replica */
+    r->dp = group_of(sc, plan_dense_dp_family(sc), rank);   /* dp x cp: member c + cp * d, stride tp */
+    r->etp = group_of(sc, plan_etp_family(sc), rank);
+    r->expert = group_of(sc, plan_edp_family(sc), rank);    /* the GPUs holding the same experts */
     int wraps = chunks > 1;
     r->pp_next = (s + 1 < p->pp || wraps) && p->pp > 1 ? plan_rank(sc, t, c, d, (s + 1) % p->pp) : -1;
     r->pp_prev = (s > 0 || wraps) && p->pp > 1 ? plan_rank(sc, t, c, d, (s + p->pp - 1) % p->pp) : -1;
+    group_ref ep = group_of(sc, plan_ep_family(sc), rank);
     r->ep_count = 0;
-    if (ep > 1) {
-        r->ep_peers = xmalloc((size_t)(ep - 1) * sizeof *r->ep_peers);
-        for (int e = 0; e < ep; e++)
-            if (d / ep * ep + e != d)
-                r->ep_peers[r->ep_count++] = plan_rank(sc, t, c, d / ep * ep + e, s);
+    if (p->ep > 1) {
+        r->ep_peers = xmalloc((size_t)(p->ep - 1) * sizeof *r->ep_peers);
+        for (int e = 0; e < p->ep; e++)
+            if (e != ep.index)
+                r->ep_peers[r->ep_count++] = ep.base + e * ep.stride;
     }
 }
 

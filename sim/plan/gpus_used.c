@@ -58,6 +58,8 @@ static void collapsed_flows(const iteration_plan* p, flow_list* out)
             const chunk_plan* ch = &st->chunk[c];
             add_collective_flows(out, &ch->tp_fwd);
             add_collective_flows(out, &ch->tp_bwd);
+            add_collective_flows(out, &ch->etp_fwd);
+            add_collective_flows(out, &ch->etp_bwd);
             add_collective_flows(out, &ch->zero_gather);
             add_collective_flows(out, &ch->zero_scatter);
             for (int k = 0; k < ch->cp_fwd.count; k++)
@@ -97,6 +99,8 @@ static void full_flows(const iteration_plan* p, flow_list* out)
         for (int c = 0; c < p->chunks; c++) {
             add_group_flows(out, rp->gpu, &rp->tp, &st->chunk[c].tp_fwd);
             add_group_flows(out, rp->gpu, &rp->tp, &st->chunk[c].tp_bwd);
+            add_group_flows(out, rp->gpu, &rp->etp, &st->chunk[c].etp_fwd);
+            add_group_flows(out, rp->gpu, &rp->etp, &st->chunk[c].etp_bwd);
             add_group_flows(out, rp->gpu, &rp->dp, &st->chunk[c].zero_gather);
             add_group_flows(out, rp->gpu, &rp->dp, &st->chunk[c].zero_scatter);
             for (int k = 0; k < st->chunk[c].cp_fwd.count; k++)

@@ -111,48 +111,52 @@ void group_template_free(group_template* g)
     free(g->gpus);
 }
 
-void tp_template(const scenario* sc, int s, int d, double payload, group_template* out)
+/* The groups of family F over pipeline rank S's GPUs, in the order of their
+ * first GPU but with REP's group first, each from its member 0 on. */
+static void family_groups(const scenario* sc, group_family f, int s, int rep, double payload,
+                          group_template* out)
 {
     const parallel_spec* p = &sc->par;
+    int gpus = p->tp * p->cp * p->dp, first_gpu = s * gpus;
     memset(out, 0, sizeof *out);
-    out->n = p->tp;
-    out->per_node = 1;
+    out->n = f.n;
+    out->first = plan_member_index(sc, f, rep);
     out->payload = payload;
-    out->group_count = p->cp * p->dp;
-    out->gpus = xmalloc((size_t)out->group_count * p->tp * sizeof *out->gpus);
-    int r = 0;
+    out->group_count = gpus / f.n;
+    out->gpus = xmalloc((size_t)gpus * sizeof *out->gpus);
+    int mine = plan_group_base(sc, f, rep), r = 0;
     for (int pass = 0; pass < 2; pass++)
-        for (int dd = 0; dd < p->dp; dd++)
-            for (int c = 0; c < p->cp; c++) {
-                int mine = dd == d && c == 0;
-                if (pass == 0 ? !mine : mine)
-                    continue;
-                for (int tt = 0; tt < p->tp; tt++)
-                    out->gpus[r * p->tp + tt] = plan_rank(sc, tt, c, dd, s);
-                r++;
-            }
+        for (int g = first_gpu; g < first_gpu + gpus; g++) {
+            if (plan_member_index(sc, f, g) != 0 || (pass == 0) != (g == mine))
+                continue;
+            for (int j = 0; j < f.n; j++)
+                out->gpus[r * f.n + j] = g + j * f.stride;
+            r++;
+        }
+}
+
+/* The representative GPU of replica D on pipeline rank S: tp and cp rank 0. */
+static int representative(const scenario* sc, int s, int d)
+{
+    return plan_rank(sc, 0, 0, d, s);
+}
+
+void tp_template(const scenario* sc, int s, int d, double payload, group_template* out)
+{
+    family_groups(sc, plan_tp_family(sc), s, representative(sc, s, d), payload, out);
+    out->per_node = 1;
+}
+
+void etp_template(const scenario* sc, int s, int d, double payload, group_template* out)
+{
+    family_groups(sc, plan_etp_family(sc), s, representative(sc, s, d), payload, out);
+    out->per_node = 1;
 }
 
 void cp_template(const scenario* sc, int s, int d, double payload, group_template* out)
 {
-    const parallel_spec* p = &sc->par;
-    memset(out, 0, sizeof *out);
-    out->n = p->cp;
+    family_groups(sc, plan_cp_family(sc), s, representative(sc, s, d), payload, out);
     out->per_node = 1;
-    out->payload = payload;
-    out->group_count = p->tp * p->dp;
-    out->gpus = xmalloc((size_t)out->group_count * p->cp * sizeof *out->gpus);
-    int r = 0;
-    for (int pass = 0; pass < 2; pass++)
-        for (int dd = 0; dd < p->dp; dd++)
-            for (int tt = 0; tt < p->tp; tt++) {
-                int mine = dd == d && tt == 0;
-                if (pass == 0 ? !mine : mine)
-                    continue;
-                for (int c = 0; c < p->cp; c++)
-                    out->gpus[r * p->cp + c] = plan_rank(sc, tt, c, dd, s);
-                r++;
-            }
 }
 
 void ring_shift_from(const topology* t, group_template* g, double bytes, int transfers, int repeat,
@@ -165,29 +169,17 @@ void ring_shift_from(const topology* t, group_template* g, double bytes, int tra
     out->phase[0].steps = transfers;
 }
 
-void dp_template(const scenario* sc, const topology* t, int s, int d, int stride, double payload,
-                 group_template* out)
+void dp_template(const scenario* sc, const topology* t, int s, int d, double payload, group_template* out)
 {
-    const parallel_spec* p = &sc->par;
-    int folded = stride == 1 ? p->cp : 1; /* context ranks inside the group */
-    int n = p->dp * folded / stride, cp_groups = p->cp / folded;
-    memset(out, 0, sizeof *out);
-    out->n = n;
-    out->per_node = members_per_node(t, p->tp * cp_groups * stride, n);
-    out->first = d * folded / stride;
-    out->payload = payload;
-    out->group_count = p->tp * cp_groups * stride;
-    out->gpus = xmalloc((size_t)out->group_count * n * sizeof *out->gpus);
-    int r = 0, my_slot = d % stride;
-    for (int pass = 0; pass < 2; pass++)
-        for (int e = 0; e < stride; e++)
-            for (int c = 0; c < cp_groups; c++)
-                for (int tt = 0; tt < p->tp; tt++) {
-                    int mine = tt == 0 && c == 0 && e == my_slot;
-                    if (pass == 0 ? !mine : mine)
-                        continue;
-                    for (int j = 0; j < n; j++)
-                        out->gpus[r * n + j] = plan_rank(sc, tt, c + j % folded, e + stride * (j / folded), s);
-                    r++;
-                }
+    group_family f = plan_dense_dp_family(sc);
+    family_groups(sc, f, s, representative(sc, s, d), payload, out);
+    out->per_node = members_per_node(t, f.stride, f.n);
+}
+
+void expert_dp_template(const scenario* sc, const topology* t, int s, int d, double payload,
+                        group_template* out)
+{
+    group_family f = plan_edp_family(sc);
+    family_groups(sc, f, s, representative(sc, s, d), payload, out);
+    out->per_node = members_per_node(t, f.stride, f.n);
 }

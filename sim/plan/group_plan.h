@@ -31,13 +31,21 @@ typedef struct {
  * first. They stay inside a node: always rings. */
 void tp_template(const scenario* sc, int s, int d, double payload, group_template* out);
 
-/* The data-parallel groups of rank S: for dense weights (STRIDE 1) one per
- * tp rank, over every replica and context-parallel rank (dp x cp members,
- * c + cp * d; scenario_dense_replicas); for experts one per (tp, cp, expert
- * slot) rank, over the replicas holding the same experts (STRIDE ep:
- * d = e, e + ep, ...). Replica D's group first; D's member is its first. */
-void dp_template(const scenario* sc, const topology* t, int s, int d, int stride, double payload,
-                 group_template* out);
+/* The experts' tensor-parallel groups of rank S (etp consecutive GPUs,
+ * rank_order.h), the one of replica D's first GPU first: always rings. */
+void etp_template(const scenario* sc, int s, int d, double payload, group_template* out);
+
+/* The dense data-parallel groups of rank S: one per tp rank, over every
+ * replica and context-parallel rank (dp x cp members, c + cp * d;
+ * scenario_dense_replicas). Replica D's group first; D's member is its
+ * first. */
+void dp_template(const scenario* sc, const topology* t, int s, int d, double payload, group_template* out);
+
+/* The expert data-parallel groups of rank S: the edp GPUs holding the same
+ * experts, etp x ep apart (rank_order.h); the one of replica D's first GPU
+ * first, from its member on. */
+void expert_dp_template(const scenario* sc, const topology* t, int s, int d, double payload,
+                        group_template* out);
 
 /* The context-parallel groups of rank S: one per (tp, dp) rank, cp
  * members each (c = 0 .. cp-1), replica D's TP rank 0 first. */

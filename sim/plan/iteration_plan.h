@@ -15,7 +15,8 @@
  * closed-form time exactly; such collectives are folded: their flows are
  * dropped and their time runs as part of the compute activity. */
 typedef struct {
-    double tp_fwd, tp_bwd, ep_fwd, ep_bwd;   /* seconds per micro-batch */
+    double tp_fwd, tp_bwd;   /* seconds per micro-batch */
+    double ep_fwd, ep_bwd;   /* the expert dispatch's: all-to-alls and ETP gathers and scatters */
 } folded_time;
 
 /* Context parallelism's K,V exchange in one pass of a chunk
@@ -38,6 +39,7 @@ typedef struct {
     collective_plan tp_fwd, tp_bwd;     /* per micro-batch, exposed */
     cp_pass_plan    cp_fwd, cp_bwd;     /* per micro-batch: the K,V exchange beside the attention */
     alltoall_plan   ep_fwd, ep_bwd;     /* per micro-batch, exposed */
+    collective_plan etp_fwd, etp_bwd;   /* the dispatcher's ETP all-gathers and reduce-scatters, likewise */
     folded_time     folded;
     tp_overlap_time tp_overlap;         /* tp_comm_overlap: the TP collectives' exposed time, in closed form */
     collective_plan zero_gather;        /* ZeRO-3: before the forward and again the backward */
@@ -57,7 +59,7 @@ typedef struct {
     collective_plan pp_gather;          /* TP all-gather of a received activation split by scatter-gather */
     double          pp_gather_folded;   /* its seconds, when folded */
     collective_plan dp_reduce, dp_gather;          /* dense gradients: all-reduce, or reduce-scatter + all-gather */
-    collective_plan expert_reduce, expert_gather;  /* expert gradients, over dp / ep ranks */
+    collective_plan expert_reduce, expert_gather;  /* expert gradients, over the edp ranks */
     double          dp_bucket_bytes;    /* > 0: the reduction overlaps the last backward but this bucket */
     int             gather_ahead;       /* param_gather_overlap: dp_gather runs bucket by bucket beside the
                                          * first forward passes, not after the optimizer */
@@ -76,8 +78,8 @@ typedef struct {
  * its expert-parallel peers. -1: none. */
 typedef struct {
     int       gpu, stage;
-    group_ref tp, dp, expert;   /* expert: the replicas holding the same experts */
-    group_ref cp;               /* the context-parallel ring: same TP rank, replica and stage */
+    group_ref tp, dp, etp, expert;   /* etp: the experts' TP group; expert: the GPUs holding the same experts */
+    group_ref cp;                    /* the context-parallel ring: same TP rank, replica and stage */
     int  pp_next, pp_prev;           /* same TP/CP rank and replica, rank s +- 1 (mod p) */
     int  ep_count;
     int* ep_peers;

@@ -16,7 +16,7 @@
 #include "plan/pp_plan.h"
 
 typedef struct {
-    group_template tp, dp, expert_dp, cp;   /* the rank's collective groups */
+    group_template tp, dp, etp, expert_dp, cp;   /* the rank's collective groups */
     alltoall_plan  ep;
 } rank_templates;
 
@@ -25,6 +25,7 @@ static void free_templates(rank_templates* r)
     group_template_free(&r->tp);
     group_template_free(&r->cp);
     group_template_free(&r->dp);
+    group_template_free(&r->etp);
     group_template_free(&r->expert_dp);
     free(r->ep.flows);
 }
@@ -105,6 +106,10 @@ static void plan_chunk(const scenario* sc, const workload* w, const topology* t,
         plan_context_parallel(sc, w, t, &tr->cp, work, ch);
     alltoall_from(&tr->ep, work->ep_fwd_alltoalls, &ch->ep_fwd);
     alltoall_from(&tr->ep, work->ep_bwd_alltoalls, &ch->ep_bwd);
+    collective_from(t, &tr->etp, COLL_RING, ALL_REDUCE, w->etp_message_bytes, work->etp_fwd_allreduces,
+                    &ch->etp_fwd);
+    collective_from(t, &tr->etp, COLL_RING, ALL_REDUCE, w->etp_message_bytes, work->etp_bwd_allreduces,
+                    &ch->etp_bwd);
     if (sc->par.zero == 3) {
         double params = work->dense_params + work->expert_params;
         collective_from(t, &tr->dp, requested, ALL_GATHER, 2.0 * params, 1, &ch->zero_gather);
@@ -169,10 +174,11 @@ static void plan_stage(const scenario* sc, const workload* w, const topology* t,
     memset(&tr.cp, 0, sizeof tr.cp);
     if (p->cp > 1)
         cp_template(sc, s, d, cp_kv_bytes(sc), &tr.cp);
-    dp_template(sc, t, s, d, 1, dense, &tr.dp);
+    dp_template(sc, t, s, d, dense, &tr.dp);
+    etp_template(sc, s, d, w->etp_message_bytes, &tr.etp);
     memset(&tr.expert_dp, 0, sizeof tr.expert_dp);
     if (w->rank[s].expert_params > 0)
-        dp_template(sc, t, s, d, p->ep, w->grad_element_bytes * w->rank[s].expert_params, &tr.expert_dp);
+        expert_dp_template(sc, t, s, d, w->grad_element_bytes * w->rank[s].expert_params, &tr.expert_dp);
     plan_alltoall(sc, t, s, d, w->ep_pair_bytes, &tr.ep);
 
     st->gpu = plan_rank(sc, 0, 0, d, s);
@@ -227,6 +233,8 @@ void plan_free(iteration_plan* p)
             chunk_plan* ch = &st->chunk[c];
             free_ring(&ch->tp_fwd);
             free_ring(&ch->tp_bwd);
+            free_ring(&ch->etp_fwd);
+            free_ring(&ch->etp_bwd);
             free_ring(&ch->zero_gather);
             free_ring(&ch->zero_scatter);
             for (int k = 0; k < ch->cp_fwd.count; k++)

@@ -16,7 +16,8 @@
  *    peers plus every flow leaving through one of the same links (the
  *    exchange is symmetric, so the receiving links carry the same load).
  * Ranks are placed as Megatron-LM does by default (tp fastest, then cp, ep,
- * the rest of dp, pp outermost), rank r on GPU r (rank_order.h).
+ * the rest of dp, pp outermost), rank r on GPU r, and the expert layers'
+ * groups follow MoE parallel folding (rank_order.h).
  *
  * The plan's data is iteration_plan.h's; plan.c assembles it per pipeline
  * rank from group_plan (collective groups and the collectives over them),
