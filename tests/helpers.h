@@ -112,5 +112,6 @@ Suite* layers_suite(void);
 Suite* stage_layers_suite(void);
 Suite* tp_overlap_suite(void);
 Suite* param_gather_suite(void);
+Suite* gpu_speed_suite(void);
 
 #endif

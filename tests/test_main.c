@@ -34,6 +34,7 @@ int main(void)
     srunner_add_suite(runner, stage_layers_suite());
     srunner_add_suite(runner, tp_overlap_suite());
     srunner_add_suite(runner, param_gather_suite());
+    srunner_add_suite(runner, gpu_speed_suite());
     srunner_add_suite(runner, layers_suite());
     srunner_run_all(runner, CK_NORMAL);
     int failed = srunner_ntests_failed(runner);

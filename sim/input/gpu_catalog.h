@@ -17,7 +17,8 @@ typedef struct {
     double hbm_bandwidth;           /* bytes/s */
     double efficiency;              /* achievable share of peak for large GEMMs, at boost clock */
     double fp8_efficiency;          /* the same for fp8 GEMMs of the fp8 peak; 0 = efficiency */
-    double sustained_clock;         /* sustained / boost SM clock under power-limited load */
+    double sustained_clock;         /* sustained / boost SM clock under power-limited load ... */
+    double clock_tdp_watts;         /* ... at this power limit (the part's default); 0: at tdp_watts */
     double tdp_watts;               /* board power limit */
     double nvlink_bandwidth;        /* bytes/s per direction, GPU to NVSwitch */
     int    sms;                     /* streaming multiprocessors: GEMM wave quantization */

@@ -326,6 +326,7 @@ static const key_rule gpu_rules[] = {
     INT_FIELD("sms", gpu_spec, sms, 1, 100000),
     {.name = "sustained_clock", .type = K_NUMBER, .offset = offsetof(gpu_spec, sustained_clock), .min = 0,
      .max = 1, .positive = 1},
+    QTY("sustained_clock_tdp", gpu_spec, clock_tdp_watts, UNIT_POWER, 0, 1),
     {.name = "hbm_efficiency", .type = K_NUMBER, .offset = offsetof(gpu_spec, hbm_efficiency), .min = 0,
      .max = 1, .positive = 1},
     {.name = "flash_efficiency", .type = K_NUMBER, .offset = offsetof(gpu_spec, flash_efficiency), .min = 0,

@@ -18,6 +18,12 @@ void kernel_rates_of(const gpu_spec* gpu, precision p, kernel_rates* out)
     out->sms = gpu->sms;
 }
 
+void kernel_rates_pace(kernel_rates* r, double speed)
+{
+    r->gemm_efficiency *= speed;
+    r->flash_efficiency *= speed;
+}
+
 /* Tiles cuBLAS uses for large half-precision GEMMs (NVIDIA, "Matrix
  * Multiplication Background User's Guide", Sec. 2.3 and 3). */
 static const double tiles[][2] = {{256, 128}, {128, 256}, {128, 128}};

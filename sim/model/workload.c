@@ -5,6 +5,8 @@
  * FLOPs count a multiply-add as 2; tensors are 2-byte fp16/bf16 unless said. */
 #include "model/workload.h"
 
+#include "model/gpu_speed.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +356,8 @@ int workload_build(const scenario* sc, workload* w)
     const parallel_spec* p = &sc->par;
     const model_spec* m = &sc->model;
     kernel_rates_of(&sc->gpu, sc->train.precision, &w->rates);
+    w->power_capped_clock = gpu_power_capped_clock(&sc->gpu);
+    kernel_rates_pace(&w->rates, w->power_capped_clock);
     w->peak_flops = w->rates.peak_flops;
     w->grad_element_bytes = grad_element_bytes(sc);
     w->tokens_per_step = (double)sc->train.global_batch * m->seq_len;
