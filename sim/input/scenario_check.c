@@ -139,12 +139,17 @@ static int check_model(const scenario* sc, diag* d)
     return 0;
 }
 
-/* A sustained clock comes with the power limit it was measured at: the
- * base's, or, when the scenario states the clock itself, the scenario's own
- * limit unless it says which. */
+/* The spread between identical GPUs and the screening of the slowest hold
+ * for every part (gpu_catalog.h, [SPREAD]). A sustained clock comes with
+ * the power limit it was measured at: the base's, or, when the scenario
+ * states the clock itself, the scenario's own limit unless it says which. */
 static void fill_gpu_defaults(scenario* sc)
 {
     gpu_spec* g = &sc->gpu;
+    if (!given(sc, "gpu.speed_spread"))
+        g->speed_spread = GPU_SPEED_SPREAD;
+    if (!given(sc, "gpu.speed_cutoff"))
+        g->speed_cutoff = GPU_SPEED_CUTOFF;
     if (!given(sc, "gpu.sustained_clock_tdp") && (given(sc, "gpu.sustained_clock") || g->clock_tdp_watts <= 0))
         g->clock_tdp_watts = g->tdp_watts;
 }

@@ -1,13 +1,21 @@
 /* gpu_speed: how fast a job's GPUs run their clock-bound kernels, against
  * the catalog's one measured GPU at its default power limit.
  *
- * A power limit below the one the sustained clock was measured at lowers the
- * SM clock (GEMMs and fused attention; HBM-bound kernels and the network are
- * left alone) until the board's power fits: dynamic voltage and frequency
- * scaling, P = P_static + c f V(f)^2 with V rising with f.
+ * Two things set it, both on the SM clock (GEMMs and fused attention; HBM-
+ * bound kernels and the network are left alone):
+ *
+ *  - a power limit below the one the sustained clock was measured at: the
+ *    clock falls until the board's power fits (dynamic voltage and frequency
+ *    scaling, P = P_static + c f V(f)^2 with V rising with f);
+ *  - the spread between identical GPUs: synchronous training waits for the
+ *    slowest of its GPUs at every tensor-parallel collective, pipeline
+ *    hand-over and gradient reduction, so with persistent per-GPU speeds the
+ *    job computes at (close to) the pace of its slowest GPU. Its expected
+ *    speed is an order statistic of the measured distribution, less the GPUs
+ *    that health checks screen out.
  *
  * Formulas and sources in docs/model.md ("What grows with scale") and
- * docs/calibration.md ([DVFS]). Pure arithmetic, deterministic. */
+ * docs/calibration.md ([SPREAD], [DVFS]). Pure arithmetic, deterministic. */
 #ifndef TRAINSIM_GPU_SPEED_H
 #define TRAINSIM_GPU_SPEED_H
 
@@ -22,6 +30,10 @@
  * [DVFS]. */
 #define GPU_DVFS_POWER_EXPONENT 3.0
 
+/* The standard normal quantile: x with Phi(x) = P, 0 < P < 1 (Newton-Halley
+ * refinement of Abramowitz and Stegun 26.2.23 on the C library's erfc). */
+double gpu_normal_quantile(double p);
+
 /* The board power of a GPU at rest, from which the power of its clock rises:
  * GPU_IDLE_SHARE_OF_TDP of the limit its sustained clock was measured at. */
 double gpu_static_watts(const gpu_spec* gpu);
@@ -32,5 +44,12 @@ double gpu_static_watts(const gpu_spec* gpu);
  * it (a higher limit is not taken to raise the clock: the catalog's parts
  * run at their maximum limit). */
 double gpu_power_capped_clock(const gpu_spec* gpu);
+
+/* Expected speed, over the median GPU's, of the slowest of N GPUs whose
+ * speeds are normal with standard deviation SPREAD (a share of the median),
+ * those more than CUTOFF below the median screened out:
+ * 1 - SPREAD x z, z = F^-1((N - 0.375) / (N + 0.25)) (Blom 1958) for F the
+ * normal truncated at CUTOFF / SPREAD. 1 for SPREAD 0 or N <= 1. */
+double gpu_slowest_speed(double spread, double cutoff, long long n);
 
 #endif
