@@ -233,6 +233,22 @@ START_TEST(context_parallel_exchange_agrees_with_full_detail)
 }
 END_TEST
 
+/* A power-capped GPU (300 of its 400 W) with a wider spread between GPUs:
+ * every rank computes at the job's pace in both modes (docs/model.md, "What
+ * grows with scale"), which agree within 1 %, and compute grows. */
+START_TEST(slower_gpus_agree_with_full_detail)
+{
+    command_result r;
+    fat_tree_variant_agrees("gpu: a100-sxm4-80gb", "gpu: {base: a100-sxm4-80gb, tdp: 300W, speed_spread: 0.03}", &r);
+    double slower = number_in(strbuf_text(&r.out), "step_breakdown_s.compute");
+    command_result_free(&r);
+    run_json("tests/detail/fat-tree.yaml", 0, &r);
+    double rated = number_in(strbuf_text(&r.out), "step_breakdown_s.compute");
+    command_result_free(&r);
+    ck_assert_msg(slower > 1.05 * rated, "compute %.9g s capped, %.9g s at the rated limit", slower, rated);
+}
+END_TEST
+
 Suite* detail_suite(void)
 {
     Suite* s = suite_create("detail");
@@ -244,6 +260,7 @@ Suite* detail_suite(void)
     tcase_add_test(tc, tp_comm_overlap_agrees_with_full_detail);
     tcase_add_test(tc, context_parallel_reduces_over_dp_times_cp);
     tcase_add_loop_test(tc, context_parallel_exchange_agrees_with_full_detail, 0, 3);
+    tcase_add_test(tc, slower_gpus_agree_with_full_detail);
     tcase_add_test(tc, thinner_inter_island_links_expose_more_reduction);
     tcase_add_loop_test(tc, hand_written_platforms_match_generated_ones, 0,
                         (int)(sizeof platform_scenarios / sizeof *platform_scenarios));

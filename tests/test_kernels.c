@@ -314,14 +314,15 @@ START_TEST(expert_gemms_sized_by_routed_tokens)
 }
 END_TEST
 
-/* The scenario of load() on H100s (8 per node), trained in TRAINED_IN, and the
+/* The scenario of load() on identical H100s (8 per node; no spread, so that
+ * the workload's stages run at the rates R), trained in TRAINED_IN, and the
  * kernels of its dense layer at the scenario's rates. */
 static void h100_layer(const char* parallel, const char* trained_in, scenario* sc, kernel_rates* r, layer_cost* cost)
 {
     char text[1024];
     snprintf(text, sizeof text,
              "format: 1\nmodel: {layers: 4, hidden: 2048, heads: 16, vocab: 1000, seq_len: 2048, dropout: 0}\n"
-             "gpu: h100-sxm5-80gb\ncluster: {nodes: 2}\nparallelism: %s\n"
+             "gpu: {base: h100-sxm5-80gb, speed_spread: 0}\ncluster: {nodes: 2}\nparallelism: %s\n"
              "training: {global_batch: 16, tokens: 1e9, precision: %s}\n",
              parallel, trained_in);
     load_scenario(text, sc);

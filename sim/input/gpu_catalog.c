@@ -68,6 +68,7 @@
     .peak_flops = {[PREC_BF16] = 312 * TFLOPS, [PREC_FP16] = 312 * TFLOPS}, /* [A100-DS] */       \
     .efficiency = 271.2 / 312.0,                                           /* [MAMF] */          \
     .sustained_clock = 1305.0 / 1410.0,                                    /* [CLK-A] */         \
+    .clock_tdp_watts = 400,                                                /* [CLK-A] at the TDP */ \
     .tdp_watts = 400,                                                      /* [A100-DS] */       \
     .nvlink_bandwidth = 300 * GBPS,                                        /* [A100-DS] */       \
     .sms = 108,                                                            /* [AMP-WP] */        \
@@ -92,6 +93,7 @@
     .efficiency = 794.5 / 989.0,                                           /* [MAMF] */          \
     .fp8_efficiency = 794.5 / 989.0 * HOPPER_FP8_OVER_BF16,                /* [MAMF], [H100-M] */ \
     .sustained_clock = 702.9 / 828.0,                                      /* [MSMF] */          \
+    .clock_tdp_watts = 700,                                                /* [MSMF] at the TDP */ \
     .tdp_watts = 700,                                                      /* [H100-DS] */       \
     .nvlink_bandwidth = 450 * GBPS,                                        /* [H100-DS] */       \
     .sms = 132,                                                            /* [HOP-WP] */        \

@@ -17,7 +17,8 @@ typedef struct {
     double hbm_bandwidth;           /* bytes/s */
     double efficiency;              /* achievable share of peak for large GEMMs, at boost clock */
     double fp8_efficiency;          /* the same for fp8 GEMMs of the fp8 peak; 0 = efficiency */
-    double sustained_clock;         /* sustained / boost SM clock under power-limited load */
+    double sustained_clock;         /* sustained / boost SM clock under power-limited load ... */
+    double clock_tdp_watts;         /* ... at this power limit (the part's default); 0: at tdp_watts */
     double tdp_watts;               /* board power limit */
     double nvlink_bandwidth;        /* bytes/s per direction, GPU to NVSwitch */
     int    sms;                     /* streaming multiprocessors: GEMM wave quantization */
@@ -25,6 +26,8 @@ typedef struct {
     double flash_efficiency;        /* share of peak of fused (flash) attention kernels */
     double nvlink_efficiency;       /* NCCL ring bus bandwidth / NVLink line rate */
     double pcie_bandwidth;          /* bytes/s per direction, GPU to host memory */
+    double speed_spread;            /* standard deviation of one GPU's sustained speed over the median's */
+    double speed_cutoff;            /* GPUs slower than the median by more than this share are screened out */
 } gpu_spec;
 
 /* Board power in the states other than busy, as shares measured on an H100
@@ -35,6 +38,23 @@ typedef struct {
  * measured 17.0 % and 9.9 % ([H200-M]); the A100's are assumed. */
 #define GPU_IDLE_SHARE_OF_TDP     (122.7 / 700.0)
 #define GPU_COMM_SHARE_ABOVE_IDLE ((175.7 - 122.7) / (692.2 - 122.7))
+
+/* How much identical GPUs differ in sustained speed, persistently (the chip's
+ * manufacturing variability under its power management; Sinha et al., "Not
+ * All GPUs Are Created Equal", SC22: 8 % average variation over thousands of
+ * V100 and MI60, outliers 1.5x slower than the median): the standard
+ * deviation of a GPU's matmul rate over the median's. S. Bekman, Machine
+ * Learning Engineering, "Not all accelerators are created equal": "5% and
+ * higher differences on an 8-gpu node" in maximum achievable matmul FLOPS;
+ * a range of 5 % over 8 draws of a normal is 0.05 / d2(8) = 0.05 / 2.847
+ * (d2: the expected range of n standard normals, the control-chart
+ * constant; twice the expected maximum of 8, 1.4236, Teichroew 1956).
+ * Health checks replace a GPU more than 5 % below its reference before it
+ * joins a job: the example rules of Microsoft's SuperBench
+ * (docs/user-tutorial/data-diagnosis.md: "> 5% downgrade, label it as
+ * defective"). docs/calibration.md, [SPREAD] and [SB-RULE]. */
+#define GPU_SPEED_SPREAD (0.05 / 2.847)
+#define GPU_SPEED_CUTOFF 0.05
 
 /* The catalog entry called NAME, or NULL. */
 const gpu_spec* gpu_catalog_find(const char* name);

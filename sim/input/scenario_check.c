@@ -140,9 +140,42 @@ static int check_model(const scenario* sc, diag* d)
     return 0;
 }
 
+/* The spread between identical GPUs and the screening of the slowest hold
+ * for every part (gpu_catalog.h, [SPREAD]). A sustained clock comes with
+ * the power limit it was measured at: the base's, or, when the scenario
+ * states the clock itself, the scenario's own limit unless it says which. */
+static void fill_gpu_defaults(scenario* sc)
+{
+    gpu_spec* g = &sc->gpu;
+    if (!given(sc, "gpu.speed_spread"))
+        g->speed_spread = GPU_SPEED_SPREAD;
+    if (!given(sc, "gpu.speed_cutoff"))
+        g->speed_cutoff = GPU_SPEED_CUTOFF;
+    if (!given(sc, "gpu.sustained_clock_tdp") && (given(sc, "gpu.sustained_clock") || g->clock_tdp_watts <= 0))
+        g->clock_tdp_watts = g->tdp_watts;
+}
+
+/* Below the limit its clock was measured at, a GPU slows until its power
+ * fits (model/gpu_speed.h); a limit at or under its power at rest leaves
+ * nothing to run the SMs on. */
+static int check_gpu_power(const scenario* sc, diag* d)
+{
+    const gpu_spec* g = &sc->gpu;
+    double at_rest = GPU_IDLE_SHARE_OF_TDP * g->clock_tdp_watts;
+    if (g->tdp_watts <= 0 || g->tdp_watts >= g->clock_tdp_watts || g->tdp_watts > at_rest)
+        return 0;
+    char expected[200];
+    snprintf(expected, sizeof expected,
+             "more than the GPU's power at rest (%.1f %% of the %.15g W its sustained clock holds at: %.1f W)",
+             100 * GPU_IDLE_SHARE_OF_TDP, g->clock_tdp_watts, at_rest);
+    return reject(sc, d, "gpu.tdp", "gpu", expected, "%.15g W", g->tdp_watts);
+}
+
 static int check_gpu(scenario* sc, diag* d)
 {
     const gpu_spec* g = &sc->gpu;
+    if (check_gpu_power(sc, d))
+        return -1;
     if (g->peak_flops[sc->train.precision] > 0)
         return 0;
     strbuf supported = {0};
@@ -488,8 +521,10 @@ static void fill_power_defaults(scenario* sc)
     power_spec* p = &sc->power;
     if (!given(sc, "power.gpu_busy"))
         p->gpu_busy = sc->gpu.tdp_watts;
+    /* At rest a GPU draws what it draws whatever its limit: the share of the
+     * limit it was measured at. */
     if (!given(sc, "power.gpu_idle"))
-        p->gpu_idle = GPU_IDLE_SHARE_OF_TDP * sc->gpu.tdp_watts;
+        p->gpu_idle = GPU_IDLE_SHARE_OF_TDP * sc->gpu.clock_tdp_watts;
     if (!given(sc, "power.gpu_comm"))
         p->gpu_comm = p->gpu_idle + GPU_COMM_SHARE_ABOVE_IDLE * (p->gpu_busy - p->gpu_idle);
 }
@@ -498,6 +533,7 @@ int scenario_validate(scenario* sc, diag* d)
 {
     fill_model_defaults(sc);
     fill_parallel_defaults(sc);
+    fill_gpu_defaults(sc);
     fill_power_defaults(sc);
     if (check_model(sc, d) || check_gpu(sc, d) || check_cluster(sc, d) || check_divisors(sc, d)
         || check_schedule(sc, d) || check_stage_layers(sc, d) || resolve_world(sc, d)

@@ -5,6 +5,15 @@
 
 #define RESULT_BYTES 2.0   /* a GEMM writes fp16 / bf16, in fp8 training too */
 
+void kernel_rates_pace(kernel_rates* r, double speed)
+{
+    /* The MMAs' share of an 8192^3 GEMM (mma_share) was set at the rated
+     * clock: only the MMA term slows, the HBM traffic keeps its time. */
+    r->gemm.gemm_efficiency *= speed;
+    r->half.gemm_efficiency *= speed;
+    r->flash_efficiency *= speed;
+}
+
 /* Tiles cuBLAS uses for large half-precision GEMMs (NVIDIA, "Matrix
  * Multiplication Background User's Guide", Sec. 2.3 and 3). */
 static const double tiles[][2] = {{256, 128}, {128, 256}, {128, 128}};

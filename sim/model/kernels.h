@@ -50,6 +50,10 @@ void kernel_rates_of(const gpu_spec* gpu, precision p, kernel_rates* out);
 /* The precision of what stays out of fp8 when training at P: bf16 under
  * fp8, P itself otherwise. */
 precision kernel_half_precision(precision p);
+/* The clock-bound kernels (GEMMs, fused attention) at SPEED times the rates
+ * of R: the pace of a job's GPUs over the catalog GPU's (model/gpu_speed.h).
+ * HBM-bound kernels keep their rate: the memory clock is not the SMs'. */
+void kernel_rates_pace(kernel_rates* r, double speed);
 
 /* Share of the SMs' work that is useful for BATCH GEMMs with an m x n output,
  * cut into the best of the large cuBLAS tiles (256x128, 128x256, 128x128):

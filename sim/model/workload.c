@@ -5,6 +5,8 @@
  * FLOPs count a multiply-add as 2; tensors are 2-byte fp16/bf16 unless said. */
 #include "model/workload.h"
 
+#include "model/gpu_speed.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,6 +372,9 @@ int workload_build(const scenario* sc, workload* w)
     const parallel_spec* p = &sc->par;
     const model_spec* m = &sc->model;
     kernel_rates_of(&sc->gpu, sc->train.precision, &w->rates);
+    w->power_capped_clock = gpu_power_capped_clock(&sc->gpu);
+    w->slowest_gpu_speed = gpu_slowest_speed(sc->gpu.speed_spread, sc->gpu.speed_cutoff, scenario_world_size(sc));
+    kernel_rates_pace(&w->rates, w->power_capped_clock * w->slowest_gpu_speed);
     w->peak_flops = w->rates.gemm.peak_flops;
     w->grad_element_bytes = grad_element_bytes(sc);
     w->tokens_per_step = (double)sc->train.global_batch * m->seq_len;

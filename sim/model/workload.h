@@ -51,7 +51,9 @@ typedef struct {
     double hardware_flops_per_token;  /* what the GPUs execute, recompute included */
     double tokens_per_step;
     double peak_flops;                /* per GPU, at the training precision */
-    kernel_rates rates;
+    double power_capped_clock;        /* sustained clock at gpu.tdp over the one at its measured limit */
+    double slowest_gpu_speed;         /* the slowest of the job's GPUs over the median (model/gpu_speed.h) */
+    kernel_rates rates;               /* the GEMMs' and fused attention's at both of those */
     double tp_message_bytes;          /* payload of one TP all-reduce */
     double pp_message_bytes;          /* activation sent by each TP rank per micro-batch */
     double ep_pair_bytes;             /* all-to-all bytes from one GPU to one EP peer */

@@ -80,9 +80,10 @@ static void explain_compute(const explain_ctx* x, explain_term* t)
                       w->hardware_flops_per_token, w->model_flops_per_token);
     snprintf(t->why, sizeof t->why,
              "kernels reach %.0f %% of peak on average: memory-bound kernels (norms, activations, "
-             "softmax), the GEMMs' best sustained rate and their tile and wave quantization "
-             "(docs/model.md, \"Kernels and their time\")",
-             100 * t->formula / t->simulated);
+             "softmax), the GEMMs' best sustained rate (x %.3f for the slowest of %lld GPUs, x %.3f "
+             "for the power limit) and their tile and wave quantization (docs/model.md, \"Kernels and "
+             "their time\")",
+             100 * t->formula / t->simulated, w->slowest_gpu_speed, x->r->world_gpus, w->power_capped_clock);
 }
 
 static void explain_bubble(const explain_ctx* x, explain_term* t)
