@@ -210,6 +210,19 @@ void run_trainsim_ok(const char* const* args, command_result* r)
     ck_assert_msg(r->status == 0, "trainsim %s exited %d: %s", args[0], r->status, strbuf_text(&r->err));
 }
 
+void run_json_text(const char* path, const char* text, const char* arg, strbuf* out)
+{
+    FILE* f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    command_result r;
+    run_trainsim_ok((const char*[]){"run", path, "--json", arg, NULL}, &r);
+    unlink(path);
+    strbuf_append(out, strbuf_text(&r.out));
+    command_result_free(&r);
+}
+
 void temp_path(char* buf, size_t size, const char* suffix)
 {
     static int serial;

@@ -30,6 +30,13 @@ void run_trainsim_ok(const char* const* args, command_result* r);
  * is removed if it exists). */
 void temp_path(char* buf, size_t size, const char* suffix);
 
+/* Writes TEXT to PATH, runs `trainsim run PATH --json` (and ARG, if not
+ * NULL), removes PATH and appends the report to OUT. One file for both
+ * sides of a comparison keeps the file names in the reports the same;
+ * SimGrid runs once per process, so every simulation goes through the
+ * command. */
+void run_json_text(const char* path, const char* text, const char* arg, strbuf* out);
+
 /* Runs ARGV[0] (a path) with ARGV (NULL-terminated). */
 void run_program(const char* const* argv, command_result* r);
 void command_result_free(command_result* r);

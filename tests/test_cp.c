@@ -47,29 +47,11 @@ static void one_node_text(int link, const char* method, const char* recompute, s
     strbuf_printf(out, one_node, links[link], recompute, method);
 }
 
-/* Runs TEXT with --json (and ARG, if any) from file PATH; OUT gets the
- * report (which names the file). */
-static void json_at(const char* text, const char* arg, const char* path, strbuf* out)
-{
-    FILE* f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-    command_result r;
-    if (arg)
-        run_trainsim_ok((const char*[]){"run", path, "--json", arg, NULL}, &r);
-    else
-        run_trainsim_ok((const char*[]){"run", path, "--json", NULL}, &r);
-    unlink(path);
-    strbuf_append(out, strbuf_text(&r.out));
-    command_result_free(&r);
-}
-
 static void json_of(const char* text, const char* arg, strbuf* out)
 {
     char path[64];
     temp_path(path, sizeof path, ".yaml");
-    json_at(text, arg, path, out);
+    run_json_text(path, text, arg, out);
 }
 
 /* One send of BYTES to the next GPU of the node: one NVLink hop each way
@@ -191,9 +173,9 @@ START_TEST(cp_1_changes_no_byte)
     char path[64];
     temp_path(path, sizeof path, ".yaml");
     read_file("scenarios/teach/tp8.yaml", &text);
-    json_at(strbuf_text(&text), NULL, path, &plain);
+    run_json_text(path, strbuf_text(&text), NULL, &plain);
     replace_once(&text, "recompute: selective}", "recompute: selective, cp: 1, cp_comm: torch_all_gather}");
-    json_at(strbuf_text(&text), NULL, path, &written);
+    run_json_text(path, strbuf_text(&text), NULL, &written);
     ck_assert_msg(strcmp(strbuf_text(&plain), strbuf_text(&written)) == 0, "the JSON reports differ");
     ck_assert_double_eq(number_in(strbuf_text(&plain), "step_breakdown_s.cp_comm"), 0);
     strbuf_free(&text);

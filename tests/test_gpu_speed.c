@@ -232,18 +232,6 @@ START_TEST(stated_clock_holds_at_the_stated_limit)
 }
 END_TEST
 
-/* Runs `trainsim run --json` on TEXT written to PATH; the report in OUT. */
-static void run_json(const char* path, const char* text, strbuf* out)
-{
-    FILE* f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-    command_result r;
-    run_trainsim_ok((const char*[]){"run", path, "--json", NULL}, &r);
-    strbuf_printf(out, "%s", strbuf_text(&r.out));
-    command_result_free(&r);
-}
 
 /* The simulated step (each simulation in its own process: one SimGrid
  * engine per process): compute grows with the power limit's slowdown, by
@@ -259,8 +247,8 @@ START_TEST(power_limit_slows_the_simulated_step)
     strbuf a = {0}, b = {0}, ta = {0}, tb = {0};
     strbuf_printf(&ta, text, "");
     strbuf_printf(&tb, text, ", tdp: 500W");
-    run_json(path, strbuf_text(&ta), &a);
-    run_json(path, strbuf_text(&tb), &b);
+    run_json_text(path, strbuf_text(&ta), NULL, &a);
+    run_json_text(path, strbuf_text(&tb), NULL, &b);
     unlink(path);
     double slower = 1 / cbrt((500 - 122.7) / (700 - 122.7));
     double ratio = number_in(strbuf_text(&b), "step_breakdown_s.compute") /
@@ -288,7 +276,7 @@ START_TEST(catalog_tdp_changes_nothing)
     for (int i = 0; i < 2; i++) {
         strbuf t = {0};
         strbuf_printf(&t, text, gpus[i]);
-        run_json(path, strbuf_text(&t), &out[i]);
+        run_json_text(path, strbuf_text(&t), NULL, &out[i]);
         strbuf_free(&t);
     }
     unlink(path);

@@ -26,27 +26,11 @@ static void one_node_text(const char* nvlink, int zero, const char* extra, strbu
     strbuf_printf(out, one_node, nvlink, zero, extra);
 }
 
-/* Runs TEXT with --json from PATH (one file, so that reports name the same
- * file); SimGrid runs once per process, so every simulation goes through
- * the command. */
-static void json_at(const char* path, const char* text, strbuf* out)
-{
-    FILE* f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-    command_result r;
-    run_trainsim_ok((const char*[]){"run", path, "--json", NULL}, &r);
-    unlink(path);
-    strbuf_append(out, strbuf_text(&r.out));
-    command_result_free(&r);
-}
-
 static void json_of(const char* text, strbuf* out)
 {
     char path[64];
     temp_path(path, sizeof path, ".yaml");
-    json_at(path, text, out);
+    run_json_text(path, text, NULL, out);
 }
 
 /* A fast NVLink (each bucket's gather shorter than a bucket's forward: only
@@ -127,8 +111,8 @@ static void assert_same_report(int zero, const char* value)
     snprintf(extra, sizeof extra, ", param_gather_overlap: %s", value);
     one_node_text(links[1], zero, "", &plain);
     one_node_text(links[1], zero, extra, &written);
-    json_at(path, strbuf_text(&plain), &a);
-    json_at(path, strbuf_text(&written), &b);
+    run_json_text(path, strbuf_text(&plain), NULL, &a);
+    run_json_text(path, strbuf_text(&written), NULL, &b);
     ck_assert_msg(strcmp(strbuf_text(&a), strbuf_text(&b)) == 0, "ZeRO %d, %s: the JSON reports differ", zero,
                   value);
     strbuf_free(&plain);

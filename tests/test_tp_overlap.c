@@ -33,21 +33,6 @@ static void one_node_text(const char* nvlink, int overlap, strbuf* out)
     strbuf_printf(out, one_node, nvlink, overlap ? ", tp_comm_overlap: true" : "");
 }
 
-/* Runs TEXT with --json from one file PATH (so that reports name the same
- * file); OUT gets the report. SimGrid runs once per process: every
- * simulation goes through the command. */
-static void json_of(const char* text, const char* path, strbuf* out)
-{
-    FILE* f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-    command_result r;
-    run_trainsim_ok((const char*[]){"run", path, "--json", NULL}, &r);
-    unlink(path);
-    strbuf_append(out, strbuf_text(&r.out));
-    command_result_free(&r);
-}
 
 typedef struct {
     double step, compute, tp;
@@ -59,7 +44,7 @@ static step_parts simulate_one_node(const char* nvlink, int overlap)
     char path[64];
     temp_path(path, sizeof path, ".yaml");
     one_node_text(nvlink, overlap, &text);
-    json_of(strbuf_text(&text), path, &json);
+    run_json_text(path, strbuf_text(&text), NULL, &json);
     const char* j = strbuf_text(&json);
     step_parts p = {number_in(j, "step_time_s"), number_in(j, "step_breakdown_s.compute"),
                     number_in(j, "step_breakdown_s.tp_comm")};
@@ -165,9 +150,9 @@ START_TEST(written_false_changes_no_byte)
     char path[64];
     temp_path(path, sizeof path, ".yaml");
     read_file("scenarios/teach/tp8.yaml", &text);
-    json_of(strbuf_text(&text), path, &plain);
+    run_json_text(path, strbuf_text(&text), NULL, &plain);
     replace_once(&text, "recompute: selective}", "recompute: selective, tp_comm_overlap: false}");
-    json_of(strbuf_text(&text), path, &written);
+    run_json_text(path, strbuf_text(&text), NULL, &written);
     ck_assert_msg(strcmp(strbuf_text(&plain), strbuf_text(&written)) == 0, "the JSON reports differ");
     strbuf_free(&text);
     strbuf_free(&plain);
