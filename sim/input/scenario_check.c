@@ -48,6 +48,8 @@ void scenario_set_defaults(scenario* sc)
         .recompute = RECOMPUTE_SELECTIVE, .dp_overlap = 1, .collective = COLL_AUTO,
     };
     sc->train.precision = PREC_BF16;
+    sc->train.optimizer_precision = OPTIM_FP32;
+    sc->train.fp8_weights = FP8W_CACHED;
 
     sc->failures.distribution = DIST_EXPONENTIAL;
     sc->failures.weibull_shape = 1.0;
