@@ -173,9 +173,9 @@ START_TEST(infeasible_exits_1_with_numbers)
     ck_assert_int_eq(r.status, 1);
     ck_assert_str_eq(strbuf_text(&r.out), "");
     ck_assert_str_eq(strbuf_text(&r.err),
-                     "tests/infeasible/model-states.yaml: infeasible: needs 2872.0 GiB per GPU on pipeline "
+                     "tests/infeasible/model-states.yaml: infeasible: needs 2609.7 GiB per GPU on pipeline "
                      "rank 0 (weights 325.2, gradients 325.2, optimizer 1951.1 with ZeRO stage 0, "
-                     "activations 7.6 for 1.0 micro-batches in flight, workspace 262.9 GiB), more than the "
+                     "activations 7.6 for 1.0 micro-batches in flight, workspace 0.6 GiB), more than the "
                      "80.0 GiB of the a100-sxm4-80gb\n");
     command_result_free(&r);
     run_trainsim((const char*[]){"run", "tests/infeasible/model-states.yaml", "--json", NULL}, &r);

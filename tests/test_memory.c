@@ -1,5 +1,7 @@
 /* test_memory: activations against the equations of Korthikanti et al. 2022
- * (Table 2), micro-batches in flight by schedule, model states by ZeRO stage,
+ * (Table 2) and their fp8 form, micro-batches in flight by schedule, model
+ * states by ZeRO stage and optimizer precision, fp8 weight copies, the
+ * workspace (CUDA context, NCCL buffers, userbuffers) against hand counts,
  * and an infeasible plan. */
 #include <math.h>
 #include <stdio.h>
@@ -143,7 +145,7 @@ START_TEST(model_states_by_zero_stage)
         ck_assert_rel(g->gradients, 4 * P / (zero >= 2 ? 8 : 1), 1e-12);
         ck_assert_rel(g->optimizer, 12 * P / (zero >= 1 ? 8 : 1), 1e-12);
         double tensors = g->weights + g->gradients + g->optimizer + g->activations;
-        ck_assert_rel(g->total, tensors + MEMORY_WORKSPACE_BYTES + MEMORY_FRAGMENTATION * tensors, 1e-12);
+        ck_assert_rel(g->total, tensors + g->workspace, 1e-12);   /* no fragmentation allowance */
         memory_report_free(&m);
         workload_free(&w);
         scenario_free(&sc);
@@ -168,6 +170,249 @@ START_TEST(zero_shards_over_dp_times_cp)
     memory_report_free(&m);
     workload_free(&w);
     scenario_free(&sc);
+}
+END_TEST
+
+/* GPT-3 175B on H100s, which train in fp8 too: PARALLEL and the training
+ * section's extra keys TRAINING. */
+static void gpt3_h100(const char* parallel, const char* training, scenario* sc, workload* w, memory_report* m)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "format: 1\nmodel: {layers: 96, hidden: 12288, heads: 96, vocab: 51200, seq_len: 2048, dropout: 0}\n"
+             "gpu: h100-sxm5-80gb\ncluster: {nodes: 128}\nparallelism: %s\n"
+             "training: {global_batch: 1536, tokens: 1e9, %s}\n",
+             parallel, training);
+    load_scenario(text, sc);
+    workload_build(sc, w);
+    memory_estimate(sc, w, m);
+}
+
+static void release(scenario* sc, workload* w, memory_report* m)
+{
+    memory_report_free(m);
+    workload_free(w);
+    scenario_free(sc);
+}
+
+/* Adam's state per parameter: 12 bytes in fp32 (master weights, momentum,
+ * variance); with bf16 moments 4 bytes when the weights are bf16 (they are
+ * the master copy, as in NeMo's distributed Adam with optim.dtype bf16), 6
+ * when they are fp16 or fp8 (a bf16 master copy besides); ZeRO 1 over dp 8.
+ * The optimizer step reads and writes that state: 2S + 2 + 2G bytes a
+ * parameter, 2 more to read the weights without a master copy. */
+START_TEST(optimizer_precision_sets_adam_state)
+{
+    const struct {
+        const char* training;
+        double state, step_bytes;
+    } cases[] = {
+        {"precision: bf16", 12, 2 * 12 + 2 + 2 * 4},
+        {"precision: bf16, optimizer_precision: fp32", 12, 2 * 12 + 2 + 2 * 4},
+        {"precision: bf16, optimizer_precision: bf16", 4, 2 * 4 + 2 + 2 * 4 + 2},
+        {"precision: fp16, optimizer_precision: bf16", 6, 2 * 6 + 2 + 2 * 2},
+        {"precision: fp8, optimizer_precision: bf16", 4, 2 * 4 + 2 + 2 * 4 + 2},
+        {"precision: fp8, optimizer_precision: bf16, fp8_weights: primary", 6, 2 * 6 + 2 + 2 * 4},
+    };
+    double step_seconds_per_byte = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        scenario sc;
+        workload w;
+        memory_report m;
+        gpt3_h100("{tp: 8, pp: 16, dp: 8, zero: 1}", cases[i].training, &sc, &w, &m);
+        double P = w.rank[3].dense_params;
+        ck_assert_msg(fabs(m.rank[3].optimizer - cases[i].state * P / 8) <= 1e-12 * m.rank[3].optimizer,
+                      "%s: %.6g bytes, expected %.6g", cases[i].training, m.rank[3].optimizer,
+                      cases[i].state * P / 8);
+        double per_byte = w.rank[3].optimizer_seconds / (cases[i].step_bytes * P / 8);
+        if (i == 0)
+            step_seconds_per_byte = per_byte;
+        ck_assert_msg(fabs(per_byte - step_seconds_per_byte) <= 1e-9 * per_byte,
+                      "%s: the optimizer step moves other than %.0f bytes a parameter", cases[i].training,
+                      cases[i].step_bytes);
+        release(&sc, &w, &m);
+    }
+}
+END_TEST
+
+/* Training in fp8 with cached weights (Transformer Engine), every GEMM weight
+ * has an fp8 copy and its transpose besides its bf16 self: 2 bytes a
+ * parameter of the transformer layers, not of the embedding (rank 0) nor
+ * the LM head (rank 15; tied, a copy of the embedding). Primary fp8 weights
+ * and per-GEMM casts keep none; bf16 training keeps none whatever the key. */
+START_TEST(fp8_weight_copies)
+{
+    const char* plan = "{tp: 8, pp: 16, dp: 8, zero: 1}";
+    scenario sc;
+    workload w;
+    memory_report m;
+    gpt3_h100(plan, "precision: fp8, fp8_weights: per_gemm", &sc, &w, &m);
+    double plain[16], vocab = 51200.0 * 12288 / 8;
+    for (int r = 0; r < 16; r++)
+        plain[r] = m.rank[r].weights;
+    double middle = w.rank[3].dense_params, first = w.rank[0].dense_params - vocab;
+    release(&sc, &w, &m);
+
+    gpt3_h100(plan, "precision: fp8", &sc, &w, &m);
+    ck_assert_rel(m.rank[3].weights - plain[3], 2 * middle, 1e-12);
+    ck_assert_rel(m.rank[0].weights - plain[0], 2 * first, 1e-12);
+    ck_assert_rel(m.rank[15].weights - plain[15], 2 * (w.rank[15].dense_params - vocab), 1e-12);
+    ck_assert_rel(m.rank[3].fp8_weights, 2 * middle, 1e-12);
+    release(&sc, &w, &m);
+
+    const char* none[] = {"precision: fp8, fp8_weights: primary", "precision: bf16, fp8_weights: cached"};
+    for (int i = 0; i < 2; i++) {
+        gpt3_h100(plan, none[i], &sc, &w, &m);
+        ck_assert_double_eq(m.rank[3].fp8_weights, 0);
+        ck_assert_rel(m.rank[3].weights, plain[3], 1e-12);
+        release(&sc, &w, &m);
+    }
+}
+END_TEST
+
+/* In fp8 the GEMMs keep their inputs in fp8 for the backward pass: on GPT-3's
+ * layer (f = 4h, no GQA, no dropout) with sequence parallelism the QKV and
+ * fc1 inputs lose sbh/t each and the fc2 input 4sbh/t; the projection's
+ * input gains an fp8 copy (sbh/t) beside FlashAttention's bf16 output, or
+ * without FlashAttention the copy replaces the bf16 input (-sbh/t). Full
+ * recompute keeps the layer input only, in bf16. */
+START_TEST(fp8_keeps_gemm_inputs_in_one_byte)
+{
+    const struct {
+        const char* parallel;
+        double sbh_over_t;   /* fp8 minus bf16, in sbh/t */
+    } cases[] = {
+        {"{tp: 8, pp: 16, dp: 8, sequence_parallel: true, recompute: selective, flash_attention: true}", -1 - 1 - 4 + 1},
+        {"{tp: 8, pp: 16, dp: 8, sequence_parallel: true, recompute: selective, flash_attention: false}",
+         -1 - 1 - 4 - 1},
+        {"{tp: 8, pp: 16, dp: 8, sequence_parallel: true, recompute: none, flash_attention: true}", -1 - 1 - 4 + 1},
+        {"{tp: 8, pp: 16, dp: 8, sequence_parallel: true, recompute: full}", 0},
+    };
+    double sbh_t = 2048.0 * 1 * 12288 / 8;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        scenario sc;
+        workload w;
+        memory_report m;
+        gpt3_h100(cases[i].parallel, "precision: bf16", &sc, &w, &m);
+        double bf16 = memory_layer_activations(&sc, 0);
+        release(&sc, &w, &m);
+        gpt3_h100(cases[i].parallel, "precision: fp8", &sc, &w, &m);
+        double fp8 = memory_layer_activations(&sc, 0);
+        release(&sc, &w, &m);
+        ck_assert_msg(fabs(fp8 - bf16 - cases[i].sbh_over_t * sbh_t) <= 1e-9 * bf16,
+                      "%s: fp8 - bf16 = %.6g sbh/t, expected %.0f", cases[i].parallel, (fp8 - bf16) / sbh_t,
+                      cases[i].sbh_over_t);
+    }
+}
+END_TEST
+
+/* The workspace against a hand count. NCCL's buffers of one connection:
+ * LL 524,288 + LL128 4,915,200 + Simple 4,194,304 bytes; a collective ring
+ * holds one set on each of 32 channels; a point-to-point peer one set per
+ * channel, 32 over NVLink, 2 over the network. GPT-3 on 8-GPU nodes with tp
+ * 8, pp 16, dp 8: every rank has the TP ring and the DP ring (its dp
+ * replicas are 8 ranks apart, in other nodes: a ring all the same); pipeline
+ * neighbours are 64 ranks apart, over the network: rank 3 has two, rank 0
+ * one, plus the tied embedding's ring with the last rank. */
+START_TEST(workspace_matches_hand_count)
+{
+    const double set = 524288.0 + 4915200.0 + 4194304.0, context = 287047680.0 + 33554432.0;
+    scenario sc;
+    workload w;
+    memory_report m;
+    gpt3_h100("{tp: 8, pp: 16, dp: 8}", "precision: bf16", &sc, &w, &m);
+    ck_assert_rel(m.rank[3].workspace, context + (32 + 32 + 2 * 2) * set, 1e-12);
+    ck_assert_rel(m.rank[0].workspace, context + (32 + 32 + 1 * 2 + 32) * set, 1e-12);
+    ck_assert_rel(m.rank[3].workspace_parts.nccl, (32 + 32 + 2 * 2) * set, 1e-12);
+    release(&sc, &w, &m);
+
+    /* Interleaving wraps the pipeline around: rank 0 has two neighbours. */
+    gpt3_h100("{tp: 8, pp: 16, dp: 8, schedule: interleaved, virtual_stages: 2}", "precision: bf16", &sc, &w, &m);
+    ck_assert_rel(m.rank[0].workspace_parts.nccl, (32 + 32 + 2 * 2 + 32) * set, 1e-12);
+    release(&sc, &w, &m);
+
+    /* Context parallel 2 inside a node: one NVLink peer; no TP ring at tp 1;
+     * the DP ring spans dp x cp. */
+    gpt3_h100("{tp: 1, pp: 16, dp: 4, cp: 2}", "precision: bf16", &sc, &w, &m);
+    ck_assert_rel(m.rank[3].workspace_parts.nccl, (32 + 32 + 2 * 2) * set, 1e-12);
+    release(&sc, &w, &m);
+
+    /* Transformer Engine's userbuffers: ten buffers of s x b x h, the six
+     * all-gather ones in fp8 under fp8. */
+    const double sbh = 2048.0 * 2 * 12288;
+    gpt3_h100("{tp: 8, pp: 16, dp: 8, micro_batch: 2, tp_comm_overlap: true}", "precision: bf16", &sc, &w, &m);
+    ck_assert_rel(m.rank[3].workspace_parts.userbuffers, 10 * 2 * sbh, 1e-12);
+    release(&sc, &w, &m);
+    gpt3_h100("{tp: 8, pp: 16, dp: 8, micro_batch: 2, tp_comm_overlap: true}", "precision: fp8", &sc, &w, &m);
+    ck_assert_rel(m.rank[3].workspace_parts.userbuffers, (6 * 1 + 4 * 2) * sbh, 1e-12);
+    ck_assert_rel(m.rank[3].workspace, context + (32 + 32 + 2 * 2) * set + (6 * 1 + 4 * 2) * sbh, 1e-12);
+    release(&sc, &w, &m);
+}
+END_TEST
+
+/* An MoE layer's all-to-all opens every other expert-parallel rank: with tp 1
+ * on 8-GPU nodes, ep 8 keeps the group in a node (7 NVLink peers, 32
+ * channels each), ep 16 sends to 8 more over the network (2 channels each);
+ * the experts' own data-parallel ring (dp/ep > 1) comes on top. */
+START_TEST(expert_all_to_all_buffers)
+{
+    const double set = 524288.0 + 4915200.0 + 4194304.0;
+    const struct {
+        int ep, dp;
+        double channel_sets;   /* the rank's, but for pipeline neighbours and the dense DP ring */
+    } cases[] = {
+        {8, 16, 7 * 32 + 32},
+        {16, 16, 7 * 32 + 8 * 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "format: 1\nmodel: {layers: 8, hidden: 1024, heads: 16, vocab: 32000, seq_len: 1024, "
+                 "tie_embeddings: false, moe: {experts: 16, top_k: 2}}\ngpu: h100-sxm5-80gb\ncluster: {nodes: 4}\n"
+                 "parallelism: {tp: 1, pp: 2, dp: %d, ep: %d}\ntraining: {global_batch: 256, tokens: 1e9}\n",
+                 cases[i].dp, cases[i].ep);
+        scenario sc;
+        workload w;
+        memory_report m;
+        load_scenario(text, &sc);
+        workload_build(&sc, &w);
+        memory_estimate(&sc, &w, &m);
+        /* the DP ring (32) and one pipeline peer 16 ranks away, over the network (2) */
+        ck_assert_rel(m.rank[0].workspace_parts.nccl, (cases[i].channel_sets + 32 + 2) * set, 1e-12);
+        release(&sc, &w, &m);
+    }
+}
+END_TEST
+
+/* A checkpoint holds the weights (2 bytes a parameter) and Adam's state:
+ * 2 + 12 in fp32, 2 + 4 with bf16 moments and no master copy. Each run is
+ * its own process (one SimGrid engine per process). */
+START_TEST(checkpoint_holds_weights_and_adam_state)
+{
+    const struct {
+        const char* optimizer;
+        double bytes_per_parameter;
+    } cases[] = {{"fp32", 14}, {"bf16", 6}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        strbuf text = {0}, training = {0};
+        strbuf_printf(&training, "  optimizer_precision: %s\ncheckpoint:\n  interval: 100\n", cases[i].optimizer);
+        tiny_scenario(&text, NULL, NULL, NULL, strbuf_text(&training));
+        char path[256];
+        temp_path(path, sizeof path, ".yaml");
+        FILE* f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(strbuf_text(&text), f);
+        fclose(f);
+        command_result r;
+        run_trainsim_ok((const char*[]){"run", "--json", path, NULL}, &r);
+        double bytes = number_in(strbuf_text(&r.out), "checkpoint.bytes");
+        double params = number_in(strbuf_text(&r.out), "model.parameters");
+        ck_assert_rel(bytes, cases[i].bytes_per_parameter * params, 1e-12);
+        command_result_free(&r);
+        remove(path);
+        strbuf_free(&training);
+        strbuf_free(&text);
+    }
 }
 END_TEST
 
@@ -203,6 +448,12 @@ Suite* memory_suite(void)
     tcase_add_test(tc, interleaving_keeps_more_in_flight);
     tcase_add_test(tc, model_states_by_zero_stage);
     tcase_add_test(tc, zero_shards_over_dp_times_cp);
+    tcase_add_test(tc, optimizer_precision_sets_adam_state);
+    tcase_add_test(tc, fp8_weight_copies);
+    tcase_add_test(tc, fp8_keeps_gemm_inputs_in_one_byte);
+    tcase_add_test(tc, workspace_matches_hand_count);
+    tcase_add_test(tc, expert_all_to_all_buffers);
+    tcase_add_test(tc, checkpoint_holds_weights_and_adam_state);
     tcase_add_test(tc, gpt3_on_64_a100_40gb_is_infeasible);
     suite_add_tcase(s, tc);
     return s;

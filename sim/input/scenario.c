@@ -73,6 +73,8 @@ const char* const distribution_names[DIST_COUNT] = {"exponential", "weibull"};
 const char* const output_format_names[OUTPUT_FORMAT_COUNT] = {"text", "json"};
 const char* const grad_precision_names[GRAD_COUNT] = {"auto", "fp32", "bf16", "fp16"};
 const char* const cp_comm_names[CP_COMM_COUNT] = {"p2p", "all_gather", "torch_all_gather"};
+const char* const optimizer_precision_names[OPTIM_COUNT] = {"fp32", "bf16"};
+const char* const fp8_weights_names[FP8W_COUNT] = {"cached", "primary", "per_gemm"};
 const char* const failure_kind_names[FAILURE_KIND_COUNT] = {"gpu", "hbm", "host", "nic", "switch", "link", "software"};
 
 /* NAMES[K] of a table of COUNT, or "?" for a value out of range. */

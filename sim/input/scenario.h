@@ -35,6 +35,11 @@ typedef enum { OUTPUT_TEXT, OUTPUT_JSON, OUTPUT_FORMAT_COUNT } output_format;
 typedef enum { GRAD_AUTO, GRAD_FP32, GRAD_BF16, GRAD_FP16, GRAD_COUNT } grad_precision_kind;
 /* How context-parallel attention moves K and V (model/cp_exchange.h). */
 typedef enum { CP_COMM_P2P, CP_COMM_ALL_GATHER, CP_COMM_TORCH_ALL_GATHER, CP_COMM_COUNT } cp_comm_kind;
+/* The element of Adam's moments and, when it differs from the weights', of
+ * the optimizer's master copy of the weights (model/workload.c). */
+typedef enum { OPTIM_FP32, OPTIM_BF16, OPTIM_COUNT } optimizer_precision_kind;
+/* Training in fp8, how the GEMM weights exist in fp8 (model/memory.c). */
+typedef enum { FP8W_CACHED, FP8W_PRIMARY, FP8W_PER_GEMM, FP8W_COUNT } fp8_weights_kind;
 
 /* The component classes that fail. How many instances of each a job has is
  * the run level's rule (run/run.c, instances_of): a new kind is a member
@@ -53,6 +58,8 @@ extern const char* const distribution_names[DIST_COUNT];
 extern const char* const output_format_names[OUTPUT_FORMAT_COUNT];
 extern const char* const grad_precision_names[GRAD_COUNT];
 extern const char* const cp_comm_names[CP_COMM_COUNT];
+extern const char* const optimizer_precision_names[OPTIM_COUNT];
+extern const char* const fp8_weights_names[FP8W_COUNT];
 extern const char* const failure_kind_names[FAILURE_KIND_COUNT];
 
 typedef struct {
@@ -129,6 +136,8 @@ typedef struct {
     long long   iterations;     /* steps to run; 0 when tokens is set */
     precision   precision;
     int         grad_precision;   /* GRAD_AUTO, GRAD_FP32, GRAD_BF16 or GRAD_FP16 */
+    int         optimizer_precision;  /* OPTIM_FP32 or OPTIM_BF16 */
+    int         fp8_weights;      /* FP8W_CACHED, FP8W_PRIMARY or FP8W_PER_GEMM */
     ramp_phase* ramp;
     size_t      ramp_count;
 } training_spec;

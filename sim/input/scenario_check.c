@@ -49,6 +49,8 @@ void scenario_set_defaults(scenario* sc)
         .cp_comm = CP_COMM_P2P,
     };
     sc->train.precision = PREC_BF16;
+    sc->train.optimizer_precision = OPTIM_FP32;
+    sc->train.fp8_weights = FP8W_CACHED;
 
     sc->failures.distribution = DIST_EXPONENTIAL;
     sc->failures.weibull_shape = 1.0;

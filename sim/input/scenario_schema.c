@@ -426,6 +426,8 @@ static const key_rule training_rules[] = {
      .max = 1e12},
     ENUM("precision", training_spec, precision, precision_names, PREC_COUNT),
     ENUM("grad_precision", training_spec, grad_precision, grad_precision_names, GRAD_COUNT),
+    ENUM("optimizer_precision", training_spec, optimizer_precision, optimizer_precision_names, OPTIM_COUNT),
+    ENUM("fp8_weights", training_spec, fp8_weights, fp8_weights_names, FP8W_COUNT),
     CUSTOM("batch_ramp", training_spec, ramp, read_ramp),
     {0}
 };

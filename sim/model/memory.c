@@ -1,4 +1,4 @@
-/* memory: model states, activations and allowance per GPU (see memory.h). */
+/* memory: model states, activations and workspace per GPU (see memory.h). */
 #include "model/memory.h"
 
 #include <math.h>
@@ -25,7 +25,18 @@
  * expert_ffn_hidden / etp wide, and
  * its shared experts' activations (their fc1 reads the tensor the router
  * reads, stored once). Full recompute keeps only the layer
- * input (2sbh, divided by t with sequence parallelism). */
+ * input (2sbh, divided by t with sequence parallelism).
+ *
+ * In fp8 the GEMMs keep their inputs for the backward pass as the fp8 copies
+ * they computed with, one byte an element: Transformer Engine's Linear and
+ * LayerNormLinear save the fp8 input (or its fp8 transpose) instead of the
+ * bf16 one (transformer_engine/pytorch/module/linear.py, v1.8), as torchao's
+ * Float8Linear does with tensorwise scaling (torchao/float8/
+ * float8_linear.py, v0.7: input_fp8). So the QKV, fc1, fc2, expert and
+ * shared-expert fc2 inputs take one byte; the layer-norm inputs, the router's
+ * input and the activation function's input stay in bf16. FlashAttention
+ * keeps its own bf16 output for its backward, so the projection's fp8 copy
+ * comes on top of it (without it the projection's copy replaces it). */
 double memory_layer_activations(const scenario* sc, int moe)
 {
     const model_spec* m = &sc->model;
@@ -35,17 +46,20 @@ double memory_layer_activations(const scenario* sc, int moe)
     double sbh = s_rank * b * h;
     double outside = (p->sequence_parallel && p->tp > 1) ? t : 1;   /* layer norms, dropout, residuals */
     int dropout = m->dropout > 0;
+    int fp8 = sc->train.precision == PREC_FP8;
+    double gemm_in = fp8 ? 1.0 : 2.0;                         /* bytes of a saved GEMM input */
     if (p->recompute == RECOMPUTE_FULL)
         return 2.0 * sbh / outside;
 
     double head = m->head_dim;
     double sbw = s_rank * b * (a * head);                     /* the attention width a*d: h by default */
     double kv_rank = fmax(1.0, (double)m->kv_heads / t) * head;
+    double projection_in = !fp8 ? 2.0 : p->flash_attention ? 2.0 + 1.0 : 1.0;
     double attention = 2.0 * sbh / outside                    /* layer-norm input */
-                     + 2.0 * sbh / outside                    /* QKV input */
+                     + gemm_in * sbh / outside                /* QKV input */
                      + 2.0 * sbw / t                          /* Q */
                      + 2.0 * 2.0 * s_rank * b * kv_rank       /* K and V */
-                     + 2.0 * sbw / t                          /* projection input */
+                     + projection_in * sbw / t                /* projection input */
                      + (dropout ? sbh / outside : 0);         /* dropout mask */
     double scores = a / t * s_rank * s_keys * b;
     if (p->flash_attention)
@@ -64,15 +78,16 @@ double memory_layer_activations(const scenario* sc, int moe)
         double shared = m->moe.shared_experts * (m->moe.expert_ffn_hidden / t);
         mlp += 2.0 * sbh / outside                             /* router input */
              + 4.0 * slots.held * m->moe.experts               /* fp32 routing probabilities */
-             + 2.0 * routed * h                                /* permuted tokens: expert fc1 input */
+             + gemm_in * routed * h                            /* permuted tokens: expert fc1 input */
              + 2.0 * routed * fe * (swiglu ? 2 : 1)            /* activation input */
-             + 2.0 * routed * fe                               /* fc2 input */
+             + gemm_in * routed * fe                           /* fc2 input */
              + 2.0 * tokens * shared * (swiglu ? 2 : 1)        /* shared experts: activation input */
-             + 2.0 * tokens * shared;                          /* ... and fc2 input (fc1's is the router's) */
+             + gemm_in * tokens * shared                       /* ... fc2 input (fc1's is the router's, */
+             + (fp8 && shared > 0 ? sbh / outside : 0);        /* of which fp8 keeps its own copy) */
     } else {
-        mlp += 2.0 * sbh / outside                             /* fc1 input */
+        mlp += gemm_in * sbh / outside                         /* fc1 input */
              + 2.0 * tokens * f * (swiglu ? 2 : 1)             /* activation input */
-             + 2.0 * tokens * f;                               /* fc2 input */
+             + gemm_in * tokens * f;                           /* fc2 input */
     }
     return attention + mlp;
 }
@@ -134,13 +149,26 @@ static double recompute_buffer(const scenario* sc)
  * layer at a time, like the rebuilt layer above, on top of the peak. */
 
 /* Model states (Rajbhandari et al. 2020, Sec. 3.1 and 5): 2 bytes of weights,
- * G bytes of gradients and 12 bytes of Adam state (fp32 master weights,
- * momentum, variance) per parameter; ZeRO stage 1 shards the optimizer state
- * over the data-parallel group, stage 2 also the gradients, stage 3 also the
- * weights (keeping two gathered layers as a prefetch buffer). Dense states
- * shard over dp x cp (scenario_dense_replicas), experts over their own
- * data-parallel group, edp = tp x cp x dp / (etp x ep)
- * (scenario_expert_replicas). */
+ * G bytes of gradients and S bytes of Adam state per parameter (S = 12: fp32
+ * master weights, momentum, variance; training.optimizer_precision, see
+ * model/workload.c); ZeRO stage 1 shards the optimizer state over the
+ * data-parallel group, stage 2 also the gradients, stage 3 also the weights
+ * (keeping two gathered layers as a prefetch buffer). Dense states shard over
+ * dp x cp (scenario_dense_replicas), experts over their own data-parallel
+ * group, edp = tp x cp x dp / (etp x ep) (scenario_expert_replicas).
+ *
+ * Training in fp8, Transformer Engine casts each GEMM weight to fp8 with its
+ * transpose (the forward and the backward GEMM operands) into a workspace it
+ * keeps for the whole step: 2 bytes per parameter of the transformer layers
+ * (transformer_engine/pytorch/module/linear.py, v1.8: get_fp8_workspace with
+ * cache_name "weight" and with_transpose; Megatron-Core passes
+ * is_first_microbatch so that it is cached, core_r0.8.0 transformer_engine.py,
+ * TELinear.forward): training.fp8_weights cached. The LM head and the
+ * embedding stay in bf16. With fp8 weights (primary: NeMo's fp8_params,
+ * Megatron-Core's --fp8-param-gather) a GEMM weight is one fp8 byte and its
+ * transpose another, in place of the two bf16 bytes, and the optimizer keeps
+ * the master copy (model/workload.c); cast for each GEMM (per_gemm: torchao's
+ * Float8Linear) nothing is kept between GEMMs. */
 static void model_states(const scenario* sc, const workload* w, int rank, gpu_memory* g)
 {
     const rank_work* r = &w->rank[rank];
@@ -149,7 +177,10 @@ static void model_states(const scenario* sc, const workload* w, int rank, gpu_me
     double dense = r->dense_params, experts = r->expert_params;
     g->weights = 2.0 * (dense / (zero >= 3 ? dp : 1) + experts / (zero >= 3 ? expert_dp : 1));
     g->gradients = w->grad_element_bytes * (dense / (zero >= 2 ? dp : 1) + experts / (zero >= 2 ? expert_dp : 1));
-    g->optimizer = 12.0 * (dense / (zero >= 1 ? dp : 1) + experts / (zero >= 1 ? expert_dp : 1));
+    g->optimizer = w->optimizer_state_bytes * (dense / (zero >= 1 ? dp : 1) + experts / (zero >= 1 ? expert_dp : 1));
+    int cached = sc->train.precision == PREC_FP8 && sc->train.fp8_weights == FP8W_CACHED;
+    g->fp8_weights = cached ? 2.0 * r->layer_params : 0;
+    g->weights += g->fp8_weights;
     if (zero >= 3) {
         int layers = 0;
         for (int c = 0; c < w->chunks; c++)
@@ -167,9 +198,9 @@ void memory_estimate(const scenario* sc, const workload* w, memory_report* out)
         gpu_memory* g = &out->rank[s];
         model_states(sc, w, s, g);
         g->activations = peak_activations(sc, w, s, &g->in_flight) + recompute_buffer(sc) + cp_buffer_bytes(sc);
-        double tensors = g->weights + g->gradients + g->optimizer + g->activations;
-        g->workspace = MEMORY_WORKSPACE_BYTES + MEMORY_FRAGMENTATION * tensors;
-        g->total = tensors + g->workspace;
+        g->workspace_parts = workspace_of_rank(sc, s);
+        g->workspace = g->workspace_parts.total;
+        g->total = g->weights + g->gradients + g->optimizer + g->activations + g->workspace;
         if (g->total > out->rank[out->worst].total)
             out->worst = s;
     }

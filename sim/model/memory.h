@@ -1,27 +1,28 @@
 /* memory: bytes per GPU, by kind, on every pipeline rank.
  *
- * Model states follow ZeRO (Rajbhandari et al. 2020); activations follow
- * Korthikanti et al. 2022 (Sec. 4, Table 2), generalised to GQA, SwiGLU, MoE,
- * FlashAttention and the absence of dropout, and multiplied by the
- * micro-batches the schedule really keeps in flight (counted on the schedule's
- * own op list); a stated allowance covers workspace and fragmentation.
- * Equations and sources in docs/model.md, "Memory". */
+ * Model states follow ZeRO (Rajbhandari et al. 2020) with the optimizer's
+ * element from training.optimizer_precision, plus, in fp8, Transformer
+ * Engine's fp8 copies of the GEMM weights; activations follow Korthikanti et
+ * al. 2022 (Sec. 4, Table 2), generalised to GQA, SwiGLU, MoE,
+ * FlashAttention, fp8 GEMM inputs and the absence of dropout, and multiplied
+ * by the micro-batches the schedule really keeps in flight (counted on the
+ * schedule's own op list); the workspace (CUDA context, cuBLAS, NCCL and
+ * userbuffers) is sized from the scenario in model/workspace. Equations and
+ * sources in docs/model.md, "Memory". */
 #ifndef TRAINSIM_MEMORY_H
 #define TRAINSIM_MEMORY_H
 
 #include "input/scenario.h"
 #include "model/workload.h"
-
-/* Workspace that is not tensors (CUDA context, cuBLAS and NCCL buffers) and
- * the caching allocator's fragmentation: stated assumptions, docs/model.md. */
-#define MEMORY_WORKSPACE_BYTES (2.0 * 1073741824.0)
-#define MEMORY_FRAGMENTATION 0.10
+#include "model/workspace.h"
 
 typedef struct {
-    double weights, gradients, optimizer;   /* model states */
+    double weights, gradients, optimizer;   /* model states (weights include fp8_weights) */
+    double fp8_weights;                     /* fp8 copies of the GEMM weights and their transposes */
     double activations;                     /* peak over the step */
     double in_flight;                       /* micro-batches' worth of activations kept at the peak */
-    double workspace;                       /* fixed allowance + fragmentation */
+    double workspace;                       /* what is not tensors: workspace_parts.total */
+    workspace_bytes workspace_parts;
     double total;
 } gpu_memory;
 

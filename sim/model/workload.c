@@ -178,6 +178,27 @@ static double grad_element_bytes(const scenario* sc)
     }
 }
 
+/* training.optimizer_precision: Adam's two moments in fp32 (4 + 4 bytes) or
+ * bf16 (2 + 2), and a master copy of the weights in the optimizer's element
+ * unless the weights already are in it (bf16 weights, also under fp8 unless
+ * the weights themselves are fp8): Megatron-Core's distributed optimizer
+ * keeps fp32 master weights (12 bytes, Rajbhandari et al. 2020, K = 12);
+ * Apex's DistributedFusedAdam, which NeMo uses, keeps its state in
+ * optim.dtype and stores no master copy when that is the model's dtype and
+ * the parameters are not fp8 (NeMo v2.0.0rc0, megatron_base_model.py,
+ * setup_optimization: store_params). */
+static int optimizer_keeps_master(const scenario* sc)
+{
+    int fp8_primary = sc->train.precision == PREC_FP8 && sc->train.fp8_weights == FP8W_PRIMARY;
+    return sc->train.optimizer_precision == OPTIM_FP32 || sc->train.precision == PREC_FP16 || fp8_primary;
+}
+
+static double optimizer_state_bytes(const scenario* sc)
+{
+    double element = sc->train.optimizer_precision == OPTIM_FP32 ? 4.0 : 2.0;
+    return 2.0 * element + (optimizer_keeps_master(sc) ? element : 0);
+}
+
 /* ---- stages ------------------------------------------------------------ */
 
 /* TP collectives per micro-batch (Shoeybi et al. 2019, Sec. 3; Korthikanti et
@@ -324,6 +345,7 @@ static void build_stage(const scenario* sc, const workload* w, int index, stage_
         st->fwd_seconds += fwd;
         st->bwd_seconds += bwd;
     }
+    st->layer_params = (dense + experts) / p->tp;
     dense += stage_vocab_tables(sc, st) * (double)m->vocab * m->hidden;
     st->dense_params = dense / p->tp;
     st->expert_params = experts / p->etp;
@@ -331,23 +353,27 @@ static void build_stage(const scenario* sc, const workload* w, int index, stage_
     ep_collectives(sc, st);
 }
 
-/* The optimizer step, memory-bound (Adam with fp32 master weights): per
- * parameter of its shard it reads master weights, momentum, variance and the
- * gradient and writes the first three and the half-precision weights
- * (26 + G bytes), and the gradient-norm clip reads the gradients once more
- * (G). ZeRO stage >= 1 shards it over the data-parallel group: the dense
- * weights' over dp x cp, the experts' over the expert data parallelism. */
+/* The optimizer step, memory-bound (Adam): per parameter of its shard it
+ * reads its state S (master weights, momentum, variance: 12 bytes in fp32)
+ * and the gradient and writes the state and the half-precision weights
+ * (2S + 2 + G bytes; without a master copy it reads the weights too, 2 more),
+ * and the gradient-norm clip reads the gradients once more (G). ZeRO stage
+ * >= 1 shards it over the data-parallel group: the dense weights' over dp x
+ * cp, the experts' over the expert data parallelism. */
 static void build_rank(const scenario* sc, const workload* w, int rank, rank_work* rw)
 {
     for (int c = 0; c < w->chunks; c++) {
         const stage_work* st = workload_chunk(w, rank, c);
         rw->dense_params += st->dense_params;
         rw->expert_params += st->expert_params;
+        rw->layer_params += st->layer_params;
     }
     int sharded = sc->par.zero >= 1;
     double shard = rw->dense_params / (sharded ? scenario_dense_replicas(sc) : 1)
                  + rw->expert_params / (sharded ? scenario_expert_replicas(sc) : 1);
-    rw->optimizer_seconds = kernel_memory_seconds(&w->rates, (26.0 + 2.0 * w->grad_element_bytes) * shard);
+    double bytes = 2.0 * w->optimizer_state_bytes + 2.0 + 2.0 * w->grad_element_bytes
+                 + (w->optimizer_keeps_master ? 0 : 2.0);
+    rw->optimizer_seconds = kernel_memory_seconds(&w->rates, bytes * shard);
 }
 
 /* Hardware FLOPs per token: what every stage executes per micro-batch,
@@ -377,6 +403,8 @@ int workload_build(const scenario* sc, workload* w)
     kernel_rates_pace(&w->rates, w->power_capped_clock * w->slowest_gpu_speed);
     w->peak_flops = w->rates.gemm.peak_flops;
     w->grad_element_bytes = grad_element_bytes(sc);
+    w->optimizer_state_bytes = optimizer_state_bytes(sc);
+    w->optimizer_keeps_master = optimizer_keeps_master(sc);
     w->tokens_per_step = (double)sc->train.global_batch * m->seq_len;
     w->model_flops_per_token = model_flops_per_token(sc);
     count_parameters(sc, w);

@@ -36,11 +36,13 @@ typedef struct {
     int    etp_fwd_allreduces;        /* the dispatcher's ETP all-gather + reduce-scatter pairs per micro-batch */
     int    etp_bwd_allreduces;
     double dense_params, expert_params;  /* parameters held per GPU */
+    double layer_params;              /* ... of them in transformer layers (not the vocabulary tables) */
 } stage_work;
 
 /* One pipeline rank: what it holds and does once per step. */
 typedef struct {
     double dense_params, expert_params;  /* over its virtual stages */
+    double layer_params;                 /* ... in transformer layers */
     double optimizer_seconds;            /* the optimizer step on its share */
 } rank_work;
 
@@ -59,6 +61,8 @@ typedef struct {
     double ep_pair_bytes;             /* all-to-all bytes from one GPU to one EP peer */
     double etp_message_bytes;         /* the token slots one ETP all-gather gathers (a reduce-scatter's input) */
     double grad_element_bytes;        /* bytes per gradient element in the DP reduction */
+    double optimizer_state_bytes;     /* Adam's state per parameter: moments and master copy */
+    int    optimizer_keeps_master;    /* whether that state holds a master copy of the weights */
     layer_cost dense_layer, moe_layer;
     int    pp, chunks;                /* pipeline ranks, model chunks per rank */
     int    stages;                    /* pp * chunks virtual stages; chunk c of rank s is c * pp + s */

@@ -12,9 +12,11 @@ static void explain_model_states(const explain_ctx* x, explain_term* t)
     const rank_work* rw = &x->r->work.rank[mr->worst];
     int replicas = scenario_dense_replicas(x->sc);   /* dp x cp */
     double psi = rw->dense_params + rw->expert_params, d = replicas;
-    static const char* const forms[] = {"16 Psi", "4 Psi + 12 Psi / d", "2 Psi + 14 Psi / d", "16 Psi / d"};
-    const double factor[] = {16, 4 + 12 / d, 2 + 14 / d, 16 / d};
+    double k = x->r->work.optimizer_state_bytes;     /* the paper's K: 12 for fp32 Adam */
     int zero = x->sc->par.zero;
+    static const char* const forms[] = {"(4 + K) Psi", "4 Psi + K Psi / d", "2 Psi + (2 + K) Psi / d",
+                                        "(4 + K) Psi / d"};
+    const double factor[] = {4 + k, 4 + k / d, 2 + (2 + k) / d, (4 + k) / d};
     t->name = "Model states per GPU";
     snprintf(t->per_text, sizeof t->per_text, "on pipeline rank %d", mr->worst);
     t->per = t->per_text;
@@ -22,14 +24,17 @@ static void explain_model_states(const explain_ctx* x, explain_term* t)
     t->simulated = g->weights + g->gradients + g->optimizer;
     t->formula = factor[zero] * psi;
     strbuf_printf(&t->text,
-                  "ZeRO %d: %s (2 bytes of weights, 2 of gradients, 12 of Adam state per parameter;\n"
+                  "ZeRO %d: %s, K = %.0f (2 bytes of weights, 2 of gradients, K of Adam state per parameter;\n"
                   "             Rajbhandari et al. 2020, Fig. 1) = %.4g x %.4g parameters on rank %d (d = %d)",
-                  zero, forms[zero], factor[zero], psi, mr->worst, replicas);
+                  zero, forms[zero], k, factor[zero], psi, mr->worst, replicas);
     snprintf(t->why, sizeof t->why,
              "trainsim keeps gradients at %.0f bytes (the precision's reduction type), divides expert "
              "parameters by their own data parallelism edp = t cp d / (etp ep) instead of d, and ZeRO 3 "
-             "holds two gathered layers besides",
-             x->r->work.grad_element_bytes);
+             "holds two gathered layers besides%s",
+             x->r->work.grad_element_bytes,
+             g->fp8_weights > 0 ? "; in fp8, Transformer Engine keeps an fp8 copy of each GEMM weight and its "
+                                  "transpose (2 bytes per layer parameter)"
+                                : "");
 }
 
 /* Korthikanti et al. 2022, Table 2: activation bytes of one layer and
@@ -76,10 +81,11 @@ static void explain_activations(const explain_ctx* x, explain_term* t)
     snprintf(t->why, sizeof t->why,
              "trainsim generalises the paper's layer: KV-head width, the FFN's own width (SwiGLU: two fc1 "
              "outputs), no dropout masks, FlashAttention's log-sum-exp instead of scores, MoE routing; the "
-             "first and last ranks add the embedding and the fp32 logits%s (docs/model.md, \"Memory\")",
+             "first and last ranks add the embedding and the fp32 logits%s%s (docs/model.md, \"Memory\")",
              x->sc->par.recompute == RECOMPUTE_FULL ? "; full recompute also holds one layer's whole activations "
                                                       "while it rebuilds them"
-                                                    : "");
+                                                    : "",
+             x->sc->train.precision == PREC_FP8 ? "; in fp8 the GEMMs keep their inputs in one byte" : "");
 }
 
 void explain_memory(const explain_ctx* x, strbuf* out)

@@ -23,7 +23,7 @@ typedef struct {
     const char* per;                  /* "per step", "per run" */
     char        per_text[48];         /* when PER needs a number */
     strbuf      text;                 /* the formula, then "= numbers" lines */
-    char        why[400];
+    char        why[512];
 } explain_term;
 
 /* What every explainer reads: the scenario, its run, the step's seconds

@@ -43,6 +43,9 @@ static void list_unsimulated(const scenario* sc, run_result* r)
         note(r, "checkpoint I/O on a hand-written platform: write and load times come from bandwidths");
     if (sc->checkpoint.async && sc->gpu.pcie_bandwidth <= 0)
         note(r, "asynchronous checkpoints without gpu.pcie_bandwidth: the whole write blocks");
+    if (sc->train.precision == PREC_FP8 && sc->train.fp8_weights == FP8W_PRIMARY && p->zero >= 1)
+        note(r, "fp8 primary weights' all-gather in fp8: the distributed optimizer's weight gather "
+                "is simulated at 2 bytes a parameter");
     if (sc->checkpoint.async && writes_checkpoints(sc))
         note(r, "the network traffic of asynchronous checkpoint writes: they run beside training "
                 "without slowing its communication");
@@ -108,15 +111,16 @@ static double instances_of(const scenario* sc, const run_result* r, failure_kind
     return 0;
 }
 
-/* A checkpoint holds bf16 weights and the fp32 master weights, momentum and
- * variance of mixed-precision Adam: 2 + 12 bytes per parameter (Rajbhandari
- * et al. 2020, Sec. 3.1). Every GPU writes (loads) its shard at once: on a
+/* A checkpoint holds the half-precision weights and Adam's state: the fp32
+ * master weights, momentum and variance of mixed-precision Adam, 2 + 12 bytes
+ * per parameter (Rajbhandari et al. 2020, Sec. 3.1), or 2 + 4 with bf16
+ * moments and no master copy (training.optimizer_precision). Every GPU writes (loads) its shard at once: on a
  * generated platform, simulated as flows to the storage host, whose links
  * carry the generated GPUs' share of the aggregate; on a hand-written one,
  * the aggregate bandwidth or the nodes' uplinks, whichever is less. */
 static void checkpoint_times(const scenario* sc, run_result* r, campaign_input* in)
 {
-    r->checkpoint_bytes = sc->checkpoint.size_auto ? 14.0 * r->work.params_total : sc->checkpoint.size_bytes;
+    r->checkpoint_bytes = sc->checkpoint.size_auto ? (2.0 + r->work.optimizer_state_bytes) * r->work.params_total : sc->checkpoint.size_bytes;
     if (!r->topo.user_platform) {
         campaign_checkpoint_io(r->plan.gpus, r->plan.gpu_count, r->checkpoint_bytes / (double)r->world_gpus,
                                &in->checkpoint_seconds, &in->load_seconds);
