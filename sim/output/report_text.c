@@ -157,6 +157,17 @@ static void text_phases(const run_result* r, strbuf* out)
     }
 }
 
+
+/* A mean count of a run: whole above 10, with one decimal below (a mean of
+ * 0.3 failures is not "0", and the kinds' means add up to the total's). */
+static const char* mean_count(double mean, char* buf, int size)
+{
+    if (mean >= 9.95)
+        return with_commas(llround(mean), buf, size);
+    snprintf(buf, (size_t)size, "%.1f", mean);
+    return buf;
+}
+
 /* Checkpoints, failures, recoveries: what the run level adds to the steps. */
 static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
 {
@@ -186,11 +197,10 @@ static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
     if (!in->class_count)
         return;
     char count[32];
-    strbuf_printf(out, "Failures %s per run on average:",
-                  with_commas(llround(c->failures_total), count, sizeof count));
+    strbuf_printf(out, "Failures %s per run on average:", mean_count(c->failures_total, count, sizeof count));
     for (int k = 0; k < in->class_count; k++)
         strbuf_printf(out, "%s %s %s", k ? "," : "", failure_kind_name(in->classes[k].kind),
-                      with_commas(llround(c->failures[k]), count, sizeof count));
+                      mean_count(c->failures[k], count, sizeof count));
     char lost[32];
     strbuf_printf(out, " (one every %s); %s GPU-hours lost to them\n",
                   days_or_time(1 / campaign_failure_rate(in), buf, sizeof buf),
