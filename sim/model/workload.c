@@ -345,7 +345,7 @@ static void build_stage(const scenario* sc, const workload* w, int index, stage_
         st->fwd_seconds += fwd;
         st->bwd_seconds += bwd;
     }
-    st->layer_params = (dense + experts) / p->tp;
+    st->layer_params = dense / p->tp + experts / p->etp;
     dense += stage_vocab_tables(sc, st) * (double)m->vocab * m->hidden;
     st->dense_params = dense / p->tp;
     st->expert_params = experts / p->etp;
@@ -385,6 +385,12 @@ static double hardware_flops_per_token(const scenario* sc, const workload* w)
         per_micro_batch += (w->stage[i].fwd_flops + w->stage[i].bwd_flops) * sc->par.tp;
     double tokens = (double)sc->par.micro_batch * sc->model.seq_len / sc->par.cp;
     return per_micro_batch / tokens;
+}
+
+double workload_gathered_weight_bytes(const scenario* sc, double params, double layer_params)
+{
+    int fp8_primary = sc->train.precision == PREC_FP8 && sc->train.fp8_weights == FP8W_PRIMARY;
+    return fp8_primary ? 2.0 * params - layer_params : 2.0 * params;
 }
 
 const stage_work* workload_chunk(const workload* w, int rank, int chunk)

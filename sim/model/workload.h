@@ -77,6 +77,14 @@ void workload_free(workload* w);
 /* The virtual stage of model chunk CHUNK on pipeline rank RANK. */
 const stage_work* workload_chunk(const workload* w, int rank, int chunk);
 
+/* Bytes of the updated weights of PARAMS parameters, LAYER_PARAMS of them in
+ * transformer layers, as the data-parallel weight gathers move them: 2 a
+ * parameter, or 1 a layer parameter when training in fp8 with fp8 primary
+ * weights (training.fp8_weights: primary; Megatron-Core's
+ * --fp8-param-gather gathers the fp8 weights; the vocabulary tables stay
+ * bf16). */
+double workload_gathered_weight_bytes(const scenario* sc, double params, double layer_params);
+
 /* Per-token forward FLOPs of layer LAYER (0-based), model FLOPs. */
 layer_flops workload_layer_flops(const scenario* sc, int layer);
 double layer_flops_total(layer_flops f);

@@ -112,7 +112,8 @@ static void plan_chunk(const scenario* sc, const workload* w, const topology* t,
                     &ch->etp_bwd);
     if (sc->par.zero == 3) {
         double params = work->dense_params + work->expert_params;
-        collective_from(t, &tr->dp, requested, ALL_GATHER, 2.0 * params, 1, &ch->zero_gather);
+        collective_from(t, &tr->dp, requested, ALL_GATHER,
+                        workload_gathered_weight_bytes(sc, params, work->layer_params), 1, &ch->zero_gather);
         collective_from(t, &tr->dp, requested, REDUCE_SCATTER, w->grad_element_bytes * params, 1,
                         &ch->zero_scatter);
     }
@@ -153,8 +154,11 @@ static void plan_step_end(const scenario* sc, const workload* w, const topology*
         collective_from(t, &tr->expert_dp, requested, reduce, g * rw->expert_params, 1, &st->expert_reduce);
     }
     if (zero == 1 || zero == 2) {
-        collective_from(t, &tr->dp, requested, ALL_GATHER, 2.0 * rw->dense_params, 1, &st->dp_gather);
-        collective_from(t, &tr->expert_dp, requested, ALL_GATHER, 2.0 * rw->expert_params, 1,
+        double dense_layers = rw->layer_params - rw->expert_params;
+        collective_from(t, &tr->dp, requested, ALL_GATHER,
+                        workload_gathered_weight_bytes(sc, rw->dense_params, dense_layers), 1, &st->dp_gather);
+        collective_from(t, &tr->expert_dp, requested, ALL_GATHER,
+                        workload_gathered_weight_bytes(sc, rw->expert_params, rw->expert_params), 1,
                         &st->expert_gather);
     }
     if (sc->par.param_gather_overlap && collective_has_flows(&st->dp_gather))

@@ -43,9 +43,6 @@ static void list_unsimulated(const scenario* sc, run_result* r)
         note(r, "checkpoint I/O on a hand-written platform: write and load times come from bandwidths");
     if (sc->checkpoint.async && sc->gpu.pcie_bandwidth <= 0)
         note(r, "asynchronous checkpoints without gpu.pcie_bandwidth: the whole write blocks");
-    if (sc->train.precision == PREC_FP8 && sc->train.fp8_weights == FP8W_PRIMARY && p->zero >= 1)
-        note(r, "fp8 primary weights' all-gather in fp8: the distributed optimizer's weight gather "
-                "is simulated at 2 bytes a parameter");
     if (sc->checkpoint.async && writes_checkpoints(sc))
         note(r, "the network traffic of asynchronous checkpoint writes: they run beside training "
                 "without slowing its communication");
