@@ -2,7 +2,8 @@
  * against hand counts: the chance a token reaches a set of experts, the
  * bytes each GPU sends to whom (the all-to-all's even shares, the
  * allgather's hidden states, DeepEP's once-per-GPU and once-per-node flows
- * with their NVLink forwarding), the permutations' memory traffic, and the
+ * with their NVLink forwarding), the permutations' memory traffic, the
+ * experts' grouped GEMMs on Transformer Engine's four streams, and the
  * simulated exchange and step against their closed forms. */
 #include <math.h>
 #include <stdlib.h>
@@ -238,6 +239,42 @@ START_TEST(permutations_move_the_hand_counted_bytes)
 }
 END_TEST
 
+/* Transformer Engine's grouped GEMM: one GEMM per local expert on 4
+ * streams, so 16 experts run as 4 rounds of 4 sharing their waves, 6 as a
+ * round of 4 and one of 2; each expert's fc1 is (slots) x 1024 x 256. */
+START_TEST(experts_run_in_rounds_of_four_streams)
+{
+    const struct {
+        const char* parallel;
+        int         local;
+    } cases[] = {{"{tp: 1, pp: 1, dp: 1, ep: 1, micro_batch: 2}", 16}, {"{tp: 1, pp: 1, dp: 8, ep: 8, micro_batch: 2}", 2}};
+    for (int i = 0; i < 2; i++) {
+        scenario sc;
+        run_result r;
+        load_dispatch("alltoall", 64, 8, cases[i].parallel, &sc, &r);
+        moe_slots m;
+        layer_moe_slots(&sc, &m);
+        ck_assert_double_eq(m.local_experts, cases[i].local);
+        const kernel_rates* k = &r.work.rates;
+        double per = m.per_expert, rounds = floor(cases[i].local / 4.0), rest = cases[i].local - 4 * rounds;
+        double fwd = rounds * kernel_gemm_seconds(k, per, 1024, 256, 4) + kernel_gemm_seconds(k, per, 1024, 256, rest);
+        double dgrad = rounds * kernel_gemm_seconds(k, per, 256, 1024, 4) + kernel_gemm_seconds(k, per, 256, 1024, rest);
+        double wgrad = rounds * kernel_gemm_seconds(k, 256, 1024, per, 4) + kernel_gemm_seconds(k, 256, 1024, per, rest);
+        const layer_kernel* fc1 = NULL;
+        for (int j = 0; j < r.work.moe_layer.count; j++)
+            if (!strcmp(r.work.moe_layer.kernel[j].name, "expert fc1"))
+                fc1 = &r.work.moe_layer.kernel[j];
+        ck_assert_ptr_nonnull(fc1);
+        ck_assert_rel(fc1->flops, 2.0 * per * 1024 * 256 * cases[i].local, 1e-12);
+        ck_assert_rel(fc1->fwd_seconds, fwd, 1e-12);
+        ck_assert_rel(fc1->dgrad_seconds, dgrad, 1e-12);
+        ck_assert_rel(fc1->bwd_seconds, dgrad + wgrad, 1e-12);
+        run_result_free(&r);
+        scenario_free(&sc);
+    }
+}
+END_TEST
+
 /* ---- the simulated exchange ------------------------------------------------ */
 
 /* The step and its expert dispatch from a trainsim process of its own. */
@@ -330,6 +367,7 @@ Suite* dispatch_suite(void)
     tcase_add_loop_test(tc, each_gpu_sends_what_the_hand_count_says, 0, PEERS_CASES);
     tcase_add_loop_test(tc, every_gpu_receives_what_it_sends, 0, PEERS_CASES);
     tcase_add_test(tc, permutations_move_the_hand_counted_bytes);
+    tcase_add_test(tc, experts_run_in_rounds_of_four_streams);
     tcase_add_loop_test(tc, simulated_exchange_matches_its_closed_form, 0,
                         sizeof exchange_cases / sizeof exchange_cases[0]);
     tcase_add_test(tc, flex_moves_the_step_by_its_closed_form);

@@ -197,6 +197,34 @@ static void add_dense_mlp(layer_builder* lb, const mlp_names* names, double toke
     add_gemm(lb, names->fc2, tokens, h, f, 1, dense ? TP_SIDE_SCATTERED : TP_SIDE_NONE);
 }
 
+/* Transformer Engine's GroupedLinear (Megatron-Core's TEGroupedMLP, the
+ * grouped GEMM of --moe-grouped-gemm) runs one cuBLAS GEMM per local expert,
+ * cycling over this many CUDA streams (nvte_multi_stream_cublas_gemm,
+ * transformer_engine/common/gemm/cublaslt_gemm.cu; num_streams = 4 in
+ * transformer_engine/gemm.h, TE 1.11 to 2.x): at most 4 experts' GEMMs
+ * share the SMs at a time. */
+#define GROUPED_GEMM_STREAMS 4
+
+/* GROUPS GEMMs of m x k by k x n on the streams: each round of up to
+ * GROUPED_GEMM_STREAMS shares its waves, the rounds run one after the
+ * other. */
+static double grouped_seconds(const kernel_rates* r, double m, double n, double k, double groups)
+{
+    double rounds = floor(groups / GROUPED_GEMM_STREAMS), rest = groups - rounds * GROUPED_GEMM_STREAMS;
+    return rounds * kernel_gemm_seconds(r, m, n, k, GROUPED_GEMM_STREAMS) + kernel_gemm_seconds(r, m, n, k, rest);
+}
+
+/* The local experts' GEMM Y = X W for each of GROUPS experts, m slots each
+ * (forward, and dgrad and wgrad backward, each a grouped GEMM). */
+static void add_grouped_gemm(layer_builder* lb, const char* name, double m, double n, double k, double groups)
+{
+    const kernel_rates* r = lb->rates;
+    layer_kernel* g = add_gemm(lb, name, m, n, k, groups, TP_SIDE_NONE);
+    g->fwd_seconds = grouped_seconds(r, m, n, k, groups);
+    g->dgrad_seconds = grouped_seconds(r, m, k, n, groups);
+    g->bwd_seconds = g->dgrad_seconds + grouped_seconds(r, k, n, m, groups);
+}
+
 /* The memory-bound passes that move tokens into expert order and back
  * (Transformer Engine's fused moe_permute / moe_unpermute under
  * --moe-permute-fusion: a permutation reads each source row once and writes
@@ -242,7 +270,7 @@ static void add_permutation_back(layer_builder* lb, const permutation_rows* p, d
 /* An MoE MLP (Fedus et al. 2021; Megatron-Core's MoE layer): the router
  * GEMM and its softmax in fp32 over the tokens the GPU holds, the
  * dispatcher's permutations (permutations_of), and the local experts'
- * GEMMs, batched, over their slots, expert_ffn_hidden / etp wide
+ * grouped GEMMs over their slots, expert_ffn_hidden / etp wide
  * (layer_moe_slots). The dispatcher's exchanges and gathers are network
  * transfers, simulated by the iteration (model/moe_dispatch.h). Shared
  * experts (DeepSeekMoE, Dai et al. 2024, Sec. 3.2) see every token:
@@ -263,12 +291,12 @@ static void add_moe_mlp(layer_builder* lb, double tokens, double h)
     add_half_gemm(lb, "router", m.held, moe->experts, h, 1);
     add_memory(lb, "router softmax and top-k", 8.0 * m.held * moe->experts, 8.0 * m.held * moe->experts);
     add_permutation_into_experts(lb, &rows, h);
-    add_gemm(lb, "expert fc1", m.per_expert, swiglu ? 2.0 * f : f, h, m.local_experts, TP_SIDE_NONE);
+    add_grouped_gemm(lb, "expert fc1", m.per_expert, swiglu ? 2.0 * f : f, h, m.local_experts);
     if (swiglu)
         add_memory(lb, "expert swiglu", 6.0 * m.gathered * f, 10.0 * m.gathered * f);
     else
         add_memory(lb, "expert gelu", 4.0 * m.gathered * f, 6.0 * m.gathered * f);
-    add_gemm(lb, "expert fc2", m.per_expert, h, f, m.local_experts, TP_SIDE_NONE);
+    add_grouped_gemm(lb, "expert fc2", m.per_expert, h, f, m.local_experts);
     add_permutation_back(lb, &rows, h);
     if (moe->shared_experts > 0)
         add_dense_mlp(lb, &shared_expert_names, tokens, h,
