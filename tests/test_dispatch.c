@@ -334,26 +334,30 @@ START_TEST(simulated_exchange_matches_its_closed_form)
 }
 END_TEST
 
-/* Going from alltoall to flex over nodes of 4 changes the step by the
- * exchanges' closed forms (above) and the permutations' compute, nothing
+/* Going from alltoall to flex or allgather over nodes of 4 changes the step
+ * by the exchanges' closed forms (above; allgather's expert group is the
+ * same 8 GPUs with EP 8 x ETP 1) and the permutations' compute, nothing
  * else: the same experts, parameters and collectives. */
-START_TEST(flex_moves_the_step_by_its_closed_form)
+START_TEST(each_dispatcher_moves_the_step_by_its_closed_form)
 {
     const char* parallel = "{tp: 2, pp: 1, dp: 4, ep: 8, etp: 1, micro_batch: 2, zero: 0, dp_overlap: false}";
-    const char* dispatchers[] = {"alltoall", "flex"};
-    double step[2], dispatch[2], compute[2], m = 2;
-    for (int i = 0; i < 2; i++) {
+    const char* dispatchers[] = {"alltoall", "flex", "allgather"};
+    const exchange_case* form[] = {&exchange_cases[2], &exchange_cases[1], &exchange_cases[3]};
+    double step[3], dispatch[3], compute[3], exchange[3], m = 2;
+    for (int i = 0; i < 3; i++) {
         simulate(dispatchers[i], 1024, 4, parallel, 16, &step[i], &dispatch[i]);
         scenario sc;
         run_result r;
         load_dispatch(dispatchers[i], 1024, 4, parallel, &sc, &r);
         compute[i] = m * (r.work.stage[0].fwd_seconds + r.work.stage[0].bwd_seconds);
+        exchange[i] = m * form[i]->per_micro_batch * form[i]->one;
         run_result_free(&r);
         scenario_free(&sc);
     }
-    double flex = m * 8 * exchange_cases[1].one, alltoall = m * 8 * exchange_cases[2].one;
-    ck_assert(flex < alltoall);   /* about half of the NIC's bytes */
-    ck_assert_rel(step[1] - step[0], flex - alltoall + compute[1] - compute[0], 1e-6);
+    ck_assert(exchange[1] < exchange[0]);   /* flex: about half of the NIC's bytes */
+    ck_assert(exchange[2] > exchange[0]);   /* allgather: every token to every GPU of the group */
+    for (int i = 1; i < 3; i++)
+        ck_assert_rel(step[i] - step[0], exchange[i] - exchange[0] + compute[i] - compute[0], 1e-6);
 }
 END_TEST
 
@@ -370,7 +374,7 @@ Suite* dispatch_suite(void)
     tcase_add_test(tc, experts_run_in_rounds_of_four_streams);
     tcase_add_loop_test(tc, simulated_exchange_matches_its_closed_form, 0,
                         sizeof exchange_cases / sizeof exchange_cases[0]);
-    tcase_add_test(tc, flex_moves_the_step_by_its_closed_form);
+    tcase_add_test(tc, each_dispatcher_moves_the_step_by_its_closed_form);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -111,32 +111,46 @@ int plan_dispatch_peers(const scenario* sc, const topology* t, const moe_dispatc
                                     : alltoall_peers(sc, d, gpu, peers, bytes);
 }
 
-/* Every flow of the GPUS (COUNT of them), with their bytes. */
-static flow* exchange_flows(const scenario* sc, const topology* t, const moe_dispatch* d, const int* gpus,
-                            int count, int* n, double** bytes_out)
+/* Every flow of the GPUS (COUNT of them). */
+static flow* exchange_flows(const scenario* sc, const topology* t, const moe_dispatch* d, const int* gpus, int count,
+                            int* n)
 {
     int most = d->group;
     flow* out = xmalloc((size_t)count * most * sizeof *out);
-    double* bytes = xmalloc((size_t)count * most * sizeof *bytes);
     int* peers = xmalloc((size_t)most * sizeof *peers);
+    double* bytes = xmalloc((size_t)most * sizeof *bytes);
     *n = 0;
     for (int i = 0; i < count; i++) {
-        int m = plan_dispatch_peers(sc, t, d, gpus[i], peers, bytes + *n);
+        int m = plan_dispatch_peers(sc, t, d, gpus[i], peers, bytes);
         for (int k = 0; k < m; k++)
             out[(*n)++] = (flow){gpus[i], peers[k]};
     }
+    free(bytes);
     free(peers);
-    *bytes_out = bytes;
     return out;
 }
 
-/* The bytes of flow F among ALL (N of them, with BYTES). */
-static double bytes_of(flow f, const flow* all, const double* bytes, int n)
+/* The bytes of each of FLOWS (N of them), from its source's peers, which
+ * are listed again only when the source changes. */
+static double* bytes_of_flows(const scenario* sc, const topology* t, const moe_dispatch* d, const flow* flows, int n)
 {
-    for (int i = 0; i < n; i++)
-        if (all[i].src == f.src && all[i].dst == f.dst)
-            return bytes[i];
-    return 0;
+    double* out = xmalloc((size_t)n * sizeof *out);
+    int* peers = xmalloc((size_t)d->group * sizeof *peers);
+    double* bytes = xmalloc((size_t)d->group * sizeof *bytes);
+    int src = -1, count = 0;
+    for (int i = 0; i < n; i++) {
+        if (flows[i].src != src) {
+            src = flows[i].src;
+            count = plan_dispatch_peers(sc, t, d, src, peers, bytes);
+        }
+        out[i] = 0;
+        for (int k = 0; k < count; k++)
+            if (peers[k] == flows[i].dst)
+                out[i] = bytes[k];
+    }
+    free(bytes);
+    free(peers);
+    return out;
 }
 
 /* The representative (tp 0, cp 0, replica D) sends its exchange; every GPU
@@ -152,18 +166,12 @@ void plan_alltoall(const scenario* sc, const topology* t, const moe_dispatch* d,
     int* stage = xmalloc((size_t)gpus * sizeof *stage);
     for (int i = 0; i < gpus; i++)
         stage[i] = s * gpus + i;
-    double *mine_bytes, *all_bytes;
-    flow* mine = exchange_flows(sc, t, d, &rep, 1, &mine_count, &mine_bytes);
-    flow* all = exchange_flows(sc, t, d, stage, gpus, &all_count, &all_bytes);
+    flow* mine = exchange_flows(sc, t, d, &rep, 1, &mine_count);
+    flow* all = exchange_flows(sc, t, d, stage, gpus, &all_count);
     out->flows = flows_with_sharers(t, mine, mine_count, all, all_count, 1, &out->flow_count);
     out->bytes = d->pair_bytes;
-    if (d->kind == DISPATCH_FLEX) {
-        out->flow_bytes = xmalloc((size_t)out->flow_count * sizeof *out->flow_bytes);
-        for (int i = 0; i < out->flow_count; i++)
-            out->flow_bytes[i] = bytes_of(out->flows[i], all, all_bytes, all_count);
-    }
-    free(all_bytes);
-    free(mine_bytes);
+    if (d->kind == DISPATCH_FLEX)
+        out->flow_bytes = bytes_of_flows(sc, t, d, out->flows, out->flow_count);
     free(all);
     free(mine);
     free(stage);
