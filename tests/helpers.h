@@ -126,6 +126,7 @@ Suite* tp_overlap_suite(void);
 Suite* param_gather_suite(void);
 Suite* cp_suite(void);
 Suite* moe_suite(void);
+Suite* dispatch_suite(void);
 Suite* gpu_speed_suite(void);
 
 #endif

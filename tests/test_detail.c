@@ -37,6 +37,7 @@ static const char* const scenarios[] = {
     "tests/detail/many-micro-batches.yaml", "tests/detail/hierarchical.yaml",
     "tests/detail/tree.yaml",          "tests/detail/rail-optimized.yaml",
     "tests/detail/moe-folded.yaml",    "tests/detail/moe-etp.yaml",
+    "tests/detail/moe-flex.yaml",      "tests/detail/moe-allgather.yaml",
 };
 enum { SCENARIOS = sizeof scenarios / sizeof scenarios[0] };
 

@@ -297,7 +297,7 @@ START_TEST(expert_gemms_sized_by_routed_tokens)
     scenario sc;
     kernel_rates r;
     layer_cost cost;
-    layer_of("{tp: 1, pp: 1, dp: 16, ep: 4}", ", moe: {experts: 8, top_k: 2, capacity_factor: 1.25}",
+    layer_of("{tp: 1, pp: 1, dp: 16, ep: 4}", ", moe: {experts: 8, top_k: 2, capacity_factor: 1.25, dispatcher: alltoall}",
              1, &sc, &r, &cost);
     const layer_kernel* fc1 = find_kernel(&cost, "expert fc1");
     ck_assert_ptr_nonnull(fc1);

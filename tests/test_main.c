@@ -37,6 +37,7 @@ int main(void)
     srunner_add_suite(runner, param_gather_suite());
     srunner_add_suite(runner, cp_suite());
     srunner_add_suite(runner, moe_suite());
+    srunner_add_suite(runner, dispatch_suite());
     srunner_add_suite(runner, gpu_speed_suite());
     srunner_add_suite(runner, layers_suite());
     srunner_run_all(runner, CK_NORMAL);

@@ -13,14 +13,14 @@
 #include "plan/full_plan.h"
 
 /* 2 layers, h 256, GeLU experts of 4h = 1024, 8 experts, top-2, capacity
- * 1.25, s 64, micro-batch 2 (T = 128 tokens per rank and micro-batch), no
- * dropout; NVLink and NICs of 100 GB/s, efficiency 1, 2 us and 5 us. */
+ * 1.25, Megatron-Core's all-to-all dispatcher, s 64, micro-batch 2 (T = 128
+ * tokens per rank and micro-batch), no dropout; NVLink and NICs of 100 GB/s, efficiency 1, 2 us and 5 us. */
 static void moe_text(strbuf* out, int nodes, int gpus_per_node, const char* parallel, int global_batch)
 {
     strbuf_printf(out,
                   "format: 1\n"
                   "model: {layers: 2, hidden: 256, heads: 4, vocab: 1000, seq_len: 64, dropout: 0, "
-                  "moe: {experts: 8, top_k: 2, capacity_factor: 1.25}}\n"
+                  "moe: {experts: 8, top_k: 2, capacity_factor: 1.25, dispatcher: alltoall}}\n"
                   "gpu: a100-sxm4-80gb\n"
                   "cluster: {nodes: %d, gpus_per_node: %d, nvlink: {bandwidth: 100GBps, latency: 2us, efficiency: 1}, "
                   "nic: {count: %d, bandwidth: 100GBps, latency: 5us, efficiency: 1}}\n"
@@ -131,9 +131,11 @@ START_TEST(folding_groups_are_megatron_cores)
     load_moe(2, 8, fc->parallel, 64, &sc);
     ck_assert_int_eq(sc.par.etp, fc->etp);
     ck_assert_int_eq(scenario_expert_replicas(&sc), fc->edp);
+    run_result rr;
+    run_prepare(&sc, &rr);
     iteration_plan p;
     memset(&p, 0, sizeof p);
-    plan_every_rank(&sc, 1, &p);
+    plan_every_rank(&sc, &rr.topo, &rr.work.dispatch, 1, &p);
     for (int g = 0; g < fc->gpus; g++) {
         const rank_peers* r = &p.ranks[g];
         int got[16], n = 0;
@@ -149,6 +151,7 @@ START_TEST(folding_groups_are_megatron_cores)
         ck_assert_int_eq(r->expert.base + r->expert.index * r->expert.stride, g);
     }
     plan_free(&p);
+    run_result_free(&rr);
     scenario_free(&sc);
 }
 END_TEST

@@ -142,7 +142,7 @@ START_TEST(stages_hold_their_stated_layers)
     strbuf_printf(&text,
                   "format: 1\n"
                   "model: {layers: 8, hidden: 1024, heads: 16, vocab: 32000, seq_len: 1024,"
-                  " moe: {experts: 4, top_k: 2, every: 2}}\n"
+                  " moe: {experts: 4, top_k: 2, every: 2, dispatcher: alltoall}}\n"
                   "gpu: a100-sxm4-80gb\ncluster: {nodes: 2}\n"
                   "parallelism: {tp: 2, pp: 2, dp: 4, ep: 2, schedule: interleaved, virtual_stages: 2,"
                   " recompute: none, stage_layers: [0, 3, 4, 1]}\n"

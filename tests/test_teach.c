@@ -154,7 +154,7 @@ START_TEST(explain_covers_every_breakdown_term)
     command_result r;
     run_trainsim_ok((const char*[]){"explain", "scenarios/gpt4-a100-25k.yaml", NULL}, &r);
     const char* terms[] = {"Compute", "Pipeline bubble", "Tensor-parallel communication", "Pipeline communication",
-                           "Expert dispatch (EP all-to-all, ETP gather and scatter)", "Data-parallel communication, exposed", "Optimizer step",
+                           "Expert dispatch", "Data-parallel communication, exposed", "Optimizer step",
                            "Model states per GPU", "Activations per GPU", "Checkpoints", "Failures",
                            "Work lost to failures", "Detection, restart, checkpoint load", "Waiting for spare nodes",
                            "Checkpoint interval", "Wall-clock"};

@@ -52,14 +52,15 @@ static void begin_run(collective_run* run)
     run->active = 1;
 }
 
-/* Collapsed: all the plan's flows in one batch. */
-static void send_plan_flows(collective_run* run, const flow* flows, int count, double bytes)
+/* Collapsed: all the plan's flows in one batch, flow i carrying BYTES, or
+ * EACH[i] x BYTES when EACH is given. */
+static void send_plan_flows(collective_run* run, const flow* flows, int count, double bytes, const double* each)
 {
     reserve_batches(run, 1);
     transfer_batch* b = new_batch(run);
     transfer_batch_begin(b, count, run->done);
     for (int i = 0; i < count; i++)
-        transfer_send(flows[i].src, flows[i].dst, bytes, b);
+        transfer_send(flows[i].src, flows[i].dst, each ? each[i] * bytes : bytes, b);
 }
 
 /* Full: one flow to a peer, which hears of its arrival on its channel for
@@ -133,7 +134,7 @@ static void phase_start(rank_state* st, const collective_plan* cp, int k, channe
         run->awaited = m;
         run->latency = (transfers - 1) * transfer_route_latency(st->peers->gpu, g->base + peers[0] * g->stride);
     } else {
-        send_plan_flows(run, ph->flows, ph->flow_count, bytes);
+        send_plan_flows(run, ph->flows, ph->flow_count, bytes, NULL);
         run->latency = (transfers - 1) * transfer_route_latency(ph->flows[0].src, ph->flows[0].dst);
     }
 }
@@ -232,22 +233,33 @@ double comm_wait_for(rank_state* st, collective_run* run, work_kind what)
     return waited;
 }
 
-/* Starts COUNT of the plan's all-to-alls aggregated: every flow carries
- * count x bytes; the latencies of all but one are owed at the end. */
+/* The latest route latency of the flows from SRC[i] (or FROM) to DST[i]. */
+static double latest_latency(const flow* flows, int from, const int* dst, int n)
+{
+    double latest = 0;
+    for (int i = 0; i < n; i++)
+        latest = fmax(latest, flows ? transfer_route_latency(flows[i].src, flows[i].dst)
+                                    : transfer_route_latency(from, dst[i]));
+    return latest;
+}
+
+/* Starts COUNT of the plan's exchanges aggregated: every flow carries
+ * count x its bytes; each exchange but one owes the latest latency of its
+ * flows at the end. */
 static void alltoall_start(rank_state* st, const alltoall_plan* ap, int count, collective_run* run)
 {
-    double bytes = ap->bytes * count;
     begin_run(run);
     if (st->peers) {
-        reserve_batches(run, st->peers->ep_count);
-        for (int i = 0; i < st->peers->ep_count; i++)
-            send_to_peer(st, run, st->peers->ep_peers[i], CH_EP, 0, bytes);
+        const rank_peers* rp = st->peers;
+        reserve_batches(run, rp->ep_count);
+        for (int i = 0; i < rp->ep_count; i++)
+            send_to_peer(st, run, rp->ep_peers[i], CH_EP, 0, rp->ep_bytes[i] * count);
         run->channel = &st->channels[CH_EP][0];
-        run->awaited = st->peers->ep_count;
-        run->latency = (count - 1) * transfer_route_latency(st->peers->gpu, st->peers->ep_peers[0]);
+        run->awaited = rp->ep_awaited;
+        run->latency = (count - 1) * latest_latency(NULL, rp->gpu, rp->ep_peers, rp->ep_count);
     } else {
-        send_plan_flows(run, ap->flows, ap->flow_count, bytes);
-        run->latency = (count - 1) * transfer_route_latency(ap->flows[0].src, ap->flows[0].dst);
+        send_plan_flows(run, ap->flows, ap->flow_count, ap->flow_bytes ? count : ap->bytes * count, ap->flow_bytes);
+        run->latency = (count - 1) * latest_latency(ap->flows, 0, NULL, ap->flow_count);
     }
 }
 

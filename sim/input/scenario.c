@@ -75,6 +75,7 @@ const char* const grad_precision_names[GRAD_COUNT] = {"auto", "fp32", "bf16", "f
 const char* const cp_comm_names[CP_COMM_COUNT] = {"p2p", "all_gather", "torch_all_gather"};
 const char* const optimizer_precision_names[OPTIM_COUNT] = {"fp32", "bf16"};
 const char* const fp8_weights_names[FP8W_COUNT] = {"cached", "primary", "per_gemm"};
+const char* const dispatcher_names[DISPATCH_COUNT] = {"allgather", "alltoall", "flex"};
 const char* const failure_kind_names[FAILURE_KIND_COUNT] = {"gpu", "hbm", "host", "nic", "switch", "link", "software"};
 
 /* NAMES[K] of a table of COUNT, or "?" for a value out of range. */
@@ -88,6 +89,7 @@ const char* recompute_name(recompute_kind k) { return name_in(recompute_names, R
 const char* topology_name(fabric_topology k) { return name_in(topology_names, TOPO_COUNT, (int)k); }
 const char* collective_name(collective_kind k) { return name_in(collective_names, COLL_COUNT, (int)k); }
 const char* cp_comm_name(cp_comm_kind k) { return name_in(cp_comm_names, CP_COMM_COUNT, (int)k); }
+const char* dispatcher_name(moe_dispatcher k) { return name_in(dispatcher_names, DISPATCH_COUNT, (int)k); }
 const char* ffn_name(ffn_kind k) { return name_in(ffn_names, FFN_COUNT, (int)k); }
 const char* failure_kind_name(failure_kind k) { return name_in(failure_kind_names, FAILURE_KIND_COUNT, (int)k); }
 

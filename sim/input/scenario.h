@@ -40,6 +40,9 @@ typedef enum { CP_COMM_P2P, CP_COMM_ALL_GATHER, CP_COMM_TORCH_ALL_GATHER, CP_COM
 typedef enum { OPTIM_FP32, OPTIM_BF16, OPTIM_COUNT } optimizer_precision_kind;
 /* Training in fp8, how the GEMM weights exist in fp8 (model/memory.c). */
 typedef enum { FP8W_CACHED, FP8W_PRIMARY, FP8W_PER_GEMM, FP8W_COUNT } fp8_weights_kind;
+/* How an MoE layer moves its tokens to the experts: Megatron-Core's token
+ * dispatchers (model/moe_dispatch.h). */
+typedef enum { DISPATCH_ALLGATHER, DISPATCH_ALLTOALL, DISPATCH_FLEX, DISPATCH_COUNT } moe_dispatcher;
 
 /* The component classes that fail. How many instances of each a job has is
  * the run level's rule (run/run.c, instances_of): a new kind is a member
@@ -60,6 +63,7 @@ extern const char* const grad_precision_names[GRAD_COUNT];
 extern const char* const cp_comm_names[CP_COMM_COUNT];
 extern const char* const optimizer_precision_names[OPTIM_COUNT];
 extern const char* const fp8_weights_names[FP8W_COUNT];
+extern const char* const dispatcher_names[DISPATCH_COUNT];
 extern const char* const failure_kind_names[FAILURE_KIND_COUNT];
 
 typedef struct {
@@ -77,6 +81,7 @@ typedef struct {
     int    expert_ffn_hidden;  /* width of each routed and shared expert's MLP */
     int    shared_experts;   /* experts every token visits besides its top_k */
     int    first_dense;      /* leading layers whose MLP is dense */
+    moe_dispatcher dispatcher;   /* how tokens reach the experts and come back */
 } moe_spec;
 
 typedef struct {
@@ -240,6 +245,7 @@ const char* recompute_name(recompute_kind k);
 const char* topology_name(fabric_topology k);
 const char* collective_name(collective_kind k);
 const char* cp_comm_name(cp_comm_kind k);
+const char* dispatcher_name(moe_dispatcher k);
 const char* ffn_name(ffn_kind k);
 const char* failure_kind_name(failure_kind k);
 

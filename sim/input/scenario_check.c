@@ -30,6 +30,11 @@ void scenario_set_defaults(scenario* sc)
     sc->model.tie_embeddings = 1;   /* Megatron-LM's GPT default (--untie-embeddings-and-output-weights unset) */
     sc->model.moe.capacity_factor = 1.0;
     sc->model.moe.every = 1;
+    /* Megatron-Core's --moe-token-dispatcher-type defaults to allgather, and
+     * its help says "We recommend using 'alltoall' when applying expert
+     * parallelism" (megatron/training/arguments.py; core/transformer/moe/
+     * README.md): trainsim's scenarios apply it, so alltoall. */
+    sc->model.moe.dispatcher = DISPATCH_ALLTOALL;
 
     sc->cluster.gpus_per_node = 8;
     sc->cluster.nvlink.latency = 1e-6;   /* bandwidth and efficiency: the GPU catalog's */
@@ -417,6 +422,12 @@ static int check_expert_parallel(const scenario* sc, diag* d)
                       "true for an MoE model with tp > 1 (Megatron-Core's MoE layer needs sequence parallelism "
                       "with tensor parallelism)",
                       "false");
+    /* MoEFlexTokenDispatcher asserts etp x ep > 1 (token_dispatcher.py). */
+    if (moe->dispatcher == DISPATCH_FLEX && expert == 1)
+        return reject(sc, d, "model.moe.dispatcher", NULL,
+                      "allgather or alltoall when ep x etp = 1 (Megatron-Core's flex dispatcher needs an "
+                      "expert group of more than one GPU)",
+                      "flex");
     return 0;
 }
 

@@ -289,6 +289,7 @@ static const key_rule moe_rules[] = {
     INT_FIELD("expert_ffn_hidden", moe_spec, expert_ffn_hidden, 1, 1e8),
     INT_FIELD("shared_experts", moe_spec, shared_experts, 0, 1e6),
     INT_FIELD("first_dense", moe_spec, first_dense, 0, 1e5),
+    ENUM("dispatcher", moe_spec, dispatcher, dispatcher_names, DISPATCH_COUNT),
     {0}
 };
 

@@ -197,60 +197,107 @@ static void add_dense_mlp(layer_builder* lb, const mlp_names* names, double toke
     add_gemm(lb, names->fc2, tokens, h, f, 1, dense ? TP_SIDE_SCATTERED : TP_SIDE_NONE);
 }
 
-/* Megatron-Core's MoE layer takes the sequence-parallel shard a GPU holds
- * (T/t tokens); its router picks top_k experts per token; the all-to-all
- * over the expert-parallel group sends each slot to the GPU holding its
- * expert, and, with etp > 1, an all-gather over the experts' TP group
- * gives each of them every slot of its experts (MoEAlltoAllTokenDispatcher:
- * token_dispatch, dispatch_postprocess). Balanced routing spreads the
- * routed slots evenly over the experts (capacity_factor pads for
- * imbalance). */
-void layer_moe_slots(const scenario* sc, moe_slots* out)
+/* Transformer Engine's GroupedLinear (Megatron-Core's TEGroupedMLP, the
+ * grouped GEMM of --moe-grouped-gemm) runs one cuBLAS GEMM per local expert,
+ * cycling over this many CUDA streams (nvte_multi_stream_cublas_gemm,
+ * transformer_engine/common/gemm/cublaslt_gemm.cu; num_streams = 4 in
+ * transformer_engine/gemm.h, TE 1.11 to 2.x): at most 4 experts' GEMMs
+ * share the SMs at a time. */
+#define GROUPED_GEMM_STREAMS 4
+
+/* GROUPS GEMMs of m x k by k x n on the streams: each round of up to
+ * GROUPED_GEMM_STREAMS shares its waves, the rounds run one after the
+ * other. */
+static double grouped_seconds(const kernel_rates* r, double m, double n, double k, double groups)
 {
-    const parallel_spec* p = &sc->par;
-    const moe_spec* moe = &sc->model.moe;
-    double tokens = (double)p->micro_batch * sc->model.seq_len / p->cp;
-    out->held = p->sequence_parallel ? tokens / p->tp : tokens;
-    out->routed = out->held * moe->top_k * moe->capacity_factor;
-    out->gathered = out->routed * p->etp;
-    out->local_experts = (double)moe->experts / p->ep;
-    out->per_expert = out->gathered / out->local_experts;
-    out->width = (double)moe->expert_ffn_hidden / p->etp;
+    double rounds = floor(groups / GROUPED_GEMM_STREAMS), rest = groups - rounds * GROUPED_GEMM_STREAMS;
+    return rounds * kernel_gemm_seconds(r, m, n, k, GROUPED_GEMM_STREAMS) + kernel_gemm_seconds(r, m, n, k, rest);
 }
 
-/* An MoE MLP (Fedus et al. 2021; Megatron-Core's MoEAlltoAllTokenDispatcher
- * and grouped experts): the router GEMM and its softmax in fp32 over the
- * tokens the GPU holds, the permutation of its routed slots into per-expert
- * order and back, the sort of the received slots by local expert and back
- * (sort_chunks_by_idxs, with more than one local expert), and the local
- * experts' GEMMs, each over the slots it receives, expert_ffn_hidden / etp
- * wide (layer_moe_slots). The all-to-alls and ETP collectives are network
- * transfers, simulated by the iteration. Shared experts (DeepSeekMoE, Dai
- * et al. 2024, Sec. 3.2) see every token: Megatron-Core runs them as one
- * dense MLP, shared_experts x expert_ffn_hidden wide and split by TP like the
- * dense layers' (moe_shared_expert_intermediate_size, SharedExpertMLP),
- * with the dense MLP's TP all-gather and reduce-scatter. */
+/* The local experts' GEMM Y = X W for each of GROUPS experts, m slots each
+ * (forward, and dgrad and wgrad backward, each a grouped GEMM). */
+static void add_grouped_gemm(layer_builder* lb, const char* name, double m, double n, double k, double groups)
+{
+    const kernel_rates* r = lb->rates;
+    layer_kernel* g = add_gemm(lb, name, m, n, k, groups, TP_SIDE_NONE);
+    g->fwd_seconds = grouped_seconds(r, m, n, k, groups);
+    g->dgrad_seconds = grouped_seconds(r, m, k, n, groups);
+    g->bwd_seconds = g->dgrad_seconds + grouped_seconds(r, k, n, m, groups);
+}
+
+/* The memory-bound passes that move tokens into expert order and back
+ * (Transformer Engine's fused moe_permute / moe_unpermute under
+ * --moe-permute-fusion: a permutation reads each source row once and writes
+ * its slots; an unpermutation reads the slots and writes each token's
+ * weighted sum; the backward of each moves the same rows the other way),
+ * by dispatcher (token_dispatcher.py):
+ *   alltoall: the N held tokens into R slots before the all-to-all, and
+ *     back after it; with more than one local expert, the u R received slots
+ *     sorted by local expert and back (sort_chunks_by_idxs: read and write);
+ *   allgather: the gathered tokens with a local expert into the u R slots,
+ *     and the slots back into all G N gathered rows;
+ *   flex: the tokens DeepEP delivered into the slots and back (DeepEP reads
+ *     the held tokens itself). */
+typedef struct {
+    double into, back;   /* rows a permutation reads and writes: into expert order, and back */
+    double sorted;       /* bytes of the all-to-all dispatcher's sort by local expert (and of the unsort) */
+} permutation_rows;
+
+static permutation_rows permutations_of(const moe_slots* m, const moe_dispatch* d, double h)
+{
+    permutation_rows p;
+    int alltoall = d->kind == DISPATCH_ALLTOALL;
+    p.into = alltoall ? m->held + m->routed : d->received + m->gathered;
+    p.back = alltoall ? m->routed + m->held : m->gathered + d->unpermuted;
+    p.sorted = alltoall && m->local_experts > 1 ? 4.0 * m->gathered * h : 0;
+    return p;
+}
+
+static void add_permutation_into_experts(layer_builder* lb, const permutation_rows* p, double h)
+{
+    add_memory(lb, "token permutation", 2.0 * p->into * h, 2.0 * p->into * h);
+    if (p->sorted > 0)
+        add_memory(lb, "sort by local expert", p->sorted, p->sorted);
+}
+
+static void add_permutation_back(layer_builder* lb, const permutation_rows* p, double h)
+{
+    if (p->sorted > 0)
+        add_memory(lb, "unsort by local expert", p->sorted, p->sorted);
+    add_memory(lb, "token unpermutation", 2.0 * p->back * h, 2.0 * p->back * h);
+}
+
+/* An MoE MLP (Fedus et al. 2021; Megatron-Core's MoE layer): the router
+ * GEMM and its softmax in fp32 over the tokens the GPU holds, the
+ * dispatcher's permutations (permutations_of), and the local experts'
+ * grouped GEMMs over their slots, expert_ffn_hidden / etp wide
+ * (layer_moe_slots). The dispatcher's exchanges and gathers are network
+ * transfers, simulated by the iteration (model/moe_dispatch.h). Shared
+ * experts (DeepSeekMoE, Dai et al. 2024, Sec. 3.2) see every token:
+ * Megatron-Core runs them as one dense MLP, shared_experts x
+ * expert_ffn_hidden wide and split by TP like the dense layers'
+ * (moe_shared_expert_intermediate_size, SharedExpertMLP), with the dense
+ * MLP's TP all-gather and reduce-scatter. */
 static void add_moe_mlp(layer_builder* lb, double tokens, double h)
 {
     const moe_spec* moe = &lb->sc->model.moe;
     int swiglu = lb->sc->model.ffn == FFN_SWIGLU;
     moe_slots m;
+    moe_dispatch d;
     layer_moe_slots(lb->sc, &m);
-    double f = m.width, sorted = m.local_experts > 1 ? 4.0 * m.gathered * h : 0;
+    moe_dispatch_of(lb->sc, &d);
+    permutation_rows rows = permutations_of(&m, &d, h);
+    double f = m.width;
     add_half_gemm(lb, "router", m.held, moe->experts, h, 1);
     add_memory(lb, "router softmax and top-k", 8.0 * m.held * moe->experts, 8.0 * m.held * moe->experts);
-    add_memory(lb, "token permutation", 4.0 * m.routed * h, 4.0 * m.routed * h);
-    if (sorted > 0)
-        add_memory(lb, "sort by local expert", sorted, sorted);
-    add_gemm(lb, "expert fc1", m.per_expert, swiglu ? 2.0 * f : f, h, m.local_experts, TP_SIDE_NONE);
+    add_permutation_into_experts(lb, &rows, h);
+    add_grouped_gemm(lb, "expert fc1", m.per_expert, swiglu ? 2.0 * f : f, h, m.local_experts);
     if (swiglu)
         add_memory(lb, "expert swiglu", 6.0 * m.gathered * f, 10.0 * m.gathered * f);
     else
         add_memory(lb, "expert gelu", 4.0 * m.gathered * f, 6.0 * m.gathered * f);
-    add_gemm(lb, "expert fc2", m.per_expert, h, f, m.local_experts, TP_SIDE_NONE);
-    if (sorted > 0)
-        add_memory(lb, "unsort by local expert", sorted, sorted);
-    add_memory(lb, "token unpermutation", 4.0 * m.routed * h, 4.0 * m.routed * h);
+    add_grouped_gemm(lb, "expert fc2", m.per_expert, h, f, m.local_experts);
+    add_permutation_back(lb, &rows, h);
     if (moe->shared_experts > 0)
         add_dense_mlp(lb, &shared_expert_names, tokens, h,
                       (double)moe->shared_experts * moe->expert_ffn_hidden / lb->sc->par.tp);

@@ -9,6 +9,7 @@
 #define TRAINSIM_LAYER_COST_H
 
 #include "model/kernels.h"
+#include "model/moe_dispatch.h"
 #include "input/scenario.h"
 
 /* One kernel of a layer, per GPU and micro-batch. */
@@ -43,20 +44,6 @@ typedef struct {
     int          tp_allreduces;              /* TP all-reduce-equivalents per pass (an all-gather and a
                                               * reduce-scatter each with sequence parallelism) */
 } layer_cost;
-
-/* An MoE layer's token slots on one GPU and micro-batch, as Megatron-Core's
- * MoEAlltoAllTokenDispatcher moves them under balanced routing
- * (docs/model.md, "Communication sizes", the expert dispatch): */
-typedef struct {
-    double held;           /* tokens the GPU holds at the layer's input: T/t with sequence parallelism */
-    double routed;         /* its token slots, capacity_factor x top_k x held: what it dispatches */
-    double gathered;       /* slots its local experts process: routed x etp, after the ETP all-gather */
-    double local_experts;  /* experts / ep */
-    double per_expert;     /* gathered / local_experts: etp x ep x routed / experts */
-    double width;          /* each expert's FFN width on the GPU: expert_ffn_hidden / etp */
-} moe_slots;
-
-void layer_moe_slots(const scenario* sc, moe_slots* out);
 
 /* The kernels of one layer (MoE or dense) per GPU and micro-batch. */
 void layer_cost_build(const scenario* sc, const kernel_rates* rates, int moe, layer_cost* out);

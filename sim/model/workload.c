@@ -220,22 +220,18 @@ static void tp_collectives(const scenario* sc, int layer_pairs, stage_work* st)
         st->tp_bwd_allreduces += layer_pairs;
 }
 
-/* Per MoE layer, Megatron-Core's MoEAlltoAllTokenDispatcher runs a dispatch
- * and a combine all-to-all over the expert-parallel group (ep > 1) and, with
- * etp > 1, an all-gather of the dispatched slots and a reduce-scatter of the
- * experts' output over the experts' TP group, forward and (as their
- * gradients) backward; recomputed with the forward under full recompute. */
-static void ep_collectives(const scenario* sc, stage_work* st)
+/* Per MoE layer, the dispatcher's exchanges (a dispatch and a combine:
+ * all-to-alls, or DeepEP's) and its gather and scatter pairs (the ETP
+ * group's under alltoall with etp > 1, the TP x EP group's under allgather),
+ * forward and (as their gradients) backward; recomputed with the forward
+ * under full recompute (model/moe_dispatch.h). */
+static void ep_collectives(const scenario* sc, const workload* w, stage_work* st)
 {
     int again = sc->par.recompute == RECOMPUTE_FULL ? 2 : 1;
-    if (sc->par.ep > 1) {
-        st->ep_fwd_alltoalls = 2 * st->moe_layers;
-        st->ep_bwd_alltoalls = 2 * st->moe_layers * again;
-    }
-    if (sc->par.etp > 1) {
-        st->etp_fwd_allreduces = st->moe_layers;
-        st->etp_bwd_allreduces = st->moe_layers * again;
-    }
+    st->ep_fwd_alltoalls = w->dispatch.exchanges * st->moe_layers;
+    st->ep_bwd_alltoalls = w->dispatch.exchanges * st->moe_layers * again;
+    st->etp_fwd_allreduces = w->dispatch.gathers * st->moe_layers;
+    st->etp_bwd_allreduces = w->dispatch.gathers * st->moe_layers * again;
 }
 
 /* The embedding lookup (word and position, with dropout) on the first stage:
@@ -350,7 +346,7 @@ static void build_stage(const scenario* sc, const workload* w, int index, stage_
     st->dense_params = dense / p->tp;
     st->expert_params = experts / p->etp;
     tp_collectives(sc, tp_pairs, st);
-    ep_collectives(sc, st);
+    ep_collectives(sc, w, st);
 }
 
 /* The optimizer step, memory-bound (Adam): per parameter of its shard it
@@ -425,13 +421,10 @@ int workload_build(const scenario* sc, workload* w)
      * (Narayanan et al. 2021, Sec. 4.1). */
     w->pp_message_bytes = w->tp_message_bytes / p->tp;
     if (m->moe.enabled) {
-        /* The dispatcher's messages (layer_moe_slots): each GPU sends an even
-         * share of its routed slots to each EP peer, and gathers the slots
-         * of its ETP peers. */
-        moe_slots slots;
-        layer_moe_slots(sc, &slots);
-        w->ep_pair_bytes = slots.routed * m->hidden * ELEMENT / p->ep;
-        w->etp_message_bytes = slots.gathered * m->hidden * ELEMENT;
+        /* The dispatcher's messages (model/moe_dispatch.h). */
+        moe_dispatch_of(sc, &w->dispatch);
+        w->ep_pair_bytes = w->dispatch.pair_bytes;
+        w->etp_message_bytes = w->dispatch.gather_bytes;
     }
 
     w->pp = p->pp;

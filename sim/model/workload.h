@@ -31,9 +31,10 @@ typedef struct {
     double recompute_seconds;         /* the part of bwd_seconds that recomputes */
     int    tp_fwd_allreduces;         /* TP all-reduce-equivalents per micro-batch, forward */
     int    tp_bwd_allreduces;         /* ... backward (recomputed forward included) */
-    int    ep_fwd_alltoalls;          /* expert-parallel all-to-alls per micro-batch */
+    int    ep_fwd_alltoalls;          /* the dispatcher's exchanges (all-to-alls, DeepEP's) per micro-batch */
     int    ep_bwd_alltoalls;
-    int    etp_fwd_allreduces;        /* the dispatcher's ETP all-gather + reduce-scatter pairs per micro-batch */
+    int    etp_fwd_allreduces;        /* the dispatcher's all-gather + reduce-scatter pairs per micro-batch (the
+                                       * ETP group's under alltoall, the TP x EP group's under allgather) */
     int    etp_bwd_allreduces;
     double dense_params, expert_params;  /* parameters held per GPU */
     double layer_params;              /* ... of them in transformer layers (not the vocabulary tables) */
@@ -58,8 +59,10 @@ typedef struct {
     kernel_rates rates;               /* the GEMMs' and fused attention's at both of those */
     double tp_message_bytes;          /* payload of one TP all-reduce */
     double pp_message_bytes;          /* activation sent by each TP rank per micro-batch */
-    double ep_pair_bytes;             /* all-to-all bytes from one GPU to one EP peer */
-    double etp_message_bytes;         /* the token slots one ETP all-gather gathers (a reduce-scatter's input) */
+    moe_dispatch dispatch;            /* an MoE layer's dispatch and combine (model/moe_dispatch.h) */
+    double ep_pair_bytes;             /* alltoall: bytes from one GPU to one EP peer per all-to-all */
+    double etp_message_bytes;         /* what one of the dispatcher's all-gathers gathers (a reduce-scatter's
+                                       * input) */
     double grad_element_bytes;        /* bytes per gradient element in the DP reduction */
     double optimizer_state_bytes;     /* Adam's state per parameter: moments and master copy */
     int    optimizer_keeps_master;    /* whether that state holds a master copy of the weights */

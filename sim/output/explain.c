@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "output/explain_dispatch.h"
 #include "output/explain_memory.h"
 #include "output/explain_run.h"
 #include "output/explain_term.h"
@@ -34,38 +35,6 @@ void explain_bubble_numbers(int p, int m, int v, strbuf* out)
 }
 
 /* ---- the step ------------------------------------------------------------------------ */
-
-/* The narrowest link and the largest latency over the hops of the ring of
- * GPUs G(0..N-1) (each to the next, the last to the first). */
-static void ring_links(const explain_ctx* x, const int* g, int n, double* alpha, double* bandwidth)
-{
-    *alpha = 0;
-    *bandwidth = INFINITY;
-    for (int i = 0; i < n; i++) {
-        route rt;
-        topology_route(&x->r->topo, g[i], g[(i + 1) % n], &rt);
-        *alpha = fmax(*alpha, route_latency(&rt));
-        for (int k = 0; k < rt.count; k++)
-            *bandwidth = fmin(*bandwidth, rt.link[k].bandwidth);
-    }
-}
-
-static void hop(const explain_ctx* x, int a, int b, double* alpha, double* bandwidth)
-{
-    int g[2] = {a, b};
-    ring_links(x, g, 2, alpha, bandwidth);
-}
-
-/* The narrowest link and largest latency between consecutive members of
- * pipeline rank 0's first group of family F (rank_order.h). */
-static void family_links(const explain_ctx* x, group_family f, double* alpha, double* bandwidth)
-{
-    int* g = xmalloc((size_t)f.n * sizeof *g);
-    for (int j = 0; j < f.n; j++)
-        g[j] = j * f.stride;
-    ring_links(x, g, f.n, alpha, bandwidth);
-    free(g);
-}
 
 static void explain_compute(const explain_ctx* x, explain_term* t)
 {
@@ -148,7 +117,7 @@ static void explain_tp(const explain_ctx* x, explain_term* t)
     for (int j = 0; j < x->t; j++)
         g[j] = j;
     double alpha, bandwidth;
-    ring_links(x, g, x->t, &alpha, &bandwidth);
+    explain_ring_links(x, g, x->t, &alpha, &bandwidth);
     free(g);
     if (x->sc->par.tp_comm_overlap) {
         explain_tp_overlap(x, t, collective_ring_time(ALL_GATHER, x->t, w->tp_message_bytes, alpha, bandwidth));
@@ -186,7 +155,7 @@ static void explain_pp(const explain_ctx* x, explain_term* t)
     double alpha = 0, bandwidth = INFINITY;   /* the slowest boundary between neighbouring ranks */
     for (int s = 0; s + 1 < x->p; s++) {
         double a, b;
-        hop(x, plan_rank(x->sc, 0, 0, 0, s), plan_rank(x->sc, 0, 0, 0, s + 1), &a, &b);
+        explain_hop(x, plan_rank(x->sc, 0, 0, 0, s), plan_rank(x->sc, 0, 0, 0, s + 1), &a, &b);
         if (a + w->pp_message_bytes / b > alpha + w->pp_message_bytes / bandwidth) {
             alpha = a;
             bandwidth = b;
@@ -289,7 +258,7 @@ static double expert_collectives(const explain_ctx* x, const stage_plan* sp, str
     if (scenario_expert_replicas(x->sc) < 2)
         return 0;
     double alpha, bandwidth;
-    family_links(x, plan_edp_family(x->sc), &alpha, &bandwidth);
+    explain_family_links(x, plan_edp_family(x->sc), &alpha, &bandwidth);
     return dp_collective("expert gradients", &sp->expert_reduce,
                          sp->expert_gather.repeat > 0 ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, text)
          + dp_collective("expert weights, all-gather", &sp->expert_gather, ALL_GATHER, alpha, bandwidth, text);
@@ -308,7 +277,7 @@ static void explain_dp(const explain_ctx* x, explain_term* t)
     }
     int* g = dp_group(x, members);
     double alpha, bandwidth;
-    ring_links(x, g, members, &alpha, &bandwidth);
+    explain_ring_links(x, g, members, &alpha, &bandwidth);
     free(g);
     int zero = sp->dp_gather.repeat > 0 && sp->dp_gather.payload_bytes > 0;
     strbuf_printf(&t->text,
@@ -357,61 +326,6 @@ static void explain_dp(const explain_ctx* x, explain_term* t)
         snprintf(t->why + n, sizeof t->why - (size_t)n, "nothing overlaps the backward pass (dp_overlap: false)");
 }
 
-/* The expert dispatch of Megatron-Core's MoEAlltoAllTokenDispatcher: the
- * all-to-alls over the EP group (each GPU's routed slots, an even share to
- * each EP rank) and, with etp > 1, the all-gathers of the received slots and
- * the reduce-scatters of the experts' output over the ETP group. */
-static void explain_ep(const explain_ctx* x, explain_term* t)
-{
-    const workload* w = &x->r->work;
-    const parallel_spec* p = &x->sc->par;
-    t->name = "Expert dispatch (EP all-to-all, ETP gather and scatter)";
-    t->simulated = x->r->profile.ep_comm;
-    double alltoalls = 0, pairs = 0;
-    for (int s = 0; s < x->p; s++)
-        for (int c = 0; c < x->v; c++) {
-            const stage_work* sw = workload_chunk(w, s, c);
-            alltoalls += (double)(sw->ep_fwd_alltoalls + sw->ep_bwd_alltoalls) / x->p;
-            pairs += (double)(sw->etp_fwd_allreduces + sw->etp_bwd_allreduces) / x->p;
-        }
-    if (alltoalls + pairs <= 0) {
-        strbuf_append(&t->text, "EP 1 and ETP 1: no expert dispatch over the network");
-        return;
-    }
-    double alpha, bandwidth;
-    char a[32], s[32], b[32], o[32];
-    strbuf_append(&t->text, "per GPU, the slots it routes R = capacity_factor x top_k x T/t (its sequence-parallel "
-                            "tokens; docs/model.md)");
-    if (alltoalls > 0) {
-        family_links(x, plan_ep_family(x->sc), &alpha, &bandwidth);
-        double one = collective_alltoall_time(p->ep, w->ep_pair_bytes, alpha, bandwidth);
-        t->formula += x->m * alltoalls * one;
-        strbuf_printf(&t->text,
-                      "\n             m x all-to-alls per micro-batch x (alpha + (e-1) S/B), S = R h 2 / e (direct "
-                      "exchange, Thakur et al. 2005;\n             B: the narrowest link between the group's GPUs, "
-                      "%d apart) = %d x %.4g x (%s + %d x %s / %s/s)",
-                      p->etp, x->m, alltoalls, units_format_seconds(alpha, a, sizeof a), p->ep - 1,
-                      units_format_bytes(w->ep_pair_bytes, s, sizeof s), units_format_bytes(bandwidth, b, sizeof b));
-    }
-    if (pairs > 0) {
-        family_links(x, plan_etp_family(x->sc), &alpha, &bandwidth);
-        double one = collective_ring_time(ALL_REDUCE, p->etp, w->etp_message_bytes, alpha, bandwidth);
-        t->formula += x->m * pairs * one;
-        strbuf_printf(&t->text,
-                      "\n             + m x ETP all-gather and reduce-scatter pairs per micro-batch x 2(u-1)(alpha + "
-                      "S/(u B)), S = u R h 2\n             = %d x %.4g x 2 x %d x (%s + %s / (%d x %s/s)), %s a pair",
-                      x->m, pairs, p->etp - 1, units_format_seconds(alpha, a, sizeof a),
-                      units_format_bytes(w->etp_message_bytes, s, sizeof s), p->etp,
-                      units_format_bytes(bandwidth, b, sizeof b), units_format_seconds(one, o, sizeof o));
-    }
-    if (t->simulated > t->formula)
-        snprintf(t->why, sizeof t->why,
-                 "the exchange's flows share the NICs and the fabric with the other GPUs' exchanges");
-    else
-        snprintf(t->why, sizeof t->why,
-                 "the formula sends to every peer at the narrowest link; peers in the same node get NVLink");
-}
-
 /* One send of BYTES on a lone ring hop of latency and bandwidth LINK[0], LINK[1]. */
 static double ring_send(double bytes, const void* link)
 {
@@ -451,7 +365,7 @@ static void explain_cp(const explain_ctx* x, explain_term* t)
     for (int j = 0; j < c; j++)
         g[j] = plan_rank(x->sc, 0, j, 0, 0);
     double link[2];
-    ring_links(x, g, c, &link[0], &link[1]);
+    explain_ring_links(x, g, c, &link[0], &link[1]);
     free(g);
     double exposed = 0;
     for (int s = 0; s < x->p; s++)
@@ -500,7 +414,7 @@ static void explain_optimizer(const explain_ctx* x, explain_term* t)
 static void step_terms(const explain_ctx* x, strbuf* out)
 {
     void (*const explainers[])(const explain_ctx*, explain_term*) = {explain_compute, explain_bubble, explain_tp,
-                                                                     explain_pp,      explain_ep,     explain_cp,
+                                                                     explain_pp,      explain_dispatch, explain_cp,
                                                                      explain_dp,      explain_optimizer};
     for (size_t i = 0; i < sizeof explainers / sizeof *explainers; i++) {
         explain_term t = {.per = "per step", .share = -1};

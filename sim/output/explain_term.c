@@ -3,8 +3,38 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "core/strbuf.h"
 #include "core/units.h"
+
+void explain_ring_links(const explain_ctx* x, const int* g, int n, double* alpha, double* bandwidth)
+{
+    *alpha = 0;
+    *bandwidth = INFINITY;
+    for (int i = 0; i < n; i++) {
+        route rt;
+        topology_route(&x->r->topo, g[i], g[(i + 1) % n], &rt);
+        *alpha = fmax(*alpha, route_latency(&rt));
+        for (int k = 0; k < rt.count; k++)
+            *bandwidth = fmin(*bandwidth, rt.link[k].bandwidth);
+    }
+}
+
+void explain_hop(const explain_ctx* x, int a, int b, double* alpha, double* bandwidth)
+{
+    int g[2] = {a, b};
+    explain_ring_links(x, g, 2, alpha, bandwidth);
+}
+
+void explain_family_links(const explain_ctx* x, group_family f, double* alpha, double* bandwidth)
+{
+    int* g = xmalloc((size_t)f.n * sizeof *g);
+    for (int j = 0; j < f.n; j++)
+        g[j] = j * f.stride;
+    explain_ring_links(x, g, f.n, alpha, bandwidth);
+    free(g);
+}
 
 /* Within 2 % (or both below a microsecond) they agree. */
 static int within_two_percent(const explain_term* t)

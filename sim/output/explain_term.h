@@ -6,6 +6,7 @@
 #define TRAINSIM_EXPLAIN_TERM_H
 
 #include "run/run.h"
+#include "plan/rank_order.h"
 #include "input/scenario.h"
 #include "core/strbuf.h"
 
@@ -35,6 +36,14 @@ typedef struct {
     double            step;   /* seconds */
     int               p, m, v, t, d;
 } explain_ctx;
+
+/* The narrowest link and the largest latency over the hops of the ring of
+ * GPUs G(0..N-1) (each to the next, the last to the first); of the hop
+ * from A to B; between consecutive members of pipeline rank 0's first group
+ * of family F (plan/rank_order.h). */
+void explain_ring_links(const explain_ctx* x, const int* g, int n, double* alpha, double* bandwidth);
+void explain_hop(const explain_ctx* x, int a, int b, double* alpha, double* bandwidth);
+void explain_family_links(const explain_ctx* x, group_family f, double* alpha, double* bandwidth);
 
 /* Prints term T into OUT (its name, value and share; the formula, what it
  * gives, why they differ) and frees its text. */

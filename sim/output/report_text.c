@@ -31,9 +31,10 @@ static void text_plan(const scenario* sc, const run_result* r, strbuf* out)
 {
     const parallel_spec* p = &sc->par;
     char world[32], cluster[32];
-    char experts[32] = "";   /* an MoE model's expert tensor parallelism */
+    char experts[64] = "";   /* an MoE model's expert tensor parallelism and dispatcher */
     if (sc->model.moe.enabled)
-        snprintf(experts, sizeof experts, ", ETP %d", p->etp);
+        snprintf(experts, sizeof experts, ", ETP %d, %s dispatcher", p->etp,
+                 dispatcher_name(sc->model.moe.dispatcher));
     strbuf_printf(out, "Plan     %s of %s %s GPUs: TP %d x PP %d x DP %d (CP %d, EP %d%s), %s,\n"
                        "         %lld micro-batches of %d x %d tokens per pipeline, ZeRO %d, recompute %s\n",
                   with_commas(r->world_gpus, world, sizeof world),

@@ -41,12 +41,14 @@ static inline int collective_has_flows(const collective_plan* c)
     return c->shape.phase_count > 0 && c->repeat > 0 && c->phase[0].flow_count > 0;
 }
 
-/* An all-to-all: every flow carries BYTES per collective, REPEAT times. */
+/* An MoE dispatcher's exchange (an all-to-all, or DeepEP's): every flow
+ * carries BYTES, or FLOW_BYTES[i] when given, per exchange, REPEAT times. */
 typedef struct {
-    int    flow_count;
-    flow*  flows;
-    double bytes;
-    int    repeat;
+    int     flow_count;
+    flow*   flows;
+    double  bytes;
+    double* flow_bytes;
+    int     repeat;
 } alltoall_plan;
 
 #endif

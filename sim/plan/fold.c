@@ -125,7 +125,13 @@ static double fold_alltoall(const topology* t, const owner_list* l, int s, allto
 {
     if (a->flow_count == 0 || !isolated(t, l, a->flows, a->flow_count, s))
         return 0;
-    double seconds = closed_form(t, a->flows, a->flow_count, a->bytes * a->repeat, a->repeat);
+    double* bytes = xmalloc((size_t)a->flow_count * sizeof *bytes);
+    for (int i = 0; i < a->flow_count; i++)
+        bytes[i] = (a->flow_bytes ? a->flow_bytes[i] : a->bytes) * a->repeat;
+    double seconds = closed_form_each(t, a->flows, bytes, a->flow_count, a->repeat);
+    free(bytes);
+    free(a->flow_bytes);
+    a->flow_bytes = NULL;
     free(a->flows);
     a->flows = NULL;
     a->flow_count = 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "core/strbuf.h"
+#include "plan/ep_plan.h"
 #include "plan/rank_order.h"
 
 /* GPU's group of family F: its first GPU, the stride, GPU's member index. */
@@ -12,7 +13,8 @@ static group_ref group_of(const scenario* sc, group_family f, int gpu)
     return (group_ref){plan_group_base(sc, f, gpu), f.stride, plan_member_index(sc, f, gpu)};
 }
 
-static void fill_peers(const scenario* sc, int chunks, int rank, rank_peers* r)
+static void fill_peers(const scenario* sc, const topology* topo, const moe_dispatch* dispatch, int chunks, int rank,
+                       rank_peers* r)
 {
     const parallel_spec* p = &sc->par;
     int t, c, d, s;
@@ -22,28 +24,27 @@ static void fill_peers(const scenario* sc, int chunks, int rank, rank_peers* r)
     r->tp = group_of(sc, plan_tp_family(sc), rank);
     r->cp = group_of(sc, plan_cp_family(sc), rank);   /* same TP rank and replica */
     r->dp = group_of(sc, plan_dense_dp_family(sc), rank);   /* dp x cp: member c + cp * d, stride tp */
-    r->etp = group_of(sc, plan_etp_family(sc), rank);
+    r->etp = group_of(sc, plan_dispatch_gather_family(sc), rank);   /* the dispatcher's gathers */
     r->expert = group_of(sc, plan_edp_family(sc), rank);    /* the GPUs holding the same experts */
     int wraps = chunks > 1;
     r->pp_next = (s + 1 < p->pp || wraps) && p->pp > 1 ? plan_rank(sc, t, c, d, (s + 1) % p->pp) : -1;
     r->pp_prev = (s > 0 || wraps) && p->pp > 1 ? plan_rank(sc, t, c, d, (s + p->pp - 1) % p->pp) : -1;
-    group_ref ep = group_of(sc, plan_ep_family(sc), rank);
-    r->ep_count = 0;
-    if (p->ep > 1) {
-        r->ep_peers = xmalloc((size_t)(p->ep - 1) * sizeof *r->ep_peers);
-        for (int e = 0; e < p->ep; e++)
-            if (e != ep.index)
-                r->ep_peers[r->ep_count++] = ep.base + e * ep.stride;
-    }
+    r->ep_peers = xmalloc((size_t)(dispatch->group > 1 ? dispatch->group : 1) * sizeof *r->ep_peers);
+    r->ep_bytes = xmalloc((size_t)(dispatch->group > 1 ? dispatch->group : 1) * sizeof *r->ep_bytes);
+    r->ep_count = plan_dispatch_peers(sc, topo, dispatch, rank, r->ep_peers, r->ep_bytes);
 }
 
-void plan_every_rank(const scenario* sc, int chunks, iteration_plan* p)
+void plan_every_rank(const scenario* sc, const topology* t, const moe_dispatch* d, int chunks, iteration_plan* p)
 {
     p->full = 1;
     p->rank_count = (int)scenario_world_size(sc);
     p->ranks = xcalloc((size_t)p->rank_count, sizeof *p->ranks);
     for (int r = 0; r < p->rank_count; r++)
-        fill_peers(sc, chunks, r, &p->ranks[r]);
+        fill_peers(sc, t, d, chunks, r, &p->ranks[r]);
+    /* A rank waits for the exchanges of those that send to it. */
+    for (int r = 0; r < p->rank_count; r++)
+        for (int i = 0; i < p->ranks[r].ep_count; i++)
+            p->ranks[p->ranks[r].ep_peers[i]].ep_awaited++;
     free(p->gpus);
     p->gpu_count = p->rank_count;
     p->gpus = xmalloc((size_t)p->gpu_count * sizeof *p->gpus);

@@ -5,10 +5,14 @@
 #define TRAINSIM_FULL_PLAN_H
 
 #include "input/scenario.h"
+#include "model/moe_dispatch.h"
+#include "network/topology.h"
 #include "plan/iteration_plan.h"
 
-/* Makes P, built for a model of CHUNKS chunks per rank, a full plan: every
- * rank's peers, and every GPU of the job. */
-void plan_every_rank(const scenario* sc, int chunks, iteration_plan* p);
+/* Makes P, built for a model of CHUNKS chunks per rank whose MoE layers
+ * dispatch as D on topology T, a full plan: every rank's peers, and every
+ * GPU of the job. */
+void plan_every_rank(const scenario* sc, const topology* t, const moe_dispatch* d, int chunks,
+                     iteration_plan* p);
 
 #endif

@@ -147,9 +147,9 @@ void tp_template(const scenario* sc, int s, int d, double payload, group_templat
     out->per_node = 1;
 }
 
-void etp_template(const scenario* sc, int s, int d, double payload, group_template* out)
+void dispatch_gather_template(const scenario* sc, int s, int d, double payload, group_template* out)
 {
-    family_groups(sc, plan_etp_family(sc), s, representative(sc, s, d), payload, out);
+    family_groups(sc, plan_dispatch_gather_family(sc), s, representative(sc, s, d), payload, out);
     out->per_node = 1;
 }
 

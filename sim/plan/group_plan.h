@@ -31,9 +31,11 @@ typedef struct {
  * first. They stay inside a node: always rings. */
 void tp_template(const scenario* sc, int s, int d, double payload, group_template* out);
 
-/* The experts' tensor-parallel groups of rank S (etp consecutive GPUs,
- * rank_order.h), the one of replica D's first GPU first: always rings. */
-void etp_template(const scenario* sc, int s, int d, double payload, group_template* out);
+/* The groups of rank S the MoE dispatcher gathers and scatters over (the
+ * experts' tensor-parallel groups, etp consecutive GPUs, or the expert
+ * groups, etp x ep: rank_order.h), the one of replica D's first GPU first:
+ * always rings. */
+void dispatch_gather_template(const scenario* sc, int s, int d, double payload, group_template* out);
 
 /* The dense data-parallel groups of rank S: one per tp rank, over every
  * replica and context-parallel rank (dp x cp members, c + cp * d;

@@ -39,7 +39,8 @@ typedef struct {
     collective_plan tp_fwd, tp_bwd;     /* per micro-batch, exposed */
     cp_pass_plan    cp_fwd, cp_bwd;     /* per micro-batch: the K,V exchange beside the attention */
     alltoall_plan   ep_fwd, ep_bwd;     /* per micro-batch, exposed */
-    collective_plan etp_fwd, etp_bwd;   /* the dispatcher's ETP all-gathers and reduce-scatters, likewise */
+    collective_plan etp_fwd, etp_bwd;   /* the dispatcher's all-gathers and reduce-scatters (ETP or expert
+                                         * group: rank_order.h), likewise */
     folded_time     folded;
     tp_overlap_time tp_overlap;         /* tp_comm_overlap: the TP collectives' exposed time, in closed form */
     collective_plan zero_gather;        /* ZeRO-3: before the forward and again the backward */
@@ -78,11 +79,14 @@ typedef struct {
  * its expert-parallel peers. -1: none. */
 typedef struct {
     int       gpu, stage;
-    group_ref tp, dp, etp, expert;   /* etp: the experts' TP group; expert: the GPUs holding the same experts */
+    group_ref tp, dp, etp, expert;   /* etp: the group of the dispatcher's gathers; expert: the GPUs holding the
+                                      * same experts */
     group_ref cp;                    /* the context-parallel ring: same TP rank, replica and stage */
     int  pp_next, pp_prev;           /* same TP/CP rank and replica, rank s +- 1 (mod p) */
-    int  ep_count;
-    int* ep_peers;
+    int     ep_count;
+    int*    ep_peers;                /* the dispatcher's exchange: whom the rank sends to, */
+    double* ep_bytes;                /* ... how many bytes each exchange, */
+    int     ep_awaited;              /* ... and how many peers send to it */
 } rank_peers;
 
 typedef struct {

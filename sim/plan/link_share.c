@@ -139,3 +139,18 @@ double closed_form(const topology* t, const flow* flows, int n, double bytes, in
     topology_route(t, flows[0].src, flows[0].dst, &r);
     return slowest + (transfers - 1) * route_latency(&r);
 }
+
+double closed_form_each(const topology* t, const flow* flows, const double* bytes, int n, int transfers)
+{
+    link_usage u;
+    link_usage_build(t, flows, n, 0, &u);
+    double slowest = 0, latency = 0;
+    for (int i = 0; i < n; i++) {
+        route r;
+        topology_route(t, flows[i].src, flows[i].dst, &r);
+        latency = fmax(latency, route_latency(&r));
+        slowest = fmax(slowest, flow_time(t, flows[i], bytes[i], &u));
+    }
+    link_tally_free(&u);
+    return slowest + (transfers - 1) * latency;
+}

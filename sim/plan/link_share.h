@@ -40,4 +40,8 @@ int slowest_flow(const topology* t, const flow* candidates, int n, const flow* a
  * in TRANSFERS transfers. */
 double closed_form(const topology* t, const flow* flows, int n, double bytes, int transfers);
 
+/* The same for flows carrying BYTES[i] each over all TRANSFERS, an
+ * exchange's: every transfer waits for the latest of its flows' latencies. */
+double closed_form_each(const topology* t, const flow* flows, const double* bytes, int n, int transfers);
+
 #endif

@@ -27,7 +27,7 @@ static void free_templates(rank_templates* r)
     group_template_free(&r->dp);
     group_template_free(&r->etp);
     group_template_free(&r->expert_dp);
-    free(r->ep.flows);
+    alltoall_free(&r->ep);
 }
 
 static void free_ring(collective_plan* r)
@@ -179,11 +179,11 @@ static void plan_stage(const scenario* sc, const workload* w, const topology* t,
     if (p->cp > 1)
         cp_template(sc, s, d, cp_kv_bytes(sc), &tr.cp);
     dp_template(sc, t, s, d, dense, &tr.dp);
-    etp_template(sc, s, d, w->etp_message_bytes, &tr.etp);
+    dispatch_gather_template(sc, s, d, w->etp_message_bytes, &tr.etp);
     memset(&tr.expert_dp, 0, sizeof tr.expert_dp);
     if (w->rank[s].expert_params > 0)
         expert_dp_template(sc, t, s, d, w->grad_element_bytes * w->rank[s].expert_params, &tr.expert_dp);
-    plan_alltoall(sc, t, s, d, w->ep_pair_bytes, &tr.ep);
+    plan_alltoall(sc, t, &w->dispatch, s, d, &tr.ep);
 
     st->gpu = plan_rank(sc, 0, 0, d, s);
     st->chunk = xcalloc((size_t)w->chunks, sizeof *st->chunk);
@@ -225,7 +225,7 @@ int plan_build(const scenario* sc, const workload* w, const topology* t, iterati
 int plan_build_full(const scenario* sc, const workload* w, const topology* t, iteration_plan* p)
 {
     plan_build(sc, w, t, p);
-    plan_every_rank(sc, w->chunks, p);
+    plan_every_rank(sc, t, &w->dispatch, w->chunks, p);
     return 0;
 }
 
@@ -245,8 +245,8 @@ void plan_free(iteration_plan* p)
                 free_ring(&ch->cp_fwd.section[k].ring);
             for (int k = 0; k < ch->cp_bwd.count; k++)
                 free_ring(&ch->cp_bwd.section[k].ring);
-            free(ch->ep_fwd.flows);
-            free(ch->ep_bwd.flows);
+            alltoall_free(&ch->ep_fwd);
+            alltoall_free(&ch->ep_bwd);
         }
         free(st->chunk);
         free(st->next_flows);
@@ -259,8 +259,10 @@ void plan_free(iteration_plan* p)
     }
     free(p->stage);
     free(p->gpus);
-    for (int r = 0; r < p->rank_count; r++)
+    for (int r = 0; r < p->rank_count; r++) {
         free(p->ranks[r].ep_peers);
+        free(p->ranks[r].ep_bytes);
+    }
     free(p->ranks);
     memset(p, 0, sizeof *p);
 }

@@ -48,6 +48,22 @@ group_family plan_edp_family(const scenario* sc)
     return (group_family){scenario_expert_replicas(sc), sc->par.etp * sc->par.ep};
 }
 
+group_family plan_expert_group_family(const scenario* sc)
+{
+    return (group_family){sc->par.etp * sc->par.ep, 1};
+}
+
+group_family plan_dispatch_gather_family(const scenario* sc)
+{
+    switch (sc->model.moe.dispatcher) {
+    case DISPATCH_ALLTOALL:  return plan_etp_family(sc);
+    case DISPATCH_ALLGATHER: return plan_expert_group_family(sc);
+    case DISPATCH_FLEX:
+    case DISPATCH_COUNT:     break;
+    }
+    return (group_family){1, 1};
+}
+
 /* A pipeline rank's GPUs are consecutive, tp x cp x dp of them. */
 static int stage_index(const scenario* sc, int gpu)
 {

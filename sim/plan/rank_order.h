@@ -33,6 +33,11 @@ group_family plan_dense_dp_family(const scenario* sc); /* dp x cp, tp: the dense
 group_family plan_etp_family(const scenario* sc);     /* etp, 1: an expert's tensor-parallel group */
 group_family plan_ep_family(const scenario* sc);      /* ep, etp: the all-to-all's group */
 group_family plan_edp_family(const scenario* sc);     /* edp, etp x ep: the ranks holding the same experts */
+group_family plan_expert_group_family(const scenario* sc);   /* etp x ep, 1: an expert group, every expert once
+                                                               * (allgather's and flex's group: tp_ep_group) */
+/* The group the dispatcher's all-gathers and reduce-scatters run over: the
+ * ETP group (alltoall), the expert group (allgather); flex has none. */
+group_family plan_dispatch_gather_family(const scenario* sc);
 
 /* GPU's member index in its group of family F, and the GPU of member 0. */
 int plan_member_index(const scenario* sc, group_family f, int gpu);

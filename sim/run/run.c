@@ -32,13 +32,6 @@ static int writes_checkpoints(const scenario* sc)
 /* What the scenario asks for that this version does not simulate yet. */
 static void list_unsimulated(const scenario* sc, run_result* r)
 {
-    const parallel_spec* p = &sc->par;
-    /* The dispatch is Megatron-Core's all-to-all dispatcher's (one copy of a
-     * token per routed slot); DeepEP (Megatron-Core's flex dispatcher) sends
-     * a token once per destination GPU, and across nodes once per node. */
-    if (sc->model.moe.enabled && p->ep > 1)
-        note(r, "DeepEP's deduplicated dispatch (a token sent once per GPU, across nodes once per node): "
-                "the all-to-all carries every routed slot");
     if (writes_checkpoints(sc) && sc->cluster.platform[0])
         note(r, "checkpoint I/O on a hand-written platform: write and load times come from bandwidths");
     if (sc->checkpoint.async && sc->gpu.pcie_bandwidth <= 0)
