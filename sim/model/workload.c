@@ -265,15 +265,20 @@ static void head_cost(const scenario* sc, const workload* w, double tokens, doub
 }
 
 /* Seconds and FLOPs recomputed per layer: the whole forward (full) or the
- * attention core (selective, Korthikanti et al. 2022, Sec. 4.2). FlashAttention
- * already recomputes its scores in its backward kernel. */
+ * attention core (selective, Korthikanti et al. 2022, Sec. 4.2). A fused
+ * core is rerun too: Megatron-Core's selective recompute wraps the core
+ * attention module, whichever kernel it runs, in a checkpoint
+ * (transformer/attention.py, checkpoint_core_attention and
+ * _checkpointed_attention_forward, core_v0.9.0), so the fused kernel's
+ * forward runs again before its backward, which recomputes the scores once
+ * more inside. */
 static void recompute_cost(const scenario* sc, const layer_cost* layer, double* seconds, double* flops)
 {
     *seconds = *flops = 0;
     if (sc->par.recompute == RECOMPUTE_FULL) {
         *seconds = layer->fwd_seconds;
         *flops = layer->fwd_flops;
-    } else if (sc->par.recompute == RECOMPUTE_SELECTIVE && !sc->par.flash_attention) {
+    } else if (sc->par.recompute == RECOMPUTE_SELECTIVE) {
         *seconds = layer->core_seconds;
         *flops = layer->core_flops;
     }
