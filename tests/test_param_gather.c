@@ -225,6 +225,8 @@ static void simulate_interleaved(const char* dp_overlap, const char* gather, int
     out->grad_bytes = r.work.grad_element_bytes;
     out->step = r.profile.step_time;
     ck_assert_double_eq_tol(r.profile.pipeline_time, t->pipeline_end, 1e-12);   /* rank 0 ends the pipeline */
+    run_result_free(&r);
+    scenario_free(&sc);
     strbuf_free(&text);
 }
 
