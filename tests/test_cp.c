@@ -65,7 +65,8 @@ static double send_seconds(double bytes, double rate, double efficiency)
 /* The closed form, per step (m micro-batches x layers x each section's
  * n max(0, x - C)): sections written out from docs/model.md for METHOD,
  * with C_f and C_b the forward and backward attention of one of the c
- * steps and K the K,V chunk. RECOMPUTE_FULL adds the forward's again. */
+ * steps and K the K,V chunk. FULL_RECOMPUTE (full or selective
+ * recompute) adds the forward's again. */
 static double expected_exposed(const char* method, int full_recompute, double kv, double c_f, double c_b,
                                double rate, double efficiency)
 {
@@ -91,13 +92,16 @@ static double expected_exposed(const char* method, int full_recompute, double kv
  * the simulated clock separates the two sides. */
 #define TOLERANCE 1e-9
 
-/* Loop index: method x link x recompute (none, full). */
+/* Loop index: method x link x recompute (none, full, selective: both
+ * rerun the attention core's forward, so its sections). */
+static const char* const recomputes[] = {"none", "full", "selective"};
+
 START_TEST(one_node_exposed_cp_time_is_the_closed_form)
 {
-    const char* method = methods[_i / 4];
-    int link = _i / 2 % 2, full = _i % 2;
+    const char* method = methods[_i / 6];
+    int link = _i / 3 % 2, full = _i % 3 != 0;
     strbuf text = {0}, json = {0};
-    one_node_text(link, method, full ? "full" : "none", &text);
+    one_node_text(link, method, recomputes[_i % 3], &text);
     json_of(strbuf_text(&text), NULL, &json);
     double simulated = number_in(strbuf_text(&json), "step_breakdown_s.cp_comm");
     scenario sc;
@@ -110,7 +114,7 @@ START_TEST(one_node_exposed_cp_time_is_the_closed_form)
     double c_f = w.dense_layer.core_seconds / CP, c_b = w.dense_layer.core_bwd_seconds / CP;
     double expected = expected_exposed(method, full, kv, c_f, c_b, link_rate[link], sc.gpu.nvlink_efficiency);
     ck_assert_msg(fabs(simulated - expected) <= TOLERANCE * fmax(expected, 1e-3),
-                  "%s on %s, recompute %d: simulated %.12g s, closed form %.12g s", method, links[link], full,
+                  "%s on %s, recompute %s: simulated %.12g s, closed form %.12g s", method, links[link], recomputes[_i % 3],
                   simulated, expected);
     if (link == 0 && !strcmp(method, "p2p"))
         ck_assert_msg(simulated == 0, "p2p on the fast link hides every transfer: %.9g s", simulated);
@@ -235,7 +239,7 @@ Suite* cp_suite(void)
     Suite* s = suite_create("cp");
     TCase* tc = tcase_create("closed form");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, one_node_exposed_cp_time_is_the_closed_form, 0, 12);
+    tcase_add_loop_test(tc, one_node_exposed_cp_time_is_the_closed_form, 0, 18);
     tcase_add_test(tc, the_exchange_leaves_the_compute_alone);
     tcase_add_loop_test(tc, step_by_step_agrees_with_aggregated, 0, 3);
     tcase_add_test(tc, cp_1_changes_no_byte);

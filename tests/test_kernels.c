@@ -244,11 +244,25 @@ START_TEST(flash_attention_fuses_the_core)
     ck_assert_rel(flash->flops, flops, 1e-12);
     ck_assert_rel(flash->fwd_seconds, flops / 2 / (r.gemm.peak_flops * r.flash_efficiency), 1e-12);
     ck_assert_rel(flash->bwd_flops, 2.5 * flops, 1e-12);
-    /* FlashAttention already recomputes its scores: selective recompute adds nothing. */
-    workload w;
+    /* Megatron-Core's selective recompute checkpoints the core attention,
+     * fused or not: the backward reruns the fused kernel's forward, every
+     * layer, and the hardware FLOPs count it again (against no recompute:
+     * the same model FLOPs, one more flash forward per layer and token). */
+    workload w, none;
     workload_build(&sc, &w);
-    ck_assert_double_eq(w.stage[0].recompute_seconds, 0);
+    const layer_kernel* rerun = find_kernel(&w.dense_layer, "flash attention");
+    ck_assert_rel(w.stage[0].recompute_seconds, sc.model.layers * rerun->fwd_seconds, 1e-12);
+    scenario plain;
+    layer_of("{tp: 1, pp: 1, dp: 16, flash_attention: true, recompute: none}", ", dropout: 0", 0, &plain, &r, &cost);
+    workload_build(&plain, &none);
+    ck_assert_double_eq(none.stage[0].recompute_seconds, 0);
+    ck_assert_rel(w.model_flops_per_token, none.model_flops_per_token, 1e-12);
+    double tokens = (double)sc.par.micro_batch * sc.model.seq_len;
+    ck_assert_rel(w.hardware_flops_per_token - none.hardware_flops_per_token,
+                  sc.model.layers * rerun->flops / tokens, 1e-9);
     workload_free(&w);
+    workload_free(&none);
+    scenario_free(&plain);
     scenario_free(&sc);
 }
 END_TEST

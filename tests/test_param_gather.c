@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "input/gpu_catalog.h"
 
 static const char* one_node =
     "format: 1\n"
@@ -164,6 +165,104 @@ START_TEST(fp8_primary_weights_gather_one_byte_a_layer_parameter)
 }
 END_TEST
 
+/* ---- interleaving: a chunk at a time ------------------------------------
+ * With interleaving the data-parallel collectives go a model chunk at a
+ * time, where Megatron-Core's interleaved schedule hands them over
+ * (docs/model.md, "Communication sizes"): pipeline rank 0, which runs the
+ * step's last backward, has reduced every chunk's gradients but chunk 0's
+ * by then, so its tail is chunk 0's reduce-scatter (and the weights'
+ * all-gather unless param_gather_overlap moved it), each alone on its
+ * NVLink ring; with param_gather_overlap it waits, before its first
+ * forward, for chunk 0's weights alone, while rank 1 has its own by the
+ * time its first activation arrives. */
+static const char* interleaved_node =
+    "format: 1\n"
+    "name: interleaved-chunks\n"
+    "model: {layers: 8, hidden: 2048, heads: 16, vocab: 32000, seq_len: 4096}\n"
+    "gpu: h100-sxm5-80gb\n"
+    "cluster: {nodes: 1, gpus_per_node: 8, nic: {count: 8, bandwidth: 400Gbps, latency: 2us},"
+    " nvlink: {bandwidth: 450GBps, latency: 1us}}\n"
+    "parallelism: {tp: 1, pp: 2, dp: 4, schedule: interleaved, virtual_stages: 2, micro_batch: 1, zero: 1,"
+    " collective: ring, dp_overlap: %s, param_gather_overlap: %s}\n"
+    "training: {global_batch: 16, tokens: 1e9}\n";
+
+#define DP 4
+#define NVLINK_LATENCY 1e-6
+
+/* A ring reduce-scatter or all-gather of BYTES per member over the DP 4
+ * GPUs of a pipeline rank: n - 1 steps of BYTES / n over one NVLink hop
+ * each, at the line rate times NCCL's share of it (the catalog's). */
+static double ring_seconds(double bytes)
+{
+    double rate = 450e9 * gpu_catalog_find("h100-sxm5-80gb")->nvlink_efficiency;
+    return (DP - 1) * (NVLINK_LATENCY + bytes / DP / rate);
+}
+
+typedef struct {
+    double tail;     /* rank 0: end - pipeline end - optimizer */
+    double waits;    /* rank 0's waits for weights during the pipeline */
+    double waits_1;  /* rank 1's */
+    double params;   /* rank 0's dense parameters */
+    double share;    /* chunk 0's share of them */
+    double grad_bytes;
+    double step;
+} interleaved_case;
+
+static void simulate_interleaved(const char* dp_overlap, const char* gather, interleaved_case* out)
+{
+    strbuf text = {0};
+    strbuf_printf(&text, interleaved_node, dp_overlap, gather);
+    scenario sc;
+    run_result r;
+    simulate_scenario(strbuf_text(&text), &sc, &r);
+    ck_assert_int_eq(r.micro_batches, 4);   /* < 3p: simulated, not extrapolated */
+    const stage_timing* t = &r.profile.stage[0];
+    out->tail = t->end - t->pipeline_end - t->optimizer;
+    out->waits = t->dp_inline;
+    out->waits_1 = r.profile.stage[1].dp_inline;
+    out->params = r.work.rank[0].dense_params;
+    out->share = workload_chunk(&r.work, 0, 0)->dense_params / out->params;
+    out->grad_bytes = r.work.grad_element_bytes;
+    out->step = r.profile.step_time;
+    ck_assert_double_eq_tol(r.profile.pipeline_time, t->pipeline_end, 1e-12);   /* rank 0 ends the pipeline */
+    run_result_free(&r);
+    scenario_free(&sc);
+    strbuf_free(&text);
+}
+
+/* Loop index 0: dp_overlap (chunk 1's reduction hides in the cool-down),
+ * 1: without (the whole reduction after the pipeline). One simulation per
+ * test: SimGrid runs once per process. */
+START_TEST(interleaved_gradients_reduce_a_chunk_at_a_time)
+{
+    interleaved_case c;
+    simulate_interleaved(_i == 0 ? "true" : "false", "false", &c);
+    double gather = ring_seconds(2.0 * c.params);
+    double reduce = ring_seconds(c.grad_bytes * c.params * (_i == 0 ? c.share : 1.0));
+    ck_assert_msg(fabs(c.tail - (reduce + gather)) <= TOLERANCE * c.step,
+                  "dp_overlap %s: rank 0's tail %.12g s, closed form %.12g s (reduce-scatter %.9g s, "
+                  "the weights' all-gather %.9g s)", _i == 0 ? "true" : "false", c.tail, reduce + gather, reduce,
+                  gather);
+    ck_assert_msg(c.waits == 0, "rank 0 waited %.9g s for a reduction during the pipeline", c.waits);
+    ck_assert(c.share > 0.3 && c.share < 0.7);   /* chunk 1's reduction is a real part of the whole */
+}
+END_TEST
+
+START_TEST(interleaved_weights_gather_a_chunk_at_a_time)
+{
+    interleaved_case c;
+    simulate_interleaved("true", "true", &c);
+    double chunk0_weights = ring_seconds(2.0 * c.params * c.share);
+    double chunk0_gradients = ring_seconds(c.grad_bytes * c.params * c.share);
+    ck_assert_msg(fabs(c.waits - chunk0_weights) <= TOLERANCE * c.step,
+                  "rank 0 waits %.12g s for weights, closed form (chunk 0's all-gather) %.12g s", c.waits,
+                  chunk0_weights);
+    ck_assert_msg(c.waits_1 <= TOLERANCE * c.step, "rank 1 waits %.9g s for weights", c.waits_1);
+    ck_assert_msg(fabs(c.tail - chunk0_gradients) <= TOLERANCE * c.step,
+                  "rank 0's tail %.12g s, closed form (chunk 0's reduce-scatter) %.12g s", c.tail, chunk0_gradients);
+}
+END_TEST
+
 Suite* param_gather_suite(void)
 {
     Suite* s = suite_create("param_gather");
@@ -173,6 +272,8 @@ Suite* param_gather_suite(void)
     tcase_add_test(tc, written_false_changes_no_byte);
     tcase_add_test(tc, zero_0_and_3_are_unchanged);
     tcase_add_test(tc, fp8_primary_weights_gather_one_byte_a_layer_parameter);
+    tcase_add_loop_test(tc, interleaved_gradients_reduce_a_chunk_at_a_time, 0, 2);
+    tcase_add_test(tc, interleaved_weights_gather_a_chunk_at_a_time);
     suite_add_tcase(s, tc);
     return s;
 }

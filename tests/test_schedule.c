@@ -137,6 +137,62 @@ START_TEST(interleaved_is_complete_on_every_rank)
 }
 END_TEST
 
+/* Megatron-Core's interleaved schedule (pipeline_parallel/schedules.py,
+ * forward_backward_pipelining_with_interleaving, core_v0.10.0) numbers the
+ * passes of a rank by virtual micro-batch k = 0 .. m v - 1, in groups of p
+ * per chunk, and decides with these helpers where each chunk's
+ * data-parallel collectives start. Written out here from that code, apart
+ * from the op lists: */
+static int chunk_of(int k, int p, int v, int forward)
+{
+    int c = (k % (p * v)) / p;
+    return forward ? c : v - 1 - c;
+}
+
+static int first_of_chunk(int k, int p, int v)
+{
+    return k / (p * v) == 0 && (k % (p * v)) % p == 0;
+}
+
+static int last_of_chunk(int k, int p, int v, int m)
+{
+    return k / (p * v) == m * v / (p * v) - 1 && (k % (p * v)) % p == p - 1;
+}
+
+/* The first two chunks' weights before the first pass; chunk c + 1 (c >= 1)
+ * before forward k when k + s is chunk c's first micro-batch; chunk c's
+ * gradients after backward k when k - s is its last, the rest once the
+ * pipeline is over. */
+START_TEST(chunk_handovers_are_megatrons)
+{
+    enum { P = 4, V = 3, M = 8 };
+    pipeline_op ops[2 * M * V];
+    for (int s = 0; s < P; s++) {
+        int n = schedule_build(SCHED_INTERLEAVED, P, s, M, V, ops);
+        int gather_at[V], reduce_after[V], want_gather[V] = {-1, 0, -2}, want_reduce[V];
+        schedule_chunk_handovers(ops, n, s, V, gather_at, reduce_after);
+        for (int c = 0; c < V; c++)
+            want_reduce[c] = M * V;   /* launched after the pipeline unless handed over before */
+        for (int k = 0; k < M * V; k++) {
+            if (k + s < M * V && first_of_chunk(k + s, P, V)) {
+                int c = chunk_of(k + s, P, V, 1) + 1;
+                if (c > 1 && c < V)
+                    want_gather[c] = k;
+            }
+            if (k - s >= 0 && last_of_chunk(k - s, P, V, M))
+                want_reduce[chunk_of(k - s, P, V, 0)] = k;
+        }
+        for (int c = 0; c < V; c++) {
+            ck_assert_msg(gather_at[c] == want_gather[c], "rank %d chunk %d: gather at forward %d, Megatron's %d", s,
+                          c, gather_at[c], want_gather[c]);
+            ck_assert_msg(reduce_after[c] == want_reduce[c], "rank %d chunk %d: reduce after backward %d, Megatron's %d",
+                          s, c, reduce_after[c], want_reduce[c]);
+        }
+        ck_assert_int_ge(reduce_after[0], M * V - 1);   /* chunk 0's gradients go last: after the last backward */
+    }
+}
+END_TEST
+
 Suite* schedule_suite(void)
 {
     Suite* s = suite_create("schedule");
@@ -147,6 +203,7 @@ Suite* schedule_suite(void)
     tcase_add_test(tc, last_stage_alternates_from_the_start);
     tcase_add_test(tc, interleaved_order_on_a_small_case);
     tcase_add_test(tc, interleaved_is_complete_on_every_rank);
+    tcase_add_test(tc, chunk_handovers_are_megatrons);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -164,6 +164,21 @@ START_TEST(stage_compute_time_and_split)
     ck_assert_rel(w.stage[0].fwd_seconds, 4 * w.dense_layer.fwd_seconds + embedding, 1e-9);
     ck_assert_rel(w.stage[0].bwd_seconds - 4 * w.dense_layer.bwd_seconds, 10.0 * tokens * h / (2039e9 * 1.80 / 2.04),
                   1e-9);
+    /* The last stage adds the final layer norm (4 bytes per element of its
+     * T/t x h under sequence parallelism, 6 backward), the LM head's GEMM
+     * over V/t = 250 columns and the fused
+     * vocab-parallel cross-entropy over the T x V/t logits: forward the fp32
+     * cast with its maximum (2 + 4 bytes), the exponentials and their sum in
+     * place (4 + 4), the division in place (4 + 4); backward the gradient in
+     * bf16 (4 + 2). */
+    ck_assert(sc.par.sequence_parallel);
+    double hbm = 2039e9 * 1.80 / 2.04, logits = tokens * 1000 / 4, norm = tokens / 4 * h;
+    double head_gemm = kernel_half_gemm_seconds(&w.rates, tokens, 250, h, 1);
+    double head_back = kernel_half_gemm_seconds(&w.rates, tokens, h, 250, 1) + kernel_half_gemm_seconds(&w.rates, h, 250, tokens, 1);
+    ck_assert_rel(w.stage[1].fwd_seconds - 4 * w.dense_layer.fwd_seconds - head_gemm,
+                  (4.0 * norm + (6 + 8 + 8) * logits) / hbm, 1e-9);
+    ck_assert_rel(w.stage[1].bwd_seconds - 4 * w.dense_layer.bwd_seconds - head_back,
+                  (6.0 * norm + 6 * logits) / hbm, 1e-9);
     ck_assert_double_eq(w.tp_message_bytes, tokens * h * 2);
     ck_assert_double_eq(w.pp_message_bytes, tokens * h * 2 / 4);
     /* Two all-reduces per layer each way, one more for the embedding (first

@@ -96,7 +96,7 @@ static void gather_bucket(rank_state* st, int c, int k)
     if (c == plan->chunks)
         return;
     const chunk_plan* ch = &sp->chunk[c];
-    double fraction = ch->weight_share * param_gather_share(&ch->weight_buckets, k);
+    double fraction = ch->gather_share * param_gather_share(&ch->weight_buckets, k);
     comm_start_collective(st, &sp->dp_gather, CH_DP_GATHER, fraction, &st->weight_gather);
 }
 
@@ -119,17 +119,74 @@ static void compute_behind_gather(rank_state* st, const chunk_plan* ch, int c, d
     }
 }
 
+/* ---- interleaving: the data-parallel collectives a model chunk at a time --
+ * Megatron-Core's interleaved schedule hands each chunk's weights and
+ * gradients to the data-parallel collectives where schedule_chunk_handovers
+ * says (param_sync_func, grad_sync_func). One collective of a kind is in
+ * flight at a time: issuing the next waits for the one before it, as NeMo's
+ * distributed Adam makes the compute stream wait before it launches the
+ * next gather; the chunks' hand-overs are p passes apart, so the wait is
+ * nil unless a chunk's collective outlasts p passes. */
+
+/* Issues the weight gathers of the chunks the schedule hands over by the
+ * rank's forward number K, in chunk order. */
+static void issue_chunk_gathers(rank_state* st, int k)
+{
+    const iteration_plan* plan = st->ctx->plan;
+    while (st->gathers_issued < plan->chunks && st->gather_at[st->gathers_issued] <= k) {
+        st->timing.dp_inline += comm_wait_for(st, &st->weight_gather, WORK_DP);
+        gather_bucket(st, st->gathers_issued++, 0);
+    }
+}
+
+/* Before the rank's next forward pass, of chunk C and micro-batch MB: the
+ * gathers handed over there, then, for the chunk's first pass, its own
+ * weights. */
+static void weights_by_chunk(rank_state* st, int c, int mb)
+{
+    issue_chunk_gathers(st, st->forwards++);
+    if (mb == 0 && st->gathers_issued == c + 1)   /* chunk c's gather is the one in flight */
+        st->timing.dp_inline += comm_wait_for(st, &st->weight_gather, WORK_DP);
+}
+
+/* After the rank's backward number K: the reductions of the chunks whose
+ * gradients the schedule hands over there, each chunk's share of the
+ * stage's gradients. */
+static void reduce_by_chunk(rank_state* st, int k)
+{
+    const stage_plan* sp = stage_of(st);
+    for (int c = 0; c < st->ctx->plan->chunks; c++) {
+        if (st->reduce_after[c] != k)
+            continue;
+        st->timing.dp_inline += comm_wait_for(st, &st->dp_overlap, WORK_DP);
+        comm_start_collective(st, &sp->dp_reduce, CH_DP_REDUCE, sp->chunk[c].weight_share, &st->dp_overlap);
+    }
+}
+
+/* After the pipeline: the reductions handed over past the rank's last
+ * backward (chunk 0's always), once the last one in flight is done. */
+static void reduce_remaining_chunks(rank_state* st)
+{
+    const stage_plan* sp = stage_of(st);
+    comm_wait_for(st, &st->dp_overlap, WORK_DP);
+    for (int c = 0; c < st->ctx->plan->chunks; c++)
+        if (st->reduce_after[c] >= st->backwards)
+            comm_run_collective(st, &sp->dp_reduce, CH_DP_REDUCE, sp->chunk[c].weight_share);
+}
+
 static void forward(rank_state* st, const chunk_plan* ch, pipeline_op op)
 {
     const iteration_plan* plan = st->ctx->plan;
     int s = st->stage, c = op.chunk, received = has_previous(s, c);
     if (received)
         comm_receive(st, FROM_PREVIOUS, c, op.micro_batch);
+    if (stage_of(st)->gather_by_chunk)
+        weights_by_chunk(st, c, op.micro_batch);
     st->timing.dp_inline += comm_wait_for(st, &st->zero_scatter, WORK_ZERO);
     comm_start_collective(st, &ch->zero_gather, CH_ZERO_GATHER, 1, &st->zero_gather);
     double tp = ch->folded.tp_fwd + ch->tp_overlap.fwd_exposed, pp = received ? stage_of(st)->pp_gather_folded : 0;
     double own = ch->fwd_seconds - ch->cp_fwd.overlapped;   /* the rest runs beside the K,V exchange */
-    if (stage_of(st)->gather_ahead && op.micro_batch == 0)
+    if (stage_of(st)->gather_ahead && !stage_of(st)->gather_by_chunk && op.micro_batch == 0)
         compute_behind_gather(st, ch, c, own, tp, ch->folded.ep_fwd, pp);
     else
         compute(st, own, tp, ch->folded.ep_fwd, pp);
@@ -174,6 +231,9 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
     comm_start_collective(st, &ch->zero_scatter, CH_ZERO_SCATTER, 1, &st->zero_scatter);
     if (has_previous(s, c))
         comm_send_pipeline(st, 0, s > 0 ? c : c - 1, op.micro_batch);
+    if (stage_of(st)->reduce_by_chunk)
+        reduce_by_chunk(st, st->backwards);
+    st->backwards++;
 }
 
 /* After the pipeline: the rest of the gradient reduction (the last bucket,
@@ -185,7 +245,9 @@ static void finish_step(rank_state* st)
 {
     const stage_plan* sp = stage_of(st);
     comm_wait_for(st, &st->zero_scatter, WORK_ZERO);
-    if (st->dp_overlap.active) {
+    if (sp->reduce_by_chunk) {
+        reduce_remaining_chunks(st);
+    } else if (st->dp_overlap.active) {
         comm_wait_for(st, &st->dp_overlap, WORK_DP);
         comm_run_collective(st, &sp->dp_reduce, CH_DP_REDUCE, sp->dp_bucket_bytes / sp->dp_reduce.payload_bytes);
     } else {
@@ -210,9 +272,13 @@ static void rank_main(int argc, char* argv[])
     const stage_plan* sp = stage_of(st);
     size_t total = 2 * (size_t)plan->micro_batches * plan->chunks;
     pipeline_op* ops = xmalloc(total * sizeof *ops);
+    int n = schedule_build(plan->schedule, plan->stages, st->stage, plan->micro_batches, plan->chunks, ops);
+    st->gather_at = xmalloc(2 * (size_t)plan->chunks * sizeof *st->gather_at);
+    st->reduce_after = st->gather_at + plan->chunks;
+    schedule_chunk_handovers(ops, n, st->stage, plan->chunks, st->gather_at, st->reduce_after);
     if (sp->gather_ahead)
         gather_bucket(st, 0, 0);
-    int n = schedule_build(plan->schedule, plan->stages, st->stage, plan->micro_batches, plan->chunks, ops);
+    st->gathers_issued = 1;
     for (int i = 0; i < n; i++) {
         const chunk_plan* ch = &sp->chunk[ops[i].chunk];
         st->pass = ops[i];
@@ -226,6 +292,7 @@ static void rank_main(int argc, char* argv[])
     st->timing.pipeline_end = now() - st->ctx->start;
     finish_step(st);
     st->timing.end = now() - st->ctx->start;
+    free(st->gather_at);
 }
 
 /* ---- set-up and results ------------------------------------------------- */

@@ -59,6 +59,10 @@ struct rank_state {
     channel           channels[CH_COUNT][COLLECTIVE_MAX_PHASES];
     collective_run    blocking, zero_gather, zero_scatter, dp_overlap;
     collective_run    weight_gather;  /* param_gather_overlap: the bucket in flight */
+    int*              gather_at;      /* per chunk, with interleaving: where the schedule hands over its weight */
+    int*              reduce_after;   /* gather and its gradient reduction (schedule_chunk_handovers) */
+    int               forwards, backwards;   /* passes run so far */
+    int               gathers_issued; /* chunks whose weight gather has started, in chunk order */
     collective_run    cp_exchange;    /* context parallelism: the K,V sends beside the attention */
     stage_timing      timing;
     int               records_busy;   /* the rank whose activity stands for its stage's power */

@@ -80,10 +80,11 @@ void cp_layer_passes(const scenario* sc, double core_fwd, double core_bwd, cp_pa
 }
 
 /* Whether the backward pass reruns the attention core's forward: full
- * recompute reruns the layer, selective recompute an unfused core. */
+ * recompute reruns the layer, selective recompute the core, fused or not
+ * (model/workload.c, recompute_cost). */
 static int recomputes_core(const scenario* sc)
 {
-    return sc->par.recompute == RECOMPUTE_FULL || (sc->par.recompute == RECOMPUTE_SELECTIVE && !sc->par.flash_attention);
+    return sc->par.recompute == RECOMPUTE_FULL || sc->par.recompute == RECOMPUTE_SELECTIVE;
 }
 
 void cp_stage_passes(const scenario* sc, const workload* w, const stage_work* st, cp_pass* fwd, cp_pass* bwd)

@@ -21,6 +21,12 @@ weight_buckets param_gather_buckets(double params, int dp_size)
     return b;
 }
 
+weight_buckets param_gather_whole(double params)
+{
+    weight_buckets b = {params > 0, 1, 1};
+    return b;
+}
+
 double param_gather_share(const weight_buckets* b, int k)
 {
     return k == 0 ? b->first_share : b->share;

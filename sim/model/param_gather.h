@@ -32,6 +32,13 @@ typedef struct {
 double         param_gather_bucket_params(int dp_size);
 weight_buckets param_gather_buckets(double params, int dp_size);
 
+/* A model chunk's weights as one bucket, as they go with interleaving:
+ * Megatron-Core's interleaved schedule hands a whole chunk's parameters to
+ * param_sync_func (NeMo's distributed Adam all-gathers their buckets as one
+ * coalesced group; Megatron-Core's DDP builds chunks after the first
+ * without bucketing). */
+weight_buckets param_gather_whole(double params);
+
 /* The share of the chunk in bucket K of B. */
 double param_gather_share(const weight_buckets* b, int k);
 

@@ -46,3 +46,27 @@ int schedule_build(schedule_kind kind, int stages, int stage, int micro_batches,
         ops[n++] = nth_op(OP_BACKWARD, k, step, chunks);
     return n;
 }
+
+void schedule_chunk_handovers(const pipeline_op* ops, int n, int stage, int chunks, int* gather_at,
+                              int* reduce_after)
+{
+    int forwards = 0, backwards = 0;
+    for (int c = 0; c < chunks; c++)
+        gather_at[c] = reduce_after[c] = -1;
+    for (int i = 0; i < n; i++) {
+        int c = ops[i].chunk;
+        if (ops[i].kind == OP_FORWARD) {
+            if (c + 1 < chunks && gather_at[c + 1] < 0)   /* F(c): chunk c + 1 is issued s passes earlier */
+                gather_at[c + 1] = forwards - stage > 0 ? forwards - stage : 0;
+            forwards++;
+        } else {
+            reduce_after[c] = backwards++;   /* L(c), so far */
+        }
+    }
+    if (chunks > 0)
+        gather_at[0] = -1;
+    if (chunks > 1)
+        gather_at[1] = 0;
+    for (int c = 0; c < chunks; c++)
+        reduce_after[c] = reduce_after[c] + stage < backwards ? reduce_after[c] + stage : backwards;
+}

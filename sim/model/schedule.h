@@ -34,4 +34,21 @@ int schedule_build(schedule_kind kind, int stages, int stage, int micro_batches,
 /* Forward passes rank STAGE runs before its first backward. */
 int schedule_warmup(schedule_kind kind, int stages, int stage, int micro_batches, int chunks);
 
+/* Where an interleaved schedule hands each model chunk's data-parallel
+ * collectives over, on rank STAGE whose N ops are OPS (Megatron-Core's
+ * forward_backward_pipelining_with_interleaving, which launches them "at
+ * the same time across the pipeline-parallel group": a rank s ahead of its
+ * own forward order by s passes, behind its backward order by s):
+ *  - GATHER_AT[c]: chunk c's weight gather is issued before the rank's
+ *    forward number GATHER_AT[c] (forwards counted from 0): -1 for chunk 0
+ *    (the step's start), 0 for chunk 1 (the first two chunks are
+ *    synchronised before the first forward), F(c-1) - s for the others, at
+ *    least 0, F(j) being the rank's first forward of chunk j;
+ *  - REDUCE_AFTER[c]: chunk c's gradient reduction is issued after the
+ *    rank's backward number L(c) + s, L(c) its last backward of chunk c, or,
+ *    when that is past its last backward (chunk 0 always), after the
+ *    pipeline: the number of its backwards. */
+void schedule_chunk_handovers(const pipeline_op* ops, int n, int stage, int chunks, int* gather_at,
+                              int* reduce_after);
+
 #endif

@@ -246,10 +246,15 @@ static void embedding_cost(const scenario* sc, const workload* w, double tokens,
 }
 
 /* The final layer norm, the vocabulary-parallel LM head GEMM and the
- * cross-entropy over the T x V/t logits in fp32 (forward: read fp16 logits,
- * write and re-read fp32 exponentials, 10 bytes per logit; backward: read the
- * probabilities, write fp16 gradients, 6 bytes). The LM head stays in the
- * half precision under fp8: Megatron-Core's output layer is its own
+ * cross-entropy over the T x V/t logits in fp32, as Megatron-Core's fused
+ * vocab-parallel cross-entropy moves them (fusions/fused_cross_entropy.py,
+ * core_v0.8.0, cross_entropy_loss_fusion): forward, the half-precision
+ * logits cast to fp32 with their maximum (read 2, write 4), less the maximum
+ * and exponentiated in place with their sum (read 4, write 4), divided by
+ * the sum in place, the softmax kept for the backward (read 4, write 4): 22
+ * bytes per logit; backward, the softmax times the loss gradient written
+ * back in bf16 (read 4, write 2): 6 bytes. The LM head stays in the half
+ * precision under fp8: Megatron-Core's output layer is its own
  * ColumnParallelLinear, not a Transformer Engine module, and TorchTitan
  * leaves "output" out of its float8 conversion. */
 static void head_cost(const scenario* sc, const workload* w, double tokens, double* fwd, double* bwd)
@@ -259,21 +264,27 @@ static void head_cost(const scenario* sc, const workload* w, double tokens, doub
     double norm = (p->sequence_parallel ? tokens / p->tp : tokens) * h;
     const kernel_rates* r = &w->rates;
     *fwd = kernel_memory_seconds(r, 4.0 * norm) + kernel_half_gemm_seconds(r, tokens, vocab, h, 1)
-         + kernel_memory_seconds(r, 10.0 * tokens * vocab);
+         + kernel_memory_seconds(r, CROSS_ENTROPY_FWD_BYTES * tokens * vocab);
     *bwd = kernel_memory_seconds(r, 6.0 * norm) + kernel_half_gemm_seconds(r, tokens, h, vocab, 1)
-         + kernel_half_gemm_seconds(r, h, vocab, tokens, 1) + kernel_memory_seconds(r, 6.0 * tokens * vocab);
+         + kernel_half_gemm_seconds(r, h, vocab, tokens, 1)
+         + kernel_memory_seconds(r, CROSS_ENTROPY_BWD_BYTES * tokens * vocab);
 }
 
 /* Seconds and FLOPs recomputed per layer: the whole forward (full) or the
- * attention core (selective, Korthikanti et al. 2022, Sec. 4.2). FlashAttention
- * already recomputes its scores in its backward kernel. */
+ * attention core (selective, Korthikanti et al. 2022, Sec. 4.2). A fused
+ * core is rerun too: Megatron-Core's selective recompute wraps the core
+ * attention module, whichever kernel it runs, in a checkpoint
+ * (transformer/attention.py, checkpoint_core_attention and
+ * _checkpointed_attention_forward, core_v0.9.0), so the fused kernel's
+ * forward runs again before its backward, which recomputes the scores once
+ * more inside. */
 static void recompute_cost(const scenario* sc, const layer_cost* layer, double* seconds, double* flops)
 {
     *seconds = *flops = 0;
     if (sc->par.recompute == RECOMPUTE_FULL) {
         *seconds = layer->fwd_seconds;
         *flops = layer->fwd_flops;
-    } else if (sc->par.recompute == RECOMPUTE_SELECTIVE && !sc->par.flash_attention) {
+    } else if (sc->par.recompute == RECOMPUTE_SELECTIVE) {
         *seconds = layer->core_seconds;
         *flops = layer->core_flops;
     }

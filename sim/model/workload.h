@@ -14,6 +14,11 @@
 #include "model/layer_cost.h"
 #include "input/scenario.h"
 
+/* HBM bytes per logit of the LM head's cross-entropy, forward and backward:
+ * Megatron-Core's fused vocab-parallel cross-entropy (workload.c, head_cost). */
+#define CROSS_ENTROPY_FWD_BYTES 22.0
+#define CROSS_ENTROPY_BWD_BYTES 6.0
+
 /* Per-token forward FLOPs of one transformer layer, split by part. */
 typedef struct {
     double qkv, attention_core, projection, mlp, router;

@@ -234,7 +234,7 @@ static double gather_ahead(const stage_plan* sp, int chunks, double alpha, doubl
         double* forward = gather + b->count + 1;
         for (int k = 0; k < b->count; k++) {
             double share = param_gather_share(b, k);
-            gather[k] = collective_ring_time(ALL_GATHER, n, c->payload_bytes * cp->weight_share * share, alpha,
+            gather[k] = collective_ring_time(ALL_GATHER, n, c->payload_bytes * cp->gather_share * share, alpha,
                                              bandwidth);
             forward[k] = cp->fwd_seconds * share;
         }
@@ -248,6 +248,16 @@ static double gather_ahead(const stage_plan* sp, int chunks, double alpha, doubl
                   "(param_gather_overlap): g_1 + sum max(0, g_k - f_(k-1)) per chunk = %s of %s",
                   buckets, units_format_seconds(exposed, r, sizeof r), units_format_seconds(full, a, sizeof a));
     return exposed;
+}
+
+/* With interleaving, the part of a stage's collective C that is chunk 0's:
+ * what the rank waits for at the step's end (its gradients) or before its
+ * first forward pass (its weights); the other chunks' run beside passes. */
+static collective_plan chunk0_part(const stage_plan* sp, const collective_plan* c)
+{
+    collective_plan part = *c;
+    part.payload_bytes *= c == &sp->dp_gather ? sp->chunk[0].gather_share : sp->chunk[0].weight_share;
+    return part;
 }
 
 /* The expert gradients' reduction and weights' gather, over the ranks
@@ -285,11 +295,17 @@ static void explain_dp(const explain_ctx* x, explain_term* t)
                   "             all-reduce 2(n-1)(alpha + S/(n B)), reduce-scatter and all-gather (n-1)(alpha + "
                   "S/(n B)) each\n             (Patarasuk and Yuan 2009; B: the narrowest link of a lone ring)",
                   stage);
-    t->formula = dp_collective(zero ? "gradients, reduce-scatter" : "gradients, all-reduce", &sp->dp_reduce,
-                               zero ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, &t->text)
-               + (sp->gather_ahead ? gather_ahead(sp, x->v, alpha, bandwidth, &t->text)
-                                   : dp_collective("weights, all-gather", &sp->dp_gather, ALL_GATHER, alpha,
-                                                   bandwidth, &t->text))
+    collective_plan reduce = sp->reduce_by_chunk ? chunk0_part(sp, &sp->dp_reduce) : sp->dp_reduce;
+    collective_plan weights = chunk0_part(sp, &sp->dp_gather);
+    const char* reduced = sp->reduce_by_chunk ? (zero ? "chunk 0's gradients, reduce-scatter after the pipeline"
+                                                      : "chunk 0's gradients, all-reduce after the pipeline")
+                                              : (zero ? "gradients, reduce-scatter" : "gradients, all-reduce");
+    t->formula = dp_collective(reduced, &reduce, zero ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, &t->text)
+               + (sp->gather_by_chunk ? dp_collective("chunk 0's weights, all-gather before the first forward pass",
+                                                      &weights, ALL_GATHER, alpha, bandwidth, &t->text)
+                  : sp->gather_ahead  ? gather_ahead(sp, x->v, alpha, bandwidth, &t->text)
+                                      : dp_collective("weights, all-gather", &sp->dp_gather, ALL_GATHER, alpha,
+                                                      bandwidth, &t->text))
                + expert_collectives(x, sp, &t->text);
     double traffic = 2 * (sp->dp_reduce.payload_bytes + sp->expert_reduce.payload_bytes);
     for (int c = 0; c < x->v && x->sc->par.zero == 3; c++) {   /* per pass: gathers forward and backward, a scatter */
@@ -318,6 +334,10 @@ static void explain_dp(const explain_ctx* x, explain_term* t)
     if (x->sc->par.zero == 3)
         snprintf(t->why + n, sizeof t->why - (size_t)n,
                  "ZeRO 3 gathers a chunk's weights while the previous pass computes: only the waits show");
+    else if (sp->reduce_by_chunk || sp->gather_by_chunk)
+        snprintf(t->why + n, sizeof t->why - (size_t)n,
+                 "interleaving: a chunk at a time, the other chunks' beside passes (grad_sync_func, "
+                 "param_sync_func); rank 0's wait for weights delays the others: their bubble");
     else if (x->sc->par.dp_overlap)
         snprintf(t->why + n, sizeof t->why - (size_t)n,
                  "dp_overlap: all but the last %s bucket reduces during the last backward pass, hidden",

@@ -67,7 +67,7 @@ static void own_stage(const topology* t, const iteration_plan* p, int s, owner_l
     own_flows(t, l, st->next_flows, st->next_flow_count, s, 1);
     own_flows(t, l, st->prev_flows, st->prev_flow_count, s, 1);
     own_ring(t, l, &st->pp_gather, s, 0);
-    own_ring(t, l, &st->dp_reduce, s, st->dp_bucket_bytes > 0);
+    own_ring(t, l, &st->dp_reduce, s, st->dp_bucket_bytes > 0 || st->reduce_by_chunk);
     own_ring(t, l, &st->dp_gather, s, st->gather_ahead);
     own_ring(t, l, &st->expert_reduce, s, 0);
     own_ring(t, l, &st->expert_gather, s, 0);

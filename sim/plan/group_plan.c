@@ -18,8 +18,26 @@ static int members_per_node(const topology* t, int stride, int n)
     return g;
 }
 
-/* The flows of pattern K of SHAPE over every group, the representative's
- * first and each from its member FIRST on, so that ties go to the
+/* Every flow of pattern K of SHAPE over the groups of G, the
+ * representative's first and each from its member FIRST on (malloc'd,
+ * *TOTAL of them). */
+static flow* all_pattern_flows(const group_template* g, const collective_shape* shape, int k, int* total)
+{
+    flow* all = xmalloc((size_t)g->group_count * g->n * COLLECTIVE_MAX_PEERS * sizeof *all);
+    int peers[COLLECTIVE_MAX_PEERS];
+    *total = 0;
+    for (int r = 0; r < g->group_count; r++) {
+        const int* gpus = g->gpus + (size_t)r * g->n;
+        for (int j = 0; j < g->n; j++) {
+            int i = (g->first + j) % g->n, m = collective_peers(shape, k, i, peers);
+            for (int q = 0; q < m; q++)
+                all[(*total)++] = (flow){gpus[i], gpus[peers[q]]};
+        }
+    }
+    return all;
+}
+
+/* The flows of pattern K of SHAPE over every group, so that ties go to the
  * representative's own flow: the slowest of them and every flow that
  * shares one of its links. */
 static const flow* pattern_flows(const topology* t, group_template* g, const collective_shape* shape,
@@ -27,16 +45,8 @@ static const flow* pattern_flows(const topology* t, group_template* g, const col
 {
     collective_pattern pattern = shape->phase[k].pattern;
     if (!g->built[pattern]) {
-        flow* all = xmalloc((size_t)g->group_count * g->n * COLLECTIVE_MAX_PEERS * sizeof *all);
-        int total = 0, peers[COLLECTIVE_MAX_PEERS];
-        for (int r = 0; r < g->group_count; r++) {
-            const int* gpus = g->gpus + (size_t)r * g->n;
-            for (int j = 0; j < g->n; j++) {
-                int i = (g->first + j) % g->n, m = collective_peers(shape, k, i, peers);
-                for (int q = 0; q < m; q++)
-                    all[total++] = (flow){gpus[i], gpus[peers[q]]};
-            }
-        }
+        int total;
+        flow* all = all_pattern_flows(g, shape, k, &total);
         double chunk = g->payload * shape->phase[k].chunk;
         int slowest = slowest_flow(t, all, total, all, total, chunk);
         g->flows[pattern] = flows_with_sharers(t, &all[slowest], 1, all, total, 0, &g->count[pattern]);
@@ -101,6 +111,35 @@ void collective_from(const topology* t, group_template* g, collective_kind reque
         ph->chunk_bytes = payload * out->shape.phase[k].chunk;
         ph->flows = xmalloc((size_t)ph->flow_count * sizeof *ph->flows);
         memcpy(ph->flows, flows, (size_t)ph->flow_count * sizeof *ph->flows);
+    }
+}
+
+static int has_flow(const flow* flows, int n, flow f)
+{
+    for (int i = 0; i < n; i++)
+        if (flows[i].src == f.src && flows[i].dst == f.dst)
+            return 1;
+    return 0;
+}
+
+void collective_add_sharers(const topology* t, const group_template* g, const flow* others, int other_count,
+                            collective_plan* c)
+{
+    for (int k = 0; k < c->shape.phase_count && other_count > 0; k++) {
+        int total, count;
+        flow* all = all_pattern_flows(g, &c->shape, k, &total);
+        flow* concurrent = xmalloc(((size_t)total + other_count) * sizeof *concurrent);
+        memcpy(concurrent, all, (size_t)total * sizeof *all);
+        memcpy(concurrent + total, others, (size_t)other_count * sizeof *others);
+        flow* shared = flows_sharing(t, others, other_count, all, total, concurrent, total + other_count, 0, &count);
+        phase_plan* ph = &c->phase[k];
+        ph->flows = xrealloc(ph->flows, ((size_t)ph->flow_count + count) * sizeof *ph->flows);
+        for (int i = other_count; i < count; i++)   /* the first OTHER_COUNT are the others themselves */
+            if (!has_flow(ph->flows, ph->flow_count, shared[i]))
+                ph->flows[ph->flow_count++] = shared[i];
+        free(shared);
+        free(concurrent);
+        free(all);
     }
 }
 

@@ -64,6 +64,13 @@ void ring_shift_from(const topology* t, group_template* g, double bytes, int tra
 void collective_from(const topology* t, group_template* g, collective_kind requested, collective_op op,
                      double payload, int repeat, collective_plan* out);
 
+/* Adds to C's phases every flow of G's groups that shares a link that can
+ * bind with one of OTHERS (flows that run at the same time as C: a rank's
+ * pipeline sends beside its data-parallel collectives), so that the
+ * collapsed simulation loads those links as every rank would. */
+void collective_add_sharers(const topology* t, const group_template* g, const flow* others, int other_count,
+                            collective_plan* c);
+
 void group_template_free(group_template* g);
 
 #endif

@@ -46,7 +46,8 @@ typedef struct {
     collective_plan zero_gather;        /* ZeRO-3: before the forward and again the backward */
     collective_plan zero_scatter;       /* ZeRO-3: gradients after the backward */
     weight_buckets  weight_buckets;     /* param_gather_overlap: its weights' buckets, in forward order */
-    double          weight_share;       /* its share of the stage's dense weights */
+    double          weight_share;       /* its share of the stage's dense weights (and their gradients) */
+    double          gather_share;       /* ... of the bytes of the stage's dense weight gather (dp_gather) */
 } chunk_plan;
 
 typedef struct {
@@ -62,8 +63,12 @@ typedef struct {
     collective_plan dp_reduce, dp_gather;          /* dense gradients: all-reduce, or reduce-scatter + all-gather */
     collective_plan expert_reduce, expert_gather;  /* expert gradients, over the edp ranks */
     double          dp_bucket_bytes;    /* > 0: the reduction overlaps the last backward but this bucket */
+    int             reduce_by_chunk;    /* dp_overlap with interleaving: each chunk's share of dp_reduce starts
+                                         * where the schedule hands it over (Megatron-Core's grad_sync_func) */
     int             gather_ahead;       /* param_gather_overlap: dp_gather runs bucket by bucket beside the
                                          * first forward passes, not after the optimizer */
+    int             gather_by_chunk;    /* ... with interleaving: a chunk's weights in one gather, issued where
+                                         * the schedule hands them over (Megatron-Core's param_sync_func) */
     double          optimizer_seconds;
 } stage_plan;
 

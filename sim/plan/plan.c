@@ -119,18 +119,35 @@ static void plan_chunk(const scenario* sc, const workload* w, const topology* t,
     }
 }
 
+/* Each chunk's share of the stage's dense weights, which its gradients take
+ * of the stage's reduction, and of the bytes of their gather (the layers'
+ * weights may go in fp8, the vocabulary tables' in bf16). */
+static void share_weights(const scenario* sc, const workload* w, int s, stage_plan* st)
+{
+    const rank_work* rw = &w->rank[s];
+    double stage_bytes = workload_gathered_weight_bytes(sc, rw->dense_params, rw->layer_params - rw->expert_params);
+    for (int c = 0; c < w->chunks; c++) {
+        const stage_work* work = workload_chunk(w, s, c);
+        double bytes = workload_gathered_weight_bytes(sc, work->dense_params, work->layer_params - work->expert_params);
+        st->chunk[c].weight_share = rw->dense_params > 0 ? work->dense_params / rw->dense_params : 0;
+        st->chunk[c].gather_share = stage_bytes > 0 ? bytes / stage_bytes : 0;
+    }
+}
+
 /* param_gather_overlap (Megatron-Core's --overlap-param-gather): the updated
- * weights are gathered bucket by bucket beside the next step's first forward
- * passes instead of after the optimizer. Each model chunk has buckets of its
- * own, as each has its own gradient buffer in Megatron-Core; their size is
- * model/param_gather.h's. */
+ * weights are gathered beside the next step's first forward passes instead
+ * of after the optimizer. Without interleaving they go bucket by bucket,
+ * each model chunk with buckets of its own, as each has its own gradient
+ * buffer in Megatron-Core; their size is model/param_gather.h's. With
+ * interleaving the schedule hands over a whole chunk at a time
+ * (param_sync_func): one bucket per chunk. */
 static void gather_weights_ahead(const scenario* sc, const workload* w, int s, stage_plan* st)
 {
-    double stage_params = w->rank[s].dense_params;
+    st->gather_by_chunk = w->chunks > 1;
     for (int c = 0; c < w->chunks; c++) {
         double params = workload_chunk(w, s, c)->dense_params;
-        st->chunk[c].weight_buckets = param_gather_buckets(params, scenario_dense_replicas(sc));
-        st->chunk[c].weight_share = params / stage_params;
+        st->chunk[c].weight_buckets = st->gather_by_chunk ? param_gather_whole(params)
+                                                          : param_gather_buckets(params, scenario_dense_replicas(sc));
     }
     st->gather_ahead = 1;
 }
@@ -139,8 +156,10 @@ static void gather_weights_ahead(const scenario* sc, const workload* w, int s, s
  * reduce-scatter them and all-gather the updated weights after the optimizer
  * (Megatron-LM's distributed optimizer); ZeRO 3 has reduce-scattered them
  * already. With dp_overlap the reduction runs during the last backward pass,
- * all but the last bucket; with param_gather_overlap the dense weights'
- * all-gather runs in the next step (the expert weights' stays here). */
+ * all but the last bucket, or with interleaving each chunk's during the
+ * cool-down, once the schedule is past the chunk's last backward pass; with
+ * param_gather_overlap the dense weights' all-gather runs in the next step
+ * (the expert weights' stays here). */
 static void plan_step_end(const scenario* sc, const workload* w, const topology* t, rank_templates* tr, int s,
                           stage_plan* st)
 {
@@ -161,11 +180,36 @@ static void plan_step_end(const scenario* sc, const workload* w, const topology*
                         workload_gathered_weight_bytes(sc, rw->expert_params, rw->expert_params), 1,
                         &st->expert_gather);
     }
+    share_weights(sc, w, s, st);
     if (sc->par.param_gather_overlap && collective_has_flows(&st->dp_gather))
         gather_weights_ahead(sc, w, s, st);
-    if (sc->par.dp_overlap && collective_has_flows(&st->dp_reduce))
+    if (sc->par.dp_overlap && collective_has_flows(&st->dp_reduce) && w->chunks > 1)
+        st->reduce_by_chunk = 1;
+    else if (sc->par.dp_overlap && collective_has_flows(&st->dp_reduce))
         st->dp_bucket_bytes = PLAN_DP_BUCKET_BYTES;
     st->optimizer_seconds = rw->optimizer_seconds;
+}
+
+/* With interleaving the data-parallel collectives of a chunk run while the
+ * rank's pipeline sends come and go: the collapsed simulation keeps, beside
+ * each one's slowest flow, every flow of its groups that shares a link with
+ * the rank's sends either way (those it sends and, on symmetric routes,
+ * those it receives). */
+static void share_links_with_sends(const topology* t, rank_templates* tr, stage_plan* st)
+{
+    if (!st->reduce_by_chunk && !st->gather_by_chunk)
+        return;
+    int n = st->next_flow_count + st->prev_flow_count;
+    flow* sends = xmalloc(2 * (size_t)n * sizeof *sends);
+    memcpy(sends, st->next_flows, (size_t)st->next_flow_count * sizeof *sends);
+    memcpy(sends + st->next_flow_count, st->prev_flows, (size_t)st->prev_flow_count * sizeof *sends);
+    for (int i = 0; i < n; i++)
+        sends[n + i] = (flow){sends[i].dst, sends[i].src};
+    if (st->reduce_by_chunk)
+        collective_add_sharers(t, &tr->dp, sends, 2 * n, &st->dp_reduce);
+    if (st->gather_by_chunk)
+        collective_add_sharers(t, &tr->dp, sends, 2 * n, &st->dp_gather);
+    free(sends);
 }
 
 static void plan_stage(const scenario* sc, const workload* w, const topology* t, int s, int d,
@@ -203,7 +247,52 @@ static void plan_stage(const scenario* sc, const workload* w, const topology* t,
     if (p->tp > 1 && !p->sequence_parallel && p->pp > 1)
         collective_from(t, &tr.tp, COLL_RING, ALL_GATHER, w->tp_message_bytes, 1, &st->pp_gather);
     plan_step_end(sc, w, t, &tr, s, st);
+    share_links_with_sends(t, &tr, st);
     free_templates(&tr);
+}
+
+/* The flows of the data-parallel collectives that run beside stage S's
+ * pipeline sends (malloc'd, *COUNT of them): each phase's of a chunk's
+ * reduction and gather. */
+static flow* collective_flows_beside_sends(const stage_plan* st, int* count)
+{
+    const collective_plan* runs[] = {st->reduce_by_chunk ? &st->dp_reduce : NULL,
+                                     st->gather_by_chunk ? &st->dp_gather : NULL};
+    int n = 0;
+    for (size_t r = 0; r < 2; r++)
+        for (int k = 0; runs[r] && k < runs[r]->shape.phase_count; k++)
+            n += runs[r]->phase[k].flow_count;
+    flow* out = xmalloc(((size_t)n + 1) * sizeof *out);
+    *count = 0;
+    for (size_t r = 0; r < 2; r++)
+        for (int k = 0; runs[r] && k < runs[r]->shape.phase_count; k++) {
+            memcpy(out + *count, runs[r]->phase[k].flows, (size_t)runs[r]->phase[k].flow_count * sizeof *out);
+            *count += runs[r]->phase[k].flow_count;
+        }
+    return out;
+}
+
+/* The other side of share_links_with_sends: every replica's pipeline sends
+ * into or out of stage S that share a link with the collectives S runs
+ * beside them join the sends of the rank that sends them, so that the
+ * collectives meet, in the collapsed simulation, the sends every rank of
+ * the stage would. */
+static void share_links_with_collectives(const scenario* sc, const topology* t, iteration_plan* p)
+{
+    int pp = p->stages, wraps = p->chunks > 1;
+    for (int s = 0; s < pp; s++) {
+        int n;
+        flow* dp = collective_flows_beside_sends(&p->stage[s], &n);
+        for (int q = 0; q < pp && n > 0; q++) {
+            stage_plan* from = &p->stage[q];
+            int next = (q + 1) % pp, prev = (q + pp - 1) % pp;
+            if ((q == s || next == s) && (q + 1 < pp || wraps))
+                plan_boundary_add_sharers(sc, t, q, next, dp, n, &from->next_flows, &from->next_flow_count);
+            if ((q == s || prev == s) && (q > 0 || wraps))
+                plan_boundary_add_sharers(sc, t, q, prev, dp, n, &from->prev_flows, &from->prev_flow_count);
+        }
+        free(dp);
+    }
 }
 
 int plan_build(const scenario* sc, const workload* w, const topology* t, iteration_plan* p)
@@ -218,6 +307,7 @@ int plan_build(const scenario* sc, const workload* w, const topology* t, iterati
     p->stage = xcalloc((size_t)p->stages, sizeof *p->stage);
     for (int s = 0; s < p->stages; s++)
         plan_stage(sc, w, t, s, p->replica, &p->stage[s]);
+    share_links_with_collectives(sc, t, p);
     plan_collect_gpus(p);
     return 0;
 }

@@ -44,18 +44,30 @@ static flow* dp_hops(const scenario* sc, int s, int* count)
     return hops;
 }
 
+/* Whether, with interleaving, a chunk's data-parallel collectives run
+ * while the pipeline sends of both directions come and go: its gradients'
+ * reduction in the cool-down (dp_overlap), its weights' gather in the
+ * warm-up (param_gather_overlap with the distributed optimizer). */
+static int collectives_beside_sends(const scenario* sc)
+{
+    const parallel_spec* p = &sc->par;
+    int gathers = p->param_gather_overlap && (p->zero == 1 || p->zero == 2);
+    return p->schedule == SCHED_INTERLEAVED && p->virtual_stages > 1 && (p->dp_overlap || gathers);
+}
+
 /* Adds to COST[d] the time of replica D's slowest send from rank S to rank TO
  * when every replica sends at once, together with the gradient reductions
  * that can be in flight: a rank's last backward sends go out while its
  * reduction starts (later stages finish first), and with dp_overlap the
- * receiver reduces during its backward pass too. */
+ * receiver reduces during its backward pass too; with interleaving, a
+ * chunk's collectives at either end, both ways. */
 static void add_boundary_cost(const scenario* sc, const topology* t, int s, int to, int backward,
                               double bytes, double* cost)
 {
-    int per = sc->par.tp * sc->par.cp, n, a = 0, b = 0;
+    int per = sc->par.tp * sc->par.cp, n, a = 0, b = 0, chunks = collectives_beside_sends(sc);
     flow* sends = all_boundary_flows(sc, s, to, &n);
-    flow* mine = backward ? dp_hops(sc, s, &a) : NULL;
-    flow* theirs = backward && sc->par.dp_overlap ? dp_hops(sc, to, &b) : NULL;
+    flow* mine = backward || chunks ? dp_hops(sc, s, &a) : NULL;
+    flow* theirs = (backward && sc->par.dp_overlap) || chunks ? dp_hops(sc, to, &b) : NULL;
     flow* all = xmalloc((size_t)(n + a + b + 1) * sizeof *all);
     memcpy(all, sends, (size_t)n * sizeof *all);
     if (a)
@@ -126,4 +138,26 @@ flow* plan_boundary(const scenario* sc, const topology* t, int d, int s, int to,
     free(all);
     free(mine);
     return out;
+}
+
+void plan_boundary_add_sharers(const scenario* sc, const topology* t, int s, int to, const flow* others,
+                               int other_count, flow** flows, int* count)
+{
+    int n, m;
+    flow* all = all_boundary_flows(sc, s, to, &n);
+    flow* concurrent = xmalloc(((size_t)n + other_count) * sizeof *concurrent);
+    memcpy(concurrent, all, (size_t)n * sizeof *all);
+    memcpy(concurrent + n, others, (size_t)other_count * sizeof *others);
+    flow* shared = flows_sharing(t, others, other_count, all, n, concurrent, n + other_count, 0, &m);
+    *flows = xrealloc(*flows, ((size_t)*count + m) * sizeof **flows);
+    for (int i = other_count; i < m; i++) {   /* the first OTHER_COUNT are the others themselves */
+        int already = 0;
+        for (int j = 0; j < *count && !already; j++)
+            already = (*flows)[j].src == shared[i].src && (*flows)[j].dst == shared[i].dst;
+        if (!already)
+            (*flows)[(*count)++] = shared[i];
+    }
+    free(shared);
+    free(concurrent);
+    free(all);
 }

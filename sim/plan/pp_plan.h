@@ -21,4 +21,11 @@ int slowest_replica(const scenario* sc, const topology* t, double bytes);
 flow* plan_boundary(const scenario* sc, const topology* t, int d, int s, int to, double bytes, double gap,
                     int* count);
 
+/* Appends to FLOWS (*COUNT of them, realloc'd) every replica's send from
+ * rank S to rank TO that shares a link that can bind with one of OTHERS
+ * (flows that run beside the sends: a chunk's data-parallel collectives),
+ * but is not there yet. */
+void plan_boundary_add_sharers(const scenario* sc, const topology* t, int s, int to, const flow* others,
+                               int other_count, flow** flows, int* count);
+
 #endif
