@@ -251,6 +251,37 @@ START_TEST(slower_gpus_agree_with_full_detail)
 }
 END_TEST
 
+/* A full-detail simulation needs an actor per concurrent flow, and each
+ * takes two of the process's memory maps: past vm.max_map_count SimGrid
+ * aborts ("Failed to protect stack"; an EP 256 all-to-all on 4,096 GPUs
+ * did). trainsim stops first with a message and exit status 3 and writes
+ * nothing. The tests' build of trainsim takes a limit of 4,160 maps from
+ * TRAINSIM_MAX_MAP_COUNT (32 actors after the reserve); the
+ * fat-tree scenario (128 GPUs) needs more in full detail and runs collapsed. */
+START_TEST(too_many_actors_stop_with_a_message)
+{
+    const char* hooks = getenv("TRAINSIM_TEST_HOOKS_BIN") ? getenv("TRAINSIM_TEST_HOOKS_BIN")
+                                                          : "build/trainsim-test-hooks";
+    char trace[64];
+    temp_path(trace, sizeof trace, ".json");
+    setenv("TRAINSIM_MAX_MAP_COUNT", "4160", 1);
+    command_result full, collapsed;
+    run_program((const char*[]){hooks, "run", "tests/detail/fat-tree.yaml", "--detail", "full", "--trace", trace,
+                                NULL},
+                &full);
+    run_program((const char*[]){hooks, "run", "tests/detail/fat-tree.yaml", NULL}, &collapsed);
+    unsetenv("TRAINSIM_MAX_MAP_COUNT");
+    ck_assert_int_eq(full.status, EXIT_SYSTEM);
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&full.err), "more than 32 SimGrid actors at once on its 128 GPUs"));
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&full.err), "4160 memory maps (vm.max_map_count)"));
+    ck_assert_str_eq(strbuf_text(&full.out), "");
+    ck_assert_int_eq(access(trace, F_OK), -1);
+    ck_assert_msg(collapsed.status == 0, "%s", strbuf_text(&collapsed.err));
+    command_result_free(&full);
+    command_result_free(&collapsed);
+}
+END_TEST
+
 Suite* detail_suite(void)
 {
     Suite* s = suite_create("detail");
@@ -263,6 +294,7 @@ Suite* detail_suite(void)
     tcase_add_test(tc, context_parallel_reduces_over_dp_times_cp);
     tcase_add_loop_test(tc, context_parallel_exchange_agrees_with_full_detail, 0, 3);
     tcase_add_test(tc, slower_gpus_agree_with_full_detail);
+    tcase_add_test(tc, too_many_actors_stop_with_a_message);
     tcase_add_test(tc, thinner_inter_island_links_expose_more_reduction);
     tcase_add_loop_test(tc, hand_written_platforms_match_generated_ones, 0,
                         (int)(sizeof platform_scenarios / sizeof *platform_scenarios));

@@ -23,6 +23,7 @@
 #include "des/iteration_comm.h"
 #include "des/rank_state.h"
 #include "network/host_names.h"
+#include "des/actor_budget.h"
 #include "des/transfer.h"
 
 /* Compute, then the collectives the plan folded for being alone on their
@@ -333,6 +334,7 @@ static void start_rank(rank_state* st, step_context* ctx, int stage, const rank_
     char name[64], host[64];
     snprintf(name, sizeof name, "rank-%d", gpu);
     platform_host_name(gpu, host, sizeof host);
+    actor_budget_take();
     sg_actor_t actor = sg_actor_init(name, sg_host_by_name(host));
     sg_actor_set_data(actor, st);
     sg_actor_start(actor, rank_main, 0, NULL);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/strbuf.h"
+#include "des/actor_budget.h"
 
 /* ---- collectives ------------------------------------------------------- */
 
@@ -174,6 +175,7 @@ static void background_main(int argc, char* argv[])
     sg_sem_destroy(own.done);
     sg_sem_release(job->run->done);
     free(job);
+    actor_budget_give();
 }
 
 void comm_start_collective(rank_state* st, const collective_plan* cp, channel_kind kind, double fraction,
@@ -189,6 +191,7 @@ void comm_start_collective(rank_state* st, const collective_plan* cp, channel_ki
     run->background = 1;
     background_job* job = xmalloc(sizeof *job);
     *job = (background_job){st, cp, kind, fraction, run};
+    actor_budget_take();
     sg_actor_t actor = sg_actor_init("collective", sg_host_self());
     sg_actor_set_data(actor, job);
     sg_actor_start(actor, background_main, 0, NULL);

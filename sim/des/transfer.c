@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "des/actor_budget.h"
 #include "network/host_names.h"
 #include "core/strbuf.h"
 
@@ -97,6 +98,7 @@ static void agent_main(int argc, char* argv[])
 
 static agent* new_agent(endpoint* home)
 {
+    actor_budget_take();
     agent* a = xcalloc(1, sizeof *a);
     a->home = home;
     a->wake = sg_sem_init(0);
@@ -115,6 +117,7 @@ void transfer_setup(const int* gpus, int count)
 {
     endpoints = xcalloc((size_t)count, sizeof *endpoints);
     endpoint_count = count;
+    actor_budget_reset(count);
     for (int i = 0; i < count; i++)
         endpoints[i].gpu = gpus[i];
     qsort(endpoints, (size_t)count, sizeof *endpoints, compare_gpu);
@@ -126,6 +129,7 @@ void transfer_setup(const int* gpus, int count)
         snprintf(name, sizeof name, "sink-%d", e->gpu);
         e->sink = sg_mailbox_by_name(name);
         e->never = sg_sem_init(0);
+        actor_budget_take();
         sg_actor_t sink = sg_actor_init(name, e->host);
         sg_actor_set_data(sink, e);
         sg_actor_start(sink, sink_main, 0, NULL);
