@@ -63,6 +63,12 @@ int report_collectives(const run_result* r, int* stage, collective_row* rows)
     return n;
 }
 
+const char* report_protocol(const collective_plan* c, int k)
+{
+    const phase_plan* ph = &c->phase[k];
+    return ph->call.ranks ? nccl_protocol_names[phase_choice(ph, 1).protocol] : "sends";
+}
+
 double report_gpu_hours_lost(const run_result* r)
 {
     const campaign_result* c = &r->campaign;

@@ -52,6 +52,10 @@ typedef struct {
  * into STAGE the pipeline rank they are of; returns how many. */
 int report_collectives(const run_result* r, int* stage, collective_row* rows);
 
+/* The protocol NCCL's tuner picks for phase K of C at its whole payload:
+ * its name, or "sends" for point-to-point sends. */
+const char* report_protocol(const collective_plan* c, int k);
+
 /* GPU-hours the failures cost: lost work, recoveries and waits for spares. */
 double report_gpu_hours_lost(const run_result* r);
 

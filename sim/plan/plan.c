@@ -98,17 +98,24 @@ static void plan_chunk(const scenario* sc, const workload* w, const topology* t,
     collective_kind requested = sc->par.collective;
     ch->fwd_seconds = work->fwd_seconds;
     ch->bwd_seconds = work->bwd_seconds;
-    collective_from(t, &tr->tp, COLL_RING, ALL_REDUCE, w->tp_message_bytes, work->tp_fwd_allreduces, &ch->tp_fwd);
-    collective_from(t, &tr->tp, COLL_RING, ALL_REDUCE, w->tp_message_bytes, work->tp_bwd_allreduces, &ch->tp_bwd);
+    /* An all-reduce's worth is one NCCL call, or with sequence parallelism two: an all-gather and a
+     * reduce-scatter, each n-1 steps of the same bytes (and its own NCCL latency). */
+    int sp = sc->par.sequence_parallel;
+    collective_op tp_op = sp ? ALL_GATHER : ALL_REDUCE;
+    collective_from(t, &tr->tp, COLL_RING, tp_op, w->tp_message_bytes, (1 + sp) * work->tp_fwd_allreduces,
+                    &ch->tp_fwd);
+    collective_from(t, &tr->tp, COLL_RING, tp_op, w->tp_message_bytes, (1 + sp) * work->tp_bwd_allreduces,
+                    &ch->tp_bwd);
     if (sc->par.tp_comm_overlap && sc->par.tp > 1)
         overlap_tp(sc, w, t, &tr->tp, work, ch);
     if (sc->par.cp > 1)
         plan_context_parallel(sc, w, t, &tr->cp, work, ch);
     alltoall_from(&tr->ep, work->ep_fwd_alltoalls, &ch->ep_fwd);
     alltoall_from(&tr->ep, work->ep_bwd_alltoalls, &ch->ep_bwd);
-    collective_from(t, &tr->etp, COLL_RING, ALL_REDUCE, w->etp_message_bytes, work->etp_fwd_allreduces,
+    /* The dispatcher's all-gather and reduce-scatter pairs: two NCCL calls a pair. */
+    collective_from(t, &tr->etp, COLL_RING, ALL_GATHER, w->etp_message_bytes, 2 * work->etp_fwd_allreduces,
                     &ch->etp_fwd);
-    collective_from(t, &tr->etp, COLL_RING, ALL_REDUCE, w->etp_message_bytes, work->etp_bwd_allreduces,
+    collective_from(t, &tr->etp, COLL_RING, ALL_GATHER, w->etp_message_bytes, 2 * work->etp_bwd_allreduces,
                     &ch->etp_bwd);
     if (sc->par.zero == 3) {
         double params = work->dense_params + work->expert_params;
