@@ -3,14 +3,16 @@
  * protocol its tuner picks on both sides of each switch point; the
  * simulated collectives on lone groups against their closed forms with
  * those latencies and protocols (ring, tree and hierarchy; small and large
- * messages, at a switch point); and what `collective: auto` picks. The
- * expected values come from tests/helpers.c's own copy of NCCL's formulas,
- * not from the model. */
+ * messages, at a switch point); what `collective: auto` picks; and fp8's
+ * amax all-reduces (model/amax_reduction.h) added to a step by their
+ * closed form. The expected values come from tests/helpers.c's own copy of
+ * NCCL's formulas, not from the model. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
+#include "model/amax_reduction.h"
 #include "model/nccl_cost.h"
 
 #define US 1e-6
@@ -252,6 +254,92 @@ START_TEST(auto_picks_what_the_closed_forms_say)
 }
 END_TEST
 
+/* ---- fp8's amax all-reduces ------------------------------------------------ */
+
+/* Transformer Engine's buffer: 3 fp32 amaxes a GEMM forward, 2 backward,
+ * 4 GEMMs a dense layer, 2 + 2 per local expert + 2 for the shared experts
+ * in an MoE layer; none for torchao's per-GEMM scaling or bf16. */
+START_TEST(amax_bytes_count_the_fp8_gemms)
+{
+    strbuf text = {0};
+    tiny_scenario(&text, NULL, "", "", "  precision: fp8\n");
+    replace_once(&text, "a100-sxm4-80gb", "h100-sxm5-80gb");
+    scenario sc;
+    load_scenario(strbuf_text(&text), &sc);
+    workload w;
+    workload_build(&sc, &w);
+    int layers = 0;
+    for (int c = 0; c < w.chunks; c++)
+        layers += workload_chunk(&w, 0, c)->layers;
+    ck_assert_double_eq(amax_reduction_bytes(&sc, &w, 0, 1), 4.0 * 3 * 4 * layers);
+    ck_assert_double_eq(amax_reduction_bytes(&sc, &w, 0, 0), 4.0 * 2 * 4 * layers);
+    sc.model.moe.experts = 16;
+    sc.model.moe.shared_experts = 1;
+    sc.par.ep = 4;
+    ck_assert_int_eq(amax_gemms_per_layer(&sc, 1), 2 + 2 * 4 + 2);
+    sc.train.fp8_weights = FP8W_PER_GEMM;
+    ck_assert_double_eq(amax_reduction_bytes(&sc, &w, 0, 1), 0);
+    sc.train.precision = PREC_BF16;
+    ck_assert(!amax_reduction_applies(&sc));
+    workload_free(&w);
+    scenario_free(&sc);
+    strbuf_free(&text);
+}
+END_TEST
+
+/* TP 4 in one node, nothing else parallel: the only data-parallel time is
+ * the amax all-reduces over the 4 GPUs, one at the end of every forward and
+ * every backward pass, each a lone ring: NCCL's latency (LL: the bytes are
+ * a few hundred) plus 6 S/4 / (B x 0.5). */
+static const char* fp8_tp4 =
+    "format: 1\n"
+    "model: {layers: 2, hidden: 1024, heads: 16, vocab: 1000, seq_len: 512}\n"
+    "gpu: h100-sxm5-80gb\n"
+    "cluster: {nodes: 1, gpus_per_node: 4, nvlink: {bandwidth: 300GBps, latency: 1us, efficiency: 1}}\n"
+    "parallelism: {tp: 4, pp: 1, dp: 1, micro_batch: 1, recompute: none, collective: ring}\n"
+    "training: {global_batch: 3, iterations: 1, precision: fp8, fp8_weights: %s}\n";
+
+static void simulate_fp8_tp4(const char* weights, scenario* sc, run_result* r)
+{
+    strbuf text = {0};
+    strbuf_printf(&text, fp8_tp4, weights);
+    simulate_scenario(strbuf_text(&text), sc, r);
+    strbuf_free(&text);
+}
+
+START_TEST(amax_all_reduces_add_their_closed_form_to_the_step)
+{
+    scenario sc;
+    run_result r;
+    simulate_fp8_tp4("cached", &sc, &r);
+    int m = r.plan.micro_batches;
+    double fwd = r.plan.stage[0].amax_fwd.payload_bytes, bwd = r.plan.stage[0].amax_bwd.payload_bytes;
+    ck_assert_int_eq(m, 3);
+    ck_assert_double_eq(fwd, 4.0 * 3 * 4 * 2);
+    ck_assert_double_eq(bwd, 4.0 * 2 * 4 * 2);
+    int p;
+    double one_fwd = expected_ring_time(1, 4, 1, fwd, 1e-6, 1e-6, 300e9, &p);
+    ck_assert_int_eq(p, 0);
+    double one_bwd = expected_ring_time(1, 4, 1, bwd, 1e-6, 1e-6, 300e9, NULL);
+    ck_assert_rel(one_fwd, (6.6 + 6 * 1.0) * US + 6 * fwd / 4 / (300e9 * 0.5), 1e-12);
+    ck_assert_rel(r.profile.dp_comm_exposed, m * (one_fwd + one_bwd), 1e-6);
+    run_result_free(&r);
+    scenario_free(&sc);
+}
+END_TEST
+
+START_TEST(torchao_reduces_no_amax)
+{
+    scenario sc;
+    run_result r;
+    simulate_fp8_tp4("per_gemm", &sc, &r);
+    ck_assert(!collective_has_flows(&r.plan.stage[0].amax_fwd));
+    ck_assert_double_eq(r.profile.dp_comm_exposed, 0);
+    run_result_free(&r);
+    scenario_free(&sc);
+}
+END_TEST
+
 Suite* nccl_suite(void)
 {
     Suite* s = suite_create("nccl");
@@ -266,6 +354,12 @@ Suite* nccl_suite(void)
     tcase_add_loop_test(tc, simulated_collective_is_its_closed_form, 0, SIM_CASES);
     tcase_add_loop_test(tc, hierarchy_is_three_nccl_calls, 0, 4);
     tcase_add_test(tc, auto_picks_what_the_closed_forms_say);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("amax");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, amax_bytes_count_the_fp8_gemms);
+    tcase_add_test(tc, amax_all_reduces_add_their_closed_form_to_the_step);
+    tcase_add_test(tc, torchao_reduces_no_amax);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -110,6 +110,7 @@ static const group_ref* group_of(const rank_peers* p, channel_kind kind)
     case CH_EXPERT_REDUCE:
     case CH_EXPERT_GATHER: return &p->expert;
     case CH_CP:            return &p->cp;
+    case CH_AMAX:          return &p->amax;
     default:               return &p->dp;
     }
 }

@@ -9,6 +9,7 @@
 #include "output/explain_memory.h"
 #include "output/explain_run.h"
 #include "output/explain_term.h"
+#include "output/report_rows.h"
 #include "model/collective.h"
 #include "model/cp_exchange.h"
 #include "model/param_gather.h"
@@ -286,6 +287,37 @@ static double expert_collectives(const explain_ctx* x, const stage_plan* sp, str
                          text);
 }
 
+/* fp8 with Transformer Engine: the amax all-reduces that end every pass of
+ * a chunk, over the pipeline rank's tp x dp x cp GPUs (2 v m a step), each
+ * as NCCL's tuner predicts it alone for the algorithm that runs (a ring's
+ * closed form when none was predicted): appends their line, returns their
+ * seconds. */
+static double amax_collectives(const explain_ctx* x, const stage_plan* sp, strbuf* text)
+{
+    const collective_plan* c[2] = {&sp->amax_fwd, &sp->amax_bwd};
+    if (!collective_has_flows(c[0]))
+        return 0;
+    group_family f = plan_amax_family(x->sc);
+    double alpha, bandwidth, one[2];
+    explain_family_links(x, f, &alpha, &bandwidth);
+    int nodes = explain_family_nodes(x, f);
+    for (int i = 0; i < 2; i++) {
+        double predicted = c[i]->predicted[c[i]->shape.algorithm];
+        one[i] = predicted > 0 ? predicted
+                               : collective_ring_time(ALL_REDUCE, f.n, nodes, c[i]->payload_bytes, alpha, bandwidth);
+    }
+    double seconds = x->v * x->m * (one[0] + one[1]);
+    char a[32], b[32], r[32];
+    strbuf_printf(text,
+                  "\n             fp8 amax all-reduces (Transformer Engine), one at the end of every forward and "
+                  "backward pass over %d GPUs, %s %s:\n             v m x (forward + backward) = %d x %d x (%s + %s) "
+                  "= %s",
+                  f.n, collective_name(c[0]->shape.algorithm), report_protocol(c[0], 0), x->v, x->m,
+                  units_format_seconds(one[0], a, sizeof a), units_format_seconds(one[1], b, sizeof b),
+                  units_format_seconds(seconds, r, sizeof r));
+    return seconds;
+}
+
 static void explain_dp(const explain_ctx* x, explain_term* t)
 {
     int stage = run_last_reduction_stage(x->r);
@@ -295,6 +327,7 @@ static void explain_dp(const explain_ctx* x, explain_term* t)
     int members = scenario_dense_replicas(x->sc);
     if (members < 2) {
         strbuf_append(&t->text, "DP 1: no gradient reduction");
+        t->formula = amax_collectives(x, sp, &t->text);
         return;
     }
     int* g = dp_group(x, members);
@@ -321,7 +354,7 @@ static void explain_dp(const explain_ctx* x, explain_term* t)
                   : sp->gather_ahead  ? gather_ahead(sp, x->v, alpha, bandwidth, nodes, &t->text)
                                       : dp_collective("weights, all-gather", &sp->dp_gather, ALL_GATHER, alpha,
                                                       bandwidth, nodes, &t->text))
-               + expert_collectives(x, sp, &t->text);
+               + expert_collectives(x, sp, &t->text) + amax_collectives(x, sp, &t->text);
     double traffic = 2 * (sp->dp_reduce.payload_bytes + sp->expert_reduce.payload_bytes);
     for (int c = 0; c < x->v && x->sc->par.zero == 3; c++) {   /* per pass: gathers forward and backward, a scatter */
         const chunk_plan* ch = &sp->chunk[c];

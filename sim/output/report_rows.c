@@ -55,6 +55,7 @@ int report_collectives(const run_result* r, int* stage, collective_row* rows)
         {"zero_scatter", "ZeRO-3 gradient scatter", &st->chunk[0].zero_scatter},
         {"expert_reduce", "expert gradient reduction", &st->expert_reduce},
         {"expert_gather", "expert weight all-gather", &st->expert_gather},
+        {"amax_reduce", "fp8 amax all-reduce", &st->amax_fwd},
     };
     int n = 0;
     for (int i = 0; i < REPORT_COLLECTIVES; i++)

@@ -277,3 +277,10 @@ void expert_dp_template(const scenario* sc, const topology* t, int s, int d, dou
     family_groups(sc, f, s, representative(sc, s, d), payload, out);
     out->per_node = members_per_node(t, f.stride, f.n);
 }
+
+void amax_template(const scenario* sc, const topology* t, int s, int d, double payload, group_template* out)
+{
+    group_family f = plan_amax_family(sc);
+    family_groups(sc, f, s, representative(sc, s, d), payload, out);
+    out->per_node = members_per_node(t, f.stride, f.n);
+}

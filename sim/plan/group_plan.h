@@ -52,6 +52,10 @@ void dp_template(const scenario* sc, const topology* t, int s, int d, double pay
 void expert_dp_template(const scenario* sc, const topology* t, int s, int d, double payload,
                         group_template* out);
 
+/* The fp8 amax reduction's group of rank S: all its GPUs (tp x cp x dp),
+ * replica D's TP rank 0 its member. */
+void amax_template(const scenario* sc, const topology* t, int s, int d, double payload, group_template* out);
+
 /* The context-parallel groups of rank S: one per (tp, dp) rank, cp
  * members each (c = 0 .. cp-1), replica D's TP rank 0 first. */
 void cp_template(const scenario* sc, int s, int d, double payload, group_template* out);

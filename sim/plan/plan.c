@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/strbuf.h"
+#include "model/amax_reduction.h"
 #include "plan/ep_plan.h"
 #include "plan/full_plan.h"
 #include "plan/group_plan.h"
@@ -16,7 +17,7 @@
 #include "plan/pp_plan.h"
 
 typedef struct {
-    group_template tp, dp, etp, expert_dp, cp;   /* the rank's collective groups */
+    group_template tp, dp, etp, expert_dp, cp, amax;   /* the rank's collective groups */
     alltoall_plan  ep;
 } rank_templates;
 
@@ -27,6 +28,7 @@ static void free_templates(rank_templates* r)
     group_template_free(&r->dp);
     group_template_free(&r->etp);
     group_template_free(&r->expert_dp);
+    group_template_free(&r->amax);
     alltoall_free(&r->ep);
 }
 
@@ -197,6 +199,20 @@ static void plan_step_end(const scenario* sc, const workload* w, const topology*
     st->optimizer_seconds = rw->optimizer_seconds;
 }
 
+/* fp8 with Transformer Engine's delayed scaling: the amax all-reduces that
+ * end each forward and backward pass of a chunk, over every GPU of the
+ * pipeline rank, by the requested algorithm (NCCL picks for them as for
+ * any all-reduce). */
+static void plan_amax_reduction(const scenario* sc, const workload* w, const topology* t, rank_templates* tr,
+                                int s, stage_plan* st)
+{
+    double fwd = amax_reduction_bytes(sc, w, s, 1), bwd = amax_reduction_bytes(sc, w, s, 0);
+    if (tr->amax.n < 2 || fwd <= 0)
+        return;
+    collective_from(t, &tr->amax, sc->par.collective, ALL_REDUCE, fwd, 1, &st->amax_fwd);
+    collective_from(t, &tr->amax, sc->par.collective, ALL_REDUCE, bwd, 1, &st->amax_bwd);
+}
+
 /* With interleaving the data-parallel collectives of a chunk run while the
  * rank's pipeline sends come and go: the collapsed simulation keeps, beside
  * each one's slowest flow, every flow of its groups that shares a link with
@@ -235,6 +251,9 @@ static void plan_stage(const scenario* sc, const workload* w, const topology* t,
     if (w->rank[s].expert_params > 0)
         expert_dp_template(sc, t, s, d, w->grad_element_bytes * w->rank[s].expert_params, &tr.expert_dp);
     plan_alltoall(sc, t, &w->dispatch, s, d, &tr.ep);
+    memset(&tr.amax, 0, sizeof tr.amax);
+    if (amax_reduction_applies(sc))
+        amax_template(sc, t, s, d, amax_reduction_bytes(sc, w, s, 1), &tr.amax);
 
     st->gpu = plan_rank(sc, 0, 0, d, s);
     st->chunk = xcalloc((size_t)w->chunks, sizeof *st->chunk);
@@ -254,6 +273,7 @@ static void plan_stage(const scenario* sc, const workload* w, const topology* t,
     if (p->tp > 1 && !p->sequence_parallel && p->pp > 1)
         collective_from(t, &tr.tp, COLL_RING, ALL_GATHER, w->tp_message_bytes, 1, &st->pp_gather);
     plan_step_end(sc, w, t, &tr, s, st);
+    plan_amax_reduction(sc, w, t, &tr, s, st);
     share_links_with_sends(t, &tr, st);
     free_templates(&tr);
 }
@@ -353,6 +373,8 @@ void plan_free(iteration_plan* p)
         free_ring(&st->dp_gather);
         free_ring(&st->expert_reduce);
         free_ring(&st->expert_gather);
+        free_ring(&st->amax_fwd);
+        free_ring(&st->amax_bwd);
     }
     free(p->stage);
     free(p->gpus);
