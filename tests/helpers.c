@@ -11,6 +11,7 @@
 
 #include "input/scenario_load.h"
 #include "network/platform_xml.h"
+#include "plan/link_share.h"
 #include "network/simgrid_start.h"
 
 void read_file(const char* path, strbuf* out)
@@ -229,3 +230,149 @@ void temp_path(char* buf, size_t size, const char* suffix)
     snprintf(buf, size, "/tmp/trainsim-test-%d-%d%s", (int)getpid(), serial++, suffix);
     unlink(buf);
 }
+
+/* ---- NCCL's cost model, for the expected values ------------------------- */
+
+/* tuning.cc:56-59 (baseLat) and 65-78 (hwLat: NVLink, network), in
+ * microseconds: [tree, ring][LL, LL128, Simple]. */
+static const double nccl_base[2][3] = {{6.8, 14.0, 0.0}, {6.6, 14.0, 8.4}};
+static const double nccl_nvlink[2][3] = {{0.6, 1.25, 28.0}, {0.6, 1.9, 3.4}};
+static const double nccl_net[2][3] = {{5.0, 8.5, 28.0}, {2.7, 4.0, 14.0}};
+
+static double at_least(double us, double alpha)
+{
+    return us * 1e-6 > alpha ? us * 1e-6 : alpha;
+}
+
+double expected_ring_latency(int all_reduce, int n, int nodes, int protocol, double intra, double inter)
+{
+    int steps = all_reduce ? 2 * (n - 1) : n - 1;
+    int inter_steps = all_reduce ? (nodes > 1 ? 2 * nodes : 0) : nodes - 1;
+    double in_node = at_least(nccl_nvlink[1][protocol], intra);
+    if (nodes > 1)   /* a network step's launch: 1 us, 3 us with Simple (tuning.cc:245-247) */
+        in_node = fmax(in_node, protocol == 2 ? 3e-6 : 1e-6);
+    double latency = nccl_base[1][protocol] * 1e-6 + (steps - inter_steps) * in_node
+                   + inter_steps * at_least(nccl_net[1][protocol], inter);
+    return all_reduce && nodes > 1 && protocol == 2 ? 1.4 * latency : latency;   /* the ring's plateau */
+}
+
+double expected_tree_latency(int n, int nodes, int protocol, double intra, double inter)
+{
+    int depth = 0;
+    for (int m = nodes; m > 1; m /= 2)
+        depth++;
+    return nccl_base[0][protocol] * 1e-6
+         + 2 * ((n / nodes - 1) * at_least(nccl_nvlink[0][protocol], intra)
+                + depth * at_least(nccl_net[0][protocol], inter));
+}
+
+double expected_ring_efficiency(int n, int nodes, int protocol)
+{
+    if (protocol == 0)
+        return 0.5;
+    if (protocol == 1)
+        return n < 2 * nodes ? 0.7 : 0.92;
+    return 1.0;
+}
+
+/* tuning.cc:412-416, by log2(bytes / 64). */
+static const double tree_correction[3][23] = {
+    {1.0, 1.0, 1.0, 1.0, .9, .8, .7, .7, .7, .7, .6, .5, .4, .4, .5, .6, .7, .8, .9, 1.0, 1.0, 1.0, 1.0},
+    {1.0, 1.0, 1.0, 1.0, 1.0, .9, .8, .8, .8, .7, .6, .6, .6, .6, .6, .6, .8, .9, .9, .9, .9, 1.0, 1.0},
+    {.9, .9, .9, .9, .9, .9, .9, .8, .7, .6, .6, .5, .5, .5, .5, .6, .7, .8, .7, .7, .8, .9, .9},
+};
+
+double expected_tree_efficiency(int n, int nodes, int protocol, double bytes)
+{
+    const double share[3] = {1 / 3.8, nodes == 1 ? 7.0 / 9 : 120.0 / 128, 1};
+    double e = 0.92 * share[protocol] * (n == nodes ? 0.85 : 1);
+    int size = (int)floor(log2(bytes / 64));
+    return size < 23 ? e * tree_correction[protocol][size < 0 ? 0 : size] : e;
+}
+
+double expected_ring_time(int all_reduce, int n, int nodes, double payload, double intra, double inter,
+                          double bandwidth, int* protocol)
+{
+    int steps = all_reduce ? 2 * (n - 1) : n - 1, best = 0;
+    double least = INFINITY;
+    for (int p = 0; p < 3; p++) {
+        double t = expected_ring_latency(all_reduce, n, nodes, p, intra, inter)
+                 + steps * payload / (n * bandwidth * expected_ring_efficiency(n, nodes, p));
+        if (t < least) {
+            least = t;
+            best = p;
+        }
+    }
+    if (protocol)
+        *protocol = best;
+    return least;
+}
+
+/* ---- hand-made plans ------------------------------------------------------ */
+
+/* A one-stage, one-micro-batch plan on GPUS that computes nothing. */
+void empty_plan(iteration_plan* p, const int* gpus, int gpu_count)
+{
+    memset(p, 0, sizeof *p);
+    p->stages = 1;
+    p->chunks = 1;
+    p->micro_batches = 1;
+    p->schedule = SCHED_1F1B;
+    p->stage = calloc(1, sizeof *p->stage);
+    p->stage[0].chunk = calloc(1, sizeof *p->stage[0].chunk);
+    p->stage[0].gpu = gpus[0];
+    p->gpus = malloc((size_t)gpu_count * sizeof *p->gpus);
+    memcpy(p->gpus, gpus, (size_t)gpu_count * sizeof *gpus);
+    p->gpu_count = gpu_count;
+}
+
+/* A plan that only runs OP by ALGORITHM over members 0..N-1 on GPUs
+ * 0..N-1 of T, PER_NODE to a node, with every flow of every phase, each
+ * phase an NCCL call as the plan builder makes it (its hops no faster than
+ * T's NVLink and NIC latencies). As the plan builder does, the first flow
+ * is a slowest one: the flows start from the last member of the first
+ * node, whose ring hop leaves the node. */
+void collective_only_plan(iteration_plan* p, const topology* t, collective_kind algorithm, collective_op op,
+                                 int n, int per_node, double payload)
+{
+    int* gpus = malloc((size_t)n * sizeof *gpus);
+    for (int i = 0; i < n; i++)
+        gpus[i] = i;
+    empty_plan(p, gpus, n);
+    free(gpus);
+    collective_plan* c = &p->stage[0].dp_reduce;
+    collective_shape_of(algorithm, op, n, per_node, payload, &c->shape);
+    ck_assert_int_eq(c->shape.algorithm, algorithm);
+    c->payload_bytes = payload;
+    c->repeat = 1;
+    for (int k = 0; k < c->shape.phase_count; k++) {
+        phase_plan* ph = &c->phase[k];
+        ph->steps = c->shape.phase[k].steps;
+        ph->chunk_bytes = payload * c->shape.phase[k].chunk;
+        ph->flows = malloc((size_t)n * COLLECTIVE_MAX_PEERS * sizeof *ph->flows);
+        for (int j = 0; j < n; j++) {
+            int i = (per_node - 1 + j) % n;
+            int peers[COLLECTIVE_MAX_PEERS], m = collective_peers(&c->shape, k, i, peers);
+            for (int q = 0; q < m; q++)
+                ph->flows[ph->flow_count++] = (flow){i, peers[q]};
+        }
+        ph->call = collective_phase_call(&c->shape, k, n / per_node, t->nvlink.latency, t->nic.latency);
+        ph->call_bytes = collective_phase_bytes(&c->shape, k, payload);
+        ph->simple_seconds = bandwidth_time(t, ph->flows, ph->flow_count, ph->chunk_bytes * ph->steps);
+    }
+}
+
+double simulated_collective(const topology* t, collective_kind algorithm, collective_op op, int n,
+                                   int per_node, double payload, int stepwise)
+{
+    iteration_plan p;
+    collective_only_plan(&p, t, algorithm, op, n, per_node, payload);
+    step_profile prof;
+    simulate_plan(t, &p, stepwise, &prof);
+    double seconds = prof.step_time;
+    ck_assert_rel(prof.dp_comm_exposed, seconds, 1e-12);
+    step_profile_free(&prof);
+    plan_free(&p);
+    return seconds;
+}
+

@@ -72,6 +72,23 @@ void load_two_gpu_platform(void);
 /* Loads T's nodes used by PLAN into SimGrid and runs one step. */
 void simulate_plan(const topology* t, iteration_plan* plan, int stepwise, step_profile* out);
 
+/* A one-stage, one-micro-batch plan on GPUS that computes nothing. */
+void empty_plan(iteration_plan* p, const int* gpus, int gpu_count);
+
+/* A plan that only runs OP by ALGORITHM over members 0..N-1 on GPUs 0..N-1
+ * of T, PER_NODE to a node, with every flow of every phase, each phase an
+ * NCCL call as the plan builder makes it (its hops no faster than T's
+ * NVLink and NIC latencies). The first flow is a slowest one: the flows
+ * start from the last member of the first node, whose ring hop leaves the
+ * node. */
+void collective_only_plan(iteration_plan* p, const topology* t, collective_kind algorithm, collective_op op, int n,
+                          int per_node, double payload);
+
+/* Simulates that plan (STEPWISE: every step its own transfer) and returns
+ * its step time, checking that all of it is exposed DP time. */
+double simulated_collective(const topology* t, collective_kind algorithm, collective_op op, int n, int per_node,
+                            double payload, int stepwise);
+
 /* TEXT (LEN bytes) as strict JSON, duplicate keys refused; fails the test
  * with jansson's message and position unless it parses. json_decref it. */
 json_t* parse_json(const char* text, size_t len);
@@ -87,6 +104,30 @@ double number_at(const json_t* root, const char* path);
 
 /* number_at in the JSON text JSON (a whole report), parsed for the call. */
 double number_in(const char* json, const char* path);
+
+/* NCCL's cost model (src/graph/tuning.cc at v2.21.5-1), written out again
+ * from NCCL's tables for the tests, independently of sim/model/nccl_cost.c.
+ * Protocols 0 LL, 1 LL128, 2 Simple. Latencies in seconds of a ring
+ * (ALL_REDUCE or reduce-scatter / all-gather) and of the tree all-reduce
+ * over N ranks on NODES nodes, every hop inside a node at least INTRA and
+ * across nodes at least INTER (their links' latency). */
+double expected_ring_latency(int all_reduce, int n, int nodes, int protocol, double intra, double inter);
+double expected_tree_latency(int n, int nodes, int protocol, double intra, double inter);
+
+/* The ring's share of the Simple protocol's bandwidth under PROTOCOL. */
+double expected_ring_efficiency(int n, int nodes, int protocol);
+
+/* The tree's share of the Simple ring's bandwidth under PROTOCOL moving
+ * BYTES: 0.92 x the protocol's (1/3.8, 120/128 or 7/9 on one node, 1) x
+ * 0.85 with one rank a node x the measured correction for the size. */
+double expected_tree_efficiency(int n, int nodes, int protocol, double bytes);
+
+/* NCCL's predicted time of a ring collective of PAYLOAD (its whole buffer)
+ * at BANDWIDTH per rank: the least over the protocols of its latency plus
+ * steps x payload / (n x bandwidth x efficiency); the winner in *PROTOCOL
+ * when not NULL. */
+double expected_ring_time(int all_reduce, int n, int nodes, double payload, double intra, double inter,
+                          double bandwidth, int* protocol);
 
 /* |a - b| <= tolerance * |b| */
 #define ck_assert_rel(a, b, tolerance)                                                        \
@@ -106,6 +147,7 @@ Suite* memory_suite(void);
 Suite* schedule_suite(void);
 Suite* platform_suite(void);
 Suite* collective_suite(void);
+Suite* nccl_suite(void);
 Suite* iteration_suite(void);
 Suite* cli_suite(void);
 Suite* detail_suite(void);

@@ -1,9 +1,11 @@
 /* test_collective: the collective algorithms in the simulation against their
- * closed forms, step by step and aggregated: rings (2(n-1)(alpha + S/(n B)),
- * Patarasuk and Yuan 2009) alone and sharing links, the double binary tree,
- * the hierarchical all-reduce and reduce-scatter; the shapes themselves; the
- * plan builder's choice of the slowest hop on real topologies and what
- * `collective: auto` picks. Each SimGrid test runs in its own process. */
+ * closed forms, step by step and aggregated: rings of point-to-point sends
+ * (2(n-1)(alpha + S/(n B)), Patarasuk and Yuan 2009) alone and sharing
+ * links; NCCL's double binary tree and the hierarchical all-reduce and
+ * reduce-scatter with NCCL's latencies and protocols; the shapes
+ * themselves; the plan builder's choice of the slowest hop on real
+ * topologies and what `collective: auto` picks. test_nccl.c checks NCCL's
+ * cost model itself. Each SimGrid test runs in its own process. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,23 +21,8 @@ static double ring_closed_form(int n, double payload, double alpha, double bandw
     return 2.0 * (n - 1) * (alpha + payload / (n * bandwidth));
 }
 
-/* A one-stage, one-micro-batch plan on GPUS that computes nothing. */
-static void empty_plan(iteration_plan* p, const int* gpus, int gpu_count)
-{
-    memset(p, 0, sizeof *p);
-    p->stages = 1;
-    p->chunks = 1;
-    p->micro_batches = 1;
-    p->schedule = SCHED_1F1B;
-    p->stage = calloc(1, sizeof *p->stage);
-    p->stage[0].chunk = calloc(1, sizeof *p->stage[0].chunk);
-    p->stage[0].gpu = gpus[0];
-    p->gpus = malloc((size_t)gpu_count * sizeof *p->gpus);
-    memcpy(p->gpus, gpus, (size_t)gpu_count * sizeof *gpus);
-    p->gpu_count = gpu_count;
-}
-
-/* A plan that only reduces gradients over the ring hops FLOWS. */
+/* A plan that only reduces gradients over the ring hops FLOWS, as
+ * point-to-point sends (no NCCL call: each step its route's latency). */
 static void dp_only_plan(iteration_plan* p, int n, double payload, const flow* flows, int flow_count,
                          int* gpus, int gpu_count)
 {
@@ -50,51 +37,6 @@ static void dp_only_plan(iteration_plan* p, int n, double payload, const flow* f
     r->phase[0].flow_count = flow_count;
     r->phase[0].flows = malloc((size_t)flow_count * sizeof *flows);
     memcpy(r->phase[0].flows, flows, (size_t)flow_count * sizeof *flows);
-}
-
-/* A plan that only runs OP by ALGORITHM over members 0..N-1 on GPUs
- * 0..N-1, PER_NODE to a node, with every flow of every phase. As the plan
- * builder does, the first flow is a slowest one: the flows start from the
- * last member of the first node, whose ring hop leaves the node. */
-static void collective_only_plan(iteration_plan* p, collective_kind algorithm, collective_op op, int n,
-                                 int per_node, double payload)
-{
-    int* gpus = malloc((size_t)n * sizeof *gpus);
-    for (int i = 0; i < n; i++)
-        gpus[i] = i;
-    empty_plan(p, gpus, n);
-    free(gpus);
-    collective_plan* c = &p->stage[0].dp_reduce;
-    collective_shape_of(algorithm, op, n, per_node, payload, &c->shape);
-    ck_assert_int_eq(c->shape.algorithm, algorithm);
-    c->payload_bytes = payload;
-    c->repeat = 1;
-    for (int k = 0; k < c->shape.phase_count; k++) {
-        phase_plan* ph = &c->phase[k];
-        ph->steps = c->shape.phase[k].steps;
-        ph->chunk_bytes = payload * c->shape.phase[k].chunk;
-        ph->flows = malloc((size_t)n * COLLECTIVE_MAX_PEERS * sizeof *ph->flows);
-        for (int j = 0; j < n; j++) {
-            int i = (per_node - 1 + j) % n;
-            int peers[COLLECTIVE_MAX_PEERS], m = collective_peers(&c->shape, k, i, peers);
-            for (int q = 0; q < m; q++)
-                ph->flows[ph->flow_count++] = (flow){i, peers[q]};
-        }
-    }
-}
-
-static double simulated_collective(const topology* t, collective_kind algorithm, collective_op op, int n,
-                                   int per_node, double payload, int stepwise)
-{
-    iteration_plan p;
-    collective_only_plan(&p, algorithm, op, n, per_node, payload);
-    step_profile prof;
-    simulate_plan(t, &p, stepwise, &prof);
-    double seconds = prof.step_time;
-    ck_assert_rel(prof.dp_comm_exposed, seconds, 1e-12);
-    step_profile_free(&prof);
-    plan_free(&p);
-    return seconds;
 }
 
 static void check_ring(int stepwise, int n, double payload, double bandwidth, double latency)
@@ -246,14 +188,15 @@ START_TEST(inapplicable_algorithms_fall_back_to_the_ring)
 }
 END_TEST
 
-/* Eight nodes of one GPU: 8 MiB pipelined in 512 KiB chunks per tree. */
+/* Eight nodes of one GPU: 8 MiB pipelined in 512 KiB chunks per tree,
+ * with NCCL's tree latency and protocol (test_nccl.c checks the form). */
 static void check_tree(int stepwise)
 {
     double payload = 8.0 * 1048576, bandwidth = 25e9, latency = 3e-6;
     topology t;
     simple_topology(&t, 8, 1, bandwidth, latency);
     double seconds = simulated_collective(&t, COLL_TREE, ALL_REDUCE, 8, 1, payload, stepwise);
-    ck_assert_rel(seconds, collective_tree_time(8, payload, latency, bandwidth), 1e-6);
+    ck_assert_rel(seconds, collective_tree_time(8, 8, payload, latency, bandwidth), 1e-6);
 }
 
 START_TEST(tree_stepwise)
@@ -286,8 +229,10 @@ static void check_hierarchical(collective_op op, int stepwise)
     if (op == ALL_REDUCE) {
         ck_assert_rel(seconds, collective_hierarchical_time(8, 2, payload, 1e-6, 250e9, 4e-6, 25e9), 1e-6);
     } else {
-        /* (g-1)(alpha_n + S/(g B_n)) + (m-1)(alpha_r + S/(g m B_r)), g = 2, m = 4 */
-        double expected = (1e-6 + payload / (2 * 250e9)) + 3 * (4e-6 + payload / (8 * 25e9));
+        /* Two NCCL calls: a reduce-scatter ring in each node of g = 2, then
+         * on the rails (m = 4 nodes) of S/g: each L + (k-1) S'/(k B e). */
+        double expected = expected_ring_time(0, 2, 1, payload, 1e-6, 1e-6, 250e9, NULL)
+                        + expected_ring_time(0, 4, 4, payload / 2, 1e-6, 4e-6, 25e9, NULL);
         ck_assert_rel(seconds, expected, 1e-6);
     }
 }
@@ -324,7 +269,7 @@ START_TEST(hierarchy_beats_the_flat_ring_on_rails)
     topology t;
     rail_topology(&t);
     double ring = simulated_collective(&t, COLL_RING, ALL_REDUCE, 8, 2, 64e6, 0);
-    ck_assert_rel(ring, collective_ring_time(ALL_REDUCE, 8, 64e6, 4e-6, 25e9), 1e-6);
+    ck_assert_rel(ring, expected_ring_time(1, 8, 4, 64e6, 1e-6, 4e-6, 25e9, NULL), 1e-6);
     ck_assert(collective_hierarchical_time(8, 2, 64e6, 1e-6, 250e9, 4e-6, 25e9) < 0.6 * ring);
 }
 END_TEST
@@ -345,7 +290,8 @@ START_TEST(scenario_dp_reduction_matches_closed_form)
     simulate_scenario(dp_scenario, &sc, &r);
     double payload = r.work.rank[0].dense_params * r.work.grad_element_bytes;
     ck_assert_int_eq(r.plan.stage[0].dp_reduce.phase[0].flow_count, 1);
-    ck_assert_rel(r.profile.dp_comm_exposed, ring_closed_form(8, payload, 4e-6, 12.5e9), 0.005);
+    /* one GPU a node: no hop inside a node */
+    ck_assert_rel(r.profile.dp_comm_exposed, expected_ring_time(1, 8, 8, payload, 0, 4e-6, 12.5e9, NULL), 0.005);
     run_result_free(&r);
     scenario_free(&sc);
 }
@@ -371,14 +317,15 @@ START_TEST(island_hop_carries_every_tp_rank)
     ck_assert_int_eq(dp->shape.algorithm, COLL_RING);
     ck_assert_int_eq(dp->phase[0].flow_count, 8);
     double payload = r.work.rank[0].dense_params * r.work.grad_element_bytes;
-    ck_assert_rel(r.profile.dp_comm_exposed, ring_closed_form(2, payload, 8e-6, 50e9 / 8), 0.005);
+    ck_assert_rel(r.profile.dp_comm_exposed, expected_ring_time(1, 2, 2, payload, 0, 8e-6, 50e9 / 8, NULL), 0.005);
     run_result_free(&r);
     scenario_free(&sc);
 }
 END_TEST
 
 /* TP inside one node: per micro-batch, forward and backward all-reduces of
- * b*s*h*2 bytes over NVLink, exposed. */
+ * b*s*h*2 bytes over NVLink, exposed; with sequence parallelism (the
+ * default) each an all-gather and a reduce-scatter, two NCCL calls. */
 START_TEST(scenario_tp_allreduces_match_closed_form)
 {
     const char* text =
@@ -394,7 +341,7 @@ START_TEST(scenario_tp_allreduces_match_closed_form)
     const stage_work* st = &r.work.stage[0];
     int per_micro_batch = st->tp_fwd_allreduces + st->tp_bwd_allreduces;
     ck_assert_int_eq(per_micro_batch, 2 * 2 + 1 + 2 * 2 + 1);
-    double one = ring_closed_form(8, 2.0 * 512 * 1024 * 2, 2e-6, 300e9);
+    double one = 2 * expected_ring_time(0, 8, 1, 2.0 * 512 * 1024 * 2, 2e-6, 2e-6, 300e9, NULL);
     ck_assert_rel(r.profile.tp_comm, 2 * per_micro_batch * one, 0.005);
     run_result_free(&r);
     scenario_free(&sc);

@@ -38,7 +38,7 @@ static const char* const scenarios[] = {
     "tests/detail/tree.yaml",          "tests/detail/rail-optimized.yaml",
     "tests/detail/moe-folded.yaml",    "tests/detail/moe-etp.yaml",
     "tests/detail/moe-flex.yaml",      "tests/detail/moe-allgather.yaml",
-    "tests/detail/interleaved-overlap.yaml",
+    "tests/detail/interleaved-overlap.yaml", "tests/detail/fp8-amax.yaml",
 };
 enum { SCENARIOS = sizeof scenarios / sizeof scenarios[0] };
 

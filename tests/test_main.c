@@ -18,6 +18,7 @@ int main(void)
     srunner_add_suite(runner, schedule_suite());
     srunner_add_suite(runner, platform_suite());
     srunner_add_suite(runner, collective_suite());
+    srunner_add_suite(runner, nccl_suite());
     srunner_add_suite(runner, iteration_suite());
     srunner_add_suite(runner, cli_suite());
     srunner_add_suite(runner, detail_suite());

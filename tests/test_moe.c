@@ -232,15 +232,16 @@ START_TEST(dispatch_bytes_match_the_hand_count)
     if (dc->pairs > 0) {
         ck_assert_double_eq(w->etp_message_bytes, dc->gathered_bytes);
         /* Each GPU sends (etp - 1)/etp of the gathered slots in the
-         * all-gather and as much in the reduce-scatter. */
+         * all-gather and as much in the reduce-scatter: two NCCL calls a
+         * pair, each an all-gather's worth. */
         const collective_plan* c = &r.plan.stage[0].chunk[0].etp_fwd;
         int etp = sc.par.etp;
         ck_assert_int_eq(c->shape.members, etp);
-        ck_assert_int_eq(c->repeat, dc->pairs);
+        ck_assert_int_eq(c->repeat, 2 * dc->pairs);
         double sent = 0;
         for (int k = 0; k < c->shape.phase_count; k++)
             sent += c->phase[k].steps * c->phase[k].chunk_bytes;
-        ck_assert_double_eq(sent, 2.0 * (etp - 1) / etp * dc->gathered_bytes);
+        ck_assert_double_eq(sent, (etp - 1.0) / etp * dc->gathered_bytes);
     }
     run_result_free(&r);
     scenario_free(&sc);
@@ -251,9 +252,9 @@ END_TEST
  * B = 100 GB/s, alpha = 2 us), m = 2 micro-batches of 2 MoE layers, forward
  * and backward: with EP 4 (ETP 1), 8 all-to-alls a micro-batch of
  * alpha + 3 S/B each, S = 81,920 / 4 bytes to each peer; with EP 2 x ETP 2,
- * 8 all-to-alls of alpha + S/B, S = 81,920 / 2, and 4 ETP pairs of
- * 2 (alpha + G/(2B)), G = 163,840 (an all-gather and a reduce-scatter on a
- * ring of 2). */
+ * 8 all-to-alls of alpha + S/B, S = 81,920 / 2 (point-to-point sends), and
+ * 4 ETP pairs of an all-gather and a reduce-scatter on a ring of 2, each an
+ * NCCL call: its latency + G/(2 B e), G = 163,840. */
 static const struct {
     const char* parallel;
     int         alltoalls, pairs;   /* per micro-batch, forward and backward */
@@ -269,7 +270,7 @@ START_TEST(simulated_dispatch_matches_its_closed_form)
     double step, dispatch;
     step_of(simulated_cases[_i].parallel, 4 * 2 * 2, &step, &dispatch);
     double alltoall = alpha + simulated_cases[_i].peers * simulated_cases[_i].pair_bytes / B;
-    double pair = 2 * (alpha + simulated_cases[_i].gathered_bytes / (2 * B));
+    double pair = 2 * expected_ring_time(0, 2, 1, simulated_cases[_i].gathered_bytes, alpha, alpha, B, NULL);
     ck_assert_rel(dispatch, m * (simulated_cases[_i].alltoalls * alltoall + simulated_cases[_i].pairs * pair), 1e-6);
 }
 END_TEST
@@ -278,11 +279,11 @@ END_TEST
 
 /* TP 2 on two GPUs of a node, no data parallelism, EP 1, m = 2 micro-batches,
  * ZeRO 0, rings. Going from etp 2 to etp 1 removes the ETP all-gathers and
- * reduce-scatters (2 pairs forward, 2 backward a micro-batch, each
- * 2 (alpha + G/(2B)), G = 163,840 bytes), widens each expert's GEMMs to the
- * whole FFN over half the slots (the kernels' times), and makes the two TP
- * ranks hold the same experts: their gradients all-reduce over edp = 2,
- * 2 (alpha + P/(2B)) with P = 4 bytes x 2 layers x 8 experts x 2 h f
+ * reduce-scatters (2 pairs forward, 2 backward a micro-batch, each two NCCL
+ * calls of L + G/(2 B e), G = 163,840 bytes), widens each expert's GEMMs to
+ * the whole FFN over half the slots (the kernels' times), and makes the two
+ * TP ranks hold the same experts: their gradients all-reduce over edp = 2,
+ * L + 2 P/(2 B e) with P = 4 bytes x 2 layers x 8 experts x 2 h f
  * parameters, and the optimizer steps over twice the expert parameters. The
  * step changes by the sum. */
 START_TEST(etp_moves_the_step_by_its_closed_form)
@@ -300,11 +301,11 @@ START_TEST(etp_moves_the_step_by_its_closed_form)
         load_moe(1, 8, text, 4, &sc[etp]);
         run_prepare(&sc[etp], &r[etp]);   /* the kernels' and the optimizer's times */
     }
-    double etp_pairs = m * 4 * 2 * (alpha + 163840 / (2 * B));
+    double etp_pairs = m * 4 * 2 * expected_ring_time(0, 2, 1, 163840, alpha, alpha, B, NULL);
     double expert_params = 2 * 8 * 2 * h * f;
     ck_assert_double_eq(r[1].work.rank[0].expert_params, expert_params);
     ck_assert_double_eq(r[2].work.rank[0].expert_params, expert_params / 2);
-    double reduce = 2 * (alpha + 4 * expert_params / (2 * B));
+    double reduce = expected_ring_time(1, 2, 1, 4 * expert_params, alpha, alpha, B, NULL);
     const stage_work *one = &r[1].work.stage[0], *two = &r[2].work.stage[0];
     double compute = m * (two->fwd_seconds + two->bwd_seconds - one->fwd_seconds - one->bwd_seconds);
     double optimizer = r[2].work.rank[0].optimizer_seconds - r[1].work.rank[0].optimizer_seconds;

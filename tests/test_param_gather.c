@@ -190,12 +190,13 @@ static const char* interleaved_node =
 #define NVLINK_LATENCY 1e-6
 
 /* A ring reduce-scatter or all-gather of BYTES per member over the DP 4
- * GPUs of a pipeline rank: n - 1 steps of BYTES / n over one NVLink hop
- * each, at the line rate times NCCL's share of it (the catalog's). */
+ * GPUs of a pipeline rank, an NCCL call: its latency plus n - 1 steps of
+ * BYTES / n over one NVLink hop each, at the line rate times NCCL's share
+ * of it (the catalog's) times its protocol's. */
 static double ring_seconds(double bytes)
 {
     double rate = 450e9 * gpu_catalog_find("h100-sxm5-80gb")->nvlink_efficiency;
-    return (DP - 1) * (NVLINK_LATENCY + bytes / DP / rate);
+    return expected_ring_time(0, DP, 1, bytes, NVLINK_LATENCY, NVLINK_LATENCY, rate, NULL);
 }
 
 typedef struct {

@@ -1,8 +1,9 @@
 /* test_tp_overlap: parallelism.tp_comm_overlap. On one node (TP 8, nothing
  * else on NVLink) the simulated TP time with the key equals the closed form
  * of docs/model.md ("TP communication overlapped with the GEMMs"), worked
- * out here from the layer's GEMM times and the collective's time that the
- * run without the key measures; the key moves the step down by what it
+ * out here from the layer's GEMM times and the time of a ring exchange of
+ * point-to-point sends (the run without the key, NCCL's all-gathers and
+ * reduce-scatters, is checked against NCCL's closed form); the key moves the step down by what it
  * removes from the TP time and nothing else; written false it changes no
  * byte; the collapsed and full simulations agree with it (test_detail.c). */
 #include <math.h>
@@ -119,8 +120,13 @@ START_TEST(one_node_exposed_tp_time_is_the_closed_form)
     const stage_work* st = &w.stage[0];
     int t = 8, m = 8, sms = w.rates.sms, layers = sc.model.layers;
     ck_assert_int_eq(st->tp_fwd_allreduces + st->tp_bwd_allreduces, 4 * layers + 2);
-    /* without the key: m x all-reduces x (an all-gather + a reduce-scatter) */
-    double collective = off.tp / (m * (4.0 * layers + 2) * 2);
+    /* without the key: m x all-reduces x (an all-gather + a reduce-scatter), NCCL calls with NCCL's
+     * latency; with it, userbuffers' ring exchanges of point-to-point sends, (t-1)(alpha + S/(t B)) */
+    double bandwidth = sc.cluster.nvlink.bandwidth * sc.cluster.nvlink.efficiency, alpha = 1e-6;
+    double nccl = expected_ring_time(0, t, 1, w.tp_message_bytes, alpha, alpha, bandwidth, NULL);
+    ck_assert_msg(fabs(off.tp - m * (4.0 * layers + 2) * 2 * nccl) <= 1e-6 * off.tp, "%s: blocking %.12g s",
+                  links[_i], off.tp);
+    double collective = (t - 1) * (alpha + w.tp_message_bytes / (t * bandwidth));
     double expected = m * (layers * layer_exposed(&w.dense_layer, collective, t, sms) + 4 * collective);
     ck_assert_msg(fabs(on.tp - expected) <= TOLERANCE * expected, "%s: simulated %.12g s, closed form %.12g s",
                   links[_i], on.tp, expected);

@@ -196,6 +196,7 @@ static void forward(rank_state* st, const chunk_plan* ch, pipeline_op op)
     st->timing.ep_comm += comm_run_alltoall(st, &ch->ep_fwd);
     st->timing.ep_comm += comm_run_collective(st, &ch->etp_fwd, CH_ETP, 1);
     st->timing.dp_inline += comm_wait_for(st, &st->zero_gather, WORK_ZERO);
+    st->timing.dp_inline += comm_run_collective(st, &stage_of(st)->amax_fwd, CH_AMAX, 1);   /* fp8_autocast's exit */
     if (has_next(plan, s, c))
         comm_send_pipeline(st, 1, s + 1 < plan->stages ? c : c + 1, op.micro_batch);
 }
@@ -229,6 +230,7 @@ static void backward(rank_state* st, const chunk_plan* ch, pipeline_op op, int l
     st->timing.ep_comm += comm_run_alltoall(st, &ch->ep_bwd);
     st->timing.ep_comm += comm_run_collective(st, &ch->etp_bwd, CH_ETP, 1);
     st->timing.dp_inline += comm_wait_for(st, &st->zero_gather, WORK_ZERO);
+    st->timing.dp_inline += comm_run_collective(st, &stage_of(st)->amax_bwd, CH_AMAX, 1);   /* the chunk's backward done */
     comm_start_collective(st, &ch->zero_scatter, CH_ZERO_SCATTER, 1, &st->zero_scatter);
     if (has_previous(s, c))
         comm_send_pipeline(st, 0, s > 0 ? c : c - 1, op.micro_batch);

@@ -110,20 +110,36 @@ static const group_ref* group_of(const rank_peers* p, channel_kind kind)
     case CH_EXPERT_REDUCE:
     case CH_EXPERT_GATHER: return &p->expert;
     case CH_CP:            return &p->cp;
+    case CH_AMAX:          return &p->amax;
     default:               return &p->dp;
     }
 }
 
+/* The latency TRANSFERS steps of phase PH owe once their flows have
+ * arrived over a route of latency PAID (which the flows paid): point-to-
+ * point sends a route latency for each step but one; an NCCL call NCCL's
+ * latency for each of its collectives, LATENCY, spread over its steps,
+ * less the route's. */
+static double latency_owed(const phase_plan* ph, double latency, int transfers, double paid)
+{
+    if (ph->call.ranks == 0)
+        return (transfers - 1) * paid;
+    return latency * transfers / ph->steps - paid;
+}
+
 /* Starts TRANSFERS steps of phase K aggregated: one flow per peer (full
- * mode) or per plan flow carries the bytes of all of them, and the other
+ * mode) or per plan flow carries the bytes of all of them, and the
  * latencies are owed at the end: the same time, transfers x (latency +
  * chunk / bandwidth), on a flow with nothing else to do, with a fraction of
- * the events. FRACTION scales the bytes. */
+ * the events. FRACTION scales the bytes; an NCCL call of that size sends
+ * them with the protocol NCCL's tuner picks for it, its bytes over that
+ * protocol's efficiency. */
 static void phase_start(rank_state* st, const collective_plan* cp, int k, channel_kind kind, double fraction,
                         int transfers, collective_run* run)
 {
     const phase_plan* ph = &cp->phase[k];
-    double bytes = ph->chunk_bytes * transfers * fraction;
+    nccl_choice nc = phase_choice(ph, fraction);
+    double bytes = ph->chunk_bytes * transfers * fraction / nc.efficiency;
     begin_run(run);
     if (st->peers) {
         const group_ref* g = group_of(st->peers, kind);
@@ -133,10 +149,11 @@ static void phase_start(rank_state* st, const collective_plan* cp, int k, channe
             send_to_peer(st, run, g->base + peers[q] * g->stride, kind, k, bytes);
         run->channel = &st->channels[kind][k];
         run->awaited = m;
-        run->latency = (transfers - 1) * transfer_route_latency(st->peers->gpu, g->base + peers[0] * g->stride);
+        run->latency = latency_owed(ph, nc.latency, transfers,
+                                    transfer_route_latency(st->peers->gpu, g->base + peers[0] * g->stride));
     } else {
         send_plan_flows(run, ph->flows, ph->flow_count, bytes, NULL);
-        run->latency = (transfers - 1) * transfer_route_latency(ph->flows[0].src, ph->flows[0].dst);
+        run->latency = latency_owed(ph, nc.latency, transfers, transfer_route_latency(ph->flows[0].src, ph->flows[0].dst));
     }
 }
 

@@ -20,7 +20,7 @@ enum { FROM_PREVIOUS = 0, FROM_NEXT = 1 };
 /* Full mode: what arrives from a collective's peers, per kind. */
 typedef enum {
     CH_TP, CH_PP_GATHER, CH_EP, CH_ETP, CH_ZERO_GATHER, CH_ZERO_SCATTER,
-    CH_DP_REDUCE, CH_DP_GATHER, CH_EXPERT_REDUCE, CH_EXPERT_GATHER, CH_CP, CH_COUNT
+    CH_DP_REDUCE, CH_DP_GATHER, CH_EXPERT_REDUCE, CH_EXPERT_GATHER, CH_CP, CH_AMAX, CH_COUNT
 } channel_kind;
 
 typedef struct {

@@ -158,9 +158,97 @@ int collective_peers(const collective_shape* s, int k, int i, int* peers)
     return 0;
 }
 
+/* ---- NCCL calls ---------------------------------------------------------- */
+
+nccl_call collective_phase_call(const collective_shape* s, int k, int nodes, double intra_floor,
+                                double inter_floor)
+{
+    nccl_call c = {COLL_RING, s->op, s->members, nodes, intra_floor, inter_floor};
+    int g = s->per_node > 0 ? s->per_node : 1;
+    switch (s->phase[k].pattern) {
+    case PATTERN_RING:
+        break;
+    case PATTERN_TREES:
+        c.algorithm = COLL_TREE;
+        break;
+    case PATTERN_NODE_RINGS:   /* the hierarchy's first phase reduces, its last gathers */
+        c.op = k == 0 && s->op != ALL_GATHER ? REDUCE_SCATTER : ALL_GATHER;
+        c.ranks = g;
+        c.nodes = 1;
+        break;
+    case PATTERN_RAIL_RINGS:
+        c.ranks = c.nodes = s->members / g;
+        break;
+    case PATTERN_COUNT:
+        break;
+    }
+    return c;
+}
+
+double collective_phase_bytes(const collective_shape* s, int k, double payload)
+{
+    int g = s->per_node > 0 ? s->per_node : 1;
+    return s->phase[k].pattern == PATTERN_RAIL_RINGS ? payload / g : payload;
+}
+
 /* ---- closed forms -------------------------------------------------------- */
 
-double collective_ring_time(collective_op op, int n, double payload, double alpha, double bandwidth)
+/* Phase K of S alone on uniform links: its NCCL latency and its bytes, every
+ * flow at BANDWIDTH over the fan-out of the pattern, at the protocol's share. */
+static nccl_choice phase_choice_of(const collective_shape* s, int k, int nodes, double payload, double intra,
+                                   double inter, double bandwidth)
+{
+    int fan_out = s->phase[k].pattern == PATTERN_TREES ? collective_tree_fan_out(s->members) : 1;
+    double simple = s->phase[k].steps * fan_out * s->phase[k].chunk * payload / bandwidth;
+    nccl_call c = collective_phase_call(s, k, nodes, intra, inter);
+    return nccl_choose(&c, collective_phase_bytes(s, k, payload), simple);
+}
+
+static double phase_time(const collective_shape* s, int k, int nodes, double payload, double alpha,
+                         double bandwidth)
+{
+    return phase_choice_of(s, k, nodes, payload, alpha, alpha, bandwidth).seconds;
+}
+
+nccl_choice collective_ring_choice(collective_op op, int n, int nodes, double payload, double alpha,
+                                   double bandwidth)
+{
+    collective_shape s;
+    collective_shape_of(COLL_RING, op, n, 1, payload, &s);
+    if (s.phase_count == 0)
+        return (nccl_choice){NCCL_SIMPLE, 0, 1, 0};
+    return phase_choice_of(&s, 0, nodes, payload, alpha, alpha, bandwidth);
+}
+
+double collective_ring_time(collective_op op, int n, int nodes, double payload, double alpha, double bandwidth)
+{
+    return collective_ring_choice(op, n, nodes, payload, alpha, bandwidth).seconds;
+}
+
+double collective_tree_time(int n, int nodes, double payload, double alpha, double bandwidth)
+{
+    if (n < 2)
+        return 0;
+    collective_shape s;
+    collective_shape_of(COLL_TREE, ALL_REDUCE, n, 1, payload, &s);
+    return phase_time(&s, 0, nodes, payload, alpha, bandwidth);
+}
+
+double collective_hierarchical_time(int n, int per_node, double payload, double alpha_node,
+                                    double b_node, double alpha_rail, double b_rail)
+{
+    collective_shape s;
+    collective_shape_of(COLL_HIERARCHICAL, ALL_REDUCE, n, per_node, payload, &s);
+    double seconds = 0;
+    for (int k = 0; k < s.phase_count; k++) {
+        int rails = s.phase[k].pattern == PATTERN_RAIL_RINGS;
+        seconds += phase_choice_of(&s, k, n / per_node, payload, alpha_node, alpha_rail, rails ? b_rail : b_node)
+                       .seconds;
+    }
+    return seconds;
+}
+
+double collective_ring_sends_time(collective_op op, int n, double payload, double alpha, double bandwidth)
 {
     if (n < 2)
         return 0;
@@ -168,25 +256,7 @@ double collective_ring_time(collective_op op, int n, double payload, double alph
     return steps * (alpha + payload / (n * bandwidth));
 }
 
-double collective_tree_time(int n, double payload, double alpha, double bandwidth)
-{
-    if (n < 2)
-        return 0;
-    int rounds;
-    double chunk;
-    tree_rounds(n, payload, &rounds, &chunk);
-    return rounds * (alpha + collective_tree_fan_out(n) * chunk * payload / bandwidth);
-}
-
 double collective_alltoall_time(int n, double pair_bytes, double alpha, double bandwidth)
 {
     return n < 2 ? 0 : alpha + (n - 1) * pair_bytes / bandwidth;
-}
-
-double collective_hierarchical_time(int n, int per_node, double payload, double alpha_node,
-                                    double b_node, double alpha_rail, double b_rail)
-{
-    int g = per_node, m = n / g;
-    return 2.0 * (g - 1) * (alpha_node + payload / (g * b_node))
-         + 2.0 * (m - 1) * (alpha_rail + payload / ((double)g * m * b_rail));
 }

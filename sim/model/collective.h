@@ -16,12 +16,15 @@
  * The expert-parallel all-to-all, a direct exchange in one step, has no
  * phases to choose between; the plan builds its flows itself (plan/ep_plan.c).
  * The module knows members and nodes only; the plan maps members to GPUs and
- * the simulation loads the real links. The closed forms here are the
- * alpha-beta times the tests compare the simulation with. */
+ * the simulation loads the real links. Each phase is one NCCL call, whose
+ * latency and protocol come from NCCL's own cost model (nccl_cost.h): a
+ * hierarchical collective makes three. The closed forms here are the times
+ * the tests compare the simulation with. */
 #ifndef TRAINSIM_COLLECTIVE_H
 #define TRAINSIM_COLLECTIVE_H
 
 #include "input/scenario.h"
+#include "model/nccl_cost.h"
 
 #define COLLECTIVE_MAX_PHASES 3
 #define COLLECTIVE_MAX_PEERS  6   /* tree: a parent and two children in each tree */
@@ -29,8 +32,6 @@
 /* NCCL's pipelining chunk for the tree: its default 4 MiB buffer per channel
  * (NCCL_BUFFSIZE) in NCCL_STEPS = 8 slots. */
 #define COLLECTIVE_TREE_CHUNK_BYTES (4.0 * 1048576.0 / 8.0)
-
-typedef enum { ALL_REDUCE, REDUCE_SCATTER, ALL_GATHER, COLLECTIVE_OP_COUNT } collective_op;
 
 typedef enum {
     PATTERN_RING,         /* one ring over all members */
@@ -75,22 +76,51 @@ int collective_tree_depth(int n);
 /* The most flows any member sends in one round of the double binary tree. */
 int collective_tree_fan_out(int n);
 
-/* Closed forms on uniform links (latency ALPHA, BANDWIDTH per member and
- * direction): ring (Patarasuk and Yuan 2009, Eq. 1, 2(N-1)(alpha + S/(N B))
- * for an all-reduce) and the pipelined double tree, rounds x (alpha +
- * fan-out x chunk / B). */
-double collective_ring_time(collective_op op, int n, double payload, double alpha, double bandwidth);
-double collective_tree_time(int n, double payload, double alpha, double bandwidth);
+/* The NCCL call phase K of S is, for a group over NODES nodes whose hops
+ * take at least INTRA_FLOOR inside a node and INTER_FLOOR between nodes
+ * (their links' latencies): a ring or the tree over all members, a ring
+ * inside each node (the hierarchy's reduce-scatter or all-gather) or over
+ * the rails (one member a node). */
+nccl_call collective_phase_call(const collective_shape* s, int k, int nodes, double intra_floor,
+                                double inter_floor);
+
+/* The bytes of that call as NCCL's tuner counts them (nBytes: the whole
+ * buffer) when the collective moves PAYLOAD per member: the payload, or on
+ * the rails its share 1/per_node. */
+double collective_phase_bytes(const collective_shape* s, int k, double payload);
+
+/* Closed forms on uniform links (every hop at least ALPHA; BANDWIDTH per
+ * member and direction, the Simple ring's bus bandwidth), the group over
+ * NODES nodes: each phase NCCL's latency and its bytes at the bandwidth
+ * times the protocol's share, for the protocol NCCL's tuner picks
+ * (nccl_cost.h). A ring (Patarasuk and Yuan 2009): L + steps x S / (n B e),
+ * steps 2(n-1) for an all-reduce, n-1 for the others; the pipelined double
+ * tree: L + rounds x fan-out x chunk / (B e). */
+double collective_ring_time(collective_op op, int n, int nodes, double payload, double alpha, double bandwidth);
+/* The ring's protocol, latency, efficiency and seconds (collective_ring_time). */
+nccl_choice collective_ring_choice(collective_op op, int n, int nodes, double payload, double alpha,
+                                   double bandwidth);
+double collective_tree_time(int n, int nodes, double payload, double alpha, double bandwidth);
+
+/* Hierarchical all-reduce, g members per node in m nodes: a reduce-scatter
+ * ring in each node at B_NODE, an all-reduce ring over the rails at B_RAIL
+ * moving S/g, an all-gather ring in each node, each an NCCL call with its
+ * latency (hops in a node at least ALPHA_NODE, across nodes ALPHA_RAIL)
+ * and protocol: without those, 2 (g-1) (alpha_n + S/(g B_n)) + 2 (m-1)
+ * (alpha_r + S/(g m B_r)). */
+double collective_hierarchical_time(int n, int per_node, double payload, double alpha_node,
+                                    double b_node, double alpha_rail, double b_rail);
+
+/* A ring of point-to-point sends that no NCCL collective makes (Transformer
+ * Engine's userbuffers, context parallelism's exchange): each step its
+ * link's latency, 2(N-1)(alpha + S/(N B)) for an all-reduce (Patarasuk and
+ * Yuan 2009, Eq. 1), N-1 steps for the others. */
+double collective_ring_sends_time(collective_op op, int n, double payload, double alpha, double bandwidth);
 
 /* All-to-all by direct exchange: each of N members sends PAIR_BYTES to each
  * of the others at once through its one link (the all-at-once exchange of
- * Thakur et al. 2005): alpha + (N-1) pair_bytes / B. */
+ * Thakur et al. 2005), grouped point-to-point sends: alpha + (N-1)
+ * pair_bytes / B. */
 double collective_alltoall_time(int n, double pair_bytes, double alpha, double bandwidth);
-
-/* Hierarchical all-reduce, intra-node ring at (ALPHA_NODE, B_NODE) and rail
- * rings at (ALPHA_RAIL, B_RAIL): 2 (g-1)(alpha_n + S/(g B_n)) + 2 (m-1)
- * (alpha_r + S/(g m B_r)) for g members per node and m nodes. */
-double collective_hierarchical_time(int n, int per_node, double payload, double alpha_node,
-                                    double b_node, double alpha_rail, double b_rail);
 
 #endif

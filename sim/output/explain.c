@@ -9,6 +9,7 @@
 #include "output/explain_memory.h"
 #include "output/explain_run.h"
 #include "output/explain_term.h"
+#include "output/report_rows.h"
 #include "model/collective.h"
 #include "model/cp_exchange.h"
 #include "model/param_gather.h"
@@ -118,22 +119,29 @@ static void explain_tp(const explain_ctx* x, explain_term* t)
         g[j] = j;
     double alpha, bandwidth;
     explain_ring_links(x, g, x->t, &alpha, &bandwidth);
+    int nodes = explain_nodes(x, g, x->t);
     free(g);
     if (x->sc->par.tp_comm_overlap) {
-        explain_tp_overlap(x, t, collective_ring_time(ALL_GATHER, x->t, w->tp_message_bytes, alpha, bandwidth));
+        explain_tp_overlap(x, t, collective_ring_sends_time(ALL_GATHER, x->t, w->tp_message_bytes, alpha, bandwidth));
         return;
     }
-    double one = collective_ring_time(ALL_REDUCE, x->t, w->tp_message_bytes, alpha, bandwidth);
-    double per_rank = (double)collectives / x->p;
+    /* With sequence parallelism an all-reduce's worth is an all-gather and a reduce-scatter: two NCCL calls. */
+    int sp = x->sc->par.sequence_parallel;
+    nccl_choice c = collective_ring_choice(sp ? ALL_GATHER : ALL_REDUCE, x->t, nodes, w->tp_message_bytes, alpha,
+                                           bandwidth);
+    double one = (sp ? 2 : 1) * c.seconds, per_rank = (double)collectives / x->p;
     t->formula = x->m * per_rank * one;
     char s[32], a[32], b[32], o[32];
     strbuf_printf(&t->text,
-                  "m x all-reduces per micro-batch x 2(t-1)(alpha + S/(t B)) (Patarasuk and Yuan 2009;\n"
-                  "             B: the narrowest link of the ring)\n"
-                  "             = %d x %.4g x 2 x %d x (%s + %s / (%d x %s/s)), %s per all-reduce",
-                  x->m, per_rank, x->t - 1, units_format_seconds(alpha, a, sizeof a),
-                  units_format_bytes(w->tp_message_bytes, s, sizeof s), x->t,
-                  units_format_bytes(bandwidth, b, sizeof b), units_format_seconds(one, o, sizeof o));
+                  "m x all-reduces per micro-batch x %s(L + %s(t-1) S/(t B e)) (NCCL's ring, Patarasuk and Yuan 2009;\n"
+                  "             L: NCCL's latency, e: the bandwidth share of the protocol its tuner picks, %s;\n"
+                  "             B: the narrowest link of the ring%s)\n"
+                  "             = %d x %.4g x %s(%s + %s%d x %s / (%d x %s/s x %.2f)), %s per all-reduce",
+                  sp ? "2 " : "", sp ? "" : "2 ", nccl_protocol_names[c.protocol],
+                  sp ? "; sequence parallelism: an all-gather and a reduce-scatter" : "", x->m, per_rank,
+                  sp ? "2 x " : "", units_format_seconds(c.latency, a, sizeof a), sp ? "" : "2 x ", x->t - 1,
+                  units_format_bytes(w->tp_message_bytes, s, sizeof s), x->t, units_format_bytes(bandwidth, b, sizeof b),
+                  c.efficiency, units_format_seconds(one, o, sizeof o));
     strbuf_printf(&t->text, "\n             (Megatron-LM: 2 all-reduces per layer forward, 2 backward%s%s)",
                   x->sc->par.recompute == RECOMPUTE_FULL ? ", 2 more in the recomputed forward" : "",
                   x->sc->model.moe.enabled ? "; an MoE layer 1, 2 with shared experts: its routed experts' tokens "
@@ -194,16 +202,18 @@ static int* dp_group(const explain_ctx* x, int n)
 /* One data-parallel collective of the reducing rank in textbook form:
  * appends its line and returns its seconds. */
 static double dp_collective(const char* what, const collective_plan* c, collective_op op, double alpha,
-                            double bandwidth, strbuf* text)
+                            double bandwidth, int nodes, strbuf* text)
 {
     if (c->repeat <= 0 || c->payload_bytes <= 0 || c->shape.members < 2)
         return 0;
     int n = c->shape.members;
-    double seconds = c->repeat * collective_ring_time(op, n, c->payload_bytes, alpha, bandwidth);
+    nccl_choice nc = collective_ring_choice(op, n, nodes, c->payload_bytes, alpha, bandwidth);
+    double seconds = c->repeat * nc.seconds;
     char a[32], s[32], b[32], r[32];
-    strbuf_printf(text, "\n             %s: %s(%d-1) x (%s + %s / (%d x %s/s)) = %s", what, op == ALL_REDUCE ? "2 x " : "",
-                  n, units_format_seconds(alpha, a, sizeof a), units_format_bytes(c->payload_bytes, s, sizeof s), n,
-                  units_format_bytes(bandwidth, b, sizeof b), units_format_seconds(seconds, r, sizeof r));
+    strbuf_printf(text, "\n             %s: %s + %s(%d-1) x %s / (%d x %s/s x %.2f) = %s (%s)", what,
+                  units_format_seconds(nc.latency, a, sizeof a), op == ALL_REDUCE ? "2 x " : "", n,
+                  units_format_bytes(c->payload_bytes, s, sizeof s), n, units_format_bytes(bandwidth, b, sizeof b),
+                  nc.efficiency, units_format_seconds(seconds, r, sizeof r), nccl_protocol_names[nc.protocol]);
     return seconds;
 }
 
@@ -222,11 +232,12 @@ static double predicted(const stage_plan* sp)
 /* param_gather_overlap: what the first forward passes wait for the weight
  * buckets, each a ring all-gather of its own (model/param_gather.h), as a
  * rank waits that no activation holds up. */
-static double gather_ahead(const stage_plan* sp, int chunks, double alpha, double bandwidth, strbuf* text)
+static double gather_ahead(const stage_plan* sp, int chunks, double alpha, double bandwidth, int nodes,
+                           strbuf* text)
 {
     const collective_plan* c = &sp->dp_gather;
     int n = c->shape.members, buckets = 0;
-    double exposed = 0, full = collective_ring_time(ALL_GATHER, n, c->payload_bytes, alpha, bandwidth);
+    double exposed = 0, full = collective_ring_time(ALL_GATHER, n, nodes, c->payload_bytes, alpha, bandwidth);
     for (int ch = 0; ch < chunks; ch++) {
         const chunk_plan* cp = &sp->chunk[ch];
         const weight_buckets* b = &cp->weight_buckets;
@@ -234,8 +245,8 @@ static double gather_ahead(const stage_plan* sp, int chunks, double alpha, doubl
         double* forward = gather + b->count + 1;
         for (int k = 0; k < b->count; k++) {
             double share = param_gather_share(b, k);
-            gather[k] = collective_ring_time(ALL_GATHER, n, c->payload_bytes * cp->gather_share * share, alpha,
-                                             bandwidth);
+            gather[k] = collective_ring_time(ALL_GATHER, n, nodes, c->payload_bytes * cp->gather_share * share,
+                                             alpha, bandwidth);
             forward[k] = cp->fwd_seconds * share;
         }
         exposed += param_gather_exposed(gather, forward, b->count);
@@ -269,9 +280,42 @@ static double expert_collectives(const explain_ctx* x, const stage_plan* sp, str
         return 0;
     double alpha, bandwidth;
     explain_family_links(x, plan_edp_family(x->sc), &alpha, &bandwidth);
+    int nodes = explain_family_nodes(x, plan_edp_family(x->sc));
     return dp_collective("expert gradients", &sp->expert_reduce,
-                         sp->expert_gather.repeat > 0 ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, text)
-         + dp_collective("expert weights, all-gather", &sp->expert_gather, ALL_GATHER, alpha, bandwidth, text);
+                         sp->expert_gather.repeat > 0 ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, nodes, text)
+         + dp_collective("expert weights, all-gather", &sp->expert_gather, ALL_GATHER, alpha, bandwidth, nodes,
+                         text);
+}
+
+/* fp8 with Transformer Engine: the amax all-reduces that end every pass of
+ * a chunk, over the pipeline rank's tp x dp x cp GPUs (2 v m a step), each
+ * as NCCL's tuner predicts it alone for the algorithm that runs (a ring's
+ * closed form when none was predicted): appends their line, returns their
+ * seconds. */
+static double amax_collectives(const explain_ctx* x, const stage_plan* sp, strbuf* text)
+{
+    const collective_plan* c[2] = {&sp->amax_fwd, &sp->amax_bwd};
+    if (!collective_has_flows(c[0]))
+        return 0;
+    group_family f = plan_amax_family(x->sc);
+    double alpha, bandwidth, one[2];
+    explain_family_links(x, f, &alpha, &bandwidth);
+    int nodes = explain_family_nodes(x, f);
+    for (int i = 0; i < 2; i++) {
+        double predicted = c[i]->predicted[c[i]->shape.algorithm];
+        one[i] = predicted > 0 ? predicted
+                               : collective_ring_time(ALL_REDUCE, f.n, nodes, c[i]->payload_bytes, alpha, bandwidth);
+    }
+    double seconds = x->v * x->m * (one[0] + one[1]);
+    char a[32], b[32], r[32];
+    strbuf_printf(text,
+                  "\n             fp8 amax all-reduces (Transformer Engine), one at the end of every forward and "
+                  "backward pass over %d GPUs, %s %s:\n             v m x (forward + backward) = %d x %d x (%s + %s) "
+                  "= %s",
+                  f.n, collective_name(c[0]->shape.algorithm), report_protocol(c[0], 0), x->v, x->m,
+                  units_format_seconds(one[0], a, sizeof a), units_format_seconds(one[1], b, sizeof b),
+                  units_format_seconds(seconds, r, sizeof r));
+    return seconds;
 }
 
 static void explain_dp(const explain_ctx* x, explain_term* t)
@@ -283,37 +327,41 @@ static void explain_dp(const explain_ctx* x, explain_term* t)
     int members = scenario_dense_replicas(x->sc);
     if (members < 2) {
         strbuf_append(&t->text, "DP 1: no gradient reduction");
+        t->formula = amax_collectives(x, sp, &t->text);
         return;
     }
     int* g = dp_group(x, members);
     double alpha, bandwidth;
     explain_ring_links(x, g, members, &alpha, &bandwidth);
+    int nodes = explain_nodes(x, g, members);
     free(g);
     int zero = sp->dp_gather.repeat > 0 && sp->dp_gather.payload_bytes > 0;
     strbuf_printf(&t->text,
                   "ring collectives of pipeline rank %d (the last to finish reducing), all exposed:\n"
-                  "             all-reduce 2(n-1)(alpha + S/(n B)), reduce-scatter and all-gather (n-1)(alpha + "
-                  "S/(n B)) each\n             (Patarasuk and Yuan 2009; B: the narrowest link of a lone ring)",
+                  "             all-reduce L + 2(n-1) S/(n B e), reduce-scatter and all-gather L + (n-1) S/(n B e) "
+                  "each\n             (Patarasuk and Yuan 2009; L: NCCL's latency, e: the bandwidth share of the "
+                  "protocol its tuner picks;\n             B: the narrowest link of a lone ring)",
                   stage);
     collective_plan reduce = sp->reduce_by_chunk ? chunk0_part(sp, &sp->dp_reduce) : sp->dp_reduce;
     collective_plan weights = chunk0_part(sp, &sp->dp_gather);
     const char* reduced = sp->reduce_by_chunk ? (zero ? "chunk 0's gradients, reduce-scatter after the pipeline"
                                                       : "chunk 0's gradients, all-reduce after the pipeline")
                                               : (zero ? "gradients, reduce-scatter" : "gradients, all-reduce");
-    t->formula = dp_collective(reduced, &reduce, zero ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, &t->text)
+    t->formula = dp_collective(reduced, &reduce, zero ? REDUCE_SCATTER : ALL_REDUCE, alpha, bandwidth, nodes,
+                               &t->text)
                + (sp->gather_by_chunk ? dp_collective("chunk 0's weights, all-gather before the first forward pass",
-                                                      &weights, ALL_GATHER, alpha, bandwidth, &t->text)
-                  : sp->gather_ahead  ? gather_ahead(sp, x->v, alpha, bandwidth, &t->text)
+                                                      &weights, ALL_GATHER, alpha, bandwidth, nodes, &t->text)
+                  : sp->gather_ahead  ? gather_ahead(sp, x->v, alpha, bandwidth, nodes, &t->text)
                                       : dp_collective("weights, all-gather", &sp->dp_gather, ALL_GATHER, alpha,
-                                                      bandwidth, &t->text))
-               + expert_collectives(x, sp, &t->text);
+                                                      bandwidth, nodes, &t->text))
+               + expert_collectives(x, sp, &t->text) + amax_collectives(x, sp, &t->text);
     double traffic = 2 * (sp->dp_reduce.payload_bytes + sp->expert_reduce.payload_bytes);
     for (int c = 0; c < x->v && x->sc->par.zero == 3; c++) {   /* per pass: gathers forward and backward, a scatter */
         const chunk_plan* ch = &sp->chunk[c];
         double gather = dp_collective("chunk weights, all-gather per pass", &ch->zero_gather, ALL_GATHER, alpha,
-                                      bandwidth, &t->text);
+                                      bandwidth, nodes, &t->text);
         double scatter = dp_collective("chunk gradients, reduce-scatter per backward", &ch->zero_scatter,
-                                       REDUCE_SCATTER, alpha, bandwidth, &t->text);
+                                       REDUCE_SCATTER, alpha, bandwidth, nodes, &t->text);
         t->formula += x->m * (2 * gather + scatter);
         traffic += x->m * (2 * ch->zero_gather.payload_bytes + ch->zero_scatter.payload_bytes);
     }

@@ -37,16 +37,19 @@ static double gather_form(const explain_ctx* x, double pairs, explain_term* t)
     double alpha, bandwidth, bytes = x->r->work.etp_message_bytes;
     char a[32], s[32], b[32], o[32];
     explain_family_links(x, f, &alpha, &bandwidth);
-    double one = collective_ring_time(ALL_REDUCE, f.n, bytes, alpha, bandwidth);
+    nccl_choice c = collective_ring_choice(ALL_GATHER, f.n, explain_family_nodes(x, f), bytes, alpha, bandwidth);
+    double one = 2 * c.seconds;
     int allgather = x->sc->model.moe.dispatcher == DISPATCH_ALLGATHER;
     strbuf_printf(&t->text,
-                  "\n             %sm x %s all-gather and reduce-scatter pairs per micro-batch x 2(u-1)(alpha + "
-                  "S/(u B)), %s\n             = %d x %.4g x 2 x %d x (%s + %s / (%d x %s/s)), %s a pair",
+                  "\n             %sm x %s all-gather and reduce-scatter pairs per micro-batch x 2 (L + (u-1) "
+                  "S/(u B e)), %s;\n             L, e: NCCL's ring latency and the bandwidth share of its protocol "
+                  "(%s)\n             = %d x %.4g x 2 x (%s + %d x %s / (%d x %s/s x %.2f)), %s a pair",
                   allgather ? "" : "+ ", allgather ? "expert group (u = etp x ep)" : "ETP",
                   allgather ? "S = u N h 2 (the hidden states of its u GPUs; B: the narrowest link of the ring)"
                             : "S = u R h 2",
-                  x->m, pairs, f.n - 1, units_format_seconds(alpha, a, sizeof a), units_format_bytes(bytes, s, sizeof s),
-                  f.n, units_format_bytes(bandwidth, b, sizeof b), units_format_seconds(one, o, sizeof o));
+                  nccl_protocol_names[c.protocol], x->m, pairs, units_format_seconds(c.latency, a, sizeof a), f.n - 1,
+                  units_format_bytes(bytes, s, sizeof s), f.n, units_format_bytes(bandwidth, b, sizeof b),
+                  c.efficiency, units_format_seconds(one, o, sizeof o));
     return x->m * pairs * one;
 }
 

@@ -36,6 +36,30 @@ void explain_family_links(const explain_ctx* x, group_family f, double* alpha, d
     free(g);
 }
 
+int explain_nodes(const explain_ctx* x, const int* g, int n)
+{
+    const topology* t = &x->r->topo;
+    int nodes = 0;
+    char* seen = xcalloc((size_t)t->nodes + 1, 1);
+    for (int i = 0; i < n; i++) {
+        int node = topology_node_of(t, g[i]);
+        if (node >= 0 && node < t->nodes && !seen[node]++)
+            nodes++;
+    }
+    free(seen);
+    return nodes > 0 ? nodes : 1;
+}
+
+int explain_family_nodes(const explain_ctx* x, group_family f)
+{
+    int* g = xmalloc((size_t)f.n * sizeof *g);
+    for (int j = 0; j < f.n; j++)
+        g[j] = j * f.stride;
+    int nodes = explain_nodes(x, g, f.n);
+    free(g);
+    return nodes;
+}
+
 /* Within 2 % (or both below a microsecond) they agree. */
 static int within_two_percent(const explain_term* t)
 {

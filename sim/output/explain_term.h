@@ -45,6 +45,11 @@ void explain_ring_links(const explain_ctx* x, const int* g, int n, double* alpha
 void explain_hop(const explain_ctx* x, int a, int b, double* alpha, double* bandwidth);
 void explain_family_links(const explain_ctx* x, group_family f, double* alpha, double* bandwidth);
 
+/* How many nodes the GPUs G(0..N-1) span; pipeline rank 0's first group of
+ * family F. */
+int explain_nodes(const explain_ctx* x, const int* g, int n);
+int explain_family_nodes(const explain_ctx* x, group_family f);
+
 /* Prints term T into OUT (its name, value and share; the formula, what it
  * gives, why they differ) and frees its text. */
 void explain_print_term(explain_term* t, strbuf* out);

@@ -129,6 +129,10 @@ static void json_collectives(json_writer* j, const scenario* sc, const run_resul
         json_write_integer(j, "ranks", c->shape.members);
         json_write_integer(j, "ranks_per_node", c->shape.per_node);
         json_write_number(j, "bytes", c->payload_bytes);
+        json_open_array(j, "protocols");
+        for (int k = 0; k < c->shape.phase_count; k++)
+            json_write_string(j, NULL, report_protocol(c, k));
+        json_close_array(j);
         json_open_object(j, "predicted_s");
         for (collective_kind a = COLL_AUTO + 1; a < COLL_COUNT; a++) {
             if (c->predicted[a] > 0)

@@ -55,12 +55,19 @@ int report_collectives(const run_result* r, int* stage, collective_row* rows)
         {"zero_scatter", "ZeRO-3 gradient scatter", &st->chunk[0].zero_scatter},
         {"expert_reduce", "expert gradient reduction", &st->expert_reduce},
         {"expert_gather", "expert weight all-gather", &st->expert_gather},
+        {"amax_reduce", "fp8 amax all-reduce", &st->amax_fwd},
     };
     int n = 0;
     for (int i = 0; i < REPORT_COLLECTIVES; i++)
         if (all[i].c->shape.phase_count > 0)
             rows[n++] = all[i];
     return n;
+}
+
+const char* report_protocol(const collective_plan* c, int k)
+{
+    const phase_plan* ph = &c->phase[k];
+    return ph->call.ranks ? nccl_protocol_names[phase_choice(ph, 1).protocol] : "sends";
 }
 
 double report_gpu_hours_lost(const run_result* r)

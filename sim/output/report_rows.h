@@ -38,19 +38,24 @@ void report_step_parts(const step_profile* p, double* parts);
 int report_row_shown(int i, double seconds);
 
 /* The data-parallel collectives of the pipeline rank that finishes its
- * gradient reduction last (it sets the end of the step), the algorithm each
- * runs and, under `auto`, what each candidate was predicted to take. */
+ * gradient reduction last (it sets the end of the step) and, in fp8, its
+ * amax all-reduce: the algorithm each runs, the protocol of each phase and,
+ * under `auto`, what each candidate was predicted to take. */
 typedef struct {
     const char*            key;
     const char*            label;
     const collective_plan* c;
 } collective_row;
 
-#define REPORT_COLLECTIVES 6
+#define REPORT_COLLECTIVES 7
 
 /* Into ROWS (room for REPORT_COLLECTIVES) the collectives that run, and
  * into STAGE the pipeline rank they are of; returns how many. */
 int report_collectives(const run_result* r, int* stage, collective_row* rows);
+
+/* The protocol NCCL's tuner picks for phase K of C at its whole payload:
+ * its name, or "sends" for point-to-point sends. */
+const char* report_protocol(const collective_plan* c, int k);
 
 /* GPU-hours the failures cost: lost work, recoveries and waits for spares. */
 double report_gpu_hours_lost(const run_result* r);

@@ -118,9 +118,11 @@ static void text_collectives(const run_result* r, strbuf* out)
     strbuf_printf(out, "DP       collectives of pipeline rank %d, the last to finish reducing:\n", stage);
     for (int i = 0; i < n; i++) {
         const collective_plan* c = rows[i].c;
-        strbuf_printf(out, "  %-28s %s over %d ranks (%d per node), %s", rows[i].label,
+        strbuf_printf(out, "  %-28s %s over %d ranks (%d per node), %s, %s", rows[i].label,
                       collective_name(c->shape.algorithm), c->shape.members, c->shape.per_node,
-                      units_format_bytes(c->payload_bytes, size, sizeof size));
+                      units_format_bytes(c->payload_bytes, size, sizeof size), report_protocol(c, 0));
+        for (int k = 1; k < c->shape.phase_count; k++)
+            strbuf_printf(out, "+%s", report_protocol(c, k));
         if (c->requested == COLL_AUTO)
             text_predictions(c, out);
         else if (c->requested != c->shape.algorithm)

@@ -14,13 +14,28 @@
 
 /* One phase of a collective reduced to its slowest flow: STEPS steps of
  * CHUNK_BYTES per flow, over FLOWS (flows[0] the slowest, the others the
- * flows of concurrent groups that share its links). */
+ * flows of concurrent groups that share its links). The phase is the NCCL
+ * call CALL (call.ranks 0: point-to-point sends, each step paying its
+ * route's latency), which pays NCCL's latency per collective and sends its
+ * bytes at the efficiency of the protocol NCCL's tuner picks by its size:
+ * CALL_BYTES as the tuner counts them and SIMPLE_SECONDS, the phase's bytes
+ * alone at the Simple protocol, for one collective of the whole payload. */
 typedef struct {
-    int    steps;
-    double chunk_bytes;
-    int    flow_count;
-    flow*  flows;
+    int       steps;
+    double    chunk_bytes;
+    int       flow_count;
+    flow*     flows;
+    nccl_call call;
+    double    call_bytes;
+    double    simple_seconds;
 } phase_plan;
+
+/* The protocol, latency and efficiency of phase PH when its collective
+ * moves FRACTION of its payload (a bucket is a call of its own size). */
+static inline nccl_choice phase_choice(const phase_plan* ph, double fraction)
+{
+    return nccl_choose(&ph->call, ph->call_bytes * fraction, ph->simple_seconds * fraction);
+}
 
 /* A collective (collective.h) reduced phase by phase: REPEAT collectives
  * back to back. PREDICTED holds, per algorithm (collective_kind), the time

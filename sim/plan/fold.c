@@ -5,6 +5,7 @@
 
 #include "core/strbuf.h"
 #include "plan/gpus_used.h"
+#include "plan/group_plan.h"
 #include "plan/link_share.h"
 
 /* Every link a flow of the plan may load, with the rank that sends it and
@@ -112,8 +113,7 @@ static double fold_ring(const topology* t, const owner_list* l, int s, collectiv
     double seconds = 0;
     for (int k = 0; k < r->shape.phase_count; k++) {
         phase_plan* ph = &r->phase[k];
-        int transfers = ph->steps * r->repeat;
-        seconds += closed_form(t, ph->flows, ph->flow_count, ph->chunk_bytes * transfers, transfers);
+        seconds += collective_phase_seconds(t, r, k, r->repeat);
         free(ph->flows);
         ph->flows = NULL;
         ph->flow_count = 0;

@@ -26,6 +26,7 @@ static void fill_peers(const scenario* sc, const topology* topo, const moe_dispa
     r->dp = group_of(sc, plan_dense_dp_family(sc), rank);   /* dp x cp: member c + cp * d, stride tp */
     r->etp = group_of(sc, plan_dispatch_gather_family(sc), rank);   /* the dispatcher's gathers */
     r->expert = group_of(sc, plan_edp_family(sc), rank);    /* the GPUs holding the same experts */
+    r->amax = group_of(sc, plan_amax_family(sc), rank);
     int wraps = chunks > 1;
     r->pp_next = (s + 1 < p->pp || wraps) && p->pp > 1 ? plan_rank(sc, t, c, d, (s + 1) % p->pp) : -1;
     r->pp_prev = (s > 0 || wraps) && p->pp > 1 ? plan_rank(sc, t, c, d, (s + p->pp - 1) % p->pp) : -1;

@@ -76,6 +76,8 @@ static void collapsed_flows(const iteration_plan* p, flow_list* out)
         add_collective_flows(out, &st->dp_gather);
         add_collective_flows(out, &st->expert_reduce);
         add_collective_flows(out, &st->expert_gather);
+        add_collective_flows(out, &st->amax_fwd);
+        add_collective_flows(out, &st->amax_bwd);
     }
 }
 
@@ -113,6 +115,8 @@ static void full_flows(const iteration_plan* p, flow_list* out)
         add_group_flows(out, rp->gpu, &rp->dp, &st->dp_gather);
         add_group_flows(out, rp->gpu, &rp->expert, &st->expert_reduce);
         add_group_flows(out, rp->gpu, &rp->expert, &st->expert_gather);
+        add_group_flows(out, rp->gpu, &rp->amax, &st->amax_fwd);
+        add_group_flows(out, rp->gpu, &rp->amax, &st->amax_bwd);
         if (rp->pp_next >= 0)
             add_flows(out, &(flow){rp->gpu, rp->pp_next}, 1);
         if (rp->pp_prev >= 0)

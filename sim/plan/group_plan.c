@@ -1,6 +1,7 @@
 /* group_plan: collective groups to collective plans (see group_plan.h). */
 #include "plan/group_plan.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,24 +58,65 @@ static const flow* pattern_flows(const topology* t, group_template* g, const col
     return g->flows[pattern];
 }
 
-/* What one collective of SHAPE moving PAYLOAD takes alone: each phase its
- * slowest flow at its fair share, plus the latencies of its steps. */
+/* How many nodes the representative's group spans, and the slowest route
+ * latency between ring neighbours inside a node and across nodes: what no
+ * NCCL step over those hops can beat. */
+static void span_of(const topology* t, group_template* g)
+{
+    if (g->spanned)
+        return;
+    int* seen = xcalloc((size_t)t->nodes, sizeof *seen);
+    g->nodes = 0;
+    g->intra_floor = g->inter_floor = 0;
+    for (int j = 0; j < g->n; j++) {
+        int a = g->gpus[j], b = g->gpus[(j + 1) % g->n], node = topology_node_of(t, a);
+        if (node >= 0 && node < t->nodes && !seen[node]++)
+            g->nodes++;
+        if (a == b)
+            continue;
+        route r;
+        topology_route(t, a, b, &r);
+        double* floor = node == topology_node_of(t, b) ? &g->intra_floor : &g->inter_floor;
+        *floor = fmax(*floor, route_latency(&r));
+    }
+    if (g->nodes < 1)
+        g->nodes = 1;
+    free(seen);
+    g->spanned = 1;
+}
+
+/* Phase K of SHAPE moving PAYLOAD over G's groups as an NCCL call: the
+ * call, its bytes and its bytes' time at the Simple protocol, the slowest
+ * flow at its fair share. */
+static void phase_call(const topology* t, group_template* g, const collective_shape* shape, int k,
+                       double payload, phase_plan* out)
+{
+    int count;
+    const flow* flows = pattern_flows(t, g, shape, k, &count);
+    span_of(t, g);
+    out->call = collective_phase_call(shape, k, g->nodes, g->intra_floor, g->inter_floor);
+    out->call_bytes = collective_phase_bytes(shape, k, payload);
+    out->simple_seconds = bandwidth_time(t, flows, count, payload * shape->phase[k].chunk * shape->phase[k].steps);
+}
+
+/* What one collective of SHAPE moving PAYLOAD takes alone, as NCCL's tuner
+ * predicts it: each phase its latency and its slowest flow at its fair
+ * share, at the efficiency of the protocol it picks. */
 static double predicted_time(const topology* t, group_template* g, const collective_shape* shape,
                              double payload)
 {
     double seconds = 0;
     for (int k = 0; k < shape->phase_count; k++) {
-        int count;
-        const flow* flows = pattern_flows(t, g, shape, k, &count);
-        int steps = shape->phase[k].steps;
-        seconds += closed_form(t, flows, count, payload * shape->phase[k].chunk * steps, steps);
+        phase_plan ph;
+        phase_call(t, g, shape, k, payload, &ph);
+        seconds += phase_choice(&ph, 1).seconds;
     }
     return seconds;
 }
 
 /* `collective: auto`: as NCCL's tuner does (src/graph/tuning.cc: a latency
- * and bandwidth model per algorithm, the fastest wins), the algorithm whose
- * predicted time is lowest; the ring wins ties. */
+ * and bandwidth model per algorithm and protocol, the fastest wins), the
+ * algorithm whose predicted time is lowest; the ring wins ties. */
 static collective_kind cheapest(const topology* t, group_template* g, collective_op op, double payload,
                                 double* predicted)
 {
@@ -106,12 +148,24 @@ void collective_from(const topology* t, group_template* g, collective_kind reque
     out->repeat = repeat;
     for (int k = 0; k < out->shape.phase_count; k++) {
         phase_plan* ph = &out->phase[k];
+        phase_call(t, g, &out->shape, k, payload, ph);
         const flow* flows = pattern_flows(t, g, &out->shape, k, &ph->flow_count);
         ph->steps = out->shape.phase[k].steps;
         ph->chunk_bytes = payload * out->shape.phase[k].chunk;
         ph->flows = xmalloc((size_t)ph->flow_count * sizeof *ph->flows);
         memcpy(ph->flows, flows, (size_t)ph->flow_count * sizeof *ph->flows);
     }
+}
+
+double collective_phase_seconds(const topology* t, const collective_plan* c, int k, int repeat)
+{
+    const phase_plan* ph = &c->phase[k];
+    int transfers = ph->steps * repeat;
+    if (ph->call.ranks == 0)
+        return closed_form(t, ph->flows, ph->flow_count, ph->chunk_bytes * transfers, transfers);
+    nccl_choice nc = phase_choice(ph, 1);
+    return closed_form_owing(t, ph->flows, ph->flow_count, ph->chunk_bytes * transfers / nc.efficiency,
+                             nc.latency * repeat);
 }
 
 static int has_flow(const flow* flows, int n, flow f)
@@ -206,6 +260,7 @@ void ring_shift_from(const topology* t, group_template* g, double bytes, int tra
         return;
     out->shape.phase[0].steps = transfers;
     out->phase[0].steps = transfers;
+    memset(&out->phase[0].call, 0, sizeof out->phase[0].call);   /* sends, not an NCCL collective */
 }
 
 void dp_template(const scenario* sc, const topology* t, int s, int d, double payload, group_template* out)
@@ -219,6 +274,13 @@ void expert_dp_template(const scenario* sc, const topology* t, int s, int d, dou
                         group_template* out)
 {
     group_family f = plan_edp_family(sc);
+    family_groups(sc, f, s, representative(sc, s, d), payload, out);
+    out->per_node = members_per_node(t, f.stride, f.n);
+}
+
+void amax_template(const scenario* sc, const topology* t, int s, int d, double payload, group_template* out)
+{
+    group_family f = plan_amax_family(sc);
     family_groups(sc, f, s, representative(sc, s, d), payload, out);
     out->per_node = members_per_node(t, f.stride, f.n);
 }

@@ -22,6 +22,9 @@ typedef struct {
     int    group_count;
     int*   gpus;          /* group_count x n, member order, the representative's group first */
     double payload;       /* a typical payload, to find the slowest flow */
+    int    spanned;       /* NODES and the floors below are known */
+    int    nodes;         /* nodes the representative's group spans */
+    double intra_floor, inter_floor;   /* its slowest route latency between neighbours in a node, across nodes */
     int    built[PATTERN_COUNT];   /* per collective_pattern */
     int    count[PATTERN_COUNT];
     flow*  flows[PATTERN_COUNT];
@@ -49,6 +52,10 @@ void dp_template(const scenario* sc, const topology* t, int s, int d, double pay
 void expert_dp_template(const scenario* sc, const topology* t, int s, int d, double payload,
                         group_template* out);
 
+/* The fp8 amax reduction's group of rank S: all its GPUs (tp x cp x dp),
+ * replica D's TP rank 0 its member. */
+void amax_template(const scenario* sc, const topology* t, int s, int d, double payload, group_template* out);
+
 /* The context-parallel groups of rank S: one per (tp, dp) rank, cp
  * members each (c = 0 .. cp-1), replica D's TP rank 0 first. */
 void cp_template(const scenario* sc, int s, int d, double payload, group_template* out);
@@ -63,6 +70,12 @@ void ring_shift_from(const topology* t, group_template* g, double bytes, int tra
  * REQUESTED algorithm (auto: the cheapest). */
 void collective_from(const topology* t, group_template* g, collective_kind requested, collective_op op,
                      double payload, int repeat, collective_plan* out);
+
+/* What phase K of C takes alone as the aggregated simulation runs REPEAT
+ * collectives of it back to back: an NCCL call its latency and its bytes at
+ * the efficiency of its protocol (for the whole payload), point-to-point
+ * sends a route latency a step. */
+double collective_phase_seconds(const topology* t, const collective_plan* c, int k, int repeat);
 
 /* Adds to C's phases every flow of G's groups that shares a link that can
  * bind with one of OTHERS (flows that run at the same time as C: a rank's

@@ -62,6 +62,9 @@ typedef struct {
     double          pp_gather_folded;   /* its seconds, when folded */
     collective_plan dp_reduce, dp_gather;          /* dense gradients: all-reduce, or reduce-scatter + all-gather */
     collective_plan expert_reduce, expert_gather;  /* expert gradients, over the edp ranks */
+    collective_plan amax_fwd, amax_bwd; /* fp8 with Transformer Engine: the amax all-reduce over the rank's
+                                         * tp x dp x cp GPUs that ends every forward and every backward pass
+                                         * of a chunk (model/amax_reduction.h) */
     double          dp_bucket_bytes;    /* > 0: the reduction overlaps the last backward but this bucket */
     int             reduce_by_chunk;    /* dp_overlap with interleaving: each chunk's share of dp_reduce starts
                                          * where the schedule hands it over (Megatron-Core's grad_sync_func) */
@@ -87,6 +90,7 @@ typedef struct {
     group_ref tp, dp, etp, expert;   /* etp: the group of the dispatcher's gathers; expert: the GPUs holding the
                                       * same experts */
     group_ref cp;                    /* the context-parallel ring: same TP rank, replica and stage */
+    group_ref amax;                  /* every GPU of its pipeline rank: the fp8 amax reduction's */
     int  pp_next, pp_prev;           /* same TP/CP rank and replica, rank s +- 1 (mod p) */
     int     ep_count;
     int*    ep_peers;                /* the dispatcher's exchange: whom the rank sends to, */

@@ -126,8 +126,8 @@ int slowest_flow(const topology* t, const flow* candidates, int n, const flow* a
 }
 
 /* The slowest flow at its fair share (the smallest capacity / users of any
- * link, under max-min sharing), then the latencies owed. */
-double closed_form(const topology* t, const flow* flows, int n, double bytes, int transfers)
+ * link, under max-min sharing), its latency included. */
+static double slowest_time(const topology* t, const flow* flows, int n, double bytes)
 {
     link_usage u;
     link_usage_build(t, flows, n, 0, &u);
@@ -135,9 +135,38 @@ double closed_form(const topology* t, const flow* flows, int n, double bytes, in
     for (int i = 0; i < n; i++)
         slowest = fmax(slowest, flow_time(t, flows[i], bytes, &u));
     link_tally_free(&u);
+    return slowest;
+}
+
+static double first_latency(const topology* t, const flow* flows)
+{
     route r;
     topology_route(t, flows[0].src, flows[0].dst, &r);
-    return slowest + (transfers - 1) * route_latency(&r);
+    return route_latency(&r);
+}
+
+double closed_form(const topology* t, const flow* flows, int n, double bytes, int transfers)
+{
+    return slowest_time(t, flows, n, bytes) + (transfers - 1) * first_latency(t, flows);
+}
+
+double closed_form_owing(const topology* t, const flow* flows, int n, double bytes, double latency)
+{
+    return slowest_time(t, flows, n, bytes) + fmax(0, latency - first_latency(t, flows));
+}
+
+double bandwidth_time(const topology* t, const flow* flows, int n, double bytes)
+{
+    link_usage u;
+    link_usage_build(t, flows, n, 0, &u);
+    double slowest = 0;
+    for (int i = 0; i < n; i++) {
+        route r;
+        topology_route(t, flows[i].src, flows[i].dst, &r);
+        slowest = fmax(slowest, flow_time(t, flows[i], bytes, &u) - route_latency(&r));
+    }
+    link_tally_free(&u);
+    return slowest;
 }
 
 double closed_form_each(const topology* t, const flow* flows, const double* bytes, int n, int transfers)

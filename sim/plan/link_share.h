@@ -37,8 +37,18 @@ flow* flows_with_sharers(const topology* t, const flow* mine, int mine_count, co
 int slowest_flow(const topology* t, const flow* candidates, int n, const flow* all, int all_count, double bytes);
 
 /* The time the aggregated simulation gives FLOWS carrying BYTES each, alone,
- * in TRANSFERS transfers. */
+ * in TRANSFERS transfers (point-to-point sends: each transfer but the first
+ * owes the first flow's route latency). */
 double closed_form(const topology* t, const flow* flows, int n, double bytes, int transfers);
+
+/* The same when the transfers owe LATENCY in all (an NCCL collective's):
+ * the slowest flow at its fair share, latency included, then what LATENCY
+ * exceeds the first flow's route latency by. */
+double closed_form_owing(const topology* t, const flow* flows, int n, double bytes, double latency);
+
+/* The slowest of FLOWS carrying BYTES each at its fair share, without
+ * latency: max over flows of bytes / min over links (bandwidth / users). */
+double bandwidth_time(const topology* t, const flow* flows, int n, double bytes);
 
 /* The same for flows carrying BYTES[i] each over all TRANSFERS, an
  * exchange's: every transfer waits for the latest of its flows' latencies. */

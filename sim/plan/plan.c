@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/strbuf.h"
+#include "model/amax_reduction.h"
 #include "plan/ep_plan.h"
 #include "plan/full_plan.h"
 #include "plan/group_plan.h"
@@ -16,7 +17,7 @@
 #include "plan/pp_plan.h"
 
 typedef struct {
-    group_template tp, dp, etp, expert_dp, cp;   /* the rank's collective groups */
+    group_template tp, dp, etp, expert_dp, cp, amax;   /* the rank's collective groups */
     alltoall_plan  ep;
 } rank_templates;
 
@@ -27,6 +28,7 @@ static void free_templates(rank_templates* r)
     group_template_free(&r->dp);
     group_template_free(&r->etp);
     group_template_free(&r->expert_dp);
+    group_template_free(&r->amax);
     alltoall_free(&r->ep);
 }
 
@@ -98,17 +100,24 @@ static void plan_chunk(const scenario* sc, const workload* w, const topology* t,
     collective_kind requested = sc->par.collective;
     ch->fwd_seconds = work->fwd_seconds;
     ch->bwd_seconds = work->bwd_seconds;
-    collective_from(t, &tr->tp, COLL_RING, ALL_REDUCE, w->tp_message_bytes, work->tp_fwd_allreduces, &ch->tp_fwd);
-    collective_from(t, &tr->tp, COLL_RING, ALL_REDUCE, w->tp_message_bytes, work->tp_bwd_allreduces, &ch->tp_bwd);
+    /* An all-reduce's worth is one NCCL call, or with sequence parallelism two: an all-gather and a
+     * reduce-scatter, each n-1 steps of the same bytes (and its own NCCL latency). */
+    int sp = sc->par.sequence_parallel;
+    collective_op tp_op = sp ? ALL_GATHER : ALL_REDUCE;
+    collective_from(t, &tr->tp, COLL_RING, tp_op, w->tp_message_bytes, (1 + sp) * work->tp_fwd_allreduces,
+                    &ch->tp_fwd);
+    collective_from(t, &tr->tp, COLL_RING, tp_op, w->tp_message_bytes, (1 + sp) * work->tp_bwd_allreduces,
+                    &ch->tp_bwd);
     if (sc->par.tp_comm_overlap && sc->par.tp > 1)
         overlap_tp(sc, w, t, &tr->tp, work, ch);
     if (sc->par.cp > 1)
         plan_context_parallel(sc, w, t, &tr->cp, work, ch);
     alltoall_from(&tr->ep, work->ep_fwd_alltoalls, &ch->ep_fwd);
     alltoall_from(&tr->ep, work->ep_bwd_alltoalls, &ch->ep_bwd);
-    collective_from(t, &tr->etp, COLL_RING, ALL_REDUCE, w->etp_message_bytes, work->etp_fwd_allreduces,
+    /* The dispatcher's all-gather and reduce-scatter pairs: two NCCL calls a pair. */
+    collective_from(t, &tr->etp, COLL_RING, ALL_GATHER, w->etp_message_bytes, 2 * work->etp_fwd_allreduces,
                     &ch->etp_fwd);
-    collective_from(t, &tr->etp, COLL_RING, ALL_REDUCE, w->etp_message_bytes, work->etp_bwd_allreduces,
+    collective_from(t, &tr->etp, COLL_RING, ALL_GATHER, w->etp_message_bytes, 2 * work->etp_bwd_allreduces,
                     &ch->etp_bwd);
     if (sc->par.zero == 3) {
         double params = work->dense_params + work->expert_params;
@@ -190,6 +199,20 @@ static void plan_step_end(const scenario* sc, const workload* w, const topology*
     st->optimizer_seconds = rw->optimizer_seconds;
 }
 
+/* fp8 with Transformer Engine's delayed scaling: the amax all-reduces that
+ * end each forward and backward pass of a chunk, over every GPU of the
+ * pipeline rank, by the requested algorithm (NCCL picks for them as for
+ * any all-reduce). */
+static void plan_amax_reduction(const scenario* sc, const workload* w, const topology* t, rank_templates* tr,
+                                int s, stage_plan* st)
+{
+    double fwd = amax_reduction_bytes(sc, w, s, 1), bwd = amax_reduction_bytes(sc, w, s, 0);
+    if (tr->amax.n < 2 || fwd <= 0)
+        return;
+    collective_from(t, &tr->amax, sc->par.collective, ALL_REDUCE, fwd, 1, &st->amax_fwd);
+    collective_from(t, &tr->amax, sc->par.collective, ALL_REDUCE, bwd, 1, &st->amax_bwd);
+}
+
 /* With interleaving the data-parallel collectives of a chunk run while the
  * rank's pipeline sends come and go: the collapsed simulation keeps, beside
  * each one's slowest flow, every flow of its groups that shares a link with
@@ -228,6 +251,9 @@ static void plan_stage(const scenario* sc, const workload* w, const topology* t,
     if (w->rank[s].expert_params > 0)
         expert_dp_template(sc, t, s, d, w->grad_element_bytes * w->rank[s].expert_params, &tr.expert_dp);
     plan_alltoall(sc, t, &w->dispatch, s, d, &tr.ep);
+    memset(&tr.amax, 0, sizeof tr.amax);
+    if (amax_reduction_applies(sc))
+        amax_template(sc, t, s, d, amax_reduction_bytes(sc, w, s, 1), &tr.amax);
 
     st->gpu = plan_rank(sc, 0, 0, d, s);
     st->chunk = xcalloc((size_t)w->chunks, sizeof *st->chunk);
@@ -247,6 +273,7 @@ static void plan_stage(const scenario* sc, const workload* w, const topology* t,
     if (p->tp > 1 && !p->sequence_parallel && p->pp > 1)
         collective_from(t, &tr.tp, COLL_RING, ALL_GATHER, w->tp_message_bytes, 1, &st->pp_gather);
     plan_step_end(sc, w, t, &tr, s, st);
+    plan_amax_reduction(sc, w, t, &tr, s, st);
     share_links_with_sends(t, &tr, st);
     free_templates(&tr);
 }
@@ -346,6 +373,8 @@ void plan_free(iteration_plan* p)
         free_ring(&st->dp_gather);
         free_ring(&st->expert_reduce);
         free_ring(&st->expert_gather);
+        free_ring(&st->amax_fwd);
+        free_ring(&st->amax_bwd);
     }
     free(p->stage);
     free(p->gpus);

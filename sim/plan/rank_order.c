@@ -53,6 +53,11 @@ group_family plan_expert_group_family(const scenario* sc)
     return (group_family){sc->par.etp * sc->par.ep, 1};
 }
 
+group_family plan_amax_family(const scenario* sc)
+{
+    return (group_family){sc->par.tp * sc->par.cp * sc->par.dp, 1};
+}
+
 group_family plan_dispatch_gather_family(const scenario* sc)
 {
     switch (sc->model.moe.dispatcher) {

@@ -35,6 +35,8 @@ group_family plan_ep_family(const scenario* sc);      /* ep, etp: the all-to-all
 group_family plan_edp_family(const scenario* sc);     /* edp, etp x ep: the ranks holding the same experts */
 group_family plan_expert_group_family(const scenario* sc);   /* etp x ep, 1: an expert group, every expert once
                                                                * (allgather's and flex's group: tp_ep_group) */
+group_family plan_amax_family(const scenario* sc);   /* tp x cp x dp, 1: every GPU of the pipeline rank, the fp8
+                                                      * amax reduction's group (get_amax_reduction_group) */
 /* The group the dispatcher's all-gathers and reduce-scatters run over: the
  * ETP group (alltoall), the expert group (allgather); flex has none. */
 group_family plan_dispatch_gather_family(const scenario* sc);
