@@ -224,6 +224,20 @@ void run_json_text(const char* path, const char* text, const char* arg, strbuf* 
     command_result_free(&r);
 }
 
+void assert_same_json_report(const char* text, const char* written, strbuf* report)
+{
+    char path[64];
+    temp_path(path, sizeof path, ".yaml");
+    strbuf a = {0}, b = {0};
+    run_json_text(path, text, NULL, &a);
+    run_json_text(path, written, NULL, &b);
+    ck_assert_msg(strcmp(strbuf_text(&a), strbuf_text(&b)) == 0, "the JSON reports differ");
+    if (report)
+        strbuf_append(report, strbuf_text(&a));
+    strbuf_free(&a);
+    strbuf_free(&b);
+}
+
 void temp_path(char* buf, size_t size, const char* suffix)
 {
     static int serial;

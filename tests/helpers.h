@@ -37,6 +37,11 @@ void temp_path(char* buf, size_t size, const char* suffix);
  * command. */
 void run_json_text(const char* path, const char* text, const char* arg, strbuf* out);
 
+/* Runs the scenarios TEXT and WRITTEN (a key written out that should change
+ * nothing) from one temporary file and fails the test unless their JSON
+ * reports are the same bytes; the report in REPORT, if not NULL. */
+void assert_same_json_report(const char* text, const char* written, strbuf* report);
+
 /* Runs ARGV[0] (a path) with ARGV (NULL-terminated). */
 void run_program(const char* const* argv, command_result* r);
 void command_result_free(command_result* r);
