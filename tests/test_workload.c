@@ -71,6 +71,35 @@ START_TEST(layer_flops_by_part)
 }
 END_TEST
 
+/* A capacity below 1 drops the routed slots past it: the model computes
+ * capacity_factor x top_k experts a token (and the hardware the same
+ * slots), so HFU stays at MFU or above; above 1 the padding is hardware
+ * FLOPs only. */
+START_TEST(moe_capacity_below_one_drops_slots)
+{
+    const double h = 512, f = 2048;
+    const char* factors[] = {"0.5", "1.25"};
+    const double routed[] = {0.5 * 2, 2};
+    for (int i = 0; i < 2; i++) {
+        char model[256];
+        snprintf(model, sizeof model,
+                 "{layers: 4, hidden: 512, heads: 8, vocab: 1000, seq_len: 256, "
+                 "moe: {experts: 8, top_k: 2, every: 2, capacity_factor: %s}}",
+                 factors[i]);
+        scenario sc;
+        workload w;
+        scenario_with(model, "{tp: 1, pp: 1, dp: 8, ep: 4}", NULL, &sc);
+        workload_build(&sc, &w);
+        ck_assert_double_eq(workload_layer_flops(&sc, 1).mlp, routed[i] * 4.0 * h * f);
+        ck_assert_msg(w.hardware_flops_per_token >= w.model_flops_per_token,
+                      "capacity %s: hardware %g < model %g FLOPs per token", factors[i], w.hardware_flops_per_token,
+                      w.model_flops_per_token);
+        workload_free(&w);
+        scenario_free(&sc);
+    }
+}
+END_TEST
+
 START_TEST(moe_counts_top_k_experts)
 {
     scenario sc;
@@ -261,6 +290,7 @@ Suite* workload_suite(void)
     tcase_add_test(tc, gpt3_has_174_6b_parameters);
     tcase_add_test(tc, layer_flops_by_part);
     tcase_add_test(tc, moe_counts_top_k_experts);
+    tcase_add_test(tc, moe_capacity_below_one_drops_slots);
     tcase_add_test(tc, uneven_layers_go_to_early_stages);
     tcase_add_test(tc, recompute_adds_executed_flops);
     tcase_add_test(tc, stage_compute_time_and_split);

@@ -53,8 +53,12 @@ layer_flops workload_layer_flops(const scenario* sc, int layer)
     };
     if (workload_is_moe_layer(sc, layer)) {
         /* each token visits top_k routed and every shared expert, each an
-         * MLP of expert_ffn_hidden width */
-        out.mlp = gemms * 2.0 * h * m->moe.expert_ffn_hidden * (m->moe.top_k + m->moe.shared_experts);
+         * MLP of expert_ffn_hidden width; a capacity below 1 drops the
+         * slots past it (Fedus et al. 2021, Sec. 2.2: a dropped token skips
+         * the expert through the residual), so the model computes
+         * min(1, capacity_factor) x top_k routed experts a token */
+        double routed = m->moe.top_k * fmin(1.0, m->moe.capacity_factor);
+        out.mlp = gemms * 2.0 * h * m->moe.expert_ffn_hidden * (routed + m->moe.shared_experts);
         out.router = 2.0 * h * m->moe.experts;        /* gating logits */
     }
     return out;
