@@ -76,13 +76,13 @@ static void read_sample(uncertainty_result* u, long long p, const char* line, co
 {
     char status[32], reason[2048], value[64];
     if (!line || row_value(line, "status", status, sizeof status)) {
-        uncertainty_count_fault(u, "error", "the sample has no row", p);
+        uncertainty_count_fault(u, "error", "the sample has no row", "the sample has no row", p);
         return;
     }
     if (strcmp(status, row_status_names[ROW_OK])) {
         if (row_value(line, "reason", reason, sizeof reason))
             reason[0] = '\0';
-        uncertainty_count_fault(u, status, without_place(reason, file), p);
+        uncertainty_count_fault(u, status, reason, without_place(reason, file), p);
         return;
     }
     u->ok[p] = 1;

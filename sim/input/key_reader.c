@@ -75,6 +75,11 @@ static int scalar_number(const yt_node* v, double* out)
     return 0;
 }
 
+int key_scalar_number(const yt_node* v, double* out)
+{
+    return scalar_number(v, out);
+}
+
 /* A number with an integral value, exactly representable (|x| <= 2^53). */
 int key_scalar_integer(const yt_node* v, double* out)
 {

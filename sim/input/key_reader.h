@@ -86,6 +86,9 @@ void key_describe_range(const key_rule* r, const char* noun, char* buf, size_t s
 
 /* A scalar written without quotes that is not null: a number, true, auto. */
 int key_is_plain_scalar(const yt_node* v);
+/* A plain decimal number (no inf, nan or hexadecimal) in *OUT. Returns 0,
+ * or -1 for anything else. */
+int key_scalar_number(const yt_node* v, double* out);
 /* A plain decimal number with an integral value, exactly representable
  * (|x| <= 2^53), in *OUT. Returns 0, or -1 for anything else. */
 int key_scalar_integer(const yt_node* v, double* out);

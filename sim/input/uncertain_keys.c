@@ -150,17 +150,18 @@ static int read_spread(loader* L, const key_rule* r, const yt_node* v, const cha
 static int check_order(loader* L, const yt_node* values, const char* path, const uncertain_input* in)
 {
     const double* x = in->param;
-    char found[160];
+    const char* u = in->draw == DRAW_QUANTITY ? units_base_symbol((unit_kind)in->unit) : "";   /* base units */
+    char found[200];
     const char* expected = NULL;
     if (in->prior == PRIOR_TRIANGULAR && !(x[0] <= x[1] && x[1] <= x[2])) {
         expected = "lo <= mode <= hi";
-        snprintf(found, sizeof found, "%.15g, %.15g, %.15g", x[0], x[1], x[2]);
+        snprintf(found, sizeof found, "%.15g%s, %.15g%s, %.15g%s", x[0], u, x[1], u, x[2], u);
     } else if (in->prior != PRIOR_TRIANGULAR && in->prior != PRIOR_NORMAL && x[0] > x[1]) {
         expected = "lo <= hi";
-        snprintf(found, sizeof found, "%.15g > %.15g", x[0], x[1]);
+        snprintf(found, sizeof found, "%.15g%s > %.15g%s", x[0], u, x[1], u);
     } else if (in->prior == PRIOR_LOGUNIFORM && !(x[0] > 0)) {
         expected = "a positive lo: a log-uniform lives above zero";
-        snprintf(found, sizeof found, "%.15g", x[0]);
+        snprintf(found, sizeof found, "%.15g%s", x[0], u);
     }
     if (!expected)
         return 0;
@@ -332,13 +333,13 @@ static int read_band(loader* L, const yt_node* v, const char* path, target_band*
 {
     if (check_arity(L, v, path, 2, "[lo, hi]"))
         return -1;
-    const key_rule bound = {.name = "band", .type = K_NUMBER, .min = -KEY_UNBOUNDED, .max = KEY_UNBOUNDED};
     double x[2];
     for (int i = 0; i < 2; i++) {
         char item[640];
         snprintf(item, sizeof item, "%s[%d]", path, i);
-        if (key_read_scalar(L, &bound, v->values[i], item, &x[i]))
-            return -1;
+        if (key_scalar_number(v->values[i], &x[i]))
+            return key_fail(L, v->values[i], item,
+                            "a plain number in the outcome's unit (days, a share from 0 to 1, MWh, ...)");
     }
     if (x[0] > x[1]) {
         char found[96];

@@ -52,10 +52,11 @@ static void mask_numbers(const char* reason, strbuf* out)
     }
 }
 
-void uncertainty_count_fault(uncertainty_result* u, const char* status, const char* reason, long long sample)
+void uncertainty_count_fault(uncertainty_result* u, const char* status, const char* reason, const char* gist,
+                             long long sample)
 {
     strbuf masked = {0};
-    mask_numbers(reason ? reason : "", &masked);
+    mask_numbers(gist ? gist : "", &masked);
     for (int i = 0; i < u->fault_count; i++) {
         sample_fault* f = &u->faults[i];
         if (!strcmp(f->status, status) && !strcmp(f->reason, strbuf_text(&masked))) {

@@ -35,7 +35,7 @@ extern const outcome_kind uncertainty_measures[UNCERTAINTY_MEASURES];
 typedef struct {
     char*     status;          /* a sweep row's status: invalid, infeasible or error */
     char*     reason;          /* the reason with numbers as # */
-    char*     example;         /* the first such sample's reason, whole */
+    char*     example;         /* the first such sample's reason, whole (with its FILE:LINE:COL) */
     long long first_sample;
     int       samples;
 } sample_fault;
@@ -77,8 +77,11 @@ typedef struct {
  * allocated, every sample not ok, every outcome NaN. */
 void uncertainty_init(uncertainty_result* u, const uncertainty_spec* spec, unsigned long long seed, int samples);
 
-/* Counts SAMPLE, which did not run, under STATUS and REASON. */
-void uncertainty_count_fault(uncertainty_result* u, const char* status, const char* reason, long long sample);
+/* Counts SAMPLE, which did not run, under STATUS and the masked numbers of
+ * GIST (its REASON without what differs between inputs: the place an
+ * invalid value was written); REASON whole is the fault's example. */
+void uncertainty_count_fault(uncertainty_result* u, const char* status, const char* reason, const char* gist,
+                             long long sample);
 
 /* The figures of the valid samples (see above). */
 void uncertainty_summarize(uncertainty_result* u);
