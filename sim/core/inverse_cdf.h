@@ -15,7 +15,7 @@ double inverse_uniform(double lo, double hi, double u);
 double inverse_loguniform(double lo, double hi, double u);
 
 /* Triangular on [LO, HI] with its peak at MODE (Kotz and van Dorp 2004,
- * "Beyond Beta", Sec. 1.2): F(MODE) = (MODE - LO) / (HI - LO); below it
+ * "Beyond Beta", Ch. 1): F(MODE) = (MODE - LO) / (HI - LO); below it
  * LO + sqrt(U (HI - LO)(MODE - LO)), above it HI - sqrt((1 - U)(HI - LO)(HI - MODE)). */
 double inverse_triangular(double lo, double mode, double hi, double u);
 
@@ -30,9 +30,9 @@ double normal_quantile(double p);
 /* The normal of MEAN and SD truncated to [A, B] (A may be -HUGE_VAL, B
  * HUGE_VAL): the quantile at Phi(alpha) + U (Phi(beta) - Phi(alpha)),
  * alpha and beta A and B in standard units (Johnson, Kotz and Balakrishnan
- * 1994, "Continuous Univariate Distributions" 1, Sec. 10.1). Above the mean
- * it works with the upper tail, 1 - Phi, so that a range far out in either
- * tail keeps its precision. The result is clamped to [A, B]. */
+ * 1994, "Continuous Univariate Distributions" 1, Ch. 13). When the range
+ * lies above the mean it works with the upper tail, 1 - Phi, so that a range
+ * far out in either tail keeps its precision. The result is clamped to [A, B]. */
 double inverse_truncated_normal(double mean, double sd, double a, double b, double u);
 
 /* A discrete draw of N outcomes of non-negative WEIGHTS (not all zero): the

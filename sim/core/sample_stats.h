@@ -17,7 +17,7 @@ double sample_standard_error(const double* x, int n);
 
 /* The ranks of X[0..N), 1 to N in ascending order, into RANK; equal values
  * share the mean of the ranks they span ("average ranks": Kendall and
- * Gibbons 1990, "Rank Correlation Methods", Sec. 3.8). */
+ * Gibbons 1990, "Rank Correlation Methods", 5th ed., Ch. 3). */
 void sample_ranks(const double* x, int n, double* rank);
 
 /* Spearman's rank correlation of X[0..N) and Y[0..N) (Spearman 1904, "The

@@ -250,13 +250,22 @@ static void text_targets(const uncertainty_result* u, strbuf* out)
                   u->inside, u->valid);
 }
 
-/* An input's value as the text shows it: a quantity with its base unit. */
-static const char* input_text(const uncertain_input* in, double x, char* buf, size_t size)
+/* An input's value as the text shows it: a quantity in the unit scenario
+ * files write it in (durations and sizes as the report prints them). */
+static const char* input_text(const uncertain_input* in, double x, char* buf, int size)
 {
-    if (in->draw == DRAW_QUANTITY)
-        snprintf(buf, size, "%.4g %s", x, units_base_symbol((unit_kind)in->unit));
+    if (in->draw != DRAW_QUANTITY)
+        snprintf(buf, (size_t)size, "%.4g", x);
+    else if (in->unit == UNIT_TIME)
+        units_format_seconds(x, buf, size);
+    else if (in->unit == UNIT_SIZE)
+        units_format_bytes(x, buf, size);
+    else if (in->unit == UNIT_BANDWIDTH)
+        snprintf(buf, (size_t)size, "%.4g Gbps", x * 8 / 1e9);
+    else if (in->unit == UNIT_FLOPS)
+        snprintf(buf, (size_t)size, "%.4g TFLOPS", x / 1e12);
     else
-        snprintf(buf, size, "%.6g", x);
+        snprintf(buf, (size_t)size, "%.4g %s", x, units_base_symbol((unit_kind)in->unit));
     return buf;
 }
 
@@ -271,7 +280,7 @@ static void text_region(const uncertainty_result* u, int i, strbuf* out)
         return;
     }
     strbuf_append(out, "; where all hold: ");
-    if (in->draw == DRAW_OTHER) {
+    if (in->prior == PRIOR_CHOICE) {
         int first = 1;
         for (int c = 0; c < in->choices; c++)
             if (u->region_choice[(size_t)i * u->max_choices + c]) {
@@ -281,8 +290,8 @@ static void text_region(const uncertainty_result* u, int i, strbuf* out)
         return;
     }
     char lo[48], hi[48];
-    strbuf_printf(out, "%s to %s", input_text(in, u->region_min[i], lo, sizeof lo),
-                  input_text(in, u->region_max[i], hi, sizeof hi));
+    strbuf_printf(out, "%s to %s", input_text(in, u->region_min[i], lo, (int)sizeof lo),
+                  input_text(in, u->region_max[i], hi, (int)sizeof hi));
 }
 
 /* A rank correlation, signed, or n/a where it is undefined. */
