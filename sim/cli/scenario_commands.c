@@ -27,6 +27,10 @@ int command_check(const cli_call* call)
     else
         printf("%s: ok: %lld GPUs (TP %d x PP %d x DP %d x CP %d), %lld micro-batches per step\n",
                sc->file, r.world_gpus, sc->par.tp, sc->par.pp, sc->par.dp, sc->par.cp, r.micro_batches);
+    if (!status && sc->uncertain.input_count)
+        printf("%s: %d uncertain input%s and %d target%s: `trainsim run` draws and runs %d samples\n", sc->file,
+               sc->uncertain.input_count, sc->uncertain.input_count == 1 ? "" : "s", sc->uncertain.target_count,
+               sc->uncertain.target_count == 1 ? "" : "s", sc->output.samples);
     run_result_free(&r);
     return status ? EXIT_INFEASIBLE : EXIT_DONE;
 }
