@@ -76,6 +76,8 @@ typedef struct {
     step_cache           cache;
     uint64_t*            step_key;     /* the hash of its step-shaping values */
     long long*           leader;       /* the first slot with its key: it simulates the steps */
+    long long*           set_size;     /* a leader's: the slots of its set ... */
+    long long*           waiting;      /* ... and those that have not ended */
     unsigned char*       ended;        /* its process has ended */
     long long            reused;       /* points that reused another's steps */
 } runner;
@@ -110,13 +112,16 @@ static int by_key(const void* a, const void* b)
     return (x->slot > y->slot) - (x->slot < y->slot);
 }
 
-/* Each slot's step key and its set's first slot. */
+/* Each slot's step key, its set's first slot, and how many slots each set
+ * has: a set of one shares nothing, and keeps no profile. */
 static void plan_sharing(runner* r)
 {
     long long n = r->todo_count;
     keyed_slot* k = xmalloc(((size_t)n + 1) * sizeof *k);
     r->step_key = xmalloc(((size_t)n + 1) * sizeof *r->step_key);
     r->leader = xmalloc(((size_t)n + 1) * sizeof *r->leader);
+    r->set_size = xcalloc((size_t)n + 1, sizeof *r->set_size);
+    r->waiting = xcalloc((size_t)n + 1, sizeof *r->waiting);
     r->ended = xcalloc((size_t)n + 1, 1);
     for (long long i = 0; i < n; i++) {
         r->step_key[i] = sweep_point_step_key(r->sw, r->todo[i]);
@@ -125,7 +130,23 @@ static void plan_sharing(runner* r)
     qsort(k, (size_t)n, sizeof *k, by_key);
     for (long long i = 0; i < n; i++)
         r->leader[k[i].slot] = i > 0 && k[i].key == k[i - 1].key ? r->leader[k[i - 1].slot] : k[i].slot;
+    for (long long i = 0; i < n; i++)
+        r->waiting[r->leader[i]] = ++r->set_size[r->leader[i]];
     free(k);
+}
+
+/* Whether SLOT's set has other slots: only then are its steps kept. */
+static int shares_steps(const runner* r, long long slot)
+{
+    return !r->opt->no_step_cache && r->set_size[r->leader[slot]] > 1;
+}
+
+/* SLOT has ended: once its whole set has, the set's profiles go. */
+static void set_member_ended(runner* r, long long slot)
+{
+    r->ended[slot] = 1;
+    if (--r->waiting[r->leader[slot]] == 0)
+        step_cache_drop(&r->cache, r->step_key[slot]);
 }
 
 /* A slot may start once the first of its set has ended (its profiles are
@@ -146,7 +167,7 @@ static void run_point(long long slot, strbuf* line, void* arg)
         abort();
 #endif
     run_options ro = {0};
-    if (!r->opt->no_step_cache) {
+    if (r->set_size && shares_steps(r, slot)) {
         ro.cache = &r->cache;
         ro.step_key = r->step_key[slot];
     }
@@ -163,15 +184,16 @@ static void point_done(long long slot, const strbuf* out, int wait_status, void*
     runner* r = arg;
     size_t row = out->data ? strnlen(out->data, out->len) : 0;   /* the row, then the steps it simulated */
     int complete = row > 0 && out->data[row - 1] == '\n';
-    if (r->ended)
-        r->ended[slot] = 1;
-    if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 && complete) {
+    int ended_well = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 && complete;
+    if (ended_well && row + 2 <= out->len) {
+        r->reused += out->data[row + 1] == 'R';
+        if (row + 2 < out->len)
+            step_cache_read(&r->cache, out->data + row + 2, out->len - row - 2);
+    }
+    if (r->waiting)
+        set_member_ended(r, slot);
+    if (ended_well) {
         r->lines[slot] = xstrdup(out->data);
-        if (row + 2 <= out->len) {
-            r->reused += out->data[row + 1] == 'R';
-            if (row + 2 < out->len)
-                step_cache_read(&r->cache, out->data + row + 2, out->len - row - 2);
-        }
         return;
     }
     char why[160];
@@ -342,6 +364,8 @@ int sweep_run(const sweep* sw, sweep_options* opt)
     free(r.lines);
     free(r.step_key);
     free(r.leader);
+    free(r.set_size);
+    free(r.waiting);
     free(r.ended);
     step_cache_free(&r.cache);
     strbuf_free(&header);

@@ -51,6 +51,17 @@ void step_cache_record(step_cache* c, step_cache_entry* entry)
     c->fresh = c->count++;
 }
 
+void step_cache_drop(step_cache* c, uint64_t key)
+{
+    for (int i = 0; i < c->count; i++)
+        if (c->entries[i].key == key) {
+            entry_free(&c->entries[i]);
+            c->entries[i] = c->entries[--c->count];
+            c->fresh = c->fresh == c->count ? i : c->fresh == i ? -1 : c->fresh;
+            return;
+        }
+}
+
 void step_cache_write_fresh(const step_cache* c, strbuf* out)
 {
     if (c->fresh < 0)

@@ -51,6 +51,9 @@ const step_cache_entry* step_cache_find(const step_cache* c, uint64_t key);
  * there already, and makes it the fresh one. */
 void step_cache_record(step_cache* c, step_cache_entry* entry);
 
+/* Frees the entry of KEY, if any (the runs that needed it have started). */
+void step_cache_drop(step_cache* c, uint64_t key);
+
 /* The fresh entry as bytes at the end of OUT (nothing when there is none),
  * and the reverse: an entry read from BYTES (LEN of them) added to C.
  * Returns 0, or -1 for bytes that are not an entry. */
