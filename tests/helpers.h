@@ -175,5 +175,7 @@ Suite* cp_suite(void);
 Suite* moe_suite(void);
 Suite* dispatch_suite(void);
 Suite* gpu_speed_suite(void);
+Suite* uncertainty_suite(void);
+Suite* uncertainty_run_suite(void);
 
 #endif

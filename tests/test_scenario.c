@@ -145,7 +145,7 @@ START_TEST(unknown_key_suggests_the_nearest)
     expect_message("format: 1\nmodle: {}\n",
                    "test.yaml:2:1: modle: expected a key of the scenario (format, name, description, "
                    "seed, model, gpu, cluster, parallelism, training, failures, checkpoint, cost, "
-                   "power, output), found the unknown key \"modle\" (did you mean model?)");
+                   "power, output, uncertain, targets), found the unknown key \"modle\" (did you mean model?)");
 }
 END_TEST
 

@@ -68,6 +68,36 @@ START_TEST(rows_do_not_depend_on_the_workers)
 END_TEST
 
 /* On a terminal (script(1) gives it one), stderr gets the progress line. */
+/* Points over run-level keys share one step simulation (sweep.md, "Shared
+ * step simulations"), and their rows are the same bytes as when every point
+ * simulates its own (the tests' build turns the sharing off). */
+START_TEST(shared_steps_change_no_byte)
+{
+    char cwd[512], sweep_path[128];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    temp_path(sweep_path, sizeof sweep_path, ".yaml");
+    FILE* f = fopen(sweep_path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "format: 1\nbase: %s/tests/campaign/tiny-failures.yaml\n"
+               "grid:\n  failures.components[0].mtbf: [100h, 400h]\n  checkpoint.interval: [10min, auto]\n"
+               "  output.replications: [5]\n  parallelism.micro_batch: [1, 2]\n", cwd);
+    fclose(f);
+    const char* hooks = getenv("TRAINSIM_TEST_HOOKS_BIN") ? getenv("TRAINSIM_TEST_HOOKS_BIN")
+                                                          : "build/trainsim-test-hooks";
+    command_result shared, own;
+    run_program((const char*[]){hooks, "sweep", sweep_path, "-j", "2", NULL}, &shared);
+    setenv("TRAINSIM_NO_STEP_CACHE", "1", 1);
+    run_program((const char*[]){hooks, "sweep", sweep_path, "-j", "2", NULL}, &own);
+    unsetenv("TRAINSIM_NO_STEP_CACHE");
+    ck_assert_msg(shared.status == 0 && own.status == 0, "%s%s", strbuf_text(&shared.err), strbuf_text(&own.err));
+    ck_assert_int_eq(count_lines(strbuf_text(&shared.out), ",ok,"), 8);
+    ck_assert_str_eq(strbuf_text(&shared.out), strbuf_text(&own.out));
+    unlink(sweep_path);
+    command_result_free(&shared);
+    command_result_free(&own);
+}
+END_TEST
+
 START_TEST(progress_shows_on_a_terminal)
 {
     char out[128], command[512];
@@ -442,6 +472,7 @@ Suite* sweep_suite(void)
     tcase_add_test(tc, rows_do_not_depend_on_the_workers);
     tcase_add_test(tc, a_bad_value_is_a_row_that_points_into_the_sweep);
     tcase_add_test(tc, progress_shows_on_a_terminal);
+    tcase_add_test(tc, shared_steps_change_no_byte);
     tcase_add_test(tc, a_crashed_point_is_an_error_row_and_the_sweep_goes_on);
     tcase_add_test(tc, a_killed_sweep_resumes_to_the_same_rows);
     tcase_add_test(tc, a_killed_gzip_sweep_resumes_to_the_same_rows);

@@ -15,9 +15,9 @@
 static const char* const result_columns[] = {
     "gpus", "parallelism.tp", "parallelism.pp", "parallelism.dp", "parallelism.ep", "parallelism.micro_batch",
     "parallelism.micro_batches", "parallelism.schedule", "parallelism.recompute", "parallelism.zero",
-    "mfu", "hfu", "step_time_s", "tokens_per_s", "tflops_per_gpu", "steps",
-    "wall_clock_days.mean", "wall_clock_days.p10", "wall_clock_days.p90", "goodput", "run_mfu",
-    "gpu_hours", "gpu_hours_lost", "cost", "energy_mwh", "energy_cost",
+    "mfu", "hfu", "step_time_s", "tokens_per_s", "tflops_per_gpu", "steps", /* not enum names: JSON keys */
+    "wall_clock_days.mean", "wall_clock_days.p10", "wall_clock_days.p90", "goodput", "run_mfu", /* not enum names */
+    "gpu_hours", "gpu_hours_lost", "cost", "energy_mwh", "energy_cost", /* not enum names */
     "power_mw.average", "power_mw.peak", "power_mw.trough", "memory_per_gpu_bytes.total",
     "checkpoint.interval_s",
     "breakdown.compute.fraction", "breakdown.bubble.fraction", "breakdown.tp_comm.fraction",

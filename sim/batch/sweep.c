@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "run/step_cache.h"
+
 /* FNV-1a 64 (Fowler, Noll, Vo) of N bytes at P, continuing from H. */
 #define FNV1A_START 14695981039346656037ULL
 
@@ -225,92 +227,41 @@ const yt_node* sweep_value(const sweep* sw, size_t axis, long long p)
 
 void sweep_value_text(const yt_node* v, strbuf* out)
 {
-    if (v->kind == YT_SCALAR) {
-        strbuf_append(out, v->text);
-        return;
-    }
-    strbuf_append(out, v->kind == YT_MAP ? "{" : "[");
-    for (size_t i = 0; i < v->count; i++) {
-        if (i)
-            strbuf_append(out, ", ");
-        if (v->kind == YT_MAP)
-            strbuf_printf(out, "%s: ", v->keys[i]->text);
-        sweep_value_text(v->values[i], out);
-    }
-    strbuf_append(out, v->kind == YT_MAP ? "}" : "]");
+    yt_flow_text(v, out);
 }
 
-void sweep_point_hash(const sweep* sw, long long p, char hex[17])
+/* FNV-1a of the base and point P's "key=value" lines, of every key or only
+ * of those that shape the step. */
+static uint64_t point_hash(const sweep* sw, long long p, int step_only)
 {
     strbuf text = {0};
     for (size_t a = 0; a < sw->axis_count; a++) {
+        if (step_only && !step_cache_shapes_step(sw->axes[a].key))
+            continue;
         strbuf_printf(&text, "%s=", sw->axes[a].key);
         sweep_value_text(sweep_value(sw, a, p), &text);
         strbuf_append(&text, "\n");
     }
     uint64_t h = fnv1a(sw->base_hash, strbuf_text(&text), text.len);
     strbuf_free(&text);
-    snprintf(hex, 17, "%016llx", (unsigned long long)h);
+    return h;
 }
 
-/* MAP's value of KEY, for editing. */
-static yt_node* child_of(yt_node* map, const char* key)
+void sweep_point_hash(const sweep* sw, long long p, char hex[17])
 {
-    for (size_t i = 0; i < map->count; i++)
-        if (!strcmp(map->keys[i]->text, key))
-            return map->values[i];
-    return NULL;
+    snprintf(hex, 17, "%016llx", (unsigned long long)point_hash(sw, p, 0));
 }
 
-/* Puts VALUE (taken) at the dotted KEY under ROOT; each segment is a name,
- * optionally with a list index: "components[0]". */
+uint64_t sweep_point_step_key(const sweep* sw, long long p)
+{
+    return point_hash(sw, p, 1);
+}
+
+/* Puts VALUE (taken) at AXIS's dotted key under ROOT (yt_put_path). */
 static int put_value(yt_node* root, const sweep_axis* axis, yt_node* value, const char* sweep_file, diag* d)
 {
-    char key[256];
-    snprintf(key, sizeof key, "%s", axis->key);
-    size_t len = strlen(key);
-    if (len == 0 || len >= sizeof key - 1 || key[0] == '.' || key[len - 1] == '.' || strstr(key, ".."))
-        goto bad_key;   /* strtok_r would skip the empty names */
-    yt_node* at = root;
-    char* save = NULL;
-    for (char* seg = strtok_r(key, ".", &save); seg; seg = strtok_r(NULL, ".", &save)) {
-        int last = save == NULL || *save == '\0';
-        char* bracket = strchr(seg, '[');
-        long index = -1;
-        if (bracket) {
-            char* end = NULL;
-            index = strtol(bracket + 1, &end, 10);
-            if (end == bracket + 1 || *end != ']' || end[1] || index < 0)
-                goto bad_key;
-            *bracket = '\0';
-        }
-        if (!seg[0] || at->kind != YT_MAP)
-            goto bad_key;
-        yt_node* next = child_of(at, seg);
-        if (index < 0 && last) {
-            yt_map_put(at, seg, value);
-            return 0;
-        }
-        if (!next) {
-            if (index >= 0)
-                goto bad_key;
-            next = yt_new_map(value->line, value->col, sweep_file);
-            yt_map_put(at, seg, next);
-        }
-        if (index >= 0) {
-            if (next->kind != YT_SEQ || (size_t)index >= next->count)
-                goto bad_key;
-            if (last) {
-                yt_free(next->values[index]);
-                next->values[index] = value;
-                return 0;
-            }
-            next = next->values[index];
-        }
-        at = next;
-    }
-bad_key:
-    yt_free(value);
+    if (!yt_put_path(root, axis->key, value))
+        return 0;
     diag_problem_in(d, sweep_file, axis->key_node->line, axis->key_node->col,
                     "%s: expected a path through the base scenario's mappings (and lists, as name[i], "
                     "within their length), found one that does not lead to a value there",

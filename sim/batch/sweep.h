@@ -65,6 +65,11 @@ void sweep_value_text(const yt_node* value, strbuf* out);
  * keys and values, as 16 hex digits. */
 void sweep_point_hash(const sweep* sw, long long p, char hex[17]);
 
+/* The hash of point P's step-shaping values (run/step_cache.h): FNV-1a 64
+ * of the base's bytes and the point's keys and values that shape the step.
+ * Points that differ only in run-level keys have the same. */
+uint64_t sweep_point_step_key(const sweep* sw, long long p);
+
 /* The base scenario's tree with point P's values in place, or NULL with the
  * reason in D (a key that runs through something that is not a mapping, a
  * list index out of range). The caller frees it. */

@@ -14,6 +14,7 @@
 #include "core/rowfile.h"
 #include "run/run.h"
 #include "run/scenario_open.h"
+#include "run/step_cache.h"
 
 /* ---- one point, in its own process ---------------------------------------- */
 
@@ -33,7 +34,7 @@ void sweep_row_of(const sweep* sw, row_format f, long long p, const scenario* sc
 
 /* Point P's row: the base scenario with the point's values, validated,
  * simulated and reported as `trainsim run --json` would. */
-static void evaluate_point(const sweep* sw, row_format f, long long p, strbuf* line)
+static void evaluate_point(const sweep* sw, row_format f, long long p, const run_options* ro, strbuf* line)
 {
     diag d;
     diag_init(&d, sw->base);
@@ -53,7 +54,7 @@ static void evaluate_point(const sweep* sw, row_format f, long long p, strbuf* l
     }
     diag_free(&d);
     run_result r;
-    int status = run_simulate(&sc, &(run_options){0}, &r);
+    int status = run_simulate(&sc, ro, &r);
     sweep_row_of(sw, f, p, &sc, status, &r, line);
     run_result_free(&r);
     scenario_free(&sc);
@@ -71,6 +72,14 @@ typedef struct {
     rowfile              file;
     int                  write_failed;
     long long            total, kept;  /* this shard's points; rows kept from before */
+    /* Shared step simulations (run/step_cache.h), per todo slot: */
+    step_cache           cache;
+    uint64_t*            step_key;     /* the hash of its step-shaping values */
+    long long*           leader;       /* the first slot with its key: it simulates the steps */
+    long long*           set_size;     /* a leader's: the slots of its set ... */
+    long long*           waiting;      /* ... and those that have not ended */
+    unsigned char*       ended;        /* its process has ended */
+    long long            reused;       /* points that reused another's steps */
 } runner;
 
 /* Writes the rows whose turn has come. */
@@ -78,11 +87,74 @@ static void write_ready_rows(runner* r)
 {
     while (r->written < r->todo_count && r->lines[r->written]) {
         char* line = r->lines[r->written];
-        if (!r->write_failed && rowfile_write(&r->file, line, strlen(line)))
+        if (!r->opt->discard && !r->write_failed && rowfile_write(&r->file, line, strlen(line)))
             r->write_failed = 1;
+        if (r->opt->row)
+            r->opt->row(r->todo[r->written], line, r->opt->row_arg);
         free(line);
         r->lines[r->written++] = NULL;
     }
+}
+
+/* ---- shared step simulations ---------------------------------------------- */
+
+typedef struct {
+    uint64_t  key;
+    long long slot;
+} keyed_slot;
+
+static int by_key(const void* a, const void* b)
+{
+    const keyed_slot* x = a;
+    const keyed_slot* y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+/* Each slot's step key, its set's first slot, and how many slots each set
+ * has: a set of one shares nothing, and keeps no profile. */
+static void plan_sharing(runner* r)
+{
+    long long n = r->todo_count;
+    keyed_slot* k = xmalloc(((size_t)n + 1) * sizeof *k);
+    r->step_key = xmalloc(((size_t)n + 1) * sizeof *r->step_key);
+    r->leader = xmalloc(((size_t)n + 1) * sizeof *r->leader);
+    r->set_size = xcalloc((size_t)n + 1, sizeof *r->set_size);
+    r->waiting = xcalloc((size_t)n + 1, sizeof *r->waiting);
+    r->ended = xcalloc((size_t)n + 1, 1);
+    for (long long i = 0; i < n; i++) {
+        r->step_key[i] = sweep_point_step_key(r->sw, r->todo[i]);
+        k[i] = (keyed_slot){r->step_key[i], i};
+    }
+    qsort(k, (size_t)n, sizeof *k, by_key);
+    for (long long i = 0; i < n; i++)
+        r->leader[k[i].slot] = i > 0 && k[i].key == k[i - 1].key ? r->leader[k[i - 1].slot] : k[i].slot;
+    for (long long i = 0; i < n; i++)
+        r->waiting[r->leader[i]] = ++r->set_size[r->leader[i]];
+    free(k);
+}
+
+/* Whether SLOT's set has other slots: only then are its steps kept. */
+static int shares_steps(const runner* r, long long slot)
+{
+    return !r->opt->no_step_cache && r->set_size[r->leader[slot]] > 1;
+}
+
+/* SLOT has ended: once its whole set has, the set's profiles go. */
+static void set_member_ended(runner* r, long long slot)
+{
+    r->ended[slot] = 1;
+    if (--r->waiting[r->leader[slot]] == 0)
+        step_cache_drop(&r->cache, r->step_key[slot]);
+}
+
+/* A slot may start once the first of its set has ended (its profiles are
+ * then in the cache, or it failed and there are none). */
+static int may_start(long long slot, void* arg)
+{
+    runner* r = arg;
+    return r->leader[slot] == slot || r->ended[r->leader[slot]];
 }
 
 /* In the worker: the row of the todo list's SLOT-th point. */
@@ -94,15 +166,33 @@ static void run_point(long long slot, strbuf* line, void* arg)
     if (crash && atoll(crash) == r->todo[slot])
         abort();
 #endif
-    evaluate_point(r->sw, r->format, r->todo[slot], line);
+    run_options ro = {0};
+    if (r->set_size && shares_steps(r, slot)) {
+        ro.cache = &r->cache;
+        ro.step_key = r->step_key[slot];
+    }
+    evaluate_point(r->sw, r->format, r->todo[slot], &ro, line);
+    if (ro.cache) {   /* after a NUL: whether it reused steps, then the steps it simulated */
+        strbuf_append_n(line, r->cache.reused ? "\0R" : "\0S", 2);
+        step_cache_write_fresh(&r->cache, line);
+    }
 }
 
 /* A worker ended: its row, or an error row saying how it ended. */
 static void point_done(long long slot, const strbuf* out, int wait_status, void* arg)
 {
     runner* r = arg;
-    int complete = out->len > 0 && out->data[out->len - 1] == '\n';
-    if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 && complete) {
+    size_t row = out->data ? strnlen(out->data, out->len) : 0;   /* the row, then the steps it simulated */
+    int complete = row > 0 && out->data[row - 1] == '\n';
+    int ended_well = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 && complete;
+    if (ended_well && row + 2 <= out->len) {
+        r->reused += out->data[row + 1] == 'R';
+        if (row + 2 < out->len)
+            step_cache_read(&r->cache, out->data + row + 2, out->len - row - 2);
+    }
+    if (r->waiting)
+        set_member_ended(r, slot);
+    if (ended_well) {
         r->lines[slot] = xstrdup(out->data);
         return;
     }
@@ -160,6 +250,11 @@ static void keep_line(const char* line, void* arg)
  * kept rows. Returns 0, or -1 after a message. */
 static int open_output(runner* r, char** kept, const char* header)
 {
+    for (long long p = 0; kept && r->opt->row && p < r->sw->points; p++)
+        if (kept[p])
+            r->opt->row(p, kept[p], r->opt->row_arg);
+    if (r->opt->discard)
+        return 0;
     const char* out = r->opt->out;
     strbuf tmp = {0};
     if (r->opt->resume)
@@ -220,11 +315,18 @@ static int check_keys(const sweep* sw)
     return tree ? 0 : -1;
 }
 
-int sweep_run(const sweep* sw, const sweep_options* opt)
+int sweep_run(const sweep* sw, sweep_options* opt)
 {
     if (check_keys(sw))
         return EXIT_INPUT;
+#ifdef TRAINSIM_TEST_HOOKS   /* only in the tests' build: every point simulates its own steps */
+    if (getenv("TRAINSIM_NO_STEP_CACHE"))
+        opt->no_step_cache = 1;
+#endif
     runner r = {.sw = sw, .opt = opt, .format = row_format_of(opt->out ? opt->out : "-.csv")};
+    if (opt->discard)
+        r.format = ROW_JSONL;
+    step_cache_init(&r.cache);
     strbuf header = {0};
     row_header(sw, r.format, &header);
     char** kept = opt->resume ? xcalloc((size_t)sw->points, sizeof *kept) : NULL;
@@ -232,7 +334,7 @@ int sweep_run(const sweep* sw, const sweep_options* opt)
     if ((kept && read_kept(sw, opt, r.format, strbuf_text(&header), kept)) ||
         open_output(&r, kept, strbuf_text(&header)))
         status = EXIT_INPUT;
-    int opened = !status;
+    int opened = !status && !opt->discard;
     r.todo = xmalloc(((size_t)sw->points + 1) * sizeof *r.todo);
     for (long long p = 0; !status && p < sw->points; p++)
         if (in_shard(opt, p)) {
@@ -241,14 +343,18 @@ int sweep_run(const sweep* sw, const sweep_options* opt)
                 r.todo[r.todo_count++] = p;
         }
     r.lines = xcalloc((size_t)r.todo_count + 1, sizeof *r.lines);
-    worker_pool pool = {run_point, point_done, write_ready, &r, opt->jobs, opt->progress ? "trainsim sweep" : NULL,
-                        r.kept};
+    if (!opt->no_step_cache)
+        plan_sharing(&r);
+    worker_pool pool = {run_point, point_done, write_ready, &r, opt->jobs,
+                        opt->progress ? (opt->name ? opt->name : "trainsim sweep") : NULL, r.kept,
+                        opt->no_step_cache ? NULL : may_start, opt->unit};
     if (!status)
         status = workers_run(&pool, r.todo_count);
     if (opened && (rowfile_close(&r.file) || r.write_failed) && !status) {
         fprintf(stderr, "trainsim: cannot write %s: %s\n", opt->out ? opt->out : "stdout", strerror(errno));
         status = EXIT_INPUT;
     }
+    opt->reused = r.reused;
     for (long long i = 0; i < r.todo_count; i++)   /* rows never written: a system error stopped the run */
         free(r.lines[i]);
     for (long long p = 0; kept && p < sw->points; p++)
@@ -256,6 +362,12 @@ int sweep_run(const sweep* sw, const sweep_options* opt)
     free(kept);
     free(r.todo);
     free(r.lines);
+    free(r.step_key);
+    free(r.leader);
+    free(r.set_size);
+    free(r.waiting);
+    free(r.ended);
+    step_cache_free(&r.cache);
     strbuf_free(&header);
     return status;
 }

@@ -24,6 +24,8 @@ typedef struct {
 typedef struct {
     const worker_pool* pool;
     long long          count, started, finished;
+    long long          next;          /* the lowest point not started */
+    unsigned char*     is_started;    /* per point */
     worker*            workers;
     int                running;
     struct timespec    t0;
@@ -66,18 +68,31 @@ static void show_progress(runner* r, int last)
     r->last_progress = elapsed;
     double rate = elapsed > 0 ? (double)r->finished / elapsed : 0;
     long long left = r->count - r->finished;
-    fprintf(stderr, "\r%s: %lld/%lld points, %.1f points/s", r->pool->progress, r->pool->before + r->finished,
-            r->pool->before + r->count, rate);
+    const char* unit = r->pool->unit ? r->pool->unit : "points";
+    fprintf(stderr, "\r%s: %lld/%lld %s, %.1f %s/s", r->pool->progress, r->pool->before + r->finished,
+            r->pool->before + r->count, unit, rate, unit);
     if (!last && rate > 0)
         fprintf(stderr, ", %.0f s to go   ", (double)left / rate);
     else
         fprintf(stderr, "%s", last ? "\n" : "   ");
 }
 
-/* Returns 0, or EXIT_SYSTEM after a message (nothing started). */
-static int start_worker(runner* r)
+/* The point to start now: the lowest that is ready; with nothing running,
+ * the lowest not started (nothing could make it ready). -1: none. */
+static long long next_point(runner* r)
 {
-    long long p = r->started;
+    const worker_pool* pool = r->pool;
+    while (r->next < r->count && r->is_started[r->next])
+        r->next++;
+    for (long long p = r->next; p < r->count; p++)
+        if (!r->is_started[p] && (!pool->ready || pool->ready(p, pool->arg)))
+            return p;
+    return r->running == 0 && r->next < r->count ? r->next : -1;
+}
+
+/* Starts point P. Returns 0, or EXIT_SYSTEM after a message (nothing started). */
+static int start_worker(runner* r, long long p)
+{
     int fds[2];
     if (pipe(fds))
         return system_error("pipe");
@@ -100,6 +115,7 @@ static int start_worker(runner* r)
     }
     close(fds[1]);
     r->workers[r->running++] = (worker){pid, fds[0], p, {0}};
+    r->is_started[p] = 1;
     r->started++;
     return 0;
 }
@@ -167,10 +183,12 @@ int workers_run(const worker_pool* pool, long long count)
     runner r = {.pool = pool, .count = count};
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     r.workers = xcalloc((size_t)pool->jobs, sizeof *r.workers);
+    r.is_started = xcalloc((size_t)count + 1, 1);
     int status = 0;
     while (!status && (r.started < count || r.running > 0)) {
-        while (!status && r.running < pool->jobs && r.started < count)
-            status = start_worker(&r);
+        long long p;
+        while (!status && r.running < pool->jobs && (p = next_point(&r)) >= 0)
+            status = start_worker(&r, p);
         if (!status)
             status = collect(&r);
         if (pool->tick)
@@ -183,6 +201,7 @@ int workers_run(const worker_pool* pool, long long count)
     else
         show_progress(&r, 1);
     free(r.workers);
+    free(r.is_started);
     return status;
 }
 

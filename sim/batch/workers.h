@@ -6,7 +6,8 @@
  * is killed ends only that process. The child computes the point's bytes and
  * writes them down a pipe; the parent reads every worker's pipe and hands
  * each point's bytes and wait status to the caller as its process ends, in
- * whatever order they end. A pipe, fork or poll that fails is a system
+ * whatever order they end. Points start in order, but for those that
+ * must wait (pool.ready). A pipe, fork or poll that fails is a system
  * error: the running workers are killed and reaped, and workers_run says
  * which call failed and why. */
 #ifndef TRAINSIM_WORKERS_H
@@ -27,6 +28,11 @@ typedef struct {
     int         jobs;       /* worker processes at a time */
     const char* progress;   /* a progress line on stderr, under this name ("trainsim sweep"); NULL: none */
     long long   before;     /* points done before this run (kept rows), counted in the progress line */
+    /* In the parent, or NULL: whether point P may start now (it waits for
+     * what an earlier point will hand over). The lowest-numbered point that
+     * may start goes first; with nothing running, the lowest waiting one. */
+    int (*ready)(long long p, void* arg);
+    const char* unit;       /* what the progress line counts ("samples"); NULL: points */
 } worker_pool;
 
 /* Runs points 0 .. COUNT-1 of POOL. Returns 0 when every point's process has

@@ -15,7 +15,12 @@ static const char run_options[] =
     "  --trace PATH             write a timeline of one step and of the run for Perfetto\n"
     "                           (Chrome trace-event JSON; .json.gz compressed; default: output.trace)\n"
     "  --stepwise-collectives   simulate every collective step as its own transfer (slow; for checking)\n"
-    "  --stats                  print wall time and peak memory of trainsim itself on stderr\n";
+    "  --stats                  print wall time and peak memory of trainsim itself on stderr\n"
+    "With an uncertain: section, the samples run first (docs/scenario.md):\n"
+    "  -j N                     N samples at a time, each in its own process (default: the number of cores)\n"
+    "  --rows ROWS              keep every sample's row, as a sweep's (.jsonl, or .jsonl.gz)\n"
+    "  --resume                 keep the rows ROWS already holds for these samples and run the others\n"
+    "  --nominal                run the scenario as written only, without its samples\n";
 
 static const char schedule_options[] =
     "  --width N                characters per line (default: the terminal's, else 100)\n"
@@ -39,7 +44,8 @@ static const char best_options_help[] =
 static const cli_command commands[] = {
     {"run", "FILE",
      "[--json] [--seed N] [--detail collapsed|full]\n"
-     "                         [--trace PATH] [--stepwise-collectives] [--stats]",
+     "                         [--trace PATH] [--stepwise-collectives] [--stats]\n"
+     "                         [-j N] [--rows ROWS.jsonl] [--resume] [--nominal]",
      "simulate the scenario and report MFU, step time, wall-clock and cost", run_options, 1, command_run},
     {"check", "FILE", "", "read and validate the scenario only", NULL, 1, command_check},
     {"platform", "FILE", "", "print the SimGrid platform XML generated for the scenario", NULL, 1,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "batch/row.h"
 #include "cli/args.h"
 
 /* Each reads its value (NULL when the line ends) into the arguments and
@@ -53,6 +54,21 @@ static int read_seed(cli_args* c, const char* v)
     return CLI_GO_ON;
 }
 
+static int read_jobs(cli_args* c, const char* v)
+{
+    return cli_parse_jobs(v, &c->jobs);
+}
+
+static int read_rows(cli_args* c, const char* v)
+{
+    if (!v || row_format_of(v) != ROW_JSONL)
+        return cli_usage_error("--rows expects a file ending in .jsonl or .jsonl.gz, found '%s'", v ? v : "nothing");
+    c->rows = v;
+    return CLI_GO_ON;
+}
+
+static int set_resume(cli_args* c, const char* v) { (void)v; c->resume = 1; return CLI_GO_ON; }
+static int set_nominal(cli_args* c, const char* v) { (void)v; c->nominal = 1; return CLI_GO_ON; }
 static int set_colour(cli_args* c, const char* v) { (void)v; c->colour = 1; return CLI_GO_ON; }
 static int set_no_colour(cli_args* c, const char* v) { (void)v; c->colour = 0; return CLI_GO_ON; }
 static int set_json(cli_args* c, const char* v) { (void)v; c->json = 1; return CLI_GO_ON; }
@@ -74,6 +90,10 @@ static const cli_option options[] = {
     {"run", "--stepwise-collectives", NULL, 0, set_stepwise},
     {"run", "--detail", NULL, 1, read_detail},
     {"run", "--seed", NULL, 1, read_seed},
+    {"run", "-j", NULL, 1, read_jobs},
+    {"run", "--rows", NULL, 1, read_rows},
+    {"run", "--resume", NULL, 0, set_resume},
+    {"run", "--nominal", NULL, 0, set_nominal},
     {"schedule", "--width", NULL, 1, read_width},
     {"schedule", "--colour", "--color", 0, set_colour},
     {"schedule", "--no-colour", "--no-color", 0, set_no_colour},
@@ -111,5 +131,9 @@ int cli_read_options(const char* command, int argc, char** argv, cli_args* c)
     }
     if (!c->file)
         return cli_usage_error("'%s' needs a scenario file", command);
+    if (c->resume && !c->rows)
+        return cli_usage_error("%s", "--resume needs --rows ROWS: the file whose rows it keeps");
+    if (!c->jobs)
+        c->jobs = cli_cores();
     return CLI_GO_ON;
 }

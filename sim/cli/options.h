@@ -18,6 +18,10 @@ typedef struct {
     unsigned long long seed;
     int         width;    /* schedule: characters per line; 0 = the terminal's */
     int         colour;   /* schedule: ANSI colours */
+    int         jobs;     /* run: an uncertainty study's samples at a time (default: the cores) */
+    const char* rows;     /* run: where every sample's row goes (JSON lines); NULL: nowhere */
+    int         resume;   /* run: keep the rows ROWS holds */
+    int         nominal;  /* run: the nominal scenario only, no study */
 } cli_args;
 
 /* What a command runs with: the whole command line; for a command that

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "batch/uncertainty_run.h"
 #include "cli/args.h"
 #include "core/rowfile.h"
 #include "output/explain.h"
@@ -26,6 +27,10 @@ int command_check(const cli_call* call)
     else
         printf("%s: ok: %lld GPUs (TP %d x PP %d x DP %d x CP %d), %lld micro-batches per step\n",
                sc->file, r.world_gpus, sc->par.tp, sc->par.pp, sc->par.dp, sc->par.cp, r.micro_batches);
+    if (!status && sc->uncertain.input_count)
+        printf("%s: %d uncertain input%s and %d target%s: `trainsim run` draws and runs %d samples\n", sc->file,
+               sc->uncertain.input_count, sc->uncertain.input_count == 1 ? "" : "s", sc->uncertain.target_count,
+               sc->uncertain.target_count == 1 ? "" : "s", sc->output.samples);
     run_result_free(&r);
     return status ? EXIT_INFEASIBLE : EXIT_DONE;
 }
@@ -66,6 +71,36 @@ int command_platform(const cli_call* call)
     return EXIT_DONE;
 }
 
+/* The scenario's uncertainty study, when it has one and the call does not
+ * ask for the nominal run alone: into U, *RAN set. Its samples run in
+ * worker processes forked before this process starts SimGrid. Returns 0, or
+ * the exit status after a message. */
+static int run_study(const cli_call* call, uncertainty_result* u, int* ran)
+{
+    const scenario* sc = call->sc;
+    const cli_args* c = call->args;
+    *ran = 0;
+    if (c->rows && (!sc->uncertain.input_count || c->nominal)) {
+        fprintf(stderr, "trainsim: --rows keeps the rows of an uncertainty study's samples: %s\n",
+                c->nominal ? "--nominal runs none" : "the scenario has no uncertain: section");
+        return EXIT_INPUT;
+    }
+    if (!sc->uncertain.input_count || c->nominal)
+        return 0;
+    uncertainty_options o = {.jobs = c->jobs, .rows = c->rows, .resume = c->resume,
+                             .progress = isatty(STDERR_FILENO), .seed_given = c->seed_given};
+    int status = uncertainty_run(sc, &o, u);
+    if (status) {
+        uncertainty_free(u);
+        return status;
+    }
+    if (c->stats)
+        fprintf(stderr, "trainsim: %d samples, %lld of them reused another's step simulations\n", u->samples,
+                o.reused);
+    *ran = 1;
+    return 0;
+}
+
 int command_run(const cli_call* call)
 {
     const scenario* sc = call->sc;
@@ -77,12 +112,19 @@ int command_run(const cli_call* call)
                 RUN_FULL_DETAIL_MAX_GPUS, scenario_world_size(sc));
         return EXIT_INPUT;
     }
+    uncertainty_result study;
+    int studied, status = run_study(call, &study, &studied);
+    if (status)
+        return status;
     run_result r;
-    int status = run_simulate(sc, &opt, &r);
+    status = run_simulate(sc, &opt, &r);
     if (status < 0) {
         run_result_free(&r);
+        if (studied)
+            uncertainty_free(&study);
         return EXIT_INPUT;
     }
+    r.uncertainty = studied ? &study : NULL;
     /* An infeasible plan prints its reason on stderr; in JSON mode stdout
      * also gets the object with "feasible": false, for scripts and sweeps. */
     strbuf out = {0};
@@ -96,6 +138,8 @@ int command_run(const cli_call* call)
     int trace_failed = !status && trace && trace_write(trace, sc, &r);
     strbuf_free(&out);
     run_result_free(&r);
+    if (studied)
+        uncertainty_free(&study);
     return status ? EXIT_INFEASIBLE : trace_failed ? EXIT_INPUT : EXIT_DONE;
 }
 

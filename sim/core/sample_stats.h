@@ -1,6 +1,7 @@
 /* sample_stats: what a set of samples says about the quantity they sample:
- * quantiles of sorted samples, and the standard error of their mean (how far
- * the mean of N replications scatters around the expectation). */
+ * quantiles of sorted samples, the standard error of their mean (how far
+ * the mean of N replications scatters around the expectation), and how two
+ * quantities sampled together move together (Spearman's rank correlation). */
 #ifndef TRAINSIM_SAMPLE_STATS_H
 #define TRAINSIM_SAMPLE_STATS_H
 
@@ -13,5 +14,16 @@ double sample_quantile(const double* x, int n, double p);
 /* The standard error of the mean of X[0..N): the sample standard deviation
  * (Bessel's n - 1) over sqrt(N). 0 for fewer than two samples. */
 double sample_standard_error(const double* x, int n);
+
+/* The ranks of X[0..N), 1 to N in ascending order, into RANK; equal values
+ * share the mean of the ranks they span ("average ranks": Kendall and
+ * Gibbons 1990, "Rank Correlation Methods", 5th ed., Ch. 3). */
+void sample_ranks(const double* x, int n, double* rank);
+
+/* Spearman's rank correlation of X[0..N) and Y[0..N) (Spearman 1904, "The
+ * proof and measurement of association between two things", Am. J.
+ * Psychol. 15): Pearson's correlation of their average ranks, so that ties
+ * are counted as the textbooks do. NaN when N < 2 or either is constant. */
+double sample_spearman(const double* x, const double* y, int n);
 
 #endif

@@ -109,6 +109,12 @@ static const char* const unit_kind_expected[UNIT_KIND_COUNT] = {
     "a compute rate with a unit (e.g. 312TFLOPS, 989Tf)",
     "a power with a unit (e.g. 400W, 1.5kW)"};
 
+const char* units_base_symbol(unit_kind kind)
+{
+    static const char* const symbols[UNIT_KIND_COUNT] = {"Bps", "s", "B", "FLOPS", "W"};
+    return kind >= 0 && kind < UNIT_KIND_COUNT ? symbols[kind] : "";
+}
+
 const char* units_noun(unit_kind kind)
 {
     return kind >= 0 && kind < UNIT_KIND_COUNT ? unit_kind_names[kind] : "quantity";

@@ -28,6 +28,11 @@ const char* units_expected(unit_kind kind);
 /* What a quantity of KIND is called in messages: "bandwidth", "duration". */
 const char* units_noun(unit_kind kind);
 
+/* The symbol of KIND's base unit as units_parse reads it: "Bps", "s", "B",
+ * "FLOPS", "W". A number in base units followed by it reads back as that
+ * number. */
+const char* units_base_symbol(unit_kind kind);
+
 /* Human-readable formatting into BUF (at least 32 bytes), for reports. */
 const char* units_format_bytes(double bytes, char* buf, int size);
 const char* units_format_seconds(double seconds, char* buf, int size);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "network/host_names.h"
+#include "core/random.h"
 #include "core/sample_stats.h"
 #include "core/strbuf.h"
 
@@ -63,26 +64,11 @@ double campaign_expected_wall(const campaign_input* in)
 
 /* ---- random draws ------------------------------------------------------------ */
 
-/* SplitMix64 (Steele, Lea and Flood 2014): a fast, well-mixed 64-bit stream. */
-static uint64_t next_random(uint64_t* state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* Uniform in (0, 1]. */
-static double uniform(uint64_t* state)
-{
-    return ((double)(next_random(state) >> 11) + 1.0) / 9007199254740992.0;
-}
-
 /* Time to the next failure of a class failing on average every MEAN
  * seconds: exponential, or Weibull of shape K scaled to that mean. */
 static double draw_gap(const campaign_input* in, double mean, uint64_t* state)
 {
-    double e = -log(uniform(state));
+    double e = -log(random_unit_closed(state));
     if (in->distribution == DIST_WEIBULL && in->shape > 0)
         return mean / tgamma(1 + 1 / in->shape) * pow(e, 1 / in->shape);
     return mean * e;

@@ -100,3 +100,82 @@ int step_profile_has(const step_profile* p, work_kind what)
             return 1;
     return 0;
 }
+
+/* ---- as bytes between processes --------------------------------------------- */
+
+static void put(strbuf* out, const void* x, size_t n)
+{
+    strbuf_append_n(out, x, n);
+}
+
+static void put_double(strbuf* out, double x) { put(out, &x, sizeof x); }
+static void put_int(strbuf* out, int x) { put(out, &x, sizeof x); }
+
+/* The step's figures, then its ranks' timings and its busy intervals. */
+void step_profile_write(const step_profile* p, strbuf* out)
+{
+    const double figures[] = {p->step_time, p->pipeline_time, p->compute, p->tp_comm, p->pp_comm, p->ep_comm,
+                              p->bubble, p->cp_comm, p->dp_comm_exposed, p->optimizer, p->busy_span};
+    put(out, figures, sizeof figures);
+    put_int(out, p->stages);
+    put_int(out, p->busy_count);
+    put(out, p->stage, (size_t)p->stages * sizeof *p->stage);   /* doubles only: no padding */
+    for (int i = 0; i < p->busy_count; i++) {
+        const busy_interval* b = &p->busy[i];
+        put_int(out, b->stage);
+        put_int(out, (int)b->state);
+        put_double(out, b->start);
+        put_double(out, b->end);
+        put_int(out, (int)b->what);
+        put_int(out, b->micro_batch);
+        put_int(out, b->chunk);
+    }
+}
+
+/* Copies N bytes at *AT into X. Returns 0, or -1 when fewer are left. */
+static int take(const char** at, const char* end, void* x, size_t n)
+{
+    if ((size_t)(end - *at) < n)
+        return -1;
+    memcpy(x, *at, n);
+    *at += n;
+    return 0;
+}
+
+static int take_interval(const char** at, const char* end, busy_interval* b)
+{
+    int state, what;
+    if (take(at, end, &b->stage, sizeof b->stage) || take(at, end, &state, sizeof state) ||
+        take(at, end, &b->start, sizeof b->start) || take(at, end, &b->end, sizeof b->end) ||
+        take(at, end, &what, sizeof what) || take(at, end, &b->micro_batch, sizeof b->micro_batch) ||
+        take(at, end, &b->chunk, sizeof b->chunk) || state < 0 || state >= ACTIVITY_STATE_COUNT || what < 0 ||
+        what >= WORK_KIND_COUNT)
+        return -1;
+    b->state = (activity_state)state;
+    b->what = (work_kind)what;
+    return 0;
+}
+
+int step_profile_read(const char** at, const char* end, step_profile* p)
+{
+    double f[11];
+    memset(p, 0, sizeof *p);
+    if (take(at, end, f, sizeof f) || take(at, end, &p->stages, sizeof p->stages) ||
+        take(at, end, &p->busy_count, sizeof p->busy_count) || p->stages < 0 || p->busy_count < 0 ||
+        (size_t)p->stages > (size_t)(end - *at) / sizeof *p->stage) {
+        memset(p, 0, sizeof *p);
+        return -1;
+    }
+    *p = (step_profile){.step_time = f[0], .pipeline_time = f[1], .compute = f[2], .tp_comm = f[3],
+                        .pp_comm = f[4], .ep_comm = f[5], .bubble = f[6], .cp_comm = f[7],
+                        .dp_comm_exposed = f[8], .optimizer = f[9], .busy_span = f[10], .stages = p->stages,
+                        .busy_count = p->busy_count};
+    p->stage = xmalloc(((size_t)p->stages + 1) * sizeof *p->stage);
+    p->busy = xmalloc(((size_t)p->busy_count + 1) * sizeof *p->busy);
+    int bad = take(at, end, p->stage, (size_t)p->stages * sizeof *p->stage);
+    for (int i = 0; i < p->busy_count && !bad; i++)
+        bad = take_interval(at, end, &p->busy[i]);
+    if (bad)
+        step_profile_free(p);
+    return bad ? -1 : 0;
+}

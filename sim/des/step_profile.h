@@ -8,6 +8,8 @@
 #ifndef TRAINSIM_STEP_PROFILE_H
 #define TRAINSIM_STEP_PROFILE_H
 
+#include "core/strbuf.h"
+
 typedef struct {
     double compute;        /* seconds computing */
     double tp_comm;        /* seconds in tensor-parallel collectives */
@@ -79,6 +81,16 @@ int step_profile_has(const step_profile* p, work_kind what);
 
 /* A deep copy of FROM. */
 void step_profile_copy(const step_profile* from, step_profile* to);
+
+/* P as bytes at the end of OUT, for another process of the same program
+ * (a batch's worker hands its profile to the parent): every field written
+ * one by one in the machine's own representation, padding never. */
+void step_profile_write(const step_profile* p, strbuf* out);
+
+/* A profile written by step_profile_write, from *AT (advanced past it) with
+ * END the end of the bytes, into P (free it). Returns 0, or -1 when the
+ * bytes end too soon or hold impossible counts (P then empty). */
+int step_profile_read(const char** at, const char* end, step_profile* p);
 
 void step_profile_free(step_profile* p);
 

@@ -13,7 +13,7 @@
 /* ---- describing what a key expects ------------------------------------ */
 
 /* "a positive integer", "a number from 0 to 1", "a non-negative duration". */
-static void describe_range(const key_rule* r, const char* noun, char* buf, size_t size)
+void key_describe_range(const key_rule* r, const char* noun, char* buf, size_t size)
 {
     char limit[64] = "";
     if (r->max < KEY_UNBOUNDED)
@@ -75,6 +75,11 @@ static int scalar_number(const yt_node* v, double* out)
     return 0;
 }
 
+int key_scalar_number(const yt_node* v, double* out)
+{
+    return scalar_number(v, out);
+}
+
 /* A number with an integral value, exactly representable (|x| <= 2^53). */
 int key_scalar_integer(const yt_node* v, double* out)
 {
@@ -95,7 +100,7 @@ static int in_range(const key_rule* r, double x)
 static int read_integer(loader* L, const key_rule* r, const yt_node* v, const char* path, double* out)
 {
     char expected[160];
-    describe_range(r, "integer", expected, sizeof expected);
+    key_describe_range(r, "integer", expected, sizeof expected);
     if (key_scalar_integer(v, out) || !in_range(r, *out))
         return key_fail(L, v, path, expected);
     return 0;
@@ -122,7 +127,7 @@ static int read_quantity(loader* L, const key_rule* r, const yt_node* v, const c
         return key_fail(L, v, path, units_expected(r->unit));
     if (!in_range(r, *out)) {
         char expected[160];
-        describe_range(r, units_noun(r->unit), expected, sizeof expected);
+        key_describe_range(r, units_noun(r->unit), expected, sizeof expected);
         return key_fail(L, v, path, expected);
     }
     return 0;
@@ -210,7 +215,7 @@ static int read_value(loader* L, const key_rule* r, const yt_node* v, const char
         return 0;
     case K_NUMBER: {
         char expected[160];
-        describe_range(r, "number", expected, sizeof expected);
+        key_describe_range(r, "number", expected, sizeof expected);
         if (scalar_number(v, &x) || !in_range(r, x))
             return key_fail(L, v, path, expected);
         *(double*)field = x;
@@ -271,6 +276,80 @@ int key_read_section(loader* L, const yt_node* map, const char* path,
                          key_path);
             return -1;
         }
+    }
+    return 0;
+}
+
+/* ---- keys named by other keys ------------------------------------------- */
+
+const key_rule* key_rule_at(const key_rule* rules, const char* key, int* item)
+{
+    char path[512];
+    size_t len = strlen(key);
+    *item = 0;
+    if (len == 0 || len >= sizeof path || key[0] == '.' || key[len - 1] == '.' || strstr(key, ".."))
+        return NULL;   /* strtok_r would skip the empty names */
+    snprintf(path, sizeof path, "%s", key);
+    const key_rule* found = NULL;
+    char* save = NULL;
+    for (char* seg = strtok_r(path, ".", &save); seg; seg = strtok_r(NULL, ".", &save)) {
+        if (!rules)
+            return NULL;   /* a name below a value that has no keys */
+        char* bracket = strchr(seg, '[');
+        if (bracket)
+            *bracket = '\0';
+        const key_rule* r = rules;
+        while (r->name && strcmp(r->name, seg))
+            r++;
+        if (!r->name || (bracket && !r->list))
+            return NULL;
+        if (bracket) {
+            char* end = NULL;
+            long index = strtol(bracket + 1, &end, 10);
+            if (end == bracket + 1 || *end != ']' || end[1] || index < 0)
+                return NULL;
+        }
+        found = r;
+        *item = bracket != NULL;
+        rules = r->type == K_SECTION || r->type == K_CUSTOM ? r->rules : NULL;
+        if (r->list && !bracket)
+            rules = NULL;   /* a list's keys are its items' */
+    }
+    return found;
+}
+
+int key_read_scalar(loader* L, const key_rule* r, const yt_node* v, const char* path, double* number)
+{
+    int index;
+    *number = NAN;
+    switch (r->type) {
+    case K_INT:
+    case K_INT64:
+        return read_integer(L, r, v, path, number);
+    case K_NUMBER: {
+        char expected[160];
+        key_describe_range(r, "number", expected, sizeof expected);
+        if (scalar_number(v, number) || !in_range(r, *number))
+            return key_fail(L, v, path, expected);
+        return 0;
+    }
+    case K_QTY:
+        return read_quantity(L, r, v, path, number);
+    case K_ENUM:
+        if (read_enum(L, r, v, path, &index))
+            return -1;
+        *number = index;
+        return 0;
+    case K_BOOL:
+        if (read_value(L, r, v, path, (char*)&index))
+            return -1;
+        *number = index;
+        return 0;
+    case K_STRING:
+    case K_SECTION:
+    case K_CUSTOM:
+    case KEY_TYPE_COUNT:
+        break;
     }
     return 0;
 }

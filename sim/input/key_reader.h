@@ -17,11 +17,17 @@
 #include "input/scenario.h"
 #include "input/yaml_tree.h"
 
+struct key_rule;
+
 /* What every reader writes to: the scenario (for its key marks) and the
- * first problem. */
+ * first problem; and what a reader of keys that name other keys (the
+ * uncertain: section) looks them up in: the document's tree and its table
+ * of rules. */
 typedef struct {
-    scenario* sc;
-    diag*     d;
+    scenario*              sc;
+    diag*                  d;
+    const yt_node*         root;
+    const struct key_rule* document;
 } loader;
 
 /* How a key's value is read: a scalar of a type (K_QTY: a number with a
@@ -44,7 +50,8 @@ struct key_rule {
     const char* const* names;     /* K_ENUM: the enum's name table (scenario.h) ... */
     int                name_count;  /* ... of this many names */
     const key_rule*    rules;     /* K_SECTION, terminated by a rule without name */
-    custom_reader      custom;    /* K_CUSTOM */
+    custom_reader      custom;    /* K_CUSTOM; with RULES when its value is a mapping of keys (gpu, moe) ... */
+    int                list;      /* ... or a list of such mappings (failures.components) */
     int                required;
 };
 
@@ -60,8 +67,28 @@ int key_read_section(loader* L, const yt_node* map, const char* path, const key_
  * (yt_describe). Returns -1. */
 int key_fail(loader* L, const yt_node* at, const char* path, const char* expected);
 
+/* The rule of the dotted KEY under RULES: keys joined by dots, an item of a
+ * list as name[i] ("failures.components[0].mtbf"), walking sections and the
+ * custom keys that give their rules. NULL when no key of the format has
+ * that path. *ITEM is set when KEY ends at a list's item (a whole mapping). */
+const key_rule* key_rule_at(const key_rule* rules, const char* key, int* item);
+
+/* Reads V as a value of rule R at PATH, as the section reader would, into
+ * *NUMBER: a number or quantity its value in base units (range checked), an
+ * enum its index, a boolean 0 or 1. Other kinds (strings, custom readers,
+ * sections) are not read here: *NUMBER is NaN. Returns 0, or -1 with the
+ * problem in L->d. */
+int key_read_scalar(loader* L, const key_rule* r, const yt_node* v, const char* path, double* number);
+
+/* "a positive integer no larger than 4096": what rule R's values are, in
+ * its NOUN ("integer", "number", a unit's noun), into BUF. */
+void key_describe_range(const key_rule* r, const char* noun, char* buf, size_t size);
+
 /* A scalar written without quotes that is not null: a number, true, auto. */
 int key_is_plain_scalar(const yt_node* v);
+/* A plain decimal number (no inf, nan or hexadecimal) in *OUT. Returns 0,
+ * or -1 for anything else. */
+int key_scalar_number(const yt_node* v, double* out);
 /* A plain decimal number with an integral value, exactly representable
  * (|x| <= 2^53), in *OUT. Returns 0, or -1 for anything else. */
 int key_scalar_integer(const yt_node* v, double* out);

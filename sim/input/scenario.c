@@ -16,6 +16,16 @@ void scenario_free(scenario* sc)
     free(sc->train.ramp);
     free(sc->failures.components);
     free(sc->output.trace);
+    for (int i = 0; i < sc->uncertain.input_count; i++) {
+        free(sc->uncertain.inputs[i].key);
+        for (int c = 0; c < sc->uncertain.inputs[i].choices; c++)
+            free(sc->uncertain.inputs[i].choice_text[c]);
+        free(sc->uncertain.inputs[i].choice_text);
+        free(sc->uncertain.inputs[i].choice_value);
+        free(sc->uncertain.inputs[i].weight);
+    }
+    free(sc->uncertain.inputs);
+    free(sc->uncertain.targets);
     for (size_t i = 0; i < sc->mark_count; i++) {
         free(sc->marks[i].path);
         free(sc->marks[i].file);
@@ -77,6 +87,8 @@ const char* const optimizer_precision_names[OPTIM_COUNT] = {"fp32", "bf16"};
 const char* const fp8_weights_names[FP8W_COUNT] = {"cached", "primary", "per_gemm"};
 const char* const dispatcher_names[DISPATCH_COUNT] = {"allgather", "alltoall", "flex"};
 const char* const failure_kind_names[FAILURE_KIND_COUNT] = {"gpu", "hbm", "host", "nic", "switch", "link", "software"};
+const char* const prior_names[PRIOR_COUNT] = {"uniform", "loguniform", "triangular", "normal", "choice"};
+const char* const outcome_names[OUTCOME_COUNT] = {"wall_clock_days", "run_mfu", "step_mfu", "cost", "energy_mwh", "gpu_hours", "step_time_s", "tokens_per_s", "goodput", "bubble_fraction"};
 
 /* NAMES[K] of a table of COUNT, or "?" for a value out of range. */
 static const char* name_in(const char* const* names, int count, int k)
@@ -92,4 +104,6 @@ const char* cp_comm_name(cp_comm_kind k) { return name_in(cp_comm_names, CP_COMM
 const char* dispatcher_name(moe_dispatcher k) { return name_in(dispatcher_names, DISPATCH_COUNT, (int)k); }
 const char* ffn_name(ffn_kind k) { return name_in(ffn_names, FFN_COUNT, (int)k); }
 const char* failure_kind_name(failure_kind k) { return name_in(failure_kind_names, FAILURE_KIND_COUNT, (int)k); }
+const char* prior_name(prior_kind k) { return name_in(prior_names, PRIOR_COUNT, (int)k); }
+const char* outcome_name(outcome_kind k) { return name_in(outcome_names, OUTCOME_COUNT, (int)k); }
 

@@ -44,6 +44,16 @@ typedef enum { FP8W_CACHED, FP8W_PRIMARY, FP8W_PER_GEMM, FP8W_COUNT } fp8_weight
  * dispatchers (model/moe_dispatch.h). */
 typedef enum { DISPATCH_ALLGATHER, DISPATCH_ALLTOALL, DISPATCH_FLEX, DISPATCH_COUNT } moe_dispatcher;
 
+/* An uncertain input's distribution (the `uncertain:` section). */
+typedef enum { PRIOR_UNIFORM, PRIOR_LOGUNIFORM, PRIOR_TRIANGULAR, PRIOR_NORMAL, PRIOR_CHOICE, PRIOR_COUNT } prior_kind;
+/* The run's figures an uncertainty study summarizes and `targets:` may
+ * bound: each is a key of the JSON report (docs/output.md). */
+typedef enum {
+    OUTCOME_WALL_CLOCK_DAYS, OUTCOME_RUN_MFU, OUTCOME_STEP_MFU, OUTCOME_COST, OUTCOME_ENERGY_MWH,
+    OUTCOME_GPU_HOURS, OUTCOME_STEP_TIME, OUTCOME_TOKENS_PER_S, OUTCOME_GOODPUT, OUTCOME_BUBBLE,
+    OUTCOME_COUNT
+} outcome_kind;
+
 /* The component classes that fail. How many instances of each a job has is
  * the run level's rule (run/run.c, instances_of): a new kind is a member
  * here, its name in failure_kind_names and its rule there. */
@@ -65,6 +75,8 @@ extern const char* const optimizer_precision_names[OPTIM_COUNT];
 extern const char* const fp8_weights_names[FP8W_COUNT];
 extern const char* const dispatcher_names[DISPATCH_COUNT];
 extern const char* const failure_kind_names[FAILURE_KIND_COUNT];
+extern const char* const prior_names[PRIOR_COUNT];
+extern const char* const outcome_names[OUTCOME_COUNT];
 
 typedef struct {
     double bandwidth;   /* bytes/s, per direction: the line rate */
@@ -186,7 +198,45 @@ typedef struct {
     output_format format;
     char*         trace;
     int           replications;
+    int           samples;   /* an uncertainty study's samples */
 } output_spec;
+
+/* How an uncertain key's values are written, so that a draw can be written
+ * back: a plain number, an integer, a quantity with a unit, or anything else
+ * (a name, a mapping: only a choice can give those). */
+typedef enum { DRAW_NUMBER, DRAW_INTEGER, DRAW_QUANTITY, DRAW_OTHER, DRAW_KIND_COUNT } draw_kind;
+
+/* One uncertain input: a key of the scenario and its distribution. */
+typedef struct {
+    char*      key;          /* the dotted path, as written under uncertain: */
+    int        line, col;    /* where its distribution is written */
+    prior_kind prior;
+    double     param[3];     /* uniform, loguniform: lo, hi; triangular: lo, mode, hi; normal: mean, sd
+                              * (base units) */
+    draw_kind  draw;
+    int        unit;         /* a quantity's unit_kind (core/units.h) */
+    double     min, max;     /* the key's valid range, to which a normal is truncated */
+    int        min_open;     /* min itself is not valid */
+    int        choices;      /* choice: how many values, ... */
+    char**     choice_text;  /* ... each as written (flow style), ... */
+    double*    choice_value; /* ... the number each stands for (a numeric key's value, else its position) ... */
+    double*    weight;       /* ... and their weights */
+} uncertain_input;
+
+/* A band of an outcome that a target asks for: LO <= value <= HI. */
+typedef struct {
+    outcome_kind outcome;
+    double       lo, hi;
+    int          line, col;
+} target_band;
+
+typedef struct {
+    uncertain_input* inputs;
+    int              input_count;
+    target_band*     targets;
+    int              target_count;
+    int              targets_line, targets_col;   /* where targets: is written */
+} uncertainty_spec;
 
 /* Where a key was written, so that cross-field checks can point at it. */
 typedef struct {
@@ -210,6 +260,7 @@ typedef struct {
     cost_spec          cost;
     power_spec         power;
     output_spec        output;
+    uncertainty_spec   uncertain;     /* uncertain: and targets: (docs/scenario.md) */
     key_mark*          marks;
     size_t             mark_count;
 } scenario;
@@ -248,6 +299,8 @@ const char* cp_comm_name(cp_comm_kind k);
 const char* dispatcher_name(moe_dispatcher k);
 const char* ffn_name(ffn_kind k);
 const char* failure_kind_name(failure_kind k);
+const char* prior_name(prior_kind k);
+const char* outcome_name(outcome_kind k);
 
 /* Where the key PATH ("parallelism.pp") was written, or NULL when it was
  * not: its default was used. */

@@ -66,7 +66,7 @@ void scenario_set_defaults(scenario* sc)
     sc->checkpoint.size_auto = 1;
     sc->cost = (cost_spec){.gpu_hour = 1.0};
     sc->power = (power_spec){.node_overhead = 1500, .pue = 1.2};
-    sc->output = (output_spec){.format = OUTPUT_TEXT, .trace = xstrdup(""), .replications = 20};
+    sc->output = (output_spec){.format = OUTPUT_TEXT, .trace = xstrdup(""), .replications = 20, .samples = 64};
 }
 
 void scenario_mark(scenario* sc, const char* path, const char* file, int line, int col)
@@ -526,6 +526,16 @@ static int check_ramp(const scenario* sc, diag* d)
     return 0;
 }
 
+/* Bands are counted over an uncertainty study's samples: no uncertain
+ * inputs, no samples. */
+static int check_targets(const scenario* sc, diag* d)
+{
+    if (sc->uncertain.target_count > 0 && sc->uncertain.input_count == 0)
+        return reject(sc, d, "targets", NULL, "an uncertain: section whose samples the bands are counted over",
+                      "none");
+    return 0;
+}
+
 /* Busy: the GPU's board power limit; idle and communicating: the shares
  * measured on an H100 and confirmed on an H200 (gpu_catalog.h), assumed for
  * the A100. */
@@ -551,7 +561,7 @@ int scenario_validate(scenario* sc, diag* d)
     if (check_model(sc, d) || check_gpu(sc, d) || check_cluster(sc, d) || check_divisors(sc, d)
         || check_schedule(sc, d) || check_stage_layers(sc, d) || resolve_world(sc, d)
         || check_expert_parallel(sc, d) || resolve_batch(sc, d) || check_length(sc, d) || check_ramp(sc, d)
-        || check_failures(sc, d))
+        || check_failures(sc, d) || check_targets(sc, d))
         return -1;
     return 0;
 }

@@ -24,7 +24,7 @@ static char* name_from_path(const char* path)
 
 static int load_tree(scenario* sc, const char* name, const yt_node* root, diag* d)
 {
-    loader L = {sc, d};
+    loader L = {sc, d, root, scenario_rules};
     if (d->failed)
         return -1;
     if (!root) {

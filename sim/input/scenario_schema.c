@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input/uncertain_keys.h"
+
 /* ---- custom readers ---------------------------------------------------- */
 
 /* format: the version number; nothing to store, only to check. */
@@ -279,6 +281,10 @@ static int read_checkpoint_size(loader* L, const yt_node* v, const char* path, c
     {.name = key, .type = K_SECTION, .offset = offsetof(T, field), .rules = list}
 #define CUSTOM(key, T, field, fn) \
     {.name = key, .type = K_CUSTOM, .offset = offsetof(T, field), .custom = fn}
+/* A custom key whose value is a mapping of the keys KEYS (a dotted key can
+ * name them: uncertain:), or, with IS_LIST, a list of such mappings. */
+#define CUSTOM_OF(key, T, field, fn, keys, is_list) \
+    {.name = key, .type = K_CUSTOM, .offset = offsetof(T, field), .custom = fn, .rules = keys, .list = is_list}
 
 static const key_rule moe_rules[] = {
     REQUIRED_INT("experts", moe_spec, experts, 1, 1e6),
@@ -305,7 +311,7 @@ static const key_rule model_rules[] = {
     REQUIRED_INT("seq_len", model_spec, seq_len, 1, 1e8),
     {.name = "dropout", .type = K_NUMBER, .offset = offsetof(model_spec, dropout), .min = 0, .max = 0.99},
     BOOL("tie_embeddings", model_spec, tie_embeddings),
-    CUSTOM("moe", model_spec, moe, read_moe),
+    CUSTOM_OF("moe", model_spec, moe, read_moe, moe_rules, 0),
     {0}
 };
 
@@ -429,7 +435,7 @@ static const key_rule training_rules[] = {
     ENUM("grad_precision", training_spec, grad_precision, grad_precision_names, GRAD_COUNT),
     ENUM("optimizer_precision", training_spec, optimizer_precision, optimizer_precision_names, OPTIM_COUNT),
     ENUM("fp8_weights", training_spec, fp8_weights, fp8_weights_names, FP8W_COUNT),
-    CUSTOM("batch_ramp", training_spec, ramp, read_ramp),
+    CUSTOM_OF("batch_ramp", training_spec, ramp, read_ramp, ramp_rules, 1),
     {0}
 };
 
@@ -447,7 +453,7 @@ static const key_rule failure_rules[] = {
     ENUM("distribution", failure_spec, distribution, distribution_names, DIST_COUNT),
     {.name = "shape", .type = K_NUMBER, .offset = offsetof(failure_spec, weibull_shape), .min = 0,
      .max = 100, .positive = 1},
-    CUSTOM("components", failure_spec, components, read_components),
+    CUSTOM_OF("components", failure_spec, components, read_components, component_rules, 1),
     QTY("detect", failure_spec, detect, UNIT_TIME, 0, 0),
     QTY("restart", failure_spec, restart, UNIT_TIME, 0, 0),
     INT_FIELD("spares", failure_spec, spares, 0, 1e6),
@@ -480,6 +486,7 @@ static const key_rule output_rules[] = {
     ENUM("format", output_spec, format, output_format_names, OUTPUT_FORMAT_COUNT),
     {.name = "trace", .type = K_STRING, .offset = offsetof(output_spec, trace)},
     INT_FIELD("replications", output_spec, replications, 1, 1e6),
+    INT_FIELD("samples", output_spec, samples, 2, 100000),
     {0}
 };
 
@@ -490,16 +497,19 @@ const key_rule scenario_rules[] = {
     CUSTOM("seed", scenario, seed, read_seed),
     {.name = "model", .type = K_SECTION, .offset = offsetof(scenario, model), .rules = model_rules,
      .required = 1},
-    {.name = "gpu", .type = K_CUSTOM, .offset = offsetof(scenario, gpu), .custom = read_gpu, .required = 1},
+    {.name = "gpu", .type = K_CUSTOM, .offset = offsetof(scenario, gpu), .custom = read_gpu, .rules = gpu_rules,
+     .required = 1},
     {.name = "cluster", .type = K_SECTION, .offset = offsetof(scenario, cluster), .rules = cluster_rules,
      .required = 1},
     SECTION("parallelism", scenario, par, parallel_rules),
     {.name = "training", .type = K_SECTION, .offset = offsetof(scenario, train), .rules = training_rules,
      .required = 1},
-    CUSTOM("failures", scenario, failures, read_failures),
+    CUSTOM_OF("failures", scenario, failures, read_failures, failure_rules, 0),
     SECTION("checkpoint", scenario, checkpoint, checkpoint_rules),
     SECTION("cost", scenario, cost, cost_rules),
-    CUSTOM("power", scenario, power, read_power),
+    CUSTOM_OF("power", scenario, power, read_power, power_rules, 0),
     SECTION("output", scenario, output, output_rules),
+    CUSTOM("uncertain", scenario, uncertain, uncertain_read_inputs),
+    CUSTOM("targets", scenario, uncertain, uncertain_read_targets),
     {0}
 };

@@ -367,6 +367,102 @@ void yt_map_put(yt_node* map, const char* key, yt_node* value)
     append_child(map, k, value);
 }
 
+/* MAP's value of KEY, for editing. */
+static yt_node* child_of(yt_node* map, const char* key)
+{
+    for (size_t i = 0; i < map->count; i++)
+        if (!strcmp(map->keys[i]->text, key))
+            return map->values[i];
+    return NULL;
+}
+
+/* A path segment "name" or "name[i]": its name cut at the bracket, the
+ * index in *INDEX (-1 without one). Returns 0, or -1 for a malformed one. */
+static int split_segment(char* seg, long* index)
+{
+    char* bracket = strchr(seg, '[');
+    *index = -1;
+    if (!bracket)
+        return seg[0] ? 0 : -1;
+    char* end = NULL;
+    *index = strtol(bracket + 1, &end, 10);
+    if (end == bracket + 1 || *end != ']' || end[1] || *index < 0)
+        return -1;
+    *bracket = '\0';
+    return seg[0] ? 0 : -1;
+}
+
+/* Puts VALUE at list item INDEX of the mapping AT's key SEG (LAST: the
+ * item itself), or returns the item to go on from; NULL when there is no
+ * such item (*PLACED set when VALUE went in). */
+static yt_node* item_of(yt_node* at, const char* seg, long index, int last, yt_node* value, int* placed)
+{
+    yt_node* list = child_of(at, seg);
+    if (!list || list->kind != YT_SEQ || (size_t)index >= list->count)
+        return NULL;
+    if (!last)
+        return list->values[index];
+    yt_free(list->values[index]);
+    list->values[index] = value;
+    *placed = 1;
+    return NULL;
+}
+
+int yt_put_path(yt_node* root, const char* path, yt_node* value)
+{
+    char key[256];
+    size_t len = strlen(path);
+    int placed = 0;
+    if (len == 0 || len >= sizeof key - 1 || path[0] == '.' || path[len - 1] == '.' || strstr(path, "..")) {
+        yt_free(value);   /* strtok_r would skip the empty names */
+        return -1;
+    }
+    snprintf(key, sizeof key, "%s", path);
+    yt_node* at = root;
+    char* save = NULL;
+    for (char* seg = strtok_r(key, ".", &save); seg && at; seg = strtok_r(NULL, ".", &save)) {
+        int last = save == NULL || *save == '\0';
+        long index;
+        if (split_segment(seg, &index) || at->kind != YT_MAP)
+            break;
+        if (index >= 0) {
+            at = item_of(at, seg, index, last, value, &placed);
+            continue;
+        }
+        if (last) {
+            yt_map_put(at, seg, value);
+            return 0;
+        }
+        yt_node* next = child_of(at, seg);
+        if (!next) {
+            next = yt_new_map(value->line, value->col, value->file);
+            yt_map_put(at, seg, next);
+        }
+        at = next;
+    }
+    if (placed)
+        return 0;
+    yt_free(value);
+    return -1;
+}
+
+void yt_flow_text(const yt_node* v, strbuf* out)
+{
+    if (v->kind == YT_SCALAR) {
+        strbuf_append(out, v->text);
+        return;
+    }
+    strbuf_append(out, v->kind == YT_MAP ? "{" : "[");
+    for (size_t i = 0; i < v->count; i++) {
+        if (i)
+            strbuf_append(out, ", ");
+        if (v->kind == YT_MAP)
+            strbuf_printf(out, "%s: ", v->keys[i]->text);
+        yt_flow_text(v->values[i], out);
+    }
+    strbuf_append(out, v->kind == YT_MAP ? "}" : "]");
+}
+
 const yt_node* yt_map_get(const yt_node* map, const char* key)
 {
     if (!map || map->kind != YT_MAP)

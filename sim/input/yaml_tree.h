@@ -46,6 +46,18 @@ yt_node* yt_new_map(int line, int col, const char* file);
  * the pair with a key scalar placed where VALUE is. */
 void yt_map_put(yt_node* map, const char* key, yt_node* value);
 
+/* Puts VALUE (taken) at the dotted PATH under ROOT: names joined by dots,
+ * an item of a list as name[i] ("failures.components[0].mtbf"). A mapping
+ * the path names but ROOT lacks is added (at VALUE's position); a path that
+ * runs through something other than a mapping, or a list index beyond the
+ * list, is refused. Returns 0, or -1 (VALUE freed, ROOT unchanged but for
+ * mappings added on the way). */
+int yt_put_path(yt_node* root, const char* path, yt_node* value);
+
+/* NODE as one line: a scalar's text, a mapping or list in flow style
+ * ("{bandwidth: 400Gbps, latency: 5us}", "[1, 2]"). */
+void yt_flow_text(const yt_node* node, strbuf* out);
+
 /* The value of KEY in MAP, or NULL. */
 const yt_node* yt_map_get(const yt_node* map, const char* key);
 

@@ -2,6 +2,7 @@
 #include "output/report_json.h"
 
 #include "output/report_rows.h"
+#include "output/report_uncertainty.h"
 #include "core/json.h"
 
 static void json_identity(json_writer* j, const scenario* sc, const run_result* r)
@@ -195,10 +196,10 @@ static void json_unsimulated(json_writer* j, const run_result* r)
 /* Keys an infeasible run cannot give a value for. */
 static void json_no_results(json_writer* j, const scenario* sc, const run_result* r)
 {
-    static const char* keys[] = {"steps", "tokens", "mfu", "hfu", "step_time_s", "tokens_per_s",
-                                 "tflops_per_gpu", "batch_phases", "wall_clock_days", "replications", "gpu_hours_lost", "goodput",
-                                 "run_mfu", "checkpoint", "gpu_hours", "cost", "energy_mwh", "energy_cost", "power_mw",
-                                 "gpu_activity", NULL};
+    static const char* keys[] = {"steps", "tokens", "mfu", "hfu", "step_time_s", "tokens_per_s", /* not enum names */
+                                 "tflops_per_gpu", "batch_phases", "wall_clock_days", "replications", "gpu_hours_lost",
+                                 "goodput", "run_mfu", "checkpoint", "gpu_hours", "cost", /* not enum names: JSON keys */
+                                 "energy_mwh", "energy_cost", "power_mw", "gpu_activity", NULL};
     for (int i = 0; keys[i]; i++)
         json_write_null(j, keys[i]);
     json_memory(j, sc, r);
@@ -219,5 +220,6 @@ void report_json(const scenario* sc, const run_result* r, strbuf* out)
     else
         json_no_results(&j, sc, r);
     json_unsimulated(&j, r);
+    report_uncertainty_json(&j, r->uncertainty);
     json_close_object(&j);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "output/report_rows.h"
+#include "output/report_uncertainty.h"
 #include "core/units.h"
 
 #define GIB 1073741824.0
@@ -307,5 +308,6 @@ void report_text(const scenario* sc, const run_result* r, strbuf* out)
     strbuf_append(out, "\n");
     text_run(sc, r, out);
     text_power(sc, r, out);
+    report_uncertainty_text(r->uncertainty, out);
     text_notes(r, out);
 }

@@ -303,24 +303,91 @@ static void split_phases(const scenario* sc, run_result* r)
     }
 }
 
+/* The micro-batches of each phase's step into M, the final batch's first,
+ * then the ramp phases' in order: what the run simulates. Returns how many. */
+static int phase_micro_batches(const scenario* sc, const run_result* out, int* m)
+{
+    long long unit = (long long)sc->par.dp * sc->par.micro_batch;
+    m[0] = out->plan.micro_batches;
+    for (int i = 0; i + 1 < out->phase_count; i++)
+        m[1 + i] = (int)(out->phase[i].global_batch / unit);
+    return out->phase_count;
+}
+
 /* The step of every phase: the final batch's is the run's profile; each
  * ramp phase runs the same plan with its own number of micro-batches. */
 static void simulate_phases(const scenario* sc, const run_options* opt, run_result* out)
 {
     iteration_plan* plan = &out->plan;
-    int m = plan->micro_batches;
-    long long unit = (long long)sc->par.dp * sc->par.micro_batch;
+    int m[RUN_MAX_PHASES];
+    int final = plan->micro_batches;
+    phase_micro_batches(sc, out, m);
     for (int i = 0; i < out->phase_count; i++) {
         batch_phase* ph = &out->phase[i];
         if (i == out->phase_count - 1) {
             ph->profile = &out->profile;
             continue;
         }
-        plan->micro_batches = (int)(ph->global_batch / unit);
+        plan->micro_batches = m[1 + i];
         simulate_step(opt, plan, &ph->own);
         ph->profile = &ph->own;
     }
-    plan->micro_batches = m;
+    plan->micro_batches = final;
+}
+
+/* ---- step profiles shared by a batch's runs (step_cache.h) ------------------ */
+
+static void sleeper_main(int argc, char* argv[])
+{
+    (void)argc, (void)argv;
+    sg_actor_sleep_until(*(const double*)sg_actor_self_get_data());
+}
+
+/* Moves SimGrid's clock to UNTIL (an actor on HOST sleeps until then): the
+ * run level then starts where it would have after the step simulations. */
+static void advance_clock(const char* host, double until)
+{
+    if (until <= simgrid_get_clock())
+        return;
+    sg_actor_t sleeper = sg_actor_init("clock", sg_host_by_name(host));
+    sg_actor_set_data(sleeper, &until);
+    sg_actor_start(sleeper, sleeper_main, 0, NULL);
+    simgrid_run();
+}
+
+/* Takes the phases' profiles from the cache when an entry of the run's key
+ * holds exactly the micro-batch counts the run would simulate. Returns 1
+ * when it did, 0 when the run must simulate them. */
+static int reuse_steps(const scenario* sc, const run_options* opt, run_result* out, const char* host)
+{
+    const step_cache_entry* e = opt->cache && !opt->timeline ? step_cache_find(opt->cache, opt->step_key) : NULL;
+    int m[RUN_MAX_PHASES];
+    int n = phase_micro_batches(sc, out, m);
+    if (!e || e->count != n || memcmp(e->micro_batches, m, (size_t)n * sizeof *m))
+        return 0;
+    step_profile_copy(&e->profile[0], &out->profile);
+    for (int i = 0; i < out->phase_count; i++) {
+        batch_phase* ph = &out->phase[i];
+        ph->profile = i == out->phase_count - 1 ? &out->profile : &ph->own;
+        if (i < out->phase_count - 1)
+            step_profile_copy(&e->profile[1 + i], &ph->own);
+    }
+    advance_clock(host, e->clock);
+    opt->cache->reused++;
+    return 1;
+}
+
+/* Records the profiles this run simulated, for the batch's later runs. */
+static void record_steps(const scenario* sc, const run_options* opt, run_result* out)
+{
+    if (!opt->cache || opt->timeline)
+        return;
+    step_cache_entry e = {.key = opt->step_key, .clock = simgrid_get_clock()};
+    e.count = phase_micro_batches(sc, out, e.micro_batches);
+    step_profile_copy(&out->profile, &e.profile[0]);
+    for (int i = 0; i + 1 < out->phase_count; i++)
+        step_profile_copy(&out->phase[i].own, &e.profile[1 + i]);
+    step_cache_record(opt->cache, &e);
 }
 
 typedef struct {
@@ -385,13 +452,16 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
         if (loaded)
             return -1;
     }
-    simulate_step(opt, &out->plan, &out->profile);
-    if (opt->timeline)
-        simulate_timeline(opt, &out->plan, out);
-    split_phases(sc, out);
-    simulate_phases(sc, opt, out);
     char host[32];
     platform_host_name(out->plan.stage[0].gpu, host, sizeof host);
+    split_phases(sc, out);
+    if (!reuse_steps(sc, opt, out, host)) {
+        simulate_step(opt, &out->plan, &out->profile);
+        if (opt->timeline)
+            simulate_timeline(opt, &out->plan, out);
+        simulate_phases(sc, opt, out);
+        record_steps(sc, opt, out);
+    }
     int infeasible = run_figures(sc, out, host, opt->timeline);
     platform_file_forget();
     return infeasible;

@@ -16,6 +16,8 @@
 #include "network/topology.h"
 #include "plan/plan.h"
 #include "run/power.h"
+#include "run/step_cache.h"
+#include "run/uncertainty.h"
 #include "input/scenario.h"
 #include "model/workload.h"
 
@@ -28,6 +30,11 @@ typedef struct {
     int stepwise_collectives;   /* see iteration_options */
     int full_detail;            /* every rank and micro-batch, nothing collapsed */
     int timeline;               /* also run_result.timeline and run_log, for traces and pictures */
+    /* A batch's runs (same options, no timeline) share their step profiles:
+     * the entry of STEP_KEY (the hash of the run's step-shaping inputs) if
+     * CACHE has it, else the run records one there (step_cache.h). */
+    step_cache* cache;
+    uint64_t    step_key;
 } run_options;
 
 /* One batch size of the run: training.batch_ramp's phases, then the final
@@ -75,6 +82,9 @@ typedef struct {
     campaign_log run_log;
     const char*  not_simulated[RUN_MAX_NOTES];
     int          not_simulated_count;
+    /* The scenario's uncertainty study, when its samples were run (the
+     * caller's, set after run_simulate; NULL: none), for the reports. */
+    const uncertainty_result* uncertainty;
 } run_result;
 
 /* Builds the workload and checks that the plan fits: returns 0 when it does,
