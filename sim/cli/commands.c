@@ -27,7 +27,9 @@ static const char schedule_options[] =
     "  --colour, --no-colour    ANSI colours (default: when stdout is a terminal and NO_COLOR is unset)\n";
 
 static const char report_options[] =
-    "  -o PAGE                  write the page to PAGE (default: stdout)\n";
+    "  -o PAGE                  write the page to PAGE (default: stdout)\n"
+    "With an uncertain: section, the samples run first and the page shows what they say:\n"
+    "  -j N, --rows ROWS, --resume, --nominal   as for run\n";
 
 static const char sweep_options_help[] =
     "  -j N          N points at a time, each in its own process (default: the number of cores)\n"
@@ -55,7 +57,8 @@ static const cli_command commands[] = {
      command_schedule},
     {"explain", "FILE", "", "every loss term's closed form with the scenario's numbers beside the simulated value",
      NULL, 1, command_explain},
-    {"report", "FILE", "[-o PAGE.html]", "one self-contained HTML page of the run (-o PAGE, else stdout)",
+    {"report", "FILE", "[-o PAGE.html] [-j N] [--rows ROWS.jsonl] [--resume] [--nominal]",
+     "one self-contained HTML page of the run (-o PAGE, else stdout)",
      report_options, 1, command_report},
     {"sweep", "FILE", "[-j N] [-o OUT] [--shard K/N] [--resume]",
      "run every point of a sweep file, one row each (CSV or JSON lines)", sweep_options_help, 0, command_sweep},

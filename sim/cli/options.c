@@ -98,6 +98,10 @@ static const cli_option options[] = {
     {"schedule", "--colour", "--color", 0, set_colour},
     {"schedule", "--no-colour", "--no-color", 0, set_no_colour},
     {"report", "-o", NULL, 1, read_page},
+    {"report", "-j", NULL, 1, read_jobs},
+    {"report", "--rows", NULL, 1, read_rows},
+    {"report", "--resume", NULL, 0, set_resume},
+    {"report", "--nominal", NULL, 0, set_nominal},
 };
 
 static const cli_option* option_named(const char* command, const char* arg)
