@@ -348,6 +348,59 @@ START_TEST(failure_classes_scale_with_their_instances)
 }
 END_TEST
 
+/* failures.rate_scale multiplies every class's rate. Components fail at a
+ * constant rate whether the job trains or not, so a run of random length T
+ * sees N failures with E[N] = s·λ·E[T] (Wald's identity for a Poisson
+ * process stopped at T), λ the unscaled rate, and N − s·λ·T has variance
+ * s·λ·E[T] (the compensated process is a martingale): over n replications
+ * the mean of N − s·λ·T lies within 3·sqrt(s·λ·T̄ / n) of 0. Each class of
+ * tests/campaign/failure-kinds.yaml fails every 20 h, so λ = 7 / 20 h. And
+ * a scale of 2 is every MTBF halved, to the byte. */
+START_TEST(rate_scale_multiplies_every_failure_rate)
+{
+    static const char* kinds[] = {"gpu", "hbm", "host", "software", "nic", "link", "switch"};
+    const double lambda = 7 / (20 * HOUR), scales[] = {0.5, 2.5};
+    strbuf base = {0};
+    read_file("tests/campaign/failure-kinds.yaml", &base);
+    for (int k = 0; k < 2; k++) {
+        strbuf text = {0}, report = {0};
+        char line[64], path[64];
+        strbuf_append(&text, strbuf_text(&base));
+        snprintf(line, sizeof line, "  rate_scale: %g\n  detect: 1min", scales[k]);
+        replace_once(&text, "  detect: 1min", line);
+        temp_path(path, sizeof path, ".yaml");
+        run_json_text(path, strbuf_text(&text), NULL, &report);
+        json_t* out = parse_json(report.data, report.len);
+        double n = number_at(out, "replications"), wall = number_at(out, "wall_clock_days.mean") * 24 * HOUR;
+        double failures = 0;
+        for (int i = 0; i < 7; i++) {
+            snprintf(line, sizeof line, "failures.%s", kinds[i]);
+            failures += number_at(out, line);
+        }
+        double expected = scales[k] * lambda * wall, error = sqrt(expected / n);
+        ck_assert_msg(fabs(failures - expected) < 3 * error, "rate_scale %g: %g failures a run, %g expected (+-%g)",
+                      scales[k], failures, expected, error);
+        json_decref(out);
+        strbuf_free(&report);
+        strbuf_free(&text);
+    }
+    strbuf scaled = {0}, halved = {0};
+    strbuf_append(&scaled, strbuf_text(&base));
+    replace_once(&scaled, "  detect: 1min", "  rate_scale: 2\n  detect: 1min");
+    strbuf_append(&halved, strbuf_text(&base));
+    const char* mtbfs[][2] = {{"gpu, mtbf: 320h", "gpu, mtbf: 160h"}, {"hbm, mtbf: 320h", "hbm, mtbf: 160h"},
+                              {"host, mtbf: 40h", "host, mtbf: 20h"}, {"software, mtbf: 40h", "software, mtbf: 20h"},
+                              {"nic, mtbf: 320h", "nic, mtbf: 160h"}, {"link, mtbf: 320h", "link, mtbf: 160h"},
+                              {"switch, mtbf: 20h", "switch, mtbf: 10h"}};
+    for (int i = 0; i < 7; i++)
+        replace_once(&halved, mtbfs[i][0], mtbfs[i][1]);
+    assert_same_json_report(strbuf_text(&scaled), strbuf_text(&halved), NULL);
+    strbuf_free(&scaled);
+    strbuf_free(&halved);
+    strbuf_free(&base);
+}
+END_TEST
+
 /* training.batch_ramp: each phase runs whole steps of its own batch; the
  * final batch's step is the one tiny.yaml simulates, and the run is the sum
  * of its phases. */
@@ -499,6 +552,7 @@ Suite* campaign_suite(void)
     tcase_add_test(tc, checkpoint_io_takes_the_aggregate_share);
     tcase_add_test(tc, scenario_with_failures_end_to_end);
     tcase_add_test(tc, failure_classes_scale_with_their_instances);
+    tcase_add_test(tc, rate_scale_multiplies_every_failure_rate);
     tcase_add_test(tc, batch_ramp_phases_add_up);
     tcase_add_test(tc, first_replication_log_accounts_for_its_run);
     tcase_add_test(tc, wall_clock_histogram_holds_every_replication);

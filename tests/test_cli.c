@@ -156,7 +156,9 @@ START_TEST(check_and_platform_commands)
     run_trainsim((const char*[]){"check", "scenarios/gpt4-a100-25k.yaml", NULL}, &r);
     ck_assert_int_eq(r.status, 0);
     ck_assert_str_eq(strbuf_text(&r.out), "scenarios/gpt4-a100-25k.yaml: ok: 24960 GPUs "
-                                          "(TP 8 x PP 15 x DP 208 x CP 1), 35 micro-batches per step\n");
+                                          "(TP 8 x PP 15 x DP 208 x CP 1), 35 micro-batches per step\n"
+                                          "scenarios/gpt4-a100-25k.yaml: 13 uncertain inputs and 2 targets: "
+                                          "`trainsim run` draws and runs 64 samples\n");
     command_result_free(&r);
     run_trainsim((const char*[]){"platform", "scenarios/tiny.yaml", NULL}, &r);
     ck_assert_int_eq(r.status, 0);

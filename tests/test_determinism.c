@@ -1,8 +1,11 @@
 /* test_determinism: the same scenario and seed give the same bytes, for
  * every scenario in scenarios/ and scenarios/teach/, text and JSON; and a
  * different seed changes only what is random (the run level's draws), never
- * the step, the memory or the plan. (Sweeps: test_sweep checks that rows do
- * not depend on -j.) */
+ * the step, the memory or the plan. The reference scenarios run as written
+ * (--nominal: the GPT-4 files' uncertainty studies take a minute each);
+ * the teaching ones whole, so scenarios/teach/uncertain-256.yaml checks a
+ * study's bytes (test_uncertainty_run checks them against -j). (Sweeps:
+ * test_sweep checks that rows do not depend on -j.) */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,12 +13,15 @@
 
 #include "helpers.h"
 
-/* Runs FILE twice with ARGS (after "run FILE") and compares stdout. */
-static void same_bytes_twice(const char* file, const char* extra)
+/* Runs FILE twice with EXTRA and NOMINAL (after "run FILE"; each may be
+ * NULL) and compares stdout. */
+static void same_bytes_twice(const char* file, const char* extra, const char* nominal)
 {
     command_result a, b;
-    run_trainsim((const char*[]){"run", file, extra, NULL}, &a);
-    run_trainsim((const char*[]){"run", file, extra, NULL}, &b);
+    const char* first = extra ? extra : nominal;
+    const char* second = extra ? nominal : NULL;
+    run_trainsim((const char*[]){"run", file, first, second, NULL}, &a);
+    run_trainsim((const char*[]){"run", file, first, second, NULL}, &b);
     ck_assert_msg(a.status == 0 || a.status == 1, "%s: %s", file, strbuf_text(&a.err));
     ck_assert_int_eq(a.status, b.status);
     ck_assert_msg(a.out.len > 0 || a.err.len > 0, "%s printed nothing", file);
@@ -26,7 +32,9 @@ static void same_bytes_twice(const char* file, const char* extra)
     command_result_free(&b);
 }
 
-static void every_scenario_in(const char* dir)
+/* Every scenario of DIR, twice each in text and JSON; NOMINAL: "--nominal"
+ * or NULL. */
+static void every_scenario_in(const char* dir, const char* nominal)
 {
     DIR* d = opendir(dir);
     ck_assert_ptr_nonnull(d);
@@ -37,8 +45,8 @@ static void every_scenario_in(const char* dir)
             continue;
         char path[512];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        same_bytes_twice(path, "--json");
-        same_bytes_twice(path, NULL);
+        same_bytes_twice(path, "--json", nominal);
+        same_bytes_twice(path, NULL, nominal);
         n++;
     }
     closedir(d);
@@ -47,13 +55,13 @@ static void every_scenario_in(const char* dir)
 
 START_TEST(reference_scenarios_give_the_same_bytes)
 {
-    every_scenario_in("scenarios");
+    every_scenario_in("scenarios", "--nominal");
 }
 END_TEST
 
 START_TEST(teaching_scenarios_give_the_same_bytes)
 {
-    every_scenario_in("scenarios/teach");
+    every_scenario_in("scenarios/teach", NULL);
 }
 END_TEST
 

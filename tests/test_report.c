@@ -1,7 +1,10 @@
 /* test_report: `trainsim report` writes one self-contained HTML page (no
  * external resource) that headless Chromium renders: the screenshot is not
  * blank (many colours, the schedule's forward-pass blue among them) and the
- * rendered text holds the run's key figures. Without Chromium the test says
+ * rendered text holds the run's key figures; with an uncertainty study, the
+ * page holds its percentiles and band probabilities as run --json gives
+ * them, and its tornado chart is drawn (both bar colours in the picture,
+ * a bar per input and measure in the DOM). Without Chromium the test says
  * so on stderr and checks the page as text only. */
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +15,7 @@
 #include <zlib.h>
 
 #include "helpers.h"
+#include "output/html_study.h"
 
 /* ---- a PNG reader, enough for Chromium's screenshots (8-bit RGB or RGBA) ---- */
 
@@ -190,6 +194,114 @@ START_TEST(report_page_renders_with_its_key_figures)
 }
 END_TEST
 
+/* tests/campaign/tiny-failures.yaml with three uncertain inputs and a band. */
+static const char study_inputs[] =
+    "uncertain:\n"
+    "  failures.rate_scale: {loguniform: [0.5, 2]}\n"
+    "  failures.restart: {uniform: [1min, 20min]}\n"
+    "  cluster.nic.bandwidth: {choice: [100Gbps, 200Gbps]}\n"
+    "targets:\n  wall_clock_days: [4, 8]\n";
+
+static void hex_colour(const char* hex, int rgb[3])
+{
+    unsigned v = (unsigned)strtoul(hex + 1, NULL, 16);
+    rgb[0] = (int)(v >> 16 & 255);
+    rgb[1] = (int)(v >> 8 & 255);
+    rgb[2] = (int)(v & 255);
+}
+
+/* How many times NEEDLE occurs in HAYSTACK. */
+static int occurrences(const char* haystack, const char* needle)
+{
+    int n = 0;
+    for (const char* p = strstr(haystack, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+START_TEST(report_draws_the_study_with_its_tornado)
+{
+    char file[128], page[128], png[128];
+    temp_path(file, sizeof file, ".yaml");
+    temp_path(page, sizeof page, ".html");
+    temp_path(png, sizeof png, ".png");
+    strbuf text = {0};
+    read_file("tests/campaign/tiny-failures.yaml", &text);
+    replace_once(&text, "output: {replications: 50}", "output: {replications: 50, samples: 16}");
+    strbuf_append(&text, study_inputs);
+    FILE* f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(strbuf_text(&text), f);
+    fclose(f);
+    command_result r, json;
+    run_trainsim_ok((const char*[]){"report", file, "-o", page, "-j", "2", NULL}, &r);
+    command_result_free(&r);
+    run_trainsim_ok((const char*[]){"run", file, "--json", "-j", "2", NULL}, &json);
+    const char* report = strbuf_text(&json.out);
+    char days[96], band[96], overall[96], first[160];
+    snprintf(days, sizeof days, "<tr><td>wall-clock days</td><td>%.3g</td><td>%.3g</td><td>%.3g</td></tr>",
+             number_in(report, "uncertainty.percentiles.wall_clock_days.p10"),
+             number_in(report, "uncertainty.percentiles.wall_clock_days.p50"),
+             number_in(report, "uncertainty.percentiles.wall_clock_days.p90"));
+    snprintf(band, sizeof band, "wall_clock_days in [4, 8]</td><td>%.1f %%",
+             100 * number_in(report, "uncertainty.target_probability.per_target.wall_clock_days"));
+    snprintf(overall, sizeof overall, "all at once</td><td>%.1f %%",
+             100 * number_in(report, "uncertainty.target_probability.overall"));
+    json_t* root = parse_json(json.out.data, json.out.len);
+    const json_t* top = json_array_get(value_at(root, "uncertainty.sensitivity"), 0);
+    snprintf(first, sizeof first, "%s: rho %+.2f with wall-clock days", json_string_value(json_object_get(top, "input")),
+             json_number_value(json_object_get(top, "value")));
+    json_decref(root);
+    command_result_free(&json);
+
+    strbuf html = {0};
+    read_file(page, &html);
+    const char* shown[] = {days, band, overall, first, "failures.rate_scale</text>", "failures.restart</text>",
+                           "cluster.nic.bandwidth</text>"};
+    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
+        ck_assert_msg(strstr(strbuf_text(&html), shown[i]), "the page lacks %s", shown[i]);
+    for (int m = 0; m < 2; m++) {   /* a bar per input and measure */
+        char fill[32];
+        snprintf(fill, sizeof fill, "fill=\"%s\"><title>", html_study_colours[m]);
+        ck_assert_int_eq(occurrences(strbuf_text(&html), fill), 3);
+    }
+    ck_assert(!strstr(strbuf_text(&html), "<script"));
+
+    const char* browser = chromium();
+    if (!browser) {
+        fprintf(stderr, "test_report: NOT RENDERED: no Chromium: the study's section was checked as text only\n");
+    } else {
+        render(browser, page, png, &r);
+        ck_assert_msg(r.status == 0, "chromium: %s", strbuf_text(&r.err));
+        command_result_free(&r);
+        image img;
+        ck_assert_msg(read_png(png, &img) == 0, "%s is not a PNG this test reads", png);
+        for (int m = 0; m < 2; m++) {
+            int rgb[3], seen, colours;
+            double inked;
+            hex_colour(html_study_colours[m], rgb);
+            look_at(&img, &inked, &colours, rgb, &seen);
+            ck_assert_msg(seen, "the tornado's %s bars are not in the picture", html_study_colours[m]);
+        }
+        free(img.pixels);
+        render(browser, page, NULL, &r);
+        ck_assert_msg(r.status == 0, "chromium: %s", strbuf_text(&r.err));
+        ck_assert_msg(occurrences(strbuf_text(&r.out), "<rect") > 6 && strstr(strbuf_text(&r.out), "What decides it"),
+                      "the rendered page has no tornado");
+        command_result_free(&r);
+        unlink(png);
+        char cleanup[200];
+        snprintf(cleanup, sizeof cleanup, "/tmp/trainsim-chromium-%d", (int)getpid());
+        run_program((const char*[]){"/bin/rm", "-rf", cleanup, NULL}, &r);
+        command_result_free(&r);
+    }
+    strbuf_free(&html);
+    strbuf_free(&text);
+    unlink(page);
+    unlink(file);
+}
+END_TEST
+
 START_TEST(report_that_cannot_be_written_is_an_error)
 {
     command_result r;
@@ -206,6 +318,7 @@ Suite* report_suite(void)
     TCase* tc = tcase_create("html");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, report_page_renders_with_its_key_figures);
+    tcase_add_test(tc, report_draws_the_study_with_its_tornado);
     tcase_add_test(tc, report_that_cannot_be_written_is_an_error);
     suite_add_tcase(s, tc);
     return s;

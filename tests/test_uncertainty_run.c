@@ -428,6 +428,28 @@ START_TEST(nominal_runs_the_scenario_as_written)
 }
 END_TEST
 
+/* --samples N is output.samples: N, to the byte. */
+START_TEST(samples_option_is_output_samples)
+{
+    strbuf text = {0};
+    tokens_study(&text, NULL);
+    char path[128];
+    temp_path(path, sizeof path, ".yaml");
+    write_text(path, strbuf_text(&text));
+    command_result a, b;
+    run_trainsim_ok((const char*[]){"run", path, "--json", "--samples", "8", NULL}, &a);
+    replace_once(&text, "output: {samples: 20}", "output: {samples: 8}");
+    write_text(path, strbuf_text(&text));
+    run_trainsim_ok((const char*[]){"run", path, "--json", NULL}, &b);
+    ck_assert_str_eq(strbuf_text(&a.out), strbuf_text(&b.out));
+    ck_assert_double_eq(number_in(strbuf_text(&a.out), "uncertainty.samples"), 8);
+    unlink(path);
+    command_result_free(&a);
+    command_result_free(&b);
+    strbuf_free(&text);
+}
+END_TEST
+
 /* The text report's section: the draws, the percentiles, the bands and the
  * drivers, the strongest first (the tokens set the days; the price of a
  * GPU-hour sets neither the days nor the MFU). */
@@ -490,6 +512,7 @@ Suite* uncertainty_run_suite(void)
     tcase_add_test(tc, samples_that_cannot_run_are_counted_by_reason);
     tcase_add_test(tc, a_resumed_study_gives_the_same_report);
     tcase_add_test(tc, nominal_runs_the_scenario_as_written);
+    tcase_add_test(tc, samples_option_is_output_samples);
     tcase_add_test(tc, text_report_names_what_drives_the_run);
     tcase_add_test(tc, progress_shows_on_a_terminal);
     suite_add_tcase(s, tc);

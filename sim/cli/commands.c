@@ -20,14 +20,17 @@ static const char run_options[] =
     "  -j N                     N samples at a time, each in its own process (default: the number of cores)\n"
     "  --rows ROWS              keep every sample's row, as a sweep's (.jsonl, or .jsonl.gz)\n"
     "  --resume                 keep the rows ROWS already holds for these samples and run the others\n"
-    "  --nominal                run the scenario as written only, without its samples\n";
+    "  --nominal                run the scenario as written only, without its samples\n"
+    "  --samples N              draw N samples instead of output.samples\n";
 
 static const char schedule_options[] =
     "  --width N                characters per line (default: the terminal's, else 100)\n"
     "  --colour, --no-colour    ANSI colours (default: when stdout is a terminal and NO_COLOR is unset)\n";
 
 static const char report_options[] =
-    "  -o PAGE                  write the page to PAGE (default: stdout)\n";
+    "  -o PAGE                  write the page to PAGE (default: stdout)\n"
+    "With an uncertain: section, the samples run first and the page shows what they say:\n"
+    "  -j N, --rows ROWS, --resume, --nominal, --samples N   as for run\n";
 
 static const char sweep_options_help[] =
     "  -j N          N points at a time, each in its own process (default: the number of cores)\n"
@@ -45,7 +48,7 @@ static const cli_command commands[] = {
     {"run", "FILE",
      "[--json] [--seed N] [--detail collapsed|full]\n"
      "                         [--trace PATH] [--stepwise-collectives] [--stats]\n"
-     "                         [-j N] [--rows ROWS.jsonl] [--resume] [--nominal]",
+     "                         [-j N] [--rows ROWS.jsonl] [--resume] [--nominal] [--samples N]",
      "simulate the scenario and report MFU, step time, wall-clock and cost", run_options, 1, command_run},
     {"check", "FILE", "", "read and validate the scenario only", NULL, 1, command_check},
     {"platform", "FILE", "", "print the SimGrid platform XML generated for the scenario", NULL, 1,
@@ -55,7 +58,8 @@ static const cli_command commands[] = {
      command_schedule},
     {"explain", "FILE", "", "every loss term's closed form with the scenario's numbers beside the simulated value",
      NULL, 1, command_explain},
-    {"report", "FILE", "[-o PAGE.html]", "one self-contained HTML page of the run (-o PAGE, else stdout)",
+    {"report", "FILE", "[-o PAGE.html] [-j N] [--rows ROWS.jsonl] [--resume] [--nominal] [--samples N]",
+     "one self-contained HTML page of the run (-o PAGE, else stdout)",
      report_options, 1, command_report},
     {"sweep", "FILE", "[-j N] [-o OUT] [--shard K/N] [--resume]",
      "run every point of a sweep file, one row each (CSV or JSON lines)", sweep_options_help, 0, command_sweep},

@@ -48,6 +48,8 @@ static int run_on_scenario(const cli_command* command, int argc, char** argv, co
         return EXIT_INPUT;
     if (args.seed_given)
         sc.seed = args.seed;
+    if (args.samples)
+        sc.output.samples = args.samples;
     status = command->run(&(cli_call){argc, argv, &args, &sc});
     if (args.stats)
         print_stats(t0);

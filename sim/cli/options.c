@@ -54,6 +54,17 @@ static int read_seed(cli_args* c, const char* v)
     return CLI_GO_ON;
 }
 
+/* As output.samples reads it (docs/scenario.md). */
+static int read_samples(cli_args* c, const char* v)
+{
+    long n;
+    if (cli_parse_count(v, 2, 100000, &n))
+        return cli_usage_error("--samples expects a number of samples from 2 to 100000, found '%s'",
+                               v ? v : "nothing");
+    c->samples = (int)n;
+    return CLI_GO_ON;
+}
+
 static int read_jobs(cli_args* c, const char* v)
 {
     return cli_parse_jobs(v, &c->jobs);
@@ -94,10 +105,16 @@ static const cli_option options[] = {
     {"run", "--rows", NULL, 1, read_rows},
     {"run", "--resume", NULL, 0, set_resume},
     {"run", "--nominal", NULL, 0, set_nominal},
+    {"run", "--samples", NULL, 1, read_samples},
     {"schedule", "--width", NULL, 1, read_width},
     {"schedule", "--colour", "--color", 0, set_colour},
     {"schedule", "--no-colour", "--no-color", 0, set_no_colour},
     {"report", "-o", NULL, 1, read_page},
+    {"report", "-j", NULL, 1, read_jobs},
+    {"report", "--rows", NULL, 1, read_rows},
+    {"report", "--resume", NULL, 0, set_resume},
+    {"report", "--nominal", NULL, 0, set_nominal},
+    {"report", "--samples", NULL, 1, read_samples},
 };
 
 static const cli_option* option_named(const char* command, const char* arg)

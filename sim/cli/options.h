@@ -22,6 +22,7 @@ typedef struct {
     const char* rows;     /* run: where every sample's row goes (JSON lines); NULL: nowhere */
     int         resume;   /* run: keep the rows ROWS holds */
     int         nominal;  /* run: the nominal scenario only, no study */
+    int         samples;  /* run, report: the study's samples instead of output.samples; 0: the file's */
 } cli_args;
 
 /* What a command runs with: the whole command line; for a command that

@@ -173,14 +173,17 @@ static int simulate_for(const scenario* sc, const run_options* opt, run_result* 
 typedef void (*rendering)(const cli_call* call, const run_result* r, strbuf* out);
 
 /* Simulates the call's scenario with OPT and prints what RENDER makes of it
- * on stdout, or writes it whole to PATH (the HTML report's -o) when PATH is
- * not NULL. Returns the exit status. */
-static int show_simulated(const cli_call* call, run_options opt, rendering render, const char* path)
+ * (with STUDY, the scenario's uncertainty study, or NULL) on stdout, or
+ * writes it whole to PATH (the HTML report's -o) when PATH is not NULL.
+ * Returns the exit status. */
+static int show_simulated(const cli_call* call, run_options opt, const uncertainty_result* study, rendering render,
+                          const char* path)
 {
     run_result r;
     int status = simulate_for(call->sc, &opt, &r);
     if (status)
         return status;
+    r.uncertainty = study;
     strbuf out = {0};
     render(call, &r, &out);
     if (path)
@@ -210,15 +213,24 @@ static void page_of(const cli_call* call, const run_result* r, strbuf* out)
 
 int command_schedule(const cli_call* call)
 {
-    return show_simulated(call, (run_options){.timeline = 1}, schedule_of, NULL);
+    return show_simulated(call, (run_options){.timeline = 1}, NULL, schedule_of, NULL);
 }
 
 int command_explain(const cli_call* call)
 {
-    return show_simulated(call, (run_options){0}, explanation_of, NULL);
+    return show_simulated(call, (run_options){0}, NULL, explanation_of, NULL);
 }
 
+/* The page, with the scenario's uncertainty study when it has one: its
+ * samples run first, as run's do. */
 int command_report(const cli_call* call)
 {
-    return show_simulated(call, (run_options){.timeline = 1}, page_of, call->args->out);
+    uncertainty_result study;
+    int studied, status = run_study(call, &study, &studied);
+    if (status)
+        return status;
+    status = show_simulated(call, (run_options){.timeline = 1}, studied ? &study : NULL, page_of, call->args->out);
+    if (studied)
+        uncertainty_free(&study);
+    return status;
 }

@@ -171,8 +171,9 @@ typedef struct {
     double               weibull_shape;
     failure_component*   components;
     size_t               component_count;
+    double               rate_scale;        /* every component's failure rate times this */
     double               detect, restart;   /* seconds */
-    int                  spares;            /* spare nodes */
+    int                  spares;            /* spare nodes, beside the cluster's nodes */
 } failure_spec;
 
 typedef struct {

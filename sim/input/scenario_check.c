@@ -59,6 +59,7 @@ void scenario_set_defaults(scenario* sc)
 
     sc->failures.distribution = DIST_EXPONENTIAL;
     sc->failures.weibull_shape = 1.0;
+    sc->failures.rate_scale = 1.0;
     sc->failures.detect = 5 * 60;
     sc->failures.restart = 15 * 60;
 

@@ -454,6 +454,8 @@ static const key_rule failure_rules[] = {
     {.name = "shape", .type = K_NUMBER, .offset = offsetof(failure_spec, weibull_shape), .min = 0,
      .max = 100, .positive = 1},
     CUSTOM_OF("components", failure_spec, components, read_components, component_rules, 1),
+    {.name = "rate_scale", .type = K_NUMBER, .offset = offsetof(failure_spec, rate_scale), .min = 0,
+     .max = 1e6, .positive = 1},
     QTY("detect", failure_spec, detect, UNIT_TIME, 0, 0),
     QTY("restart", failure_spec, restart, UNIT_TIME, 0, 0),
     INT_FIELD("spares", failure_spec, spares, 0, 1e6),

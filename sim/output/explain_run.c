@@ -42,6 +42,8 @@ static void explain_failures(const explain_ctx* x, explain_term* t)
         strbuf_printf(&t->text, "%s%.0f / %.4g h", i ? " + " : "", in->classes[i].instances,
                       in->classes[i].mtbf / 3600);
     strbuf_append(&t->text, ")");
+    if (x->sc->failures.rate_scale != 1)
+        strbuf_printf(&t->text, ", each MTBF the file's over failures.rate_scale %g", x->sc->failures.rate_scale);
     t->standard_error = x->r->campaign.failures_total_se;
     snprintf(t->why, sizeof t->why, "more than 2 standard errors of the mean over %d replications apart: the "
              "formula has exponential failures at a constant rate", x->r->campaign.replications);

@@ -5,31 +5,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "output/html_study.h"
+#include "output/html_text.h"
 #include "output/report_rows.h"
 #include "core/units.h"
 
 #define CHART_WIDTH 900.0
 #define LABEL_WIDTH 110.0
 
-/* ---- text ------------------------------------------------------------------------ */
-
-static void escaped(strbuf* out, const char* text)
-{
-    for (const char* p = text ? text : ""; *p; p++) {
-        switch (*p) {
-        case '<': strbuf_append(out, "&lt;"); break;
-        case '>': strbuf_append(out, "&gt;"); break;
-        case '&': strbuf_append(out, "&amp;"); break;
-        case '"': strbuf_append(out, "&quot;"); break;
-        default:  strbuf_append_n(out, p, 1);
-        }
-    }
-}
-
 static void head(strbuf* out, const scenario* sc)
 {
     strbuf_append(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>trainsim: ");
-    escaped(out, sc->name);
+    html_escaped(out, sc->name);
     strbuf_append(out,
                   "</title>\n<style>\n"
                   "body{font-family:sans-serif;max-width:1040px;margin:2em auto;color:#222}\n"
@@ -46,7 +33,7 @@ static void key_figure(strbuf* out, const char* name, const char* value)
     strbuf_append(out, "<tr><td>");
     strbuf_append(out, name);
     strbuf_append(out, "</td><td>");
-    escaped(out, value);
+    html_escaped(out, value);
     strbuf_append(out, "</td></tr>\n");
 }
 
@@ -54,9 +41,9 @@ static void key_figures(const scenario* sc, const run_result* r, strbuf* out)
 {
     char v[160], a[32], b[32], c[32];
     strbuf_append(out, "<h1>");
-    escaped(out, sc->name);
+    html_escaped(out, sc->name);
     strbuf_append(out, "</h1>\n<p>");
-    escaped(out, sc->description);
+    html_escaped(out, sc->description);
     strbuf_printf(out, "</p>\n<p class=\"note\">%lld %s GPUs: TP %d &times; PP %d &times; DP %d, %s, %d micro-batches "
                        "per step. trainsim %s, seed %llu.</p>\n<table class=\"key\">\n",
                   r->world_gpus, sc->gpu.name, sc->par.tp, sc->par.pp, sc->par.dp, schedule_name(sc->par.schedule),
@@ -272,6 +259,7 @@ void html_report(const scenario* sc, const run_result* r, strbuf* out)
 {
     head(out, sc);
     key_figures(sc, r, out);
+    html_study(r->uncertainty, out);
     breakdown(r, out);
     schedule(r, out);
     memory(sc, r, out);
@@ -281,7 +269,7 @@ void html_report(const scenario* sc, const run_result* r, strbuf* out)
         strbuf_append(out, "<h2>Not simulated</h2>\n<ul>\n");
         for (int i = 0; i < r->not_simulated_count; i++) {
             strbuf_append(out, "<li>");
-            escaped(out, r->not_simulated[i]);
+            html_escaped(out, r->not_simulated[i]);
             strbuf_append(out, "</li>\n");
         }
         strbuf_append(out, "</ul>\n");

@@ -1,5 +1,6 @@
 /* html: `trainsim report`, one self-contained HTML page of a run: the key
- * figures, where the time went (a bar and a table), one step's schedule (a
+ * figures, with an uncertainty study what its samples say (html_study.h),
+ * where the time went (a bar and a table), one step's schedule (a
  * row per pipeline rank), memory per GPU by kind on every rank, the first
  * replication's training, checkpoints, failures and recoveries, and the
  * histogram of wall-clock days over the replications. Inline SVG and CSS,

@@ -195,7 +195,7 @@ static const char* compact(double x, char* buf, size_t size)
     return buf;
 }
 
-static const char* outcome_text(outcome_kind o, double x, char* buf, size_t size)
+const char* report_outcome_value(outcome_kind o, double x, char* buf, size_t size)
 {
     if (isnan(x))
         snprintf(buf, size, "-");
@@ -216,6 +216,11 @@ static int is_targeted(const uncertainty_spec* s, outcome_kind o)
     return 0;
 }
 
+int report_outcome_shown(const uncertainty_spec* s, outcome_kind o)
+{
+    return o <= OUTCOME_ENERGY_MWH || is_targeted(s, o);
+}
+
 static void text_distribution(const uncertainty_result* u, strbuf* out)
 {
     strbuf_printf(out, "Samples  %d draws of %d uncertain input%s (Latin hypercube, seed %llu): %d ran%s\n",
@@ -228,11 +233,11 @@ static void text_distribution(const uncertainty_result* u, strbuf* out)
     }
     strbuf_printf(out, "  %-22s %12s %12s %12s\n", "", "p10", "p50", "p90");
     for (int o = 0; o < OUTCOME_COUNT; o++) {
-        if (o > OUTCOME_ENERGY_MWH && !is_targeted(u->spec, (outcome_kind)o))
-            continue;   /* the five of every study, and what the targets bound */
+        if (!report_outcome_shown(u->spec, (outcome_kind)o))
+            continue;
         char q[UNCERTAINTY_QUANTILES][32];
         for (int k = 0; k < UNCERTAINTY_QUANTILES; k++)
-            outcome_text((outcome_kind)o, u->percentile[o][k], q[k], sizeof q[k]);
+            report_outcome_value((outcome_kind)o, u->percentile[o][k], q[k], sizeof q[k]);
         strbuf_printf(out, "  %-22s %12s %12s %12s\n", report_outcome_label((outcome_kind)o), q[0], q[1], q[2]);
     }
 }
@@ -250,9 +255,7 @@ static void text_targets(const uncertainty_result* u, strbuf* out)
                   u->inside, u->valid);
 }
 
-/* An input's value as the text shows it: a quantity in the unit scenario
- * files write it in (durations and sizes as the report prints them). */
-static const char* input_text(const uncertain_input* in, double x, char* buf, int size)
+const char* report_input_value(const uncertain_input* in, double x, char* buf, int size)
 {
     if (in->draw != DRAW_QUANTITY)
         snprintf(buf, (size_t)size, "%.4g", x);
@@ -290,8 +293,8 @@ static void text_region(const uncertainty_result* u, int i, strbuf* out)
         return;
     }
     char lo[48], hi[48];
-    strbuf_printf(out, "%s to %s", input_text(in, u->region_min[i], lo, (int)sizeof lo),
-                  input_text(in, u->region_max[i], hi, (int)sizeof hi));
+    strbuf_printf(out, "%s to %s", report_input_value(in, u->region_min[i], lo, (int)sizeof lo),
+                  report_input_value(in, u->region_max[i], hi, (int)sizeof hi));
 }
 
 /* A rank correlation, signed, or n/a where it is undefined. */

@@ -136,8 +136,9 @@ static void campaign_from_scenario(const scenario* sc, run_result* r, campaign_i
     if (f->enabled) {
         for (size_t i = 0; i < f->component_count; i++) {   /* at most CAMPAIGN_MAX_CLASSES: checked */
             const failure_component* c = &f->components[i];
+            /* rate_scale multiplies the class's rate 1 / mtbf. */
             in->classes[in->class_count++] =
-                (failure_class){c->kind, instances_of(sc, r, c->kind), c->mtbf, c->repair};
+                (failure_class){c->kind, instances_of(sc, r, c->kind), c->mtbf / f->rate_scale, c->repair};
         }
         in->detect = f->detect;
         in->restart = f->restart;
