@@ -247,6 +247,10 @@ START_TEST(report_draws_the_study_with_its_tornado)
              100 * number_in(report, "uncertainty.target_probability.per_target.wall_clock_days"));
     snprintf(overall, sizeof overall, "all at once</td><td>%.1f %%",
              100 * number_in(report, "uncertainty.target_probability.overall"));
+    char interval[96];
+    snprintf(interval, sizeof interval, "</td><td>%.1f-%.1f %%</td><td>",
+             100 * number_in(report, "uncertainty.target_probability.per_target_95.wall_clock_days.0"),
+             100 * number_in(report, "uncertainty.target_probability.per_target_95.wall_clock_days.1"));
     json_t* root = parse_json(json.out.data, json.out.len);
     const json_t* top = json_array_get(value_at(root, "uncertainty.sensitivity"), 0);
     snprintf(first, sizeof first, "%s: rho %+.2f with wall-clock days", json_string_value(json_object_get(top, "input")),
@@ -256,7 +260,7 @@ START_TEST(report_draws_the_study_with_its_tornado)
 
     strbuf html = {0};
     read_file(page, &html);
-    const char* shown[] = {days, band, overall, first, "failures.rate_scale</text>", "failures.restart</text>",
+    const char* shown[] = {days, band, overall, interval, first, "failures.rate_scale</text>", "failures.restart</text>",
                            "cluster.nic.bandwidth</text>"};
     for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
         ck_assert_msg(strstr(strbuf_text(&html), shown[i]), "the page lacks %s", shown[i]);

@@ -155,13 +155,18 @@ START_TEST(band_probabilities_are_the_shares_of_the_rows)
     strbuf_printf(&text, "%stargets: {bubble_fraction: [0.1, 0.3], step_time_s: [0, 0.06]}\n", pipeline);
     rows r;
     json_t* report = run_study(strbuf_text(&text), NULL, &out, &r);
-    int valid = 0, in_bubble = 0, in_step = 0, in_both = 0;
-    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    int valid = 0, in_bubble = 0, in_step = 0, in_both = 0, nearest = -1;
+    double lo = HUGE_VAL, hi = -HUGE_VAL, gap = HUGE_VAL;
     for (int i = 0; i < r.count; i++) {
         if (!row_ok(r.row[i]))
             continue;
         double bubble = column(r.row[i], "breakdown.bubble.fraction"), step = column(r.row[i], "step_time_s");
         int a = bubble >= 0.1 && bubble <= 0.3, b = step >= 0 && step <= 0.06;
+        double off = bubble < 0.1 ? 0.1 - bubble : bubble > 0.3 ? bubble - 0.3 : 0;
+        if (off < gap) {
+            gap = off;
+            nearest = i;
+        }
         valid++;
         in_bubble += a;
         in_step += b;
@@ -177,6 +182,13 @@ START_TEST(band_probabilities_are_the_shares_of_the_rows)
     ck_assert_double_eq(number_at(report, "uncertainty.target_probability.per_target.step_time_s"),
                         (double)in_step / valid);
     ck_assert_double_eq(number_at(report, "uncertainty.target_probability.overall"), (double)in_both / valid);
+    ck_assert_double_eq(number_at(report, "uncertainty.target_probability.closest.bubble_fraction.sample"), nearest);
+    ck_assert_double_eq(number_at(report, "uncertainty.target_probability.closest.bubble_fraction.value"),
+                        column(r.row[nearest], "breakdown.bubble.fraction"));
+    double wilson_lo, wilson_hi;   /* the interval of the overall share, from the rows' counts */
+    sample_wilson_interval(in_both, valid, SAMPLE_Z95, &wilson_lo, &wilson_hi);
+    ck_assert_double_eq(number_at(report, "uncertainty.target_probability.overall_95.0"), wilson_lo);
+    ck_assert_double_eq(number_at(report, "uncertainty.target_probability.overall_95.1"), wilson_hi);
     ck_assert_double_eq(number_at(report, "uncertainty.target_region.samples"), in_both);
     ck_assert_double_eq(number_at(report, "uncertainty.target_region.inputs.0.min"), lo);
     ck_assert_double_eq(number_at(report, "uncertainty.target_region.inputs.0.max"), hi);
@@ -465,7 +477,9 @@ START_TEST(text_report_names_what_drives_the_run)
     const char* out = strbuf_text(&a.out);
     ck_assert_ptr_nonnull(strstr(out, "\nSamples  20 draws of 2 uncertain inputs (Latin hypercube, seed 1): 20 ran\n"));
     ck_assert_ptr_nonnull(strstr(out, "  wall-clock days  "));
-    ck_assert_ptr_nonnull(strstr(out, "\nTargets  wall_clock_days in [0, 0.02]: "));
+    ck_assert_ptr_nonnull(strstr(out, "\nTargets  band "));
+    ck_assert_ptr_nonnull(strstr(out, "\n         wall_clock_days in [0, 0.02] "));
+    ck_assert_ptr_nonnull(strstr(out, "\n         all at once "));
     const char* drivers = strstr(out, "\nDrivers  ");
     ck_assert_ptr_nonnull(drivers);
     const char* tokens = strstr(drivers, "  training.tokens    ");
