@@ -122,7 +122,7 @@ static const char* chromium(void)
 }
 
 /* Runs headless Chromium on PAGE with networking off: a screenshot to PNG,
- * or (PNG NULL) the rendered DOM into R. */
+ * or (PNG NULL) the rendered DOM into R; it must succeed. */
 static void render(const char* browser, const char* page, const char* png, command_result* r)
 {
     char url[256], shot[300], profile[128];
@@ -134,6 +134,17 @@ static void render(const char* browser, const char* page, const char* png, comma
                           "--proxy-bypass-list=<-loopback>", profile, "--window-size=1100,2200",
                           png ? shot : "--dump-dom", url, NULL};
     run_program(argv, r);
+    ck_assert_msg(r->status == 0, "chromium: %s", strbuf_text(&r->err));
+}
+
+/* Removes the profile directory render gives Chromium. */
+static void forget_chromium_profile(void)
+{
+    char profile[128];
+    command_result r;
+    snprintf(profile, sizeof profile, "/tmp/trainsim-chromium-%d", (int)getpid());
+    run_program((const char*[]){"/bin/rm", "-rf", profile, NULL}, &r);
+    command_result_free(&r);
 }
 
 START_TEST(report_page_renders_with_its_key_figures)
@@ -167,7 +178,6 @@ START_TEST(report_page_renders_with_its_key_figures)
                         "checked as text only\n");
     } else {
         render(browser, page, png, &r);
-        ck_assert_msg(r.status == 0, "chromium: %s", strbuf_text(&r.err));
         command_result_free(&r);
         image img;
         ck_assert_msg(read_png(png, &img) == 0, "%s is not a PNG this test reads", png);
@@ -179,16 +189,12 @@ START_TEST(report_page_renders_with_its_key_figures)
                       colours, blue ? "seen" : "missing");
         free(img.pixels);
         render(browser, page, NULL, &r);
-        ck_assert_msg(r.status == 0, "chromium: %s", strbuf_text(&r.err));
         ck_assert_msg(strstr(strbuf_text(&r.out), mfu) && strstr(strbuf_text(&r.out), days),
                       "the rendered page lacks %s or %s", mfu, days);
         command_result_free(&r);
         unlink(png);
     }
-    char cleanup[200];
-    snprintf(cleanup, sizeof cleanup, "/tmp/trainsim-chromium-%d", (int)getpid());
-    run_program((const char*[]){"/bin/rm", "-rf", cleanup, NULL}, &r);
-    command_result_free(&r);
+    forget_chromium_profile();
     strbuf_free(&html);
     unlink(page);
 }
@@ -276,7 +282,6 @@ START_TEST(report_draws_the_study_with_its_tornado)
         fprintf(stderr, "test_report: NOT RENDERED: no Chromium: the study's section was checked as text only\n");
     } else {
         render(browser, page, png, &r);
-        ck_assert_msg(r.status == 0, "chromium: %s", strbuf_text(&r.err));
         command_result_free(&r);
         image img;
         ck_assert_msg(read_png(png, &img) == 0, "%s is not a PNG this test reads", png);
@@ -289,15 +294,11 @@ START_TEST(report_draws_the_study_with_its_tornado)
         }
         free(img.pixels);
         render(browser, page, NULL, &r);
-        ck_assert_msg(r.status == 0, "chromium: %s", strbuf_text(&r.err));
         ck_assert_msg(occurrences(strbuf_text(&r.out), "<rect") > 6 && strstr(strbuf_text(&r.out), "What decides it"),
                       "the rendered page has no tornado");
         command_result_free(&r);
         unlink(png);
-        char cleanup[200];
-        snprintf(cleanup, sizeof cleanup, "/tmp/trainsim-chromium-%d", (int)getpid());
-        run_program((const char*[]){"/bin/rm", "-rf", cleanup, NULL}, &r);
-        command_result_free(&r);
+        forget_chromium_profile();
     }
     strbuf_free(&html);
     strbuf_free(&text);

@@ -124,8 +124,8 @@ START_TEST(spearman_counts_ties_by_average_ranks)
 }
 END_TEST
 
-/* Six hand-made samples of two inputs, one of which did not run. */
-static void hand_made_study(uncertainty_spec* spec, uncertain_input* in, target_band* t, uncertainty_result* u)
+/* Two inputs and two bands: days in [10, 20], run MFU in [0.3, 0.4]. */
+static void hand_made_spec(uncertainty_spec* spec, uncertain_input* in, target_band* t)
 {
     memset(in, 0, 2 * sizeof *in);
     in[0] = (uncertain_input){.key = "a", .prior = PRIOR_UNIFORM, .draw = DRAW_NUMBER};
@@ -133,6 +133,12 @@ static void hand_made_study(uncertainty_spec* spec, uncertain_input* in, target_
     t[0] = (target_band){OUTCOME_WALL_CLOCK_DAYS, 10, 20, 1, 1};
     t[1] = (target_band){OUTCOME_RUN_MFU, 0.3, 0.4, 1, 1};
     *spec = (uncertainty_spec){in, 2, t, 2, 1, 1};
+}
+
+/* Six hand-made samples of SPEC's two inputs, one of which did not run,
+ * summarized. */
+static void hand_made_samples(const uncertainty_spec* spec, uncertainty_result* u)
+{
     uncertainty_init(u, spec, 1, 6);
     const double a[] = {1, 2, 3, 4, 5, 6}, b[] = {6, 1, 5, 2, 4, 3};
     const double days[] = {30, 18, 12, 25, 15, 9}, mfu[] = {0.2, 0.35, 0.38, 0.31, 0.5, 0.33};
@@ -184,7 +190,8 @@ START_TEST(summary_of_hand_made_samples)
     uncertain_input in[2];
     target_band t[2];
     uncertainty_result u;
-    hand_made_study(&spec, in, t, &u);
+    hand_made_spec(&spec, in, t);
+    hand_made_samples(&spec, &u);
     ck_assert_int_eq(u.valid, 5);
     ck_assert_double_eq_tol(u.percentile[OUTCOME_WALL_CLOCK_DAYS][0], 12 + 0.4 * 3, 1e-12);
     ck_assert_double_eq(u.percentile[OUTCOME_WALL_CLOCK_DAYS][1], 18);
@@ -231,19 +238,11 @@ START_TEST(nearest_sample_to_a_band_none_reaches)
     uncertain_input in[2];
     target_band t[2];
     uncertainty_result u;
-    hand_made_study(&spec, in, t, &u);
-    uncertainty_free(&u);
+    hand_made_spec(&spec, in, t);
     t[0].lo = 26;
     t[0].hi = 28;
     t[1] = (target_band){OUTCOME_WALL_CLOCK_DAYS, 1, 5, 1, 1};
-    uncertainty_init(&u, &spec, 1, 6);
-    const double days[] = {30, 18, 12, 25, 15, 9};
-    for (int i = 0; i < 6; i++) {
-        u.choice[i * 2] = u.choice[i * 2 + 1] = -1;
-        u.ok[i] = i != 5;
-        u.outcome[i * OUTCOME_COUNT + OUTCOME_WALL_CLOCK_DAYS] = days[i];
-    }
-    uncertainty_summarize(&u);
+    hand_made_samples(&spec, &u);
     ck_assert_double_eq(u.target_share[0], 0);
     ck_assert_int_eq(u.closest_sample[0], 3);
     ck_assert_double_eq(u.closest_value[0], 25);
@@ -262,7 +261,8 @@ START_TEST(faults_are_grouped_by_reason)
     uncertain_input in[2];
     target_band t[2];
     uncertainty_result u;
-    hand_made_study(&spec, in, t, &u);
+    hand_made_spec(&spec, in, t);
+    hand_made_samples(&spec, &u);
     uncertainty_count_fault(&u, "infeasible", "needs 101.5 GiB per GPU on a100-sxm4-80gb", "needs 101.5 GiB per GPU on a100-sxm4-80gb", 7);
     uncertainty_count_fault(&u, "invalid", "parallelism.ep: expected a divisor of 8, found 3", "parallelism.ep: expected a divisor of 8, found 3", 8);
     uncertainty_count_fault(&u, "invalid", "parallelism.ep: expected a divisor of 16, found 5", "parallelism.ep: expected a divisor of 16, found 5", 9);

@@ -210,6 +210,14 @@ static void tokens_study(strbuf* text, const char* extra)
                   extra ? extra : "");
 }
 
+/* tokens_study's file, written to a fresh PATH. */
+static void tokens_study_file(strbuf* text, const char* extra, char* path, size_t size)
+{
+    tokens_study(text, extra);
+    temp_path(path, size, ".yaml");
+    write_text(path, strbuf_text(text));
+}
+
 /* Without failures the run is its steps: days = ceil(tokens / (batch x
  * sequence)) x step time / 86400 at each sample's tokens, the step the
  * nominal's (the tokens do not shape it: every sample but the first reuses
@@ -417,10 +425,8 @@ END_TEST
 START_TEST(nominal_runs_the_scenario_as_written)
 {
     strbuf text = {0};
-    tokens_study(&text, NULL);
     char path[128];
-    temp_path(path, sizeof path, ".yaml");
-    write_text(path, strbuf_text(&text));
+    tokens_study_file(&text, NULL, path, sizeof path);
     command_result a, b, c;
     run_trainsim_ok((const char*[]){"run", path, "--json", NULL}, &a);
     run_trainsim_ok((const char*[]){"run", path, "--json", "--nominal", NULL}, &b);
@@ -444,10 +450,8 @@ END_TEST
 START_TEST(samples_option_is_output_samples)
 {
     strbuf text = {0};
-    tokens_study(&text, NULL);
     char path[128];
-    temp_path(path, sizeof path, ".yaml");
-    write_text(path, strbuf_text(&text));
+    tokens_study_file(&text, NULL, path, sizeof path);
     command_result a, b;
     run_trainsim_ok((const char*[]){"run", path, "--json", "--samples", "8", NULL}, &a);
     replace_once(&text, "output: {samples: 20}", "output: {samples: 8}");
@@ -468,10 +472,8 @@ END_TEST
 START_TEST(text_report_names_what_drives_the_run)
 {
     strbuf text = {0};
-    tokens_study(&text, "  cost.gpu_hour: {uniform: [1, 2]}\ntargets: {wall_clock_days: [0, 0.02]}\n");
     char path[128];
-    temp_path(path, sizeof path, ".yaml");
-    write_text(path, strbuf_text(&text));
+    tokens_study_file(&text, "  cost.gpu_hour: {uniform: [1, 2]}\ntargets: {wall_clock_days: [0, 0.02]}\n", path, sizeof path);
     command_result a;
     run_trainsim_ok((const char*[]){"run", path, NULL}, &a);
     const char* out = strbuf_text(&a.out);
@@ -496,10 +498,8 @@ END_TEST
 START_TEST(progress_shows_on_a_terminal)
 {
     strbuf text = {0};
-    tokens_study(&text, NULL);
     char path[128], command[512];
-    temp_path(path, sizeof path, ".yaml");
-    write_text(path, strbuf_text(&text));
+    tokens_study_file(&text, NULL, path, sizeof path);
     const char* trainsim = getenv("TRAINSIM") ? getenv("TRAINSIM") : "build/trainsim";
     snprintf(command, sizeof command, "%s run %s --json > /dev/null", trainsim, path);
     command_result r;
