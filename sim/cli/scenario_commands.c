@@ -9,6 +9,7 @@
 
 #include "batch/uncertainty_run.h"
 #include "cli/args.h"
+#include "core/output_file.h"
 #include "core/rowfile.h"
 #include "output/explain.h"
 #include "output/gantt.h"
@@ -112,6 +113,8 @@ int command_run(const cli_call* call)
                 RUN_FULL_DETAIL_MAX_GPUS, scenario_world_size(sc));
         return EXIT_INPUT;
     }
+    if (trace && output_file_check(trace, "trace"))   /* a folder, or an input: before simulating */
+        return EXIT_INPUT;
     uncertainty_result study;
     int studied, status = run_study(call, &study, &studied);
     if (status)
@@ -135,12 +138,12 @@ int command_run(const cli_call* call)
     fputs(strbuf_text(&out), stdout);
     if (status)
         fprintf(stderr, "%s: infeasible: %s\n", sc->file, r.infeasible_reason);
-    int trace_failed = !status && trace && trace_write(trace, sc, &r);
+    int trace_status = !status && trace ? trace_write(trace, sc, &r) : 0;
     strbuf_free(&out);
     run_result_free(&r);
     if (studied)
         uncertainty_free(&study);
-    return status ? EXIT_INFEASIBLE : trace_failed ? EXIT_INPUT : EXIT_DONE;
+    return status ? EXIT_INFEASIBLE : trace_status;
 }
 
 /* The terminal's width, or 100 when stdout is no terminal. */
@@ -187,7 +190,7 @@ static int show_simulated(const cli_call* call, run_options opt, const uncertain
     strbuf out = {0};
     render(call, &r, &out);
     if (path)
-        status = rowfile_write_whole(path, strbuf_text(&out), out.len, "report") ? EXIT_INPUT : EXIT_DONE;
+        status = rowfile_write_whole(path, strbuf_text(&out), out.len, "report");
     else
         fputs(strbuf_text(&out), stdout);
     strbuf_free(&out);
@@ -225,6 +228,9 @@ int command_explain(const cli_call* call)
  * samples run first, as run's do. */
 int command_report(const cli_call* call)
 {
+    const char* page = call->args->out;
+    if (page && output_file_check(page, "report"))   /* a folder, or an input: before simulating */
+        return EXIT_INPUT;
     uncertainty_result study;
     int studied, status = run_study(call, &study, &studied);
     if (status)
