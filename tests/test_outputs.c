@@ -355,6 +355,93 @@ START_TEST(resume_reads_only_a_regular_file)
 }
 END_TEST
 
+/* ---- write errors are errors ----------------------------------------------- */
+
+/* Runs trainsim with ARGS, its stdout the file OUT. */
+static void run_into(const char* out, const char* const* args, command_result* r)
+{
+    const char* trainsim = getenv("TRAINSIM") && *getenv("TRAINSIM") ? getenv("TRAINSIM") : "build/trainsim";
+    const char* argv[32] = {"/bin/sh", "-c", "out=$1; shift; exec \"$@\" >\"$out\"", "sh", out, trainsim};
+    int argc = 6;
+    for (int i = 0; args[i] && argc < 31; i++)
+        argv[argc++] = args[i];
+    argv[argc] = NULL;
+    run_program(argv, r);
+}
+
+/* Every command that prints, its stdout on a full device: exit 3 and a
+ * message naming what could not be written, never "(null)". */
+START_TEST(stdout_on_a_full_device_is_an_error)
+{
+    char dir[64], full[128], shard[128];
+    make_folder(dir, sizeof dir);
+    device(full, sizeof full, dir, "full", 7);
+    in_folder(shard, sizeof shard, dir, "shard.csv");
+    write_text(shard, "point,hash\n");
+    static const struct {
+        const char* args[8];
+        const char* what;
+    } calls[] = {
+        {{"run", "scenarios/tiny.yaml", NULL}, "the report"},
+        {{"run", "scenarios/tiny.yaml", "--json", NULL}, "the report"},
+        {{"explain", "scenarios/tiny.yaml", NULL}, "the explanation"},
+        {{"schedule", "scenarios/tiny.yaml", NULL}, "the schedule"},
+        {{"report", "scenarios/tiny.yaml", NULL}, "the report"},
+        {{"platform", "scenarios/tiny.yaml", NULL}, "the platform"},
+        {{"platform", "tests/platform/dgx-a100-pod.yaml", NULL}, "the platform"},
+        {{"check", "scenarios/tiny.yaml", NULL}, "the check's result"},
+        {{"best", "scenarios/tiny.yaml", "--gpus", "2", NULL}, "the plans"},
+        {{"sweep", "tests/sweep/tiny-grid.yaml", NULL}, "the rows"},
+        {{"--version", NULL}, "the version"},
+        {{"--help", NULL}, "the help"},
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof *calls; i++) {
+        command_result r;
+        run_into(full, calls[i].args, &r);
+        char expected[128];
+        snprintf(expected, sizeof expected, "trainsim: cannot write %s to stdout: No space left on device",
+                 calls[i].what);
+        ck_assert_msg(r.status == 3, "%s %s: exit %d, expected 3 (%s)", calls[i].args[0],
+                      calls[i].args[1] ? calls[i].args[1] : "", r.status, strbuf_text(&r.err));
+        assert_contains(&r, expected);
+        ck_assert_ptr_null(strstr(strbuf_text(&r.err), "(null)"));
+        command_result_free(&r);
+    }
+    command_result r;
+    run_into(full, (const char*[]){"merge", "-o", "-", shard, NULL}, &r);
+    ck_assert_int_eq(r.status, 3);
+    assert_contains(&r, "trainsim: cannot write the merged rows to stdout: No space left on device");
+    command_result_free(&r);
+    ck_assert(is_character_device(full));
+    remove_folder(dir);
+}
+END_TEST
+
+/* Rows into a full device: exit 3 naming it. */
+START_TEST(rows_on_a_full_device_are_an_error)
+{
+    char dir[64], full[128], expected[256];
+    make_folder(dir, sizeof dir);
+    device(full, sizeof full, dir, "rows.csv", 7);
+    command_result r;
+    run_trainsim((const char*[]){"sweep", "tests/sweep/tiny-grid.yaml", "-o", full, NULL}, &r);
+    ck_assert_int_eq(r.status, 3);
+    snprintf(expected, sizeof expected, "trainsim: cannot write the rows %s: No space left on device", full);
+    assert_contains(&r, expected);
+    command_result_free(&r);
+    char shard[128];
+    in_folder(shard, sizeof shard, dir, "shard.csv");
+    write_text(shard, "point,hash\n");
+    run_trainsim((const char*[]){"merge", "-o", full, shard, NULL}, &r);
+    ck_assert_int_eq(r.status, 3);
+    snprintf(expected, sizeof expected, "trainsim: cannot write the merged rows %s: No space left on device", full);
+    assert_contains(&r, expected);
+    command_result_free(&r);
+    ck_assert(is_character_device(full));
+    remove_folder(dir);
+}
+END_TEST
+
 Suite* outputs_suite(void)
 {
     Suite* s = suite_create("outputs");
@@ -368,6 +455,8 @@ Suite* outputs_suite(void)
     tcase_add_test(tc, merge_never_writes_over_a_shard);
     tcase_add_test(tc, a_folder_is_never_an_output);
     tcase_add_test(tc, resume_reads_only_a_regular_file);
+    tcase_add_test(tc, stdout_on_a_full_device_is_an_error);
+    tcase_add_test(tc, rows_on_a_full_device_are_an_error);
     suite_add_tcase(s, tc);
     return s;
 }

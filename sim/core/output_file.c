@@ -98,7 +98,17 @@ void output_file_say_failed(const char* path, const char* what, int error)
 
 int output_stdout(const char* text, size_t len, const char* what)
 {
+    errno = 0;
     if (fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0)
+        return 0;
+    output_file_say_failed(NULL, what, errno);
+    return -1;
+}
+
+int output_stdout_flush(const char* what)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
         return 0;
     output_file_say_failed(NULL, what, errno);
     return -1;

@@ -62,4 +62,9 @@ void output_file_say_failed(const char* path, const char* what, int error);
  * Returns 0, or -1 after output_file_say_failed's message. */
 int output_stdout(const char* text, size_t len, const char* what);
 
+/* Flushes what printf left in stdout's buffer, the run's WHAT. Returns 0,
+ * or -1 after output_file_say_failed's message when this or any earlier
+ * write to stdout failed. */
+int output_stdout_flush(const char* what);
+
 #endif
