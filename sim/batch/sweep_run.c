@@ -338,7 +338,7 @@ int sweep_run(const sweep* sw, sweep_options* opt)
     row_header(sw, r.format, &header);
     char** kept = opt->resume ? xcalloc((size_t)sw->points, sizeof *kept) : NULL;
     int status = 0;
-    if (!opt->discard && opt->out && strcmp(opt->out, "-") && output_file_check(opt->out, "rows"))
+    if (!opt->discard && output_file_check(opt->out, "rows"))
         status = EXIT_INPUT;   /* a folder, or an input: before reading or writing anything */
     else if (kept && read_kept(sw, opt, r.format, strbuf_text(&header), kept))
         status = EXIT_INPUT;
@@ -467,7 +467,7 @@ int sweep_merge(const char* out, char* const* inputs, int count)
     merge_state m = {.format = row_format_of(out)};
     for (int i = 0; i < count; i++)
         output_file_note_input(inputs[i], "shard");
-    int status = strcmp(out, "-") && output_file_check(out, "merged rows") ? EXIT_INPUT : EXIT_DONE;
+    int status = output_file_check(out, "merged rows") ? EXIT_INPUT : EXIT_DONE;
     for (int i = 0; i < count && status == EXIT_DONE; i++) {
         m.file = inputs[i];
         m.first = 1;

@@ -138,6 +138,8 @@ static int check_target(const char* path, const char* target, const char* what)
 
 int output_file_check(const char* path, const char* what)
 {
+    if (is_stdout(path))
+        return 0;
     char* target = follow_links(path);
     if (!target) {
         say_cannot(what, path, strerror(errno));

@@ -37,7 +37,8 @@ typedef struct {
 void output_file_note_input(const char* path, const char* role);
 
 /* Whether PATH may be written as the run's WHAT ("trace"): neither a
- * directory nor one of the inputs. Returns 0, or -1 after a message. */
+ * directory nor one of the inputs (stdout, NULL or "-", always may).
+ * Returns 0, or -1 after a message. */
 int output_file_check(const char* path, const char* what);
 
 /* Checks PATH as output_file_check does and opens it for writing (MODE for a
