@@ -266,6 +266,12 @@ START_TEST(an_input_is_never_an_output)
     assert_refused((const char*[]){"run", in, "--trace", hard, NULL}, message, in, strbuf_text(&was));
     snprintf(message, sizeof message, "cannot write the report %s: it is the scenario %s", in, in);
     assert_refused((const char*[]){"report", in, "-o", in, NULL}, message, in, strbuf_text(&was));
+    char rows[128];   /* best's rows must end in .jsonl: a third name for in.yaml */
+    in_folder(rows, sizeof rows, dir, "rows.jsonl");
+    ck_assert_int_eq(link(in, rows), 0);
+    snprintf(message, sizeof message, "cannot write the rows %s: it is the scenario %s", rows, in);
+    assert_refused((const char*[]){"best", in, "-o", rows, NULL}, message, in, strbuf_text(&was));
+    unlink(rows);
     /* A sweep over in.yaml: neither the sweep file nor its base. */
     in_folder(sweep_file, sizeof sweep_file, dir, "s.yaml");
     write_text(sweep_file, "format: 1\nbase: in.yaml\ngrid:\n  seed: [1, 2]\n");

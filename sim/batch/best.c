@@ -178,6 +178,10 @@ int best_search(const best_options* o)
     scenario sc;
     if (scenario_open_or_say(o->scenario, &sc))   /* its platform file too, if it names one */
         return EXIT_INPUT;
+    if (output_file_check(o->rows, "rows")) {   /* a folder, or an input: before printing anything */
+        scenario_free(&sc);
+        return EXIT_INPUT;
+    }
     long long cluster = scenario_cluster_gpus(&sc), gpus = o->gpus ? o->gpus : cluster;
     if (gpus > cluster) {
         fprintf(stderr, "trainsim: --gpus: expected at most the %lld GPUs of %s's cluster, found %lld\n", cluster,
