@@ -177,5 +177,6 @@ Suite* dispatch_suite(void);
 Suite* gpu_speed_suite(void);
 Suite* uncertainty_suite(void);
 Suite* uncertainty_run_suite(void);
+Suite* outputs_suite(void);
 
 #endif
