@@ -49,6 +49,9 @@ void command_result_free(command_result* r);
 /* Reads a whole file into a strbuf (fails the test if it cannot). */
 void read_file(const char* path, strbuf* out);
 
+/* Writes TEXT as the whole file PATH (fails the test if it cannot). */
+void write_text(const char* path, const char* text);
+
 /* Loads scenario TEXT; fails the test with the loader's message on error. */
 void load_scenario(const char* text, scenario* sc);
 

@@ -85,14 +85,6 @@ static int is_character_device(const char* path)
     return !lstat(path, &st) && S_ISCHR(st.st_mode);
 }
 
-static void write_text(const char* path, const char* text)
-{
-    FILE* f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
 static void assert_contains(const command_result* r, const char* text)
 {
     ck_assert_msg(strstr(strbuf_text(&r->err), text), "expected on stderr: %s\ngot: %s", text,

@@ -28,14 +28,6 @@ static const char pipeline[] =
     "output: {samples: 16}\n"
     "uncertain:\n  training.global_batch: {uniform: [4, 40]}\n";
 
-static void write_text(const char* path, const char* text)
-{
-    FILE* f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* ---- rows ------------------------------------------------------------------- */
 
 typedef struct {

@@ -490,7 +490,8 @@ int sweep_merge(const char* out, char* const* inputs, int count)
         }
     }
     if (status == EXIT_DONE) {
-        qsort(m.rows, (size_t)m.count, sizeof *m.rows, by_point);
+        if (m.count > 0)   /* no rows: nothing to sort (qsort of NULL is undefined even for 0) */
+            qsort(m.rows, (size_t)m.count, sizeof *m.rows, by_point);
         status = check_duplicates(&m) ? EXIT_INPUT : write_merged(out, &m);
     }
     for (long long i = 0; i < m.count; i++)
