@@ -313,6 +313,8 @@ static const malformed_case malformed[] = {
     {"--recompute-granularity some\n",
      "1:25: --recompute-granularity: expected one of none, selective, full, found \"some\""},
     {"--data-path 'a b\n", "1:13: a ' quote that is not closed"},
+    {"--seq-length 999999 --train-samples 999999999999999\n",
+     "1:37: --train-samples: expected a number of samples whose tokens stay below 10^18, found \"999999999999999\""},
     {"--num-layers 8 --pipeline-model-parallel-size 2 --num-layers-per-virtual-pipeline-stage 3\n",
      "1:89: --num-layers-per-virtual-pipeline-stage: expected a divisor of the 4 layers of each of the 2 pipeline "
      "stages, found \"3\""},
@@ -460,6 +462,29 @@ START_TEST(output_file_has_the_same_bytes)
 }
 END_TEST
 
+/* Usage errors: exit 2 with the usage, nothing on stdout. */
+START_TEST(usage_errors_exit_2)
+{
+    const char* const* cases[] = {
+        (const char*[]){"import", NULL},
+        (const char*[]){"import", "deepspeed", "x.args", NULL},
+        (const char*[]){"import", "megatron", NULL},
+        (const char*[]){"import", "nemo", "-", NULL},
+        (const char*[]){"import", "megatron", "a.args", "b.args", NULL},
+        (const char*[]){"import", "megatron", "a.args", "-o", NULL},
+        (const char*[]){"import", "megatron", "a.args", "--json", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        command_result r;
+        run_trainsim(cases[i], &r);
+        ck_assert_int_eq(r.status, 2);
+        ck_assert_str_eq(strbuf_text(&r.out), "");
+        ck_assert_ptr_nonnull(strstr(strbuf_text(&r.err), "usage: trainsim"));
+        command_result_free(&r);
+    }
+}
+END_TEST
+
 Suite* import_suite(void)
 {
     Suite* s = suite_create("import");
@@ -476,6 +501,7 @@ Suite* import_suite(void)
     tcase_add_loop_test(tc, nemo_keys_set_their_keys, 0, (int)(sizeof nemo_cases / sizeof *nemo_cases));
     tcase_add_test(tc, foreign_names_suggest_scenario_keys);
     tcase_add_test(tc, output_file_has_the_same_bytes);
+    tcase_add_test(tc, usage_errors_exit_2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -17,11 +17,13 @@ static void default_to(importer* imp, const char* key, const char* value, const 
         import_set(imp, key, value, why);
 }
 
-/* KEY as a whole number, or FALLBACK when unset or not a number. */
+/* KEY as a whole number, or FALLBACK when unset, -1 when not a number ($MBS). */
 static long long whole_or(const importer* imp, const char* key, long long fallback)
 {
     long long v;
-    return import_get_whole(imp, key, &v) ? fallback : v;
+    if (!import_get(imp, key))
+        return fallback;
+    return import_get_whole(imp, key, &v) ? -1 : v;
 }
 
 /* Megatron-LM's MLP width with --swiglu and no --ffn-hidden-size: two
@@ -85,10 +87,11 @@ static void cluster_and_dp(importer* imp)
     default_to(imp, "cluster.gpus_per_node", "8", "ASSUMED: 8 GPUs a node (DGX, HGX): edit");
     if (import_get(imp, "parallelism.dp"))
         return;
-    long long nodes, gpus, model = whole_or(imp, "parallelism.tp", 1) * whole_or(imp, "parallelism.pp", 1) *
-                                   whole_or(imp, "parallelism.cp", 1);
+    long long nodes, gpus, model = import_times(import_times(whole_or(imp, "parallelism.tp", 1),
+                                                             whole_or(imp, "parallelism.pp", 1)),
+                                                whole_or(imp, "parallelism.cp", 1));
     if (!import_get_whole(imp, "cluster.nodes", &nodes) && !import_get_whole(imp, "cluster.gpus_per_node", &gpus) &&
-        (nodes * gpus) % model == 0) {
+        model > 0 && import_times(nodes, gpus) >= 0 && import_times(nodes, gpus) % model == 0) {
         char dp[32];
         snprintf(dp, sizeof dp, "%lld", nodes * gpus / model);
         snprintf(why, sizeof why, "nodes %lld x gpus_per_node %lld / (tp x pp x cp = %lld)", nodes, gpus, model);
@@ -102,9 +105,11 @@ static void batch_and_length(importer* imp)
 {
     long long dp;
     if (!import_get(imp, "training.global_batch")) {
-        if (!import_get_whole(imp, "parallelism.dp", &dp)) {
+        long long batch_size = import_get_whole(imp, "parallelism.dp", &dp) ? -1 :
+                               import_times(whole_or(imp, "parallelism.micro_batch", 1), dp);
+        if (batch_size >= 1) {
             char batch[32];
-            snprintf(batch, sizeof batch, "%lld", whole_or(imp, "parallelism.micro_batch", 1) * dp);
+            snprintf(batch, sizeof batch, "%lld", batch_size);
             import_set(imp, "training.global_batch", batch, "not given: micro_batch x dp, Megatron's default");
         } else {
             import_placeholder(imp, "training.global_batch",

@@ -125,6 +125,13 @@ int import_whole(const char* text, long long* out)
     return 0;
 }
 
+long long import_times(long long a, long long b)
+{
+    if (a < 0 || b < 0 || (a && b > 1000000000000000000LL / a))
+        return -1;
+    return a * b;
+}
+
 int import_number(const char* text, double* out)
 {
     char* end = NULL;

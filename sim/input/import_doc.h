@@ -72,6 +72,9 @@ int import_get_whole(const importer* imp, const char* key, long long* out);
 /* TEXT as a whole number (digits only) or as a number into OUT (may be
  * NULL): 0, or -1. */
 int import_whole(const char* text, long long* out);
+/* A x B for counts read by import_whole; -1 when either is negative or the
+ * product passes 10^18 (hostile input must not overflow). */
+long long import_times(long long a, long long b);
 int import_number(const char* text, double* out);
 
 /* "FILE:LINE:COL: NAME: expected EXPECTED, found VALUE" at S's value in D; returns -1. */

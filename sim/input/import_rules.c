@@ -110,7 +110,10 @@ static int rule_vocab(importer* imp)
     const import_setting* d = given(imp, RULE_VOCAB_DIVISOR);
     if (d && whole_value(imp, d, 1, &divisor))
         return -1;
-    long long multiple = divisor * (tp > 0 ? tp : 1);
+    long long multiple = import_times(divisor, tp > 0 ? tp : 1);
+    if (multiple < 0)
+        return import_fail(imp, d ? d : given(imp, RULE_VOCAB) ? given(imp, RULE_VOCAB) : given(imp, RULE_TOKENIZER),
+                           "a divisor that times tp stays below 10^18");
     char why[256];
     const import_setting* s;
     if ((s = given(imp, RULE_PADDED_VOCAB))) {
@@ -120,6 +123,8 @@ static int rule_vocab(importer* imp)
     } else if ((s = given(imp, RULE_VOCAB))) {
         if (whole_value(imp, s, 1, &v))
             return -1;
+        if (v > 1000000000000000000LL - multiple)
+            return import_fail(imp, s, "a vocabulary below 10^18");
         char padded[32];
         snprintf(padded, sizeof padded, "%lld", (v + multiple - 1) / multiple * multiple);
         set_explained(imp, "model.vocab", padded, s, "padded to a multiple of %lld (divisible-by %lld x tp), as "
@@ -305,10 +310,10 @@ static int rule_virtual_stages(importer* imp)
             import_not_understood(imp, per, "needs --num-layers and --pipeline-model-parallel-size as numbers");
             return 0;
         }
-        if (layers % (pp * n)) {
+        if (import_times(pp, n) < 1 || layers % import_times(pp, n)) {
             char expected[160];
             snprintf(expected, sizeof expected, "a divisor of the %lld layers of each of the %lld pipeline stages",
-                     layers / pp, pp);
+                     layers / pp, pp);   /* layers / (pp n) virtual stages, as Megatron-LM divides them */
             return import_fail(imp, per, expected);
         }
         stages = layers / (pp * n);
@@ -343,8 +348,10 @@ static int rule_train_samples(importer* imp)
         import_not_understood(imp, s, "needs --seq-length as a number");
         return 0;
     }
+    if (import_times(samples, seq) < 0)
+        return import_fail(imp, s, "a number of samples whose tokens stay below 10^18");
     char tokens[32];
-    snprintf(tokens, sizeof tokens, "%lld", samples * seq);
+    snprintf(tokens, sizeof tokens, "%lld", import_times(samples, seq));
     set_explained(imp, "training.tokens", tokens, s, "x seq_len %lld", seq);
     return 0;
 }
@@ -352,8 +359,9 @@ static int rule_train_samples(importer* imp)
 static int rule_world_size(importer* imp)
 {
     const import_setting* s = given(imp, RULE_WORLD_SIZE);
-    long long world, model = whole_or(imp, "parallelism.tp", 1) * whole_or(imp, "parallelism.pp", 1) *
-                                 whole_or(imp, "parallelism.cp", 1);
+    long long world, model = import_times(import_times(whole_or(imp, "parallelism.tp", 1),
+                                                        whole_or(imp, "parallelism.pp", 1)),
+                                           whole_or(imp, "parallelism.cp", 1));
     if (!s)
         return 0;
     if (whole_value(imp, s, 1, &world))
