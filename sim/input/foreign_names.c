@@ -229,11 +229,9 @@ const foreign_name* foreign_megatron(const char* flag)
     return NULL;
 }
 
-/* A row that stands for its whole section: ignored, without effect, or the
- * tokenizer's. */
-static int covers_section(const foreign_name* f)
+int foreign_covers_section(const foreign_name* f)
 {
-    return f->how == FOREIGN_IGNORED || f->how == FOREIGN_NO_EFFECT || f->rule == RULE_TOKENIZER;
+    return f && (f->how == FOREIGN_IGNORED || f->how == FOREIGN_NO_EFFECT || f->rule == RULE_TOKENIZER);
 }
 
 const foreign_name* foreign_nemo(const char* path)
@@ -243,7 +241,7 @@ const foreign_name* foreign_nemo(const char* path)
             return f;
     for (const foreign_name* f = table; f->how != FOREIGN_HOW_COUNT; f++) {
         size_t n = f->nemo ? strlen(f->nemo) : 0;
-        if (n && covers_section(f) && !strncmp(f->nemo, path, n) && path[n] == '.')
+        if (n && foreign_covers_section(f) && !strncmp(f->nemo, path, n) && path[n] == '.')
             return f;
     }
     return NULL;

@@ -78,6 +78,10 @@ const foreign_name* foreign_megatron(const char* flag);
  * "model.data.seq_length"), or NULL. */
 const foreign_name* foreign_nemo(const char* path);
 
+/* Whether ROW (may be NULL) stands for a whole NeMo section when it names
+ * one: ignored, without effect, or the tokenizer's. */
+int foreign_covers_section(const foreign_name* row);
+
 /* The scenario key that KEY (one key, as written in a scenario: "num_layers")
  * is Megatron-LM's or NeMo's name for, or NULL. */
 const char* foreign_scenario_key(const char* key);

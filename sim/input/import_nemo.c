@@ -5,12 +5,6 @@
 
 #include "input/yaml_tree.h"
 
-/* A row that stands for a whole section. */
-static int covers_section(const foreign_name* row)
-{
-    return row && (row->how == FOREIGN_IGNORED || row->how == FOREIGN_NO_EFFECT || row->rule == RULE_TOKENIZER);
-}
-
 static void read_map(const yt_node* map, const char* prefix, import_input* in)
 {
     for (size_t i = 0; i < map->count; i++) {
@@ -19,11 +13,11 @@ static void read_map(const yt_node* map, const char* prefix, import_input* in)
         char path[512];
         snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", k->text);
         const foreign_name* row = foreign_nemo(path);
-        if (v->kind == YT_MAP && !covers_section(row)) {
+        if (v->kind == YT_MAP && !foreign_covers_section(row)) {
             read_map(v, path, in);
             continue;
         }
-        if (v->kind == YT_MAP || (v->kind == YT_SEQ && covers_section(row))) {
+        if (v->kind == YT_MAP || (v->kind == YT_SEQ && foreign_covers_section(row))) {
             import_add(in, path, NULL, k->line, k->col, v->line, v->col, row);
             continue;
         }

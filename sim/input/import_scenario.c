@@ -1,7 +1,7 @@
 /* import_scenario: settings to a commented scenario (see import_scenario.h).
- * The rules that need more than one value live in import_rules.c; this file
- * reads the settings row by row, fills in Megatron-Core's defaults and
- * what the configuration leaves open, and writes the YAML. */
+ * This file reads the settings row by row and writes the YAML; the rules
+ * that need more than one value live in import_rules.c, Megatron-Core's
+ * defaults and the placeholders in import_defaults.c. */
 #include "input/import_scenario.h"
 
 #include <stdlib.h>
