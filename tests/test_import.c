@@ -313,6 +313,8 @@ static const malformed_case malformed[] = {
     {"--recompute-granularity some\n",
      "1:25: --recompute-granularity: expected one of none, selective, full, found \"some\""},
     {"--data-path 'a b\n", "1:13: a ' quote that is not closed"},
+    {"--num-layers 4 --num-experts 2 --moe-layer-freq '(([0,1]'\n",
+     "1:49: --moe-layer-freq: expected a whole number or a list of 4 0s and 1s ([0]*3+[1]*29), found \"(([0,1]\""},
     {"--seq-length 999999 --train-samples 999999999999999\n",
      "1:37: --train-samples: expected a number of samples whose tokens stay below 10^18, found \"999999999999999\""},
     {"--num-layers 8 --pipeline-model-parallel-size 2 --num-layers-per-virtual-pipeline-stage 3\n",

@@ -149,7 +149,9 @@ int import_number(const char* text, double* out)
 int import_fail(importer* imp, const import_setting* s, const char* expected)
 {
     strbuf found = {0};
-    if (s->value)
+    if (s->value && strlen(s->value) > 80)   /* a long value shown by its start */
+        strbuf_printf(&found, "\"%.72s...\"", s->value);
+    else if (s->value)
         strbuf_printf(&found, "\"%s\"", s->value);
     else
         strbuf_append(&found, "nothing");

@@ -149,8 +149,17 @@ static int rule_vocab(importer* imp)
 typedef struct {
     const char* s;
     int*        out;
-    int         n, max, bad;
+    int         n, max, bad, depth;
 } pattern_reader;
+
+/* Whether the next character is C, taken if so. */
+static int expect(pattern_reader* r, char c)
+{
+    if (*r->s != c)
+        return 0;
+    r->s++;
+    return 1;
+}
 
 static void skip_blanks(pattern_reader* r)
 {
@@ -165,11 +174,13 @@ static void read_pattern_term(pattern_reader* r)
 {
     int from = r->n;
     skip_blanks(r);
-    if (*r->s == '(') {
+    if (*r->s == '(' && r->depth < 32) {
         r->s++;
+        r->depth++;
         read_pattern_sum(r);
+        r->depth--;
         skip_blanks(r);
-        r->bad |= *r->s++ != ')';
+        r->bad |= !expect(r, ')');
     } else if (*r->s == '[') {
         do {
             r->s++;
@@ -181,7 +192,7 @@ static void read_pattern_term(pattern_reader* r)
             r->out[r->n++] = *r->s++ - '0';
             skip_blanks(r);
         } while (*r->s == ',');
-        r->bad |= *r->s++ != ']';
+        r->bad |= !expect(r, ']');
     } else {
         r->bad = 1;
     }
@@ -247,7 +258,7 @@ static int rule_moe_layer_freq(importer* imp)
         for (n = 0; n < layers; n++)
             pattern[n] = n % freq == 0;
     } else {
-        pattern_reader r = {s->value, pattern, 0, (int)layers, 0};
+        pattern_reader r = {s->value, pattern, 0, (int)layers, 0, 0};
         read_pattern_sum(&r);
         n = r.n;
         if (r.bad || *r.s || n != layers) {
