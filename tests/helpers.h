@@ -171,6 +171,7 @@ Suite* tutorial_suite(void);
 Suite* determinism_suite(void);
 Suite* install_suite(void);
 Suite* layers_suite(void);
+Suite* import_suite(void);
 Suite* stage_layers_suite(void);
 Suite* tp_overlap_suite(void);
 Suite* param_gather_suite(void);

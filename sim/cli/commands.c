@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/batch_commands.h"
+#include "cli/import_command.h"
 #include "cli/scenario_commands.h"
 #include "core/output_file.h"
 
@@ -48,6 +49,10 @@ static const char best_options_help[] =
     "  -j N          simulate N plans at a time (default: the number of cores)\n"
     "  -o ROWS       keep every simulated plan's row (.jsonl, or .jsonl.gz)\n";
 
+static const char import_options_help[] =
+    "  -o OUT        write the scenario to OUT (default: stdout); what was not understood goes to stderr\n"
+    "megatron reads a Megatron-LM argument list (- for stdin), nemo a NeMo training YAML (docs/import.md)\n";
+
 static const cli_command commands[] = {
     {"run", "FILE",
      "[--json] [--seed N] [--detail collapsed|full]\n"
@@ -72,6 +77,9 @@ static const cli_command commands[] = {
     {"best", "FILE", "[--gpus N] [--top K] [-j N] [-o ROWS.jsonl]",
      "search the parallelism plans for the scenario's model and cluster, best MFU first", best_options_help, 0,
      command_best},
+    {"import", "megatron|nemo FILE", "[-o OUT]",
+     "a Megatron-LM argument list or a NeMo training YAML as a commented scenario", import_options_help, 0,
+     command_import},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof *commands)
