@@ -53,14 +53,6 @@ static char* scalar_at(const char* yaml, const char* path)
     return text;
 }
 
-static void write_text(const char* path, const char* text)
-{
-    FILE* f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Replaces the whole line of TEXT that starts with PREFIX by LINE. */
 static void replace_line(strbuf* text, const char* prefix, const char* line)
 {
