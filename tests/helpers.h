@@ -154,6 +154,7 @@ Suite* kernels_suite(void);
 Suite* memory_suite(void);
 Suite* schedule_suite(void);
 Suite* platform_suite(void);
+Suite* link_share_suite(void);
 Suite* collective_suite(void);
 Suite* nccl_suite(void);
 Suite* iteration_suite(void);

@@ -17,6 +17,7 @@ int main(void)
     srunner_add_suite(runner, memory_suite());
     srunner_add_suite(runner, schedule_suite());
     srunner_add_suite(runner, platform_suite());
+    srunner_add_suite(runner, link_share_suite());
     srunner_add_suite(runner, collective_suite());
     srunner_add_suite(runner, nccl_suite());
     srunner_add_suite(runner, iteration_suite());
