@@ -140,7 +140,7 @@ static void run_candidate(long long i, strbuf* out, void* arg)
     int status = run_simulate(&sc, &(run_options){0}, &r);
     candidate_result res;
     memset(&res, 0, sizeof res);   /* the padding too: the bytes go through a pipe whole */
-    res.status = status < 0 ? ROW_ERROR : status ? ROW_INFEASIBLE : ROW_OK;
+    res.status = status < 0 ? (r.refused.len ? ROW_INVALID : ROW_ERROR) : status ? ROW_INFEASIBLE : ROW_OK;
     if (status == 0) {
         res.mfu = as_reported(r.mfu);
         res.step_time = as_reported(r.profile.step_time);

@@ -23,6 +23,10 @@
 void sweep_row_of(const sweep* sw, row_format f, long long p, const scenario* sc, int status, const run_result* r,
                   strbuf* line)
 {
+    if (status < 0 && r->refused.len) {   /* beyond the run level's bounds (run/run_bound.h) */
+        row_line(sw, f, p, ROW_INVALID, strbuf_text(&r->refused), NULL, line);
+        return;
+    }
     if (status < 0) {
         row_line(sw, f, p, ROW_ERROR, "SimGrid could not load the generated platform", NULL, line);
         return;
