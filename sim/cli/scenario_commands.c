@@ -93,7 +93,7 @@ static int run_study(const cli_call* call, uncertainty_result* u, int* ran)
     }
     if (!sc->uncertain.input_count || c->nominal)
         return 0;
-    uncertainty_options o = {.jobs = c->jobs, .rows = c->rows, .resume = c->resume,
+    uncertainty_options o = {.jobs = c->jobs, .rows = c->rows, .resume = c->resume, .timeout = c->timeout,
                              .progress = isatty(STDERR_FILENO), .seed_given = c->seed_given};
     int status = uncertainty_run(sc, &o, u);
     if (status) {
