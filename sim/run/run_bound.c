@@ -36,15 +36,20 @@ static void problem_at(const scenario* sc, const key_mark* m, strbuf* message, c
 }
 
 /* Weibull gaps of a small shape come in clusters too close to tell apart:
- * the shape alone can exceed the bound, whatever the run's length. */
-static void refuse_shape(const scenario* sc, double excess, strbuf* message)
+ * the shape alone exceeds a bound (per run, or over REPS replications when
+ * REPS > 1), whatever else the run is. */
+static void refuse_shape(const scenario* sc, double excess, double reps, strbuf* message)
 {
-    char n[32], text[512];
+    char n[32], all[32], over[96] = "", text[640];
+    if (reps > 1)
+        snprintf(over, sizeof over, ", %s over the %.0f replications", count_text(excess * reps, all, sizeof all),
+                 reps);
     snprintf(text, sizeof text,
              "failures.shape: %g gives up to %s failures per run (Lorden's bound for Weibull gaps of that shape: "
-             "failures in clusters at almost the same instant), more than the 1,000,000 trainsim simulates per "
-             "run; node and GPU failures fit shapes of 0.7 to 0.8 (Schroeder and Gibson 2006)",
-             sc->failures.weibull_shape, count_text(excess, n, sizeof n));
+             "failures in clusters at almost the same instant)%s, more than the %s trainsim simulates%s; node and "
+             "GPU failures fit shapes of 0.7 to 0.8 (Schroeder and Gibson 2006)",
+             sc->failures.weibull_shape, count_text(excess, n, sizeof n), over,
+             reps > 1 ? "10,000,000" : "1,000,000", reps > 1 ? " in all" : " per run");
     problem_at(sc, mark_of(sc, "failures.shape", NULL), message, text);
 }
 
@@ -84,12 +89,10 @@ int run_bound_check(const scenario* sc, const campaign_input* in, strbuf* messag
     double per_run = campaign_expected_failures(in), reps = in->replications > 0 ? in->replications : 1;
     if (per_run <= RUN_MAX_FAILURES_PER_RUN && per_run * reps <= RUN_MAX_FAILURES)
         return 0;
-    double from_shape = campaign_failures_from_shape(in);
-    if (per_run > RUN_MAX_FAILURES_PER_RUN && from_shape > RUN_MAX_FAILURES_PER_RUN / 2)
-        refuse_shape(sc, from_shape, message);
-    else if (per_run > RUN_MAX_FAILURES_PER_RUN)
-        refuse_length(sc, in, per_run, message);
+    int by_shape = campaign_failures_from_shape(in) > per_run / 2;   /* most of them come from the shape */
+    if (per_run > RUN_MAX_FAILURES_PER_RUN)
+        by_shape ? refuse_shape(sc, per_run, 1, message) : refuse_length(sc, in, per_run, message);
     else
-        refuse_replications(sc, in, per_run, message);
+        by_shape ? refuse_shape(sc, per_run, reps, message) : refuse_replications(sc, in, per_run, message);
     return 1;
 }

@@ -1,7 +1,7 @@
 /* run_bound: the run level's work, predicted before it starts and refused
  * above the bounds of docs/robustness.md ("Bounds"): the failures of one
  * replication and of all of them together. The cost of the run level is
- * linear in the failures it simulates (about 8 us each on the 2-core build
+ * linear in the failures it simulates (2.5 to 8 us each on the 2-core build
  * machine) and in its replications (about 0.2 ms each). */
 #ifndef TRAINSIM_RUN_BOUND_H
 #define TRAINSIM_RUN_BOUND_H
