@@ -35,6 +35,21 @@ static void pause_ms(long ms)
     nanosleep(&(struct timespec){ms / 1000, ms % 1000 * 1000000}, NULL);
 }
 
+/* --timeout's seconds for a point that must finish: 2 s natively, times
+ * Check's CK_TIMEOUT_MULTIPLIER (the slow builds: valgrind, the sanitizers),
+ * as text. */
+static double slowness(void)
+{
+    const char* m = getenv("CK_TIMEOUT_MULTIPLIER");
+    return m && atof(m) > 0 ? atof(m) : 1;
+}
+
+static const char* timeout_text(char* buf, size_t size)
+{
+    snprintf(buf, size, "%g", 2 * slowness());
+    return buf;
+}
+
 static int count_lines(const char* text, const char* needle)
 {
     int n = 0;
@@ -49,16 +64,20 @@ START_TEST(a_point_past_its_timeout_is_an_error_row)
 {
     setenv("TRAINSIM_SWEEP_HANG_POINT", "3", 1);
     command_result r;
+    char seconds[32], expected[64];
+    timeout_text(seconds, sizeof seconds);
     double t0 = now_seconds();
-    run_program((const char*[]){hooks_binary(), "sweep", grid_file, "-j", "2", "--timeout", "1", NULL}, &r);
+    run_program((const char*[]){hooks_binary(), "sweep", grid_file, "-j", "2", "--timeout", seconds, NULL}, &r);
     double took = now_seconds() - t0;
     unsetenv("TRAINSIM_SWEEP_HANG_POINT");
     ck_assert_msg(r.status == 0, "exit %d: %s", r.status, strbuf_text(&r.err));
     const char* rows = strbuf_text(&r.out);
-    ck_assert_msg(strstr(rows, "\n3,") && strstr(rows, ",error,timeout after 1 s"), "no timeout row in %s", rows);
+    ck_assert_msg(strstr(rows, "\n3,"), "no row 3 in %s", rows);
+    snprintf(expected, sizeof expected, ",error,timeout after %s s", seconds);
+    ck_assert_msg(strstr(rows, expected), "no \"%s\" in %s", expected, rows);
     ck_assert_int_eq(count_lines(rows, ",ok,"), 7);
     ck_assert_int_eq(count_lines(rows, "\n"), 13);
-    ck_assert_msg(took < 30, "the sweep took %.1f s", took);
+    ck_assert_msg(took < 15 * atof(seconds), "the sweep took %.1f s", took);
     command_result_free(&r);
 }
 END_TEST
@@ -69,8 +88,9 @@ START_TEST(a_study_sample_past_its_timeout_is_reported)
 {
     setenv("TRAINSIM_SWEEP_HANG_POINT", "1", 1);
     command_result r;
+    char seconds[32];
     run_program((const char*[]){hooks_binary(), "run", "scenarios/teach/uncertain-256.yaml", "--samples", "4", "-j",
-                                "2", "--timeout", "1", NULL},
+                                "2", "--timeout", timeout_text(seconds, sizeof seconds), NULL},
                 &r);
     unsetenv("TRAINSIM_SWEEP_HANG_POINT");
     ck_assert_msg(r.status == 0, "exit %d: %s", r.status, strbuf_text(&r.err));
@@ -142,7 +162,8 @@ static int alive(pid_t pid)
 
 /* A sweep killed by SIGKILL cannot stop its workers itself: each worker
  * asks the kernel to kill it when its parent dies (issue 20: one was left
- * at 97 % CPU). The sweep's workers are gone within two seconds. */
+ * at 97 % CPU). The sweep's workers are gone within two seconds (times
+ * CK_TIMEOUT_MULTIPLIER in the slow builds). */
 START_TEST(no_worker_outlives_its_sweep)
 {
     setenv("TRAINSIM_SWEEP_HANG_POINT", "0", 1);
@@ -158,15 +179,15 @@ START_TEST(no_worker_outlives_its_sweep)
     unsetenv("TRAINSIM_SWEEP_HANG_POINT");
     pid_t workers[8];
     int n = 0;
-    for (double t0 = now_seconds(); n == 0 && now_seconds() - t0 < 10; pause_ms(20))
+    for (double t0 = now_seconds(); n == 0 && now_seconds() - t0 < 10 * slowness(); pause_ms(20))
         n = children_of(sweep, workers, 8);
     ck_assert_msg(n > 0, "the sweep started no worker");
-    pause_ms(300);   /* the hanging point's worker is past its start */
+    pause_ms((long)(300 * slowness()));   /* the hanging point's worker is past its start */
     n = children_of(sweep, workers, 8);
     kill(sweep, SIGKILL);
     waitpid(sweep, NULL, 0);
     int left = 0;
-    for (double t0 = now_seconds(); now_seconds() - t0 < 2; pause_ms(20)) {
+    for (double t0 = now_seconds(); now_seconds() - t0 < 2 * slowness(); pause_ms(20)) {
         left = 0;
         for (int i = 0; i < n; i++)
             left += alive(workers[i]);
