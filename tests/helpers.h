@@ -159,6 +159,8 @@ Suite* collective_suite(void);
 Suite* nccl_suite(void);
 Suite* iteration_suite(void);
 Suite* cli_suite(void);
+Suite* bound_suite(void);
+Suite* workers_suite(void);
 Suite* detail_suite(void);
 Suite* campaign_suite(void);
 Suite* ettr_suite(void);

@@ -24,6 +24,8 @@ int main(void)
     srunner_add_suite(runner, cli_suite());
     srunner_add_suite(runner, detail_suite());
     srunner_add_suite(runner, campaign_suite());
+    srunner_add_suite(runner, bound_suite());
+    srunner_add_suite(runner, workers_suite());
     srunner_add_suite(runner, ettr_suite());
     srunner_add_suite(runner, power_suite());
     srunner_add_suite(runner, sweep_suite());

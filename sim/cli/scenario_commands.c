@@ -93,7 +93,7 @@ static int run_study(const cli_call* call, uncertainty_result* u, int* ran)
     }
     if (!sc->uncertain.input_count || c->nominal)
         return 0;
-    uncertainty_options o = {.jobs = c->jobs, .rows = c->rows, .resume = c->resume,
+    uncertainty_options o = {.jobs = c->jobs, .rows = c->rows, .resume = c->resume, .timeout = c->timeout,
                              .progress = isatty(STDERR_FILENO), .seed_given = c->seed_given};
     int status = uncertainty_run(sc, &o, u);
     if (status) {
@@ -127,6 +127,8 @@ int command_run(const cli_call* call)
     run_result r;
     status = run_simulate(sc, &opt, &r);
     if (status < 0) {
+        if (r.refused.len)
+            fprintf(stderr, "%s\n", strbuf_text(&r.refused));
         run_result_free(&r);
         if (studied)
             uncertainty_free(&study);
@@ -173,6 +175,8 @@ static int simulate_for(const scenario* sc, const run_options* opt, run_result* 
         return 0;
     if (status > 0)
         fprintf(stderr, "%s: infeasible: %s\n", sc->file, r->infeasible_reason);
+    else if (r->refused.len)
+        fprintf(stderr, "%s\n", strbuf_text(&r->refused));
     run_result_free(r);
     return status > 0 ? EXIT_INFEASIBLE : EXIT_INPUT;
 }

@@ -52,6 +52,7 @@ typedef struct {
 typedef struct {
     int          feasible;
     char         infeasible_reason[512];
+    strbuf       refused;           /* run_simulate's -1 for a bounded key (run_bound.h): the message */
     workload     work;
     memory_report memory;
     topology     topo;
@@ -92,7 +93,9 @@ typedef struct {
 int run_prepare(const scenario* sc, run_result* out);
 
 /* run_prepare, then the simulation and the run figures. Returns 0, 1 when
- * the plan is infeasible, or -1 when the platform cannot be loaded. */
+ * the plan is infeasible, or -1 when the platform cannot be loaded or the
+ * run level would exceed its bounds (then out->refused holds the message,
+ * "FILE:LINE:COL: key: ...", for exit 2; empty for the platform). */
 int run_simulate(const scenario* sc, const run_options* opt, run_result* out);
 
 /* The generated platform of PLAN on T (see platform_xml). */
