@@ -140,14 +140,13 @@ void campaign_checkpoint_io(const int* gpus, int count, double shard, double* wr
 
 /* ---- the run -------------------------------------------------------------------- */
 
-#define MAX_PENDING 4096
-
 typedef struct {
     const campaign_input* in;
     uint64_t              random;
     sg_sem_t              failed;            /* released once per failure */
-    int                   queue[MAX_PENDING];   /* classes of failures not yet handled */
-    int                   head, tail;
+    int*                  queue;             /* classes of failures not yet handled, a ring */
+    long long             head, tail;        /* taken and added so far */
+    long long             queue_size;        /* the ring's room, doubled when full */
     min_heap              repairs;           /* when failed nodes become spares again */
     int                   spares;
     double                start;
@@ -157,6 +156,25 @@ typedef struct {
     double wall, lost_work, checkpoint, recovery, waiting;
     int    failures[CAMPAIGN_MAX_CLASSES];
 } replication;
+
+/* Adds a failure of class K behind those not yet handled. The ring doubles
+ * when full, so that any number of failures at one instant (a Weibull shape
+ * far below 1 clusters them) keeps each one's class. */
+static void enqueue_failure(replication* r, int k)
+{
+    if (r->tail - r->head == r->queue_size) {
+        long long size = r->queue_size ? 2 * r->queue_size : 64;
+        int* ring = xmalloc((size_t)size * sizeof *ring);
+        for (long long i = r->head; i < r->tail; i++)
+            ring[i - r->head] = r->queue[i % r->queue_size];
+        free(r->queue);
+        r->queue = ring;
+        r->tail -= r->head;
+        r->head = 0;
+        r->queue_size = size;
+    }
+    r->queue[r->tail++ % r->queue_size] = k;
+}
 
 static void log_add(campaign_log* log, run_event e)
 {
@@ -195,7 +213,7 @@ static void failure_main(int argc, char* argv[])
         r->next_failure = next[first];
         if (next[first] > now())
             sg_actor_sleep_for(next[first] - now());
-        r->queue[r->tail++ % MAX_PENDING] = first;
+        enqueue_failure(r, first);
         sg_sem_release(r->failed);
         next[first] = now() + draw_gap(in, in->classes[first].mtbf / in->classes[first].instances, &r->random);
     }
@@ -219,7 +237,7 @@ static int interrupted(replication* r, double seconds)
 {
     if (!failure_within(r, seconds))
         return 0;
-    int k = r->queue[r->head++ % MAX_PENDING];
+    int k = r->queue[r->head++ % r->queue_size];
     r->failures[k]++;
     log_event(r, RUN_FAILURE, now(), now(), k, 0);
     min_heap_push(&r->repairs, now() + r->in->classes[k].repair);
@@ -455,6 +473,8 @@ static void run_replication(const campaign_input* in, int index, sg_host_t host,
     sg_sem_destroy(r->failed);
     repair_steps += r->repairs.steps;
     min_heap_free(&r->repairs);
+    free(r->queue);
+    r->queue = NULL;
 }
 
 /* Sorted X[0..N) into OUT's wall-clock bins. */
