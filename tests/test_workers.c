@@ -102,6 +102,31 @@ START_TEST(a_study_sample_past_its_timeout_is_reported)
 }
 END_TEST
 
+/* best's candidates run in the same workers: --timeout holds for them, the
+ * lost candidate's row says why, and the others are ranked. */
+START_TEST(a_best_candidate_past_its_timeout_is_an_error_row)
+{
+    setenv("TRAINSIM_BEST_HANG_CANDIDATE", "0", 1);
+    char rows[128], seconds[32], expected[96];
+    temp_path(rows, sizeof rows, ".jsonl");
+    timeout_text(seconds, sizeof seconds);
+    command_result r;
+    run_program((const char*[]){hooks_binary(), "best", "tests/best/small.yaml", "-j", "2", "--timeout", seconds,
+                                "-o", rows, NULL},
+                &r);
+    unsetenv("TRAINSIM_BEST_HANG_CANDIDATE");
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, strbuf_text(&r.err));
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.out), "\n   1 "));   /* the others ranked */
+    strbuf kept = {0};
+    read_file(rows, &kept);
+    snprintf(expected, sizeof expected, "\"status\": \"error\", \"reason\": \"timeout after %s s\"", seconds);
+    ck_assert_msg(strstr(strbuf_text(&kept), expected), "no '%s' in %s", expected, strbuf_text(&kept));
+    strbuf_free(&kept);
+    unlink(rows);
+    command_result_free(&r);
+}
+END_TEST
+
 /* --timeout takes a positive number of seconds. */
 START_TEST(timeout_needs_positive_seconds)
 {
@@ -208,6 +233,7 @@ Suite* workers_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_point_past_its_timeout_is_an_error_row);
     tcase_add_test(tc, a_study_sample_past_its_timeout_is_reported);
+    tcase_add_test(tc, a_best_candidate_past_its_timeout_is_an_error_row);
     tcase_add_test(tc, timeout_needs_positive_seconds);
     tcase_add_test(tc, no_worker_outlives_its_sweep);
     suite_add_tcase(s, tc);

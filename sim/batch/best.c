@@ -159,7 +159,7 @@ static void print_plans(const ranked* r, size_t count, int top)
 static int simulate_and_rank(const best_options* o, const scenario* base, const plan_choice* kept, size_t n)
 {
     candidate_result* results = xcalloc(n + 1, sizeof *results);
-    candidate_options co = {o->scenario, o->rows, o->jobs, isatty(STDERR_FILENO)};
+    candidate_options co = {o->scenario, o->rows, o->jobs, isatty(STDERR_FILENO), o->timeout};
     int status = candidates_simulate(base, kept, n, &co, results);
     if (!status) {
         ranked* r;

@@ -23,6 +23,7 @@ typedef struct {
     int         top;        /* plans to print */
     int         jobs;       /* worker processes */
     const char* rows;       /* where the simulated candidates' rows go (JSON lines; NULL: nowhere) */
+    double      timeout;    /* seconds a candidate's process may run before it is killed; 0: no limit */
 } best_options;
 
 /* Prints the search's counts and the TOP plans on stdout. Returns the exit

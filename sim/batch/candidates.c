@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "batch/sweep.h"
 #include "batch/sweep_run.h"
@@ -135,6 +136,12 @@ static double as_reported(double x)
 static void run_candidate(long long i, strbuf* out, void* arg)
 {
     search* s = arg;
+#ifdef TRAINSIM_TEST_HOOKS   /* only in the tests' build of trainsim (Makefile): a worker that never ends */
+    const char* hang = getenv("TRAINSIM_BEST_HANG_CANDIDATE");
+    if (hang && atoll(hang) == i)
+        for (;;)
+            pause();
+#endif
     scenario sc = candidate_scenario(s->base, &s->choices[i]);
     run_result r;
     int status = run_simulate(&sc, &(run_options){0}, &r);
@@ -168,7 +175,7 @@ static void candidate_done(long long i, const strbuf* out, int wait_status, int 
     if (!s->rows)
         return;
     char why[160];
-    workers_describe_end(wait_status, timed_out, 0, why, sizeof why);
+    workers_describe_end(wait_status, timed_out, s->opt->timeout, why, sizeof why);
     strbuf line = {0};
     row_line(s->rows, ROW_JSONL, i, ROW_ERROR, why, NULL, &line);
     s->lines[i] = xstrdup(strbuf_text(&line));
@@ -206,7 +213,7 @@ int candidates_simulate(const scenario* base, const plan_choice* c, size_t n, co
         s.lines = xcalloc(n + 1, sizeof *s.lines);
     }
     worker_pool pool = {run_candidate, candidate_done, write_ready_rows, &s, opt->jobs,
-                        opt->progress ? "trainsim best" : NULL, 0, NULL, NULL, 0};
+                        opt->progress ? "trainsim best" : NULL, 0, NULL, NULL, opt->timeout};
     int status = workers_run(&pool, (long long)n);
     if (s.rows) {
         if (rowfile_close(&s.file) && !status) {

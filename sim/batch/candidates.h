@@ -31,6 +31,7 @@ typedef struct {
     const char* rows;       /* where every candidate's row goes (JSON lines); NULL: nowhere */
     int         jobs;       /* worker processes at a time */
     int         progress;   /* a progress line on stderr */
+    double      timeout;    /* seconds a candidate's process may run before it is killed; 0: no limit */
 } candidate_options;
 
 /* BASE (validated) with C's parallelism and one replication of the run

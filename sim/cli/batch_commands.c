@@ -109,7 +109,7 @@ int command_merge(const cli_call* call)
     return status;
 }
 
-/* trainsim best FILE [--gpus N] [--top K] [-j N] [-o ROWS.jsonl] */
+/* trainsim best FILE [--gpus N] [--top K] [-j N] [-o ROWS.jsonl] [--timeout SECONDS] */
 int command_best(const cli_call* call)
 {
     int argc = call->argc;
@@ -138,6 +138,10 @@ int command_best(const cli_call* call)
             if (!v || row_format_of(v) != ROW_JSONL)
                 return cli_usage_error("-o expects a file ending in .jsonl or .jsonl.gz, found '%s'", v ? v : "nothing");
             o.rows = v;
+            i++;
+        } else if (!strcmp(a, "--timeout")) {
+            if ((bad = cli_parse_timeout(v, &o.timeout)) != CLI_GO_ON)
+                return bad;
             i++;
         } else if (a[0] == '-' && a[1])
             return cli_usage_error("unknown option '%s'", a);

@@ -49,7 +49,8 @@ static const char best_options_help[] =
     "  --gpus N      plan for N GPUs (default: the whole cluster)\n"
     "  --top K       print the K best plans (default 10)\n"
     "  -j N          simulate N plans at a time (default: the number of cores)\n"
-    "  -o ROWS       keep every simulated plan's row (.jsonl, or .jsonl.gz)\n";
+    "  -o ROWS       keep every simulated plan's row (.jsonl, or .jsonl.gz)\n"
+    "  --timeout S   kill a plan's process after S seconds: its row is an error, \"timeout after S s\"\n";
 
 static const char import_options_help[] =
     "  -o OUT        write the scenario to OUT (default: stdout); what was not understood goes to stderr\n"
@@ -78,7 +79,7 @@ static const cli_command commands[] = {
      "run every point of a sweep file, one row each (CSV or JSON lines)", sweep_options_help, 0, command_sweep},
     {"merge", "-o OUT FILE...", "", "join the outputs of a sweep's shards into OUT, in point order", NULL, 0,
      command_merge},
-    {"best", "FILE", "[--gpus N] [--top K] [-j N] [-o ROWS.jsonl]",
+    {"best", "FILE", "[--gpus N] [--top K] [-j N] [-o ROWS.jsonl] [--timeout SECONDS]",
      "search the parallelism plans for the scenario's model and cluster, best MFU first", best_options_help, 0,
      command_best},
     {"import", "megatron|nemo FILE", "[-o OUT]",
