@@ -23,15 +23,32 @@ static void json_identity(json_writer* j, const scenario* sc, const run_result* 
     json_open_object(j, "parallelism");
     json_write_integer(j, "tp", p->tp);
     json_write_integer(j, "pp", p->pp);
-    json_write_integer(j, "dp", p->dp);
+    json_write_integer(j, "dp", p->dp);   /* resolved: dp_auto says whether it was written "auto" */
+    json_write_bool(j, "dp_auto", p->dp_auto);
     json_write_integer(j, "ep", p->ep);
     json_write_integer(j, "etp", p->etp);
     json_write_integer(j, "cp", p->cp);
+    json_write_bool(j, "sequence_parallel", p->sequence_parallel);
     json_write_integer(j, "micro_batch", p->micro_batch);
     json_write_integer(j, "micro_batches", r->micro_batches);
     json_write_string(j, "schedule", schedule_name(p->schedule));
+    json_write_integer(j, "virtual_stages", p->virtual_stages);
     json_write_string(j, "recompute", recompute_name(p->recompute));
     json_write_integer(j, "zero", p->zero);
+    json_write_bool(j, "dp_overlap", p->dp_overlap);
+    json_write_bool(j, "tp_comm_overlap", p->tp_comm_overlap);
+    json_write_bool(j, "param_gather_overlap", p->param_gather_overlap);
+    json_write_string(j, "cp_comm", cp_comm_name(p->cp_comm));
+    json_write_bool(j, "flash_attention", p->flash_attention);
+    if (sc->model.moe.enabled)
+        json_write_string(j, "dispatcher", dispatcher_name(sc->model.moe.dispatcher));
+    else
+        json_write_null(j, "dispatcher");   /* a dense model dispatches nothing */
+    json_close_object(j);
+    json_open_object(j, "training");
+    json_write_string(j, "precision", precision_name(sc->train.precision));
+    json_write_string(j, "optimizer_precision", optimizer_precision_names[sc->train.optimizer_precision]);
+    json_write_integer(j, "global_batch", sc->train.global_batch);
     json_close_object(j);
     json_open_object(j, "model");
     json_write_number(j, "parameters", r->work.params_total);
