@@ -314,11 +314,24 @@ START_TEST(bad_sweep_files_are_refused_with_their_position)
     check_bad_sweep("zip:\n  parallelism.tp: [1, 2]\n  parallelism.pp: [2]\n",
                     ":5:19: zip.parallelism.pp: expected a list of 2 values, as long as the zip's first, found a list of 1");
     check_bad_sweep("grid:\n  model.layers.count: [4]\n",
-                    ":4:3: model.layers.count: expected a path through the base scenario's mappings (and lists, "
-                    "as name[i], within their length), found one that does not lead to a value there");
+                    ":4:3: grid.model.layers.count: expected a dotted key of the scenario (parallelism.tp, "
+                    "failures.components[0].mtbf), found \"model.layers.count\", which is not a key of the scenario format");
     check_bad_sweep("grid:\n  model..layers: [4]\n",
-                    ":4:3: model..layers: expected a path through the base scenario's mappings (and lists, "
-                    "as name[i], within their length), found one that does not lead to a value there");
+                    ":4:3: grid.model..layers: expected a dotted key of the scenario (parallelism.tp, "
+                    "failures.components[0].mtbf), found \"model..layers\", which is not a key of the scenario format");
+    /* a misspelt key: refused at load, not 6 invalid rows and exit 0 */
+    check_bad_sweep("grid:\n  parallelism.tp: [1, 2]\n  parallelism.ppp: [1, 2, 4]\n",
+                    ":5:3: grid.parallelism.ppp: expected a dotted key of the scenario (parallelism.tp, "
+                    "failures.components[0].mtbf), found \"parallelism.ppp\", which is not a key of the scenario "
+                    "format (did you mean parallelism.pp?)");
+    check_bad_sweep("zip:\n  failures.component[0].mtbf: [1h]\n",
+                    ":4:3: zip.failures.component[0].mtbf: expected a dotted key of the scenario (parallelism.tp, "
+                    "failures.components[0].mtbf), found \"failures.component[0].mtbf\", which is not a key of the "
+                    "scenario format (did you mean failures.components[0].mtbf?)");
+    /* a key of the format that the base cannot hold there: at load too */
+    check_bad_sweep("grid:\n  failures.components[3].mtbf: [1h]\n",
+                    ":4:3: failures.components[3].mtbf: expected a path through the base scenario's mappings (and "
+                    "lists, as name[i], within their length), found one that does not lead to a value there");
     check_bad_sweep("name: empty\n",
                     ":1:1: grid: expected at least one key to vary, in grid or zip (the key is required), found nothing");
 }
