@@ -44,6 +44,34 @@ START_TEST(a_column_shows_what_took_most_of_it)
 }
 END_TEST
 
+/* Without a pipeline (pp = 1) no rank waits for another: the bubble is
+ * exactly 0, per step and over the run, and no GPU-time is idle, not
+ * -1e-16 of it; the text says "idle 0 %", never "-0 %". These teaching
+ * scenarios gave 2.8e-17 to 9.7e-17 s of bubble per step and idle shares
+ * of -3.3e-16 to 2.8e-16 from the rounding of the simulated clock's sums. */
+START_TEST(without_a_pipeline_bubble_and_idle_are_exactly_zero)
+{
+    const char* files[] = {"scenarios/teach/checkpoints.yaml", "scenarios/teach/dp-overlap-true.yaml",
+                           "scenarios/teach/tp8.yaml", "scenarios/teach/tp16.yaml",
+                           "scenarios/teach/recompute-full.yaml", "scenarios/teach/zero3.yaml"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        command_result r;
+        run_trainsim_ok((const char*[]){"run", files[i], "--json", NULL}, &r);
+        const char* json = strbuf_text(&r.out);
+        ck_assert(number_in(json, "parallelism.pp") == 1);
+        ck_assert_msg(number_in(json, "breakdown.bubble.fraction") == 0, "%s: bubble %.17g", files[i],
+                      number_in(json, "breakdown.bubble.fraction"));
+        ck_assert(number_in(json, "step_breakdown_s.bubble") == 0);
+        ck_assert_msg(number_in(json, "gpu_activity.idle") == 0, "%s: idle %.17g", files[i],
+                      number_in(json, "gpu_activity.idle"));
+        command_result_free(&r);
+        run_trainsim_ok((const char*[]){"run", files[i], NULL}, &r);
+        ck_assert_msg(strstr(strbuf_text(&r.out), ", idle 0 % of a step"), "%s: %s", files[i], strbuf_text(&r.out));
+        command_result_free(&r);
+    }
+}
+END_TEST
+
 /* The schedule's rows, between "rank N |" and "|", at WIDTH. */
 static int rows_of(const char* text, int width, char rows[][256], int max)
 {
@@ -284,6 +312,7 @@ Suite* teach_suite(void)
     TCase* tc = tcase_create("schedule");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, a_column_shows_what_took_most_of_it);
+    tcase_add_test(tc, without_a_pipeline_bubble_and_idle_are_exactly_zero);
     tcase_add_test(tc, schedule_draws_every_pass_of_tiny);
     tcase_add_test(tc, gpipe_runs_all_forwards_first);
     tcase_add_test(tc, interleaved_schedule_has_chunks_and_their_bubble);

@@ -191,7 +191,7 @@ static void json_results(json_writer* j, const scenario* sc, const run_result* r
     json_open_object(j, "gpu_activity");   /* shares of the GPUs' time in a step */
     json_write_number(j, "computing", r->power.computing);
     json_write_number(j, "communicating", r->power.communicating);
-    json_write_number(j, "idle", 1 - r->power.computing - r->power.communicating);
+    json_write_number(j, "idle", r->power.idle_share);
     json_close_object(j);
     json_memory(j, sc, r);
     json_breakdown(j, r);

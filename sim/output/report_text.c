@@ -245,7 +245,7 @@ static void text_power(const scenario* sc, const run_result* r, strbuf* out)
                        "         %s over the run at PUE %.2f",
                   power_amount(p->average, mean, sizeof mean), power_amount(p->trough, low, sizeof low),
                   power_amount(p->peak, high, sizeof high), power_amount(p->peak - p->trough, swing, sizeof swing),
-                  100.0 * p->computing, 100.0 * p->communicating, 100.0 * (1 - p->computing - p->communicating),
+                  100.0 * p->computing, 100.0 * p->communicating, 100.0 * p->idle_share,
                   energy_amount(r->energy_joules, energy, sizeof energy), sc->power.pue);
     if (sc->cost.kwh > 0)
         strbuf_printf(out, ", costing %s (at %.3g per kWh)", report_count(r->energy_cost, cost, sizeof cost),
