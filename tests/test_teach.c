@@ -72,6 +72,34 @@ START_TEST(without_a_pipeline_bubble_and_idle_are_exactly_zero)
 }
 END_TEST
 
+/* The "why" line of explain's model states on FILE into WHY. */
+static void model_states_why_of(const char* file, char* why, size_t size)
+{
+    command_result r;
+    run_trainsim_ok((const char*[]){"explain", file, NULL}, &r);
+    const char* states = strstr(strbuf_text(&r.out), "\nModel states per GPU:");
+    ck_assert_ptr_nonnull(states);
+    const char* line = strstr(states, "\n  why ");
+    ck_assert_ptr_nonnull(line);
+    snprintf(why, size, "%.*s", (int)strcspn(line + 1, "\n"), line + 1);
+    command_result_free(&r);
+}
+
+/* explain's memory line names only the differences the scenario has: a
+ * dense ZeRO-1 model has no experts and no ZeRO-3 gathers. */
+START_TEST(explain_memory_names_only_what_the_scenario_has)
+{
+    char why[512];
+    model_states_why_of("scenarios/tiny.yaml", why, sizeof why);   /* dense, ZeRO 1 */
+    ck_assert_msg(!strstr(why, "expert") && !strstr(why, "ZeRO 3"), "%s", why);
+    ck_assert_msg(strstr(why, "gradients at 4 bytes"), "%s", why);
+    model_states_why_of("scenarios/teach/moe-ep.yaml", why, sizeof why);   /* MoE, ZeRO 1 */
+    ck_assert_msg(strstr(why, "expert parameters") && !strstr(why, "ZeRO 3"), "%s", why);
+    model_states_why_of("scenarios/teach/zero3.yaml", why, sizeof why);   /* dense, ZeRO 3 */
+    ck_assert_msg(!strstr(why, "expert") && strstr(why, "ZeRO 3"), "%s", why);
+}
+END_TEST
+
 /* The schedule's rows, between "rank N |" and "|", at WIDTH. */
 static int rows_of(const char* text, int width, char rows[][256], int max)
 {
@@ -312,6 +340,7 @@ Suite* teach_suite(void)
     TCase* tc = tcase_create("schedule");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, a_column_shows_what_took_most_of_it);
+    tcase_add_test(tc, explain_memory_names_only_what_the_scenario_has);
     tcase_add_test(tc, without_a_pipeline_bubble_and_idle_are_exactly_zero);
     tcase_add_test(tc, schedule_draws_every_pass_of_tiny);
     tcase_add_test(tc, gpipe_runs_all_forwards_first);
