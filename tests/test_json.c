@@ -212,6 +212,7 @@ START_TEST(report_names_the_inputs_that_decided_the_plan)
     ck_assert(json_is_boolean(value_at(j, "parallelism.param_gather_overlap")));
     ck_assert(json_is_boolean(value_at(j, "parallelism.sequence_parallel")));
     ck_assert(json_is_null(value_at(j, "parallelism.dispatcher")));
+    ck_assert(json_is_null(value_at(j, "parallelism.cp_comm")));   /* cp 1: an input that cannot apply */
     ck_assert_str_eq(json_string_value(value_at(j, "training.precision")), "fp16");
     ck_assert(number_at(j, "training.global_batch") == 64);
     const char* integers[] = {"parallelism.tp", "parallelism.pp", "parallelism.dp", "parallelism.ep",

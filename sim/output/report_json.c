@@ -5,6 +5,17 @@
 #include "output/report_uncertainty.h"
 #include "core/json.h"
 
+/* An input of the plan that applies to it: its value; one that does not
+ * (cp_comm with cp 1, sequence parallelism with tp 1) null, so that
+ * writing it changes no byte. */
+static void json_input_bool(json_writer* j, const char* key, int value, int applies)
+{
+    if (applies)
+        json_write_bool(j, key, value);
+    else
+        json_write_null(j, key);
+}
+
 static void json_identity(json_writer* j, const scenario* sc, const run_result* r)
 {
     const parallel_spec* p = &sc->par;
@@ -28,7 +39,7 @@ static void json_identity(json_writer* j, const scenario* sc, const run_result* 
     json_write_integer(j, "ep", p->ep);
     json_write_integer(j, "etp", p->etp);
     json_write_integer(j, "cp", p->cp);
-    json_write_bool(j, "sequence_parallel", p->sequence_parallel);
+    json_input_bool(j, "sequence_parallel", p->sequence_parallel, p->tp > 1);
     json_write_integer(j, "micro_batch", p->micro_batch);
     json_write_integer(j, "micro_batches", r->micro_batches);
     json_write_string(j, "schedule", schedule_name(p->schedule));
@@ -36,9 +47,12 @@ static void json_identity(json_writer* j, const scenario* sc, const run_result* 
     json_write_string(j, "recompute", recompute_name(p->recompute));
     json_write_integer(j, "zero", p->zero);
     json_write_bool(j, "dp_overlap", p->dp_overlap);
-    json_write_bool(j, "tp_comm_overlap", p->tp_comm_overlap);
-    json_write_bool(j, "param_gather_overlap", p->param_gather_overlap);
-    json_write_string(j, "cp_comm", cp_comm_name(p->cp_comm));
+    json_input_bool(j, "tp_comm_overlap", p->tp_comm_overlap, p->tp > 1);
+    json_input_bool(j, "param_gather_overlap", p->param_gather_overlap, p->zero == 1 || p->zero == 2);
+    if (p->cp > 1)
+        json_write_string(j, "cp_comm", cp_comm_name(p->cp_comm));
+    else
+        json_write_null(j, "cp_comm");   /* no context parallelism: nothing exchanged */
     json_write_bool(j, "flash_attention", p->flash_attention);
     if (sc->model.moe.enabled)
         json_write_string(j, "dispatcher", dispatcher_name(sc->model.moe.dispatcher));
