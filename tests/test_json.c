@@ -186,6 +186,48 @@ START_TEST(ramp_tokens_are_the_phases_sum_exactly)
 }
 END_TEST
 
+/* The report names every input that decided the plan, as the run read
+ * it: dp resolved from auto (and that it was), the interleaving, the
+ * overlaps, sequence parallelism, the precision; a dense model has no
+ * dispatcher (null). */
+START_TEST(report_names_the_inputs_that_decided_the_plan)
+{
+    strbuf text = {0};
+    read_file("scenarios/tiny.yaml", &text);
+    replace_once(&text, "dp: 4", "dp: auto\n  virtual_stages: 2\n  tp_comm_overlap: true\n  dp_overlap: false");
+    replace_once(&text, "schedule: 1f1b", "schedule: interleaved");
+    replace_once(&text, "tokens: 1e9", "tokens: 1e9\n  precision: fp16");
+    scenario sc;
+    run_result r;
+    simulate_scenario(strbuf_text(&text), &sc, &r);
+    strbuf out = {0};
+    report_json(&sc, &r, &out);
+    json_t* j = parse_json(strbuf_text(&out), out.len);
+    ck_assert(number_at(j, "parallelism.dp") == 4);   /* 16 GPUs / (tp 2 x pp 2) */
+    ck_assert(json_is_true(value_at(j, "parallelism.dp_auto")));
+    ck_assert(number_at(j, "parallelism.virtual_stages") == 2);
+    ck_assert_str_eq(json_string_value(value_at(j, "parallelism.schedule")), "interleaved");
+    ck_assert(json_is_true(value_at(j, "parallelism.tp_comm_overlap")));
+    ck_assert(json_is_false(value_at(j, "parallelism.dp_overlap")));
+    ck_assert(json_is_boolean(value_at(j, "parallelism.param_gather_overlap")));
+    ck_assert(json_is_boolean(value_at(j, "parallelism.sequence_parallel")));
+    ck_assert(json_is_null(value_at(j, "parallelism.dispatcher")));
+    ck_assert(json_is_null(value_at(j, "parallelism.cp_comm")));   /* cp 1: an input that cannot apply */
+    ck_assert_str_eq(json_string_value(value_at(j, "training.precision")), "fp16");
+    ck_assert(number_at(j, "training.global_batch") == 64);
+    const char* integers[] = {"parallelism.tp", "parallelism.pp", "parallelism.dp", "parallelism.ep",
+                              "parallelism.etp", "parallelism.cp", "parallelism.micro_batch",
+                              "parallelism.virtual_stages", "parallelism.zero", "training.global_batch"};
+    for (size_t i = 0; i < sizeof integers / sizeof *integers; i++)
+        ck_assert_msg(json_is_integer(value_at(j, integers[i])), "%s is not an integer", integers[i]);
+    json_decref(j);
+    strbuf_free(&out);
+    strbuf_free(&text);
+    run_result_free(&r);
+    scenario_free(&sc);
+}
+END_TEST
+
 /* A JSON-lines row's values as row_value gives them: strings unescaped
  * (\u escapes, surrogate pairs included, as UTF-8), numbers printed by
  * json_format_number, nested keys and list items by their dotted path. */
@@ -232,6 +274,7 @@ Suite* json_suite(void)
     tcase_add_test(tc, random_doubles_read_back_as_themselves);
     tcase_add_test(tc, report_figures_equal_the_run_result_exactly);
     tcase_add_test(tc, ramp_tokens_are_the_phases_sum_exactly);
+    tcase_add_test(tc, report_names_the_inputs_that_decided_the_plan);
     tcase_add_test(tc, row_values_are_unescaped_and_printed_by_the_one_formatter);
     suite_add_tcase(s, tc);
     return s;

@@ -165,11 +165,26 @@ START_TEST(report_page_renders_with_its_key_figures)
         ck_assert_msg(!strstr(text, external[i]), "the page refers outside itself: %s", external[i]);
 
     run_trainsim((const char*[]){"run", "tests/campaign/tiny-failures.yaml", "--json", NULL}, &json);
-    char mfu[64], days[64];
+    char mfu[64], days[160], energy[64];
     snprintf(mfu, sizeof mfu, "%.1f %% per step", 100 * number_in(strbuf_text(&json.out), "mfu"));
-    snprintf(days, sizeof days, "%.1f days (p10", number_in(strbuf_text(&json.out), "wall_clock_days.mean"));
+    command_result_free(&json);
+    /* the wall-clock and the energy in the text report's units and words */
+    run_trainsim_ok((const char*[]){"run", "tests/campaign/tiny-failures.yaml", NULL}, &json);
+    const char* wall = strstr(strbuf_text(&json.out), " steps: ");
+    const char* used = strstr(strbuf_text(&json.out), " over the run at PUE");
+    ck_assert(wall && used);
+    wall += strlen(" steps: ");
+    const char* of = strstr(wall, " of wall-clock");
+    const char* mean = strstr(wall, ", the mean of");
+    snprintf(days, sizeof days, "%.*s%.*s", (int)(of - wall), wall, (int)strcspn(mean, "\n"), mean);
+    const char* start = used;   /* back to the line's start, then past its indent */
+    while (start > strbuf_text(&json.out) && start[-1] != '\n')
+        start--;
+    start += strspn(start, " ");
+    snprintf(energy, sizeof energy, "%.*s", (int)(used - start), start);
     command_result_free(&json);
     ck_assert_msg(strstr(text, mfu) && strstr(text, days), "the page lacks %s or %s", mfu, days);
+    ck_assert_msg(strstr(text, energy) && strstr(energy, "Wh"), "the page lacks the text report's energy \"%s\"", energy);
 
     const char* browser = chromium();
     if (!browser) {
@@ -197,6 +212,22 @@ START_TEST(report_page_renders_with_its_key_figures)
     forget_chromium_profile();
     strbuf_free(&html);
     unlink(page);
+}
+END_TEST
+
+/* Without failures every replication is the same run: the page gives its
+ * wall-clock alone (no "p10 x, p90 x; 1 replications"), draws no histogram
+ * of one value, and says "The run" above its timeline. */
+START_TEST(report_of_one_run_gives_no_spread)
+{
+    command_result r;
+    run_trainsim_ok((const char*[]){"report", "scenarios/tiny.yaml", NULL}, &r);
+    const char* text = strbuf_text(&r.out);
+    ck_assert_ptr_nonnull(strstr(text, "<td>Wall-clock</td>"));
+    ck_assert_msg(!strstr(text, "p10") && !strstr(text, "replications") && !strstr(text, "mean of"), "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "The run, "));
+    ck_assert_ptr_nonnull(strstr(text, " kWh at "));   /* the text report's unit for 1.42 kWh */
+    command_result_free(&r);
 }
 END_TEST
 
@@ -323,6 +354,7 @@ Suite* report_suite(void)
     TCase* tc = tcase_create("html");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, report_page_renders_with_its_key_figures);
+    tcase_add_test(tc, report_of_one_run_gives_no_spread);
     tcase_add_test(tc, report_draws_the_study_with_its_tornado);
     tcase_add_test(tc, report_that_cannot_be_written_is_an_error);
     suite_add_tcase(s, tc);

@@ -54,7 +54,8 @@ START_TEST(rows_do_not_depend_on_the_workers)
     run_trainsim((const char*[]){"sweep", grid_file, "-j", "1", NULL}, &one);
     run_trainsim((const char*[]){"sweep", grid_file, "-j", "2", NULL}, &two);
     ck_assert_msg(one.status == 0, "%s", strbuf_text(&one.err));
-    ck_assert_str_eq(strbuf_text(&one.err), "");   /* no progress line when stderr is not a terminal */
+    /* no progress line when stderr is not a terminal; the counts by status at the end */
+    ck_assert_str_eq(strbuf_text(&one.err), "trainsim sweep: 12 rows: 8 ok, 0 infeasible, 4 invalid, 0 error\n");
     ck_assert_str_eq(strbuf_text(&one.out), strbuf_text(&two.out));
     const char* rows = strbuf_text(&one.out);
     ck_assert_int_eq(count_lines(rows, "\n"), 13);   /* the header and 12 points */
@@ -111,6 +112,44 @@ START_TEST(progress_shows_on_a_terminal)
                   strbuf_text(&r.out));
     unlink(out);
     command_result_free(&r);
+    /* best labels its own: the plans it simulates */
+    snprintf(command, sizeof command, "%s best scenarios/tiny.yaml --top 1", trainsim);
+    run_program((const char*[]){"/usr/bin/script", "-qec", command, "/dev/null", NULL}, &r);
+    ck_assert_msg(r.status == 0, "%s%s", strbuf_text(&r.out), strbuf_text(&r.err));
+    ck_assert_msg(strstr(strbuf_text(&r.out), "trainsim best: 248/248 plans, "), "no progress line of best in \"%s\"",
+                  strbuf_text(&r.out));
+    command_result_free(&r);
+}
+END_TEST
+
+/* A row keeps the values the point ran with: dp after auto is the number
+ * auto gave (tiny.yaml's 16 GPUs / (tp x pp 2)); an invalid point, which
+ * has no report, keeps "auto" as written. The counts at the end say how
+ * many rows have each status, kept ones included. */
+START_TEST(a_row_keeps_the_resolved_values)
+{
+    char sweep_path[128], out[128];
+    write_sweep(sweep_path, sizeof sweep_path, "grid:\n  parallelism.tp: [1, 2, 16]\n  parallelism.dp: [auto]\n");
+    temp_path(out, sizeof out, ".csv");
+    command_result r;
+    run_trainsim_ok((const char*[]){"sweep", sweep_path, "-o", out, "-j", "1", NULL}, &r);
+    strbuf rows = {0};
+    lines_of(out, &rows);
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&rows), "point,hash,status,reason,parallelism.tp,parallelism.dp,gpus,"));
+    ck_assert_msg(strstr(strbuf_text(&rows), ",ok,,1,8,16,"), "no dp 8 for tp 1 in %s", strbuf_text(&rows));
+    ck_assert_msg(strstr(strbuf_text(&rows), ",ok,,2,4,16,"), "no dp 4 for tp 2 in %s", strbuf_text(&rows));
+    ck_assert_msg(strstr(strbuf_text(&rows), ",16,auto,"), "tp 16 (invalid) lost its auto in %s", strbuf_text(&rows));
+    ck_assert_int_eq(count_lines(strbuf_text(&rows), ",ok,"), 2);
+    ck_assert_int_eq(count_lines(strbuf_text(&rows), ",invalid,"), 1);
+    ck_assert_str_eq(strbuf_text(&r.err), "trainsim sweep: 3 rows: 2 ok, 0 infeasible, 1 invalid, 0 error\n");
+    command_result_free(&r);
+    run_trainsim_ok((const char*[]){"sweep", sweep_path, "-o", out, "--resume", NULL}, &r);
+    ck_assert_str_eq(strbuf_text(&r.err),
+                     "trainsim sweep: 3 rows: 2 ok, 0 infeasible, 1 invalid, 0 error (3 of them kept from before)\n");
+    command_result_free(&r);
+    strbuf_free(&rows);
+    unlink(out);
+    unlink(sweep_path);
 }
 END_TEST
 
@@ -314,11 +353,24 @@ START_TEST(bad_sweep_files_are_refused_with_their_position)
     check_bad_sweep("zip:\n  parallelism.tp: [1, 2]\n  parallelism.pp: [2]\n",
                     ":5:19: zip.parallelism.pp: expected a list of 2 values, as long as the zip's first, found a list of 1");
     check_bad_sweep("grid:\n  model.layers.count: [4]\n",
-                    ":4:3: model.layers.count: expected a path through the base scenario's mappings (and lists, "
-                    "as name[i], within their length), found one that does not lead to a value there");
+                    ":4:3: grid.model.layers.count: expected a dotted key of the scenario (parallelism.tp, "
+                    "failures.components[0].mtbf), found \"model.layers.count\", which is not a key of the scenario format");
     check_bad_sweep("grid:\n  model..layers: [4]\n",
-                    ":4:3: model..layers: expected a path through the base scenario's mappings (and lists, "
-                    "as name[i], within their length), found one that does not lead to a value there");
+                    ":4:3: grid.model..layers: expected a dotted key of the scenario (parallelism.tp, "
+                    "failures.components[0].mtbf), found \"model..layers\", which is not a key of the scenario format");
+    /* a misspelt key: refused at load, not 6 invalid rows and exit 0 */
+    check_bad_sweep("grid:\n  parallelism.tp: [1, 2]\n  parallelism.ppp: [1, 2, 4]\n",
+                    ":5:3: grid.parallelism.ppp: expected a dotted key of the scenario (parallelism.tp, "
+                    "failures.components[0].mtbf), found \"parallelism.ppp\", which is not a key of the scenario "
+                    "format (did you mean parallelism.pp?)");
+    check_bad_sweep("zip:\n  failures.component[0].mtbf: [1h]\n",
+                    ":4:3: zip.failures.component[0].mtbf: expected a dotted key of the scenario (parallelism.tp, "
+                    "failures.components[0].mtbf), found \"failures.component[0].mtbf\", which is not a key of the "
+                    "scenario format (did you mean failures.components[0].mtbf?)");
+    /* a key of the format that the base cannot hold there: at load too */
+    check_bad_sweep("grid:\n  failures.components[3].mtbf: [1h]\n",
+                    ":4:3: failures.components[3].mtbf: expected a path through the base scenario's mappings (and "
+                    "lists, as name[i], within their length), found one that does not lead to a value there");
     check_bad_sweep("name: empty\n",
                     ":1:1: grid: expected at least one key to vary, in grid or zip (the key is required), found nothing");
 }
@@ -503,6 +555,7 @@ Suite* sweep_suite(void)
     tcase_add_test(tc, shards_merge_into_the_unsharded_rows);
     tcase_add_test(tc, shards_without_rows_merge_into_a_header);
     tcase_add_test(tc, bad_sweep_files_are_refused_with_their_position);
+    tcase_add_test(tc, a_row_keeps_the_resolved_values);
     tcase_add_test(tc, resume_needs_an_output_file);
     tcase_add_test(tc, a_base_with_a_nul_byte_is_refused);
     tcase_add_test(tc, plots_draw_the_rows);

@@ -41,18 +41,76 @@ START_TEST(a_column_shows_what_took_most_of_it)
     ck_assert_int_eq(gantt_cell(&p, 0, 1.8, 2.8), 'b');
     ck_assert_int_eq(gantt_cell(&p, 0, 3, 3.6), 'd');       /* 0.4 of 0.6 s reducing gradients */
     ck_assert_int_eq(gantt_cell(&p, 0, 3.4, 4), ' ');       /* done */
+    ck_assert_int_eq(gantt_cell(&p, 0, 0.5, 2.5), 'x');     /* 0.5 s of each pass: both */
+    ck_assert_int_eq(gantt_cell(&p, 0, 0.8, 2.9), 'b');     /* 0.2 s of forward, 0.9 of backward: less than a fifth */
+}
+END_TEST
+
+/* Without a pipeline (pp = 1) no rank waits for another: the bubble is
+ * exactly 0, per step and over the run, and no GPU-time is idle, not
+ * -1e-16 of it; the text says "idle 0 %", never "-0 %". These teaching
+ * scenarios gave 2.8e-17 to 9.7e-17 s of bubble per step and idle shares
+ * of -3.3e-16 to 2.8e-16 from the rounding of the simulated clock's sums. */
+START_TEST(without_a_pipeline_bubble_and_idle_are_exactly_zero)
+{
+    const char* files[] = {"scenarios/teach/checkpoints.yaml", "scenarios/teach/dp-overlap-true.yaml",
+                           "scenarios/teach/tp8.yaml", "scenarios/teach/tp16.yaml",
+                           "scenarios/teach/recompute-full.yaml", "scenarios/teach/zero3.yaml"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        command_result r;
+        run_trainsim_ok((const char*[]){"run", files[i], "--json", NULL}, &r);
+        const char* json = strbuf_text(&r.out);
+        ck_assert(number_in(json, "parallelism.pp") == 1);
+        ck_assert_msg(number_in(json, "breakdown.bubble.fraction") == 0, "%s: bubble %.17g", files[i],
+                      number_in(json, "breakdown.bubble.fraction"));
+        ck_assert(number_in(json, "step_breakdown_s.bubble") == 0);
+        ck_assert_msg(number_in(json, "gpu_activity.idle") == 0, "%s: idle %.17g", files[i],
+                      number_in(json, "gpu_activity.idle"));
+        command_result_free(&r);
+        run_trainsim_ok((const char*[]){"run", files[i], NULL}, &r);
+        ck_assert_msg(strstr(strbuf_text(&r.out), ", idle 0 % of a step"), "%s: %s", files[i], strbuf_text(&r.out));
+        command_result_free(&r);
+    }
+}
+END_TEST
+
+/* The "why" line of explain's model states on FILE into WHY. */
+static void model_states_why_of(const char* file, char* why, size_t size)
+{
+    command_result r;
+    run_trainsim_ok((const char*[]){"explain", file, NULL}, &r);
+    const char* states = strstr(strbuf_text(&r.out), "\nModel states per GPU:");
+    ck_assert_ptr_nonnull(states);
+    const char* line = strstr(states, "\n  why ");
+    ck_assert_ptr_nonnull(line);
+    snprintf(why, size, "%.*s", (int)strcspn(line + 1, "\n"), line + 1);
+    command_result_free(&r);
+}
+
+/* explain's memory line names only the differences the scenario has: a
+ * dense ZeRO-1 model has no experts and no ZeRO-3 gathers. */
+START_TEST(explain_memory_names_only_what_the_scenario_has)
+{
+    char why[512];
+    model_states_why_of("scenarios/tiny.yaml", why, sizeof why);   /* dense, ZeRO 1 */
+    ck_assert_msg(!strstr(why, "expert") && !strstr(why, "ZeRO 3"), "%s", why);
+    ck_assert_msg(strstr(why, "gradients at 4 bytes"), "%s", why);
+    model_states_why_of("scenarios/teach/moe-ep.yaml", why, sizeof why);   /* MoE, ZeRO 1 */
+    ck_assert_msg(strstr(why, "expert parameters") && !strstr(why, "ZeRO 3"), "%s", why);
+    model_states_why_of("scenarios/teach/zero3.yaml", why, sizeof why);   /* dense, ZeRO 3 */
+    ck_assert_msg(!strstr(why, "expert") && strstr(why, "ZeRO 3"), "%s", why);
 }
 END_TEST
 
 /* The schedule's rows, between "rank N |" and "|", at WIDTH. */
-static int rows_of(const char* text, int width, char rows[][256], int max)
+static int rows_of(const char* text, int width, char rows[][512], int max)
 {
     int n = 0;
     for (const char* p = strstr(text, "\nrank "); p && n < max; p = strstr(p + 1, "\nrank ")) {
         const char* end = strchr(p + 1, '\n');
         ck_assert_int_eq((int)(end - p - 1), width);
         const char* bar = strchr(p, '|');
-        snprintf(rows[n++], 256, "%.*s", (int)(end - bar - 2), bar + 1);
+        snprintf(rows[n++], 512, "%.*s", (int)(end - bar - 2), bar + 1);
     }
     return n;
 }
@@ -63,7 +121,7 @@ START_TEST(schedule_draws_every_pass_of_tiny)
     run_trainsim_ok((const char*[]){"schedule", "scenarios/tiny.yaml", "--width", "120", "--no-colour", NULL}, &r);
     const char* out = strbuf_text(&r.out);
     ck_assert_ptr_null(strchr(out, '\033'));
-    char rows[4][256];
+    char rows[4][512];
     ck_assert_int_eq(rows_of(out, 120, rows, 4), 2);
     for (int s = 0; s < 2; s++)
         for (int mb = 0; mb < 8; mb++) {   /* every pass numbered: "<mb>f" and "<mb>b" */
@@ -94,12 +152,82 @@ static void schedule_of(const char* parallelism, const char* width, command_resu
     strbuf_free(&text);
 }
 
+/* ROW without the gaps and communication: its passes' letters only. */
+static void passes_of(const char* row, char* out)
+{
+    for (; *row; row++)
+        if (strchr("fbx", *row))
+            *out++ = *row;
+    *out = '\0';
+}
+
+/* 1F1B at 80 columns, its passes narrower than a column's pair: rank s
+ * warms up with p - 1 - s forwards, alternates a forward and a backward
+ * for m - p + 1 + s micro-batches, then drains its backwards (Narayanan et
+ * al. 2021, Fig. 4). Each column shows what a whole forward-and-backward
+ * cycle around it holds, so the steady state is one run of 'x', never an
+ * aliased bfbfbbbb, and its width is the closed form's share of the
+ * pipeline: (m - p + 1 + s) / (m + p - 1) of it. */
+START_TEST(one_f_one_b_at_80_columns_shows_its_three_phases)
+{
+    command_result r;
+    run_trainsim_ok((const char*[]){"schedule", "scenarios/teach/bubble-m32.yaml", "--width", "80", "--no-colour",
+                                    NULL}, &r);
+    const char* out = strbuf_text(&r.out);
+    char rows[8][512];
+    int p = rows_of(out, 80, rows, 8), m = 32, columns = 80 - 10;
+    ck_assert_int_eq(p, 4);
+    ck_assert_ptr_nonnull(strstr(out, "x both (1F1B's steady state)"));
+    for (int s = 0; s < p; s++) {
+        char passes[512];
+        passes_of(rows[s], passes);
+        size_t warm = strspn(passes, "f"), pre = warm + strspn(passes + warm, "b");
+        size_t steady = strspn(passes + pre, "x");
+        ck_assert_msg(pre <= warm + 1 && steady > 0 && strspn(passes + pre + steady, "b") == strlen(passes + pre + steady),
+                      "rank %d: expected f*b?x+b*, found %s (%s)", s, passes, rows[s]);
+        const char* last_end = strrchr(rows[s], 'b');   /* the pipeline ends with the last backward */
+        double pipeline = last_end ? (double)(last_end - rows[s] + 1) : columns;
+        double expected = pipeline * (m - p + 1 + s) / (m + p - 1);
+        ck_assert_msg(fabs((double)steady - expected) <= 0.08 * columns, "rank %d: %zu columns of x, expected %.1f: %s",
+                      s, steady, expected, rows[s]);
+    }
+    command_result_free(&r);
+}
+END_TEST
+
+/* Wide: every number is a pass's and is followed by its letter, so that
+ * two numbers never run together ("12t9bbb" was forward 12 beside
+ * backward 9). */
+START_TEST(schedule_numbers_never_run_together)
+{
+    command_result r;
+    run_trainsim_ok((const char*[]){"schedule", "scenarios/teach/bubble-m32.yaml", "--width", "300", "--no-colour",
+                                    NULL}, &r);
+    char rows[8][512];
+    ck_assert_int_eq(rows_of(strbuf_text(&r.out), 300, rows, 8), 4);
+    int numbers = 0;
+    for (int s = 0; s < 4; s++)
+        for (const char* c = rows[s]; *c;) {
+            size_t digits = strspn(c, "0123456789");
+            if (!digits) {
+                c++;
+                continue;
+            }
+            ck_assert_msg(c[digits] == 'f' || c[digits] == 'b', "rank %d: a number without its letter at %s", s, c);
+            numbers++;
+            c += digits;
+        }
+    ck_assert_int_gt(numbers, 4 * 32);   /* most passes are numbered */
+    command_result_free(&r);
+}
+END_TEST
+
 /* GPipe: every forward of a rank before its first backward. */
 START_TEST(gpipe_runs_all_forwards_first)
 {
     command_result r;
     schedule_of("  schedule: gpipe\n", "200", &r);
-    char rows[4][256];
+    char rows[4][512];
     int n = rows_of(strbuf_text(&r.out), 200, rows, 4);
     ck_assert_int_eq(n, 2);
     for (int s = 0; s < n; s++) {
@@ -284,8 +412,12 @@ Suite* teach_suite(void)
     TCase* tc = tcase_create("schedule");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, a_column_shows_what_took_most_of_it);
+    tcase_add_test(tc, explain_memory_names_only_what_the_scenario_has);
+    tcase_add_test(tc, without_a_pipeline_bubble_and_idle_are_exactly_zero);
     tcase_add_test(tc, schedule_draws_every_pass_of_tiny);
     tcase_add_test(tc, gpipe_runs_all_forwards_first);
+    tcase_add_test(tc, one_f_one_b_at_80_columns_shows_its_three_phases);
+    tcase_add_test(tc, schedule_numbers_never_run_together);
     tcase_add_test(tc, interleaved_schedule_has_chunks_and_their_bubble);
     tcase_add_test(tc, schedule_refuses_a_bad_width);
     tcase_add_test(tc, explain_covers_every_breakdown_term);

@@ -213,7 +213,7 @@ int candidates_simulate(const scenario* base, const plan_choice* c, size_t n, co
         s.lines = xcalloc(n + 1, sizeof *s.lines);
     }
     worker_pool pool = {run_candidate, candidate_done, write_ready_rows, &s, opt->jobs,
-                        opt->progress ? "trainsim best" : NULL, 0, NULL, NULL, opt->timeout};
+                        opt->progress ? "trainsim best" : NULL, 0, NULL, "plans", opt->timeout};
     int status = workers_run(&pool, (long long)n);
     if (s.rows) {
         if (rowfile_close(&s.file) && !status) {

@@ -41,6 +41,17 @@ static const char* result_column(int c, char* buf, size_t size)
     return buf;
 }
 
+/* Whether COLUMN is one of the results every row carries. */
+static int is_result_column(const char* column)
+{
+    char buf[64];
+    const char* c;
+    for (int i = 0; (c = result_column(i, buf, sizeof buf)); i++)
+        if (!strcmp(c, column))
+            return 1;
+    return 0;
+}
+
 /* A result column the sweep varies is its axis's column, not a second one. */
 static int is_axis(const sweep* sw, const char* column)
 {
@@ -230,15 +241,22 @@ void row_line(const sweep* sw, row_format f, long long p, row_status status, con
     else
         strbuf_printf(out, "{\"point\": %lld, \"hash\": \"%s\", \"status\": \"%s\"", p, hash, row_status_names[status]);
     put(out, f, "reason", reason && reason[0] ? reason : NULL, 1);
+    json_t* report = parse(json);
     strbuf value = {0};
     for (size_t a = 0; a < sw->axis_count; a++) {
         const yt_node* v = sweep_value(sw, a, p);
         strbuf_clear(&value);
-        sweep_value_text(v, &value);
-        put(out, f, sw->axes[a].key, strbuf_text(&value), is_json_string(v));
+        int string = is_json_string(v);
+        int resolved = is_result_column(sw->axes[a].key) && report   /* dp: auto gives its number */
+                       && !cell_text(member_at(report, sw->axes[a].key), &value, &string);
+        if (!resolved) {   /* as written: not a result, or the point has no report */
+            strbuf_clear(&value);
+            string = is_json_string(v);
+            sweep_value_text(v, &value);
+        }
+        put(out, f, sw->axes[a].key, strbuf_text(&value), string);
     }
     strbuf_free(&value);
-    json_t* report = parse(json);
     strbuf  cell = {0};
     char buf[64];
     const char* column;
@@ -299,4 +317,27 @@ int row_identity(row_format f, const char* line, long long* point, char hash[17]
     hash[16] = '\0';
     *point = n;
     return 0;
+}
+
+int row_status_of(row_format f, const char* line)
+{
+    char word[32];
+    if (f == ROW_JSONL) {
+        if (row_value(line, "status", word, sizeof word))
+            return -1;
+    } else {
+        const char* p = strchr(line, ',');   /* point, hash, then the status */
+        p = p ? strchr(p + 1, ',') : NULL;
+        if (!p)
+            return -1;
+        size_t n = strcspn(p + 1, ",\n");
+        if (n >= sizeof word)
+            return -1;
+        memcpy(word, p + 1, n);
+        word[n] = '\0';
+    }
+    for (int s = 0; s < ROW_STATUS_COUNT; s++)
+        if (!strcmp(word, row_status_names[s]))
+            return s;
+    return -1;
 }

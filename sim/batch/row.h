@@ -42,4 +42,8 @@ int row_value(const char* line, const char* column, char* buf, size_t size);
  * Returns 0, or -1 for a line that is not a row (a header, garbage). */
 int row_identity(row_format f, const char* line, long long* point, char hash[17]);
 
+/* The status of the row LINE, as row_line writes it, or -1 for a line
+ * that is not a row. */
+int row_status_of(row_format f, const char* line);
+
 #endif

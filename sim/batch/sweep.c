@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/output_file.h"
+#include "input/scenario_schema.h"
 #include "run/step_cache.h"
 
 /* FNV-1a 64 (Fowler, Noll, Vo) of N bytes at P, continuing from H. */
@@ -69,6 +70,22 @@ static int read_base(sweep* sw, const yt_node* base, diag* d)
     return 0;
 }
 
+/* KEY (at the node K, in SECTION's PATH) must be a key of the scenario
+ * format: a misspelt key would otherwise make every point invalid. */
+static int check_axis_key(const yt_node* k, const char* path, diag* d)
+{
+    int item;
+    if (key_rule_at(scenario_rules, k->text, &item))
+        return 0;
+    char found[640], nearest[256];
+    int near = !key_nearest(scenario_rules, k->text, nearest, sizeof nearest);
+    snprintf(found, sizeof found, "\"%s\", which is not a key of the scenario format%s%s%s", k->text,
+             near ? " (did you mean " : "", near ? nearest : "", near ? "?)" : "");
+    diag_expected(d, k->line, k->col, path, "a dotted key of the scenario (parallelism.tp, failures.components[0].mtbf)",
+                  found);
+    return -1;
+}
+
 /* Adds the axes of SECTION ("grid" or "zip"), each a non-empty list. */
 static int read_axes(sweep* sw, const yt_node* map, const char* section, diag* d)
 {
@@ -78,6 +95,8 @@ static int read_axes(sweep* sw, const yt_node* map, const char* section, diag* d
         const yt_node* values = map->values[i];
         char path[256];
         snprintf(path, sizeof path, "%s.%s", section, map->keys[i]->text);
+        if (check_axis_key(map->keys[i], path, d))
+            return -1;
         if (values->kind == YT_SEQ && values->count == 0) {
             diag_expected(d, values->line, values->col, path, "a non-empty list of values", "an empty list");
             return -1;

@@ -87,7 +87,15 @@ typedef struct {
     long long*           waiting;      /* ... and those that have not ended */
     unsigned char*       ended;        /* its process has ended */
     long long            reused;       /* points that reused another's steps */
+    long long            by_status[ROW_STATUS_COUNT];   /* rows written, kept ones included */
 } runner;
+
+static void count_row(runner* r, const char* line)
+{
+    int status = row_status_of(r->format, line);
+    if (status >= 0)
+        r->by_status[status]++;
+}
 
 /* Writes the rows whose turn has come. */
 static void write_ready_rows(runner* r)
@@ -98,6 +106,7 @@ static void write_ready_rows(runner* r)
             r->write_failed = 1;
         if (r->opt->row)
             r->opt->row(r->todo[r->written], line, r->opt->row_arg);
+        count_row(r, line);
         free(line);
         r->lines[r->written++] = NULL;
     }
@@ -317,6 +326,21 @@ static int read_kept(const sweep* sw, const sweep_options* opt, row_format f, co
     return 0;
 }
 
+/* "trainsim sweep: 20 rows: 8 ok, 12 infeasible, 0 invalid, 0 error" on
+ * stderr, with the rows kept by --resume counted and said. */
+static void say_counts(const runner* r)
+{
+    long long rows = 0;
+    for (int s = 0; s < ROW_STATUS_COUNT; s++)
+        rows += r->by_status[s];
+    fprintf(stderr, "%s: %lld rows:", r->opt->name ? r->opt->name : "trainsim sweep", rows);
+    for (int s = 0; s < ROW_STATUS_COUNT; s++)
+        fprintf(stderr, "%s %lld %s", s ? "," : "", r->by_status[s], row_status_names[s]);
+    if (r->kept)
+        fprintf(stderr, " (%lld of them kept from before)", r->kept);
+    fprintf(stderr, "\n");
+}
+
 /* Every point puts its values on the same paths of the base: point 0's
  * tree shows whether they all lead somewhere. */
 static int check_keys(const sweep* sw)
@@ -372,6 +396,12 @@ int sweep_run(const sweep* sw, sweep_options* opt)
     if (opened && rowfile_close(&r.file) && !status) {
         output_file_say_failed(opt->out, "rows", errno);
         status = EXIT_SYSTEM;
+    }
+    if (!status && opt->summary) {
+        for (long long p = 0; kept && p < sw->points; p++)
+            if (kept[p])
+                count_row(&r, kept[p]);
+        say_counts(&r);
     }
     opt->reused = r.reused;
     for (long long i = 0; i < r.todo_count; i++)   /* rows never written: a system error stopped the run */

@@ -36,6 +36,7 @@ typedef struct {
     void*       row_arg;
     const char* name;     /* the progress line's ("trainsim sweep" when NULL) ... */
     const char* unit;     /* ... and what it counts ("points" when NULL) */
+    int         summary;  /* at the end, the rows' count by status on stderr */
     long long   reused;   /* out: points that reused another's step simulations */
 } sweep_options;
 

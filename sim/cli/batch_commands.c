@@ -33,7 +33,8 @@ int command_sweep(const cli_call* call)
 {
     int argc = call->argc;
     char** argv = call->argv;
-    sweep_options o = {.jobs = cli_cores(), .shard = 1, .shards = 1, .progress = isatty(STDERR_FILENO)};
+    sweep_options o = {.jobs = cli_cores(), .shard = 1, .shards = 1, .progress = isatty(STDERR_FILENO),
+                       .summary = 1};
     const char* file = NULL;
     for (int i = 2; i < argc; i++) {
         const char* a = argv[i];

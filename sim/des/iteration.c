@@ -393,9 +393,14 @@ static void summarise(const rank_state* ranks, int count, int stages, step_profi
     for (int r = 0; r < count; r++) {
         stage_timing t = ranks[r].timing;
         t.dp_end = t.end - t.optimizer;
-        /* fmax: rounding leaves -1e-18 where a rank never waits */
-        t.idle = fmax(0, out->pipeline_time - t.compute - t.tp_comm - t.pp_comm - t.ep_comm - t.cp_comm
-                             - t.dp_inline);
+        /* What the pipeline time leaves: a difference of sums of the
+         * simulated clock, whose rounding (some 1e-16 of it per term, of
+         * either sign) is no wait at all: within a billionth of the
+         * pipeline time it is 0, as at pp = 1, where no rank waits for
+         * another. */
+        t.idle = out->pipeline_time - t.compute - t.tp_comm - t.pp_comm - t.ep_comm - t.cp_comm - t.dp_inline;
+        if (t.idle <= 1e-9 * out->pipeline_time)
+            t.idle = 0;
         out->stage[ranks[r].stage] = t;   /* full mode: one rank of each pipeline rank */
         out->compute += t.compute / count;
         out->tp_comm += t.tp_comm / count;

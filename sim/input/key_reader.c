@@ -323,6 +323,45 @@ const key_rule* key_rule_at(const key_rule* rules, const char* key, int* item)
     return found;
 }
 
+int key_nearest(const key_rule* rules, const char* key, char* buf, size_t size)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s", key);
+    buf[0] = '\0';
+    size_t at = 0;
+    for (char* seg = path; rules && *seg;) {
+        char* dot = strchr(seg, '.');
+        char* rest = dot ? dot + 1 : seg + strlen(seg);
+        if (dot)
+            *dot = '\0';
+        size_t name_len = strcspn(seg, "[");
+        const key_rule *r = rules, *closest = NULL;
+        int best = 3;
+        for (; r->name; r++) {
+            if (strlen(r->name) == name_len && !strncmp(r->name, seg, name_len))
+                break;
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)name_len, seg);
+            int dist = edit_distance(name, r->name);
+            if (dist < best) {
+                best = dist;
+                closest = r;
+            }
+        }
+        if (!r->name) {
+            if (!closest)
+                return -1;
+            snprintf(buf, size, "%.*s%s%s%s%s", (int)at, key, closest->name, seg + name_len, dot ? "." : "",
+                     rest);
+            return 0;
+        }
+        at += (size_t)(rest - seg);
+        rules = r->type == K_SECTION || r->type == K_CUSTOM ? r->rules : NULL;
+        seg = rest;
+    }
+    return -1;
+}
+
 int key_read_scalar(loader* L, const key_rule* r, const yt_node* v, const char* path, double* number)
 {
     int index;

@@ -73,6 +73,12 @@ int key_fail(loader* L, const yt_node* at, const char* path, const char* expecte
  * that path. *ITEM is set when KEY ends at a list's item (a whole mapping). */
 const key_rule* key_rule_at(const key_rule* rules, const char* key, int* item);
 
+/* For a dotted KEY that key_rule_at does not find: the key with its first
+ * unknown name replaced by the nearest name the format has there (at most
+ * two edits away) into BUF ("parallelism.ppp" -> "parallelism.pp").
+ * Returns 0, or -1 when no name is near (BUF then empty). */
+int key_nearest(const key_rule* rules, const char* key, char* buf, size_t size);
+
 /* Reads V as a value of rule R at PATH, as the section reader would, into
  * *NUMBER: a number or quantity its value in base units (range checked), an
  * enum its index, a boolean 0 or 1. Other kinds (strings, custom readers,

@@ -5,6 +5,36 @@
 
 #include "core/units.h"
 
+/* Why the simulated model states differ from the paper's form: only the
+ * differences this scenario has (its gradient width, its experts, ZeRO 3's
+ * gathered layers, fp8's weight copies), joined into one sentence. */
+static void model_states_why(const explain_ctx* x, const gpu_memory* g, const rank_work* rw, explain_term* t)
+{
+    const char* parts[4];
+    char grads[96];
+    int n = 0;
+    if (x->r->work.grad_element_bytes != 2) {
+        snprintf(grads, sizeof grads, "keeps gradients at %.0f bytes (the precision's reduction type)",
+                 x->r->work.grad_element_bytes);
+        parts[n++] = grads;
+    }
+    if (rw->expert_params > 0)
+        parts[n++] = "divides expert parameters by their own data parallelism edp = t cp d / (etp ep) instead of d";
+    if (x->sc->par.zero == 3)
+        parts[n++] = "holds two gathered layers besides (ZeRO 3)";
+    if (g->fp8_weights > 0)
+        parts[n++] = "keeps, in fp8, Transformer Engine's fp8 copy of each GEMM weight and its transpose "
+                     "(2 bytes per layer parameter)";
+    if (n == 0) {
+        snprintf(t->why, sizeof t->why, "trainsim adds nothing to the paper's model states here");
+        return;
+    }
+    int at = snprintf(t->why, sizeof t->why, "trainsim");
+    for (int i = 0; i < n && at < (int)sizeof t->why; i++)
+        at += snprintf(t->why + at, sizeof t->why - (size_t)at, "%s %s", i == 0 ? "" : i == n - 1 ? " and" : ",",
+                       parts[i]);
+}
+
 static void explain_model_states(const explain_ctx* x, explain_term* t)
 {
     const memory_report* mr = &x->r->memory;
@@ -27,14 +57,7 @@ static void explain_model_states(const explain_ctx* x, explain_term* t)
                   "ZeRO %d: %s, K = %.0f (2 bytes of weights, 2 of gradients, K of Adam state per parameter;\n"
                   "             Rajbhandari et al. 2020, Fig. 1) = %.4g x %.4g parameters on rank %d (d = %d)",
                   zero, forms[zero], k, factor[zero], psi, mr->worst, replicas);
-    snprintf(t->why, sizeof t->why,
-             "trainsim keeps gradients at %.0f bytes (the precision's reduction type), divides expert "
-             "parameters by their own data parallelism edp = t cp d / (etp ep) instead of d, and ZeRO 3 "
-             "holds two gathered layers besides%s",
-             x->r->work.grad_element_bytes,
-             g->fp8_weights > 0 ? "; in fp8, Transformer Engine keeps an fp8 copy of each GEMM weight and its "
-                                  "transpose (2 bytes per layer parameter)"
-                                : "");
+    model_states_why(x, g, rw, t);
 }
 
 /* Korthikanti et al. 2022, Table 2: activation bytes of one layer and

@@ -20,28 +20,45 @@ static char letter_of(work_kind what)
     return letters[what];
 }
 
-/* One column of a row: the interval that covers most of it, and how much
- * of it any interval covers. */
+/* One column of a row: what each kind of work takes of its window, how
+ * much of it any work covers, and the single interval that covers most of
+ * it (whose micro-batch number the column may show). */
 typedef struct {
     int    best;       /* index into the rank's intervals, -1 if none */
     double overlap;    /* of the best */
     double covered;    /* by all */
+    double by_kind[WORK_KIND_COUNT];
+    double window;     /* seconds of the step the column looks at */
 } cell;
 
-/* Spreads each of the N intervals of one rank over the COLUMNS cells of a
- * step of SPAN seconds. */
-static void fill_cells(const busy_interval* b, int n, double span, int columns, cell* cells)
+/* How a row is sampled: COLUMNS columns over a step of SPAN seconds, each
+ * looking at WINDOW seconds centred on it (at least its own slice). A
+ * window of a whole forward-and-backward cycle cannot alias 1F1B's
+ * alternation: it holds one of each wherever it falls. MIXED: a column
+ * where both passes take a fair share shows 'x', not whichever won. */
+typedef struct {
+    double span, window;
+    int    columns, mixed;
+} sampling;
+
+/* Spreads each of the N intervals of one rank over the columns' windows. */
+static void fill_cells(const busy_interval* b, int n, const sampling* sp, cell* cells)
 {
-    double dt = span / columns;
-    for (int c = 0; c < columns; c++)
-        cells[c] = (cell){-1, 0, 0};
+    double dt = sp->span / sp->columns, half = sp->window / 2;
+    for (int c = 0; c < sp->columns; c++) {
+        double mid = (c + 0.5) * dt;
+        cells[c] = (cell){.best = -1, .window = fmin(sp->span, mid + half) - fmax(0, mid - half)};
+    }
     for (int i = 0; i < n; i++) {
-        int first = (int)fmax(0, floor(b[i].start / dt)), last = (int)fmin(columns - 1, floor(b[i].end / dt));
+        int first = (int)fmax(0, floor((b[i].start - half) / dt - 0.5));
+        int last = (int)fmin(sp->columns - 1, ceil((b[i].end + half) / dt - 0.5));
         for (int c = first; c <= last; c++) {
-            double overlap = fmin(b[i].end, (c + 1) * dt) - fmax(b[i].start, c * dt);
+            double mid = (c + 0.5) * dt;
+            double overlap = fmin(b[i].end, fmin(sp->span, mid + half)) - fmax(b[i].start, fmax(0, mid - half));
             if (overlap <= 0)
                 continue;
             cells[c].covered += overlap;
+            cells[c].by_kind[b[i].what] += overlap;
             if (overlap > cells[c].overlap) {
                 cells[c].overlap = overlap;
                 cells[c].best = i;
@@ -50,13 +67,26 @@ static void fill_cells(const busy_interval* b, int n, double span, int columns, 
     }
 }
 
-/* What a cell shows before pass numbers are written in: a work letter, or a
- * gap (bubble before the rank's pipeline ends, idle after). */
-static char cell_char(const cell* c, const busy_interval* b, double mid, double pipeline_end, double dt)
+/* A fair share: each pass at least a fifth of the passes' time (1F1B's
+ * steady state gives the forward a third, with full recompute a quarter). */
+#define MIXED_SHARE 0.2
+
+/* What a cell shows before pass numbers are written in: the kind of work
+ * that takes most of its window ('x' for forwards and backwards together,
+ * when mixing is asked), or a gap (bubble before the rank's pipeline ends,
+ * idle after). */
+static char cell_char(const cell* c, double mid, double pipeline_end, int mixed)
 {
-    if (c->best < 0 || c->covered < 0.5 * dt)
+    if (c->best < 0 || c->covered < 0.5 * c->window)
         return mid < pipeline_end ? '.' : ' ';
-    return letter_of(b[c->best].what);
+    int most = 0;
+    for (int k = 1; k < WORK_KIND_COUNT; k++)
+        if (c->by_kind[k] > c->by_kind[most])
+            most = k;
+    double f = c->by_kind[WORK_FORWARD], bw = c->by_kind[WORK_BACKWARD];
+    if (mixed && (most == WORK_FORWARD || most == WORK_BACKWARD) && fmin(f, bw) >= MIXED_SHARE * (f + bw))
+        return 'x';
+    return letter_of((work_kind)most);
 }
 
 /* Writes each pass's micro-batch number over the first of its cells when
@@ -74,26 +104,26 @@ static void number_passes(const cell* cells, const busy_interval* b, int columns
             k++;
         char number[16];
         int digits = snprintf(number, sizeof number, "%d", b[i].micro_batch);
-        if (digits <= k)
+        if (digits < k)   /* the number and at least its letter: "12f", never "12" beside the next pass */
             memcpy(row + c, number, (size_t)digits);
         c += k;
     }
 }
 
-/* The row of STAGE: COLUMNS characters into ROW, and into KINDS what each
- * column stands for (ROW before the numbers were written); NUL-terminated. */
-static void draw_row(const step_profile* step, int stage, const busy_interval* b, int n, int columns, int numbered,
-                     char* row, char* kinds)
+/* The row of STAGE: SP's columns into ROW, and into KINDS what each column
+ * stands for (ROW before the numbers were written); NUL-terminated. */
+static void draw_row(const step_profile* step, int stage, const busy_interval* b, int n, const sampling* sp,
+                     int numbered, char* row, char* kinds)
 {
-    cell* cells = xmalloc((size_t)columns * sizeof *cells);
-    double dt = step->step_time / columns;
-    fill_cells(b, n, step->step_time, columns, cells);
-    for (int c = 0; c < columns; c++)
-        row[c] = cell_char(&cells[c], b, (c + 0.5) * dt, step->stage[stage].pipeline_end, dt);
-    row[columns] = '\0';
-    memcpy(kinds, row, (size_t)columns + 1);
+    cell* cells = xmalloc((size_t)sp->columns * sizeof *cells);
+    double dt = sp->span / sp->columns;
+    fill_cells(b, n, sp, cells);
+    for (int c = 0; c < sp->columns; c++)
+        row[c] = cell_char(&cells[c], (c + 0.5) * dt, step->stage[stage].pipeline_end, sp->mixed);
+    row[sp->columns] = '\0';
+    memcpy(kinds, row, (size_t)sp->columns + 1);
     if (numbered)
-        number_passes(cells, b, columns, row);
+        number_passes(cells, b, sp->columns, row);
     free(cells);
 }
 
@@ -109,22 +139,33 @@ char gantt_cell(const step_profile* step, int stage, double from, double to)
             n++;
         }
     cell c;
-    fill_cells(mine, n, to - from, 1, &c);
-    char shown = cell_char(&c, mine, (to - from) / 2, step->stage[stage].pipeline_end - from, to - from);
+    sampling sp = {to - from, to - from, 1, 1};
+    fill_cells(mine, n, &sp, &c);
+    char shown = cell_char(&c, (to - from) / 2, step->stage[stage].pipeline_end - from, 1);
     free(mine);
     return shown;
 }
 
-/* The mean forward or backward pass of the N intervals B. */
+/* The mean forward or backward pass of the N intervals B (sorted by rank,
+ * then time): the time of every interval that belongs to a pass (its
+ * kernels and the TP, EP or CP collectives inside it) over the number of
+ * passes, a pass being split into several intervals by its collectives. */
 static double mean_pass(const busy_interval* b, int n)
 {
     double total = 0;
     int passes = 0;
-    for (int i = 0; i < n; i++)
-        if (b[i].what == WORK_FORWARD || b[i].what == WORK_BACKWARD) {
-            total += b[i].end - b[i].start;
+    const busy_interval* last = NULL;   /* the previous pass interval */
+    for (int i = 0; i < n; i++) {
+        if (b[i].micro_batch < 0 || b[i].what == WORK_PP)
+            continue;   /* after the pipeline, or in flight between passes */
+        total += b[i].end - b[i].start;
+        if (b[i].what != WORK_FORWARD && b[i].what != WORK_BACKWARD)
+            continue;
+        if (!last || last->stage != b[i].stage || last->what != b[i].what || last->micro_batch != b[i].micro_batch
+            || last->chunk != b[i].chunk)
             passes++;
-        }
+        last = &b[i];
+    }
     return passes ? total / passes : 0;
 }
 
@@ -134,6 +175,7 @@ static const char* colour_of(char kind)
     switch (kind) {
     case 'f': return "\033[44;97m";
     case 'b': return "\033[42;30m";
+    case 'x': return "\033[46;30m";
     case 'o': return "\033[45;97m";
     case '.': return "\033[90m";
     case ' ': return "";
@@ -166,12 +208,18 @@ void gantt_draw(const step_profile* step, const gantt_options* opt, strbuf* out)
     int width = opt->width < MIN_WIDTH ? MIN_WIDTH : opt->width, columns = width - LABEL_WIDTH - 1;
     busy_interval* b = step_profile_sorted_busy(step);
     char *row = xmalloc((size_t)columns + 1), *kinds = xmalloc((size_t)columns + 1);
-    int numbered = mean_pass(b, step->busy_count) >= 2 * step->step_time / columns;
+    double pass = mean_pass(b, step->busy_count), dt = step->step_time / columns;
+    int numbered = pass >= 2 * dt;
+    /* Passes narrower than two columns: each column looks at a whole
+     * forward-and-backward cycle (two mean passes) around it, so that the
+     * alternation cannot alias into bfbfbbbb, and shows 'x' where both
+     * share it. Wide passes: each column its own slice. */
+    sampling sp = {step->step_time, numbered ? dt : fmax(dt, 2 * pass), columns, !numbered};
     for (int s = 0, i = 0; s < step->stages; s++) {
         int first = i;
         while (i < step->busy_count && b[i].stage == s)
             i++;
-        draw_row(step, s, b + first, i - first, columns, numbered, row, kinds);
+        draw_row(step, s, b + first, i - first, &sp, numbered, row, kinds);
         strbuf_printf(out, "rank %2d |", s);
         append_row(out, row, kinds, opt);
         strbuf_append(out, "|\n");
@@ -180,8 +228,9 @@ void gantt_draw(const step_profile* step, const gantt_options* opt, strbuf* out)
     if (numbered)
         strbuf_append(out, "\n  <n>f forward of micro-batch n   <n>b backward   o optimizer   . bubble   (blank) done\n");
     else
-        strbuf_append(out, "\n  f forward   b backward   o optimizer   . bubble   (blank) done: what took most of each\n"
-                           "  column (a pass is narrower than two columns on average: a wider --width, or --trace, shows each)\n");
+        strbuf_append(out, "\n  f forward   b backward   x both (1F1B's steady state)   o optimizer   . bubble   (blank) done:\n"
+                           "  what took most of a forward-and-backward cycle around each column (a pass is narrower than\n"
+                           "  two columns on average: a wider --width, or --trace, shows each)\n");
     strbuf_printf(out, "  communication: t TP  p PP  e EP  d DP  z ZeRO%s\n",
                   step_profile_has(step, WORK_CP) ? "  c CP" : "");
     free(row);

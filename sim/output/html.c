@@ -53,13 +53,18 @@ static void key_figures(const scenario* sc, const run_result* r, strbuf* out)
     snprintf(v, sizeof v, "%s", units_format_seconds(r->profile.step_time, a, sizeof a));
     key_figure(out, "Step time", v);
     const campaign_result* cr = &r->campaign;
-    snprintf(v, sizeof v, "%.1f days (p10 %.1f, p90 %.1f; %d replications)", cr->wall_mean / 86400,
-             cr->wall_p10 / 86400, cr->wall_p90 / 86400, cr->replications);
+    report_duration(cr->wall_mean, a, sizeof a);
+    if (cr->replications > 1)   /* one run: no spread to give */
+        snprintf(v, sizeof v, "%s, the mean of %d runs (p10 %s, p90 %s)", a, cr->replications,
+                 report_duration(cr->wall_p10, b, sizeof b), report_duration(cr->wall_p90, c, sizeof c));
+    else
+        snprintf(v, sizeof v, "%s", a);
     key_figure(out, "Wall-clock", v);
     snprintf(v, sizeof v, "%s GPU-hours, cost %s", report_count(r->gpu_hours, a, sizeof a),
              report_count(r->cost, b, sizeof b));
     key_figure(out, "GPU-hours", v);
-    snprintf(v, sizeof v, "%.4g MWh at %.3g MW on average", r->energy_joules / 3.6e9, r->power.average / 1e6);
+    snprintf(v, sizeof v, "%s at %s on average", report_energy(r->energy_joules, a, sizeof a),
+             report_power(r->power.average, b, sizeof b));
     key_figure(out, "Energy", v);
     const gpu_memory* g = &r->memory.rank[r->memory.worst];
     snprintf(v, sizeof v, "%s of %s (pipeline rank %d)", units_format_bytes(g->total, a, sizeof a),
@@ -205,10 +210,16 @@ static void run_timeline(const run_result* r, strbuf* out)
     }
     double scale = (CHART_WIDTH - LABEL_WIDTH) / end;
     int failures = 0;
-    strbuf_printf(out, "<p class=\"note\">The first of %d replications, %.1f days.</p>\n"
-                       "<svg width=\"%.0f\" height=\"110\" role=\"img\">\n<text x=\"0\" y=\"18\">job</text>"
+    char length[32];
+    report_duration(end, length, sizeof length);
+    if (r->campaign.replications > 1)
+        strbuf_printf(out, "<p class=\"note\">The first of %d replications, %s.</p>\n", r->campaign.replications,
+                      length);
+    else
+        strbuf_printf(out, "<p class=\"note\">The run, %s.</p>\n", length);
+    strbuf_printf(out, "<svg width=\"%.0f\" height=\"110\" role=\"img\">\n<text x=\"0\" y=\"18\">job</text>"
                        "<text x=\"0\" y=\"48\">lost work</text><text x=\"0\" y=\"78\">failures</text>\n",
-                  r->campaign.replications, end / 86400, CHART_WIDTH);
+                  CHART_WIDTH);
     for (int i = 0; i < log->count; i++) {
         const run_event* e = &log->events[i];
         double x = LABEL_WIDTH + e->start * scale, w = fmax((e->end - e->start) * scale, 0.3);
@@ -223,9 +234,9 @@ static void run_timeline(const run_result* r, strbuf* out)
                           e->kind == RUN_LOST ? 34 : 4, w, run_colour(e->kind));
         }
     }
-    strbuf_printf(out, "<text x=\"%.0f\" y=\"104\">0</text><text x=\"%.0f\" y=\"104\" text-anchor=\"end\">%.1f "
-                       "days</text>\n</svg>\n<p class=\"note\">",
-                  LABEL_WIDTH, CHART_WIDTH, end / 86400);
+    strbuf_printf(out, "<text x=\"%.0f\" y=\"104\">0</text><text x=\"%.0f\" y=\"104\" text-anchor=\"end\">%s"
+                       "</text>\n</svg>\n<p class=\"note\">",
+                  LABEL_WIDTH, CHART_WIDTH, length);
     const run_event_kind shown[] = {RUN_TRAINING, RUN_CHECKPOINT, RUN_LOST, RUN_DETECT, RUN_WAIT_SPARE};
     const char* const names[] = {"training", "checkpoint", "lost work", "detection, restart, load", "waiting for a spare"};
     for (size_t k = 0; k < sizeof shown / sizeof *shown; k++)
@@ -234,9 +245,13 @@ static void run_timeline(const run_result* r, strbuf* out)
                   run_colour(RUN_FAILURE), failures);
 }
 
+/* The wall-clock of the replications, in 20 bins; nothing for one run
+ * (without failures every replication is the same). */
 static void histogram(const run_result* r, strbuf* out)
 {
     const campaign_result* c = &r->campaign;
+    if (c->replications < 2)
+        return;
     int most = 1;
     for (int b = 0; b < CAMPAIGN_BINS; b++)
         most = c->wall_bins[b] > most ? c->wall_bins[b] : most;

@@ -5,6 +5,17 @@
 #include "output/report_uncertainty.h"
 #include "core/json.h"
 
+/* An input of the plan that applies to it: its value; one that does not
+ * (cp_comm with cp 1, sequence parallelism with tp 1) null, so that
+ * writing it changes no byte. */
+static void json_input_bool(json_writer* j, const char* key, int value, int applies)
+{
+    if (applies)
+        json_write_bool(j, key, value);
+    else
+        json_write_null(j, key);
+}
+
 static void json_identity(json_writer* j, const scenario* sc, const run_result* r)
 {
     const parallel_spec* p = &sc->par;
@@ -23,15 +34,35 @@ static void json_identity(json_writer* j, const scenario* sc, const run_result* 
     json_open_object(j, "parallelism");
     json_write_integer(j, "tp", p->tp);
     json_write_integer(j, "pp", p->pp);
-    json_write_integer(j, "dp", p->dp);
+    json_write_integer(j, "dp", p->dp);   /* resolved: dp_auto says whether it was written "auto" */
+    json_write_bool(j, "dp_auto", p->dp_auto);
     json_write_integer(j, "ep", p->ep);
     json_write_integer(j, "etp", p->etp);
     json_write_integer(j, "cp", p->cp);
+    json_input_bool(j, "sequence_parallel", p->sequence_parallel, p->tp > 1);
     json_write_integer(j, "micro_batch", p->micro_batch);
     json_write_integer(j, "micro_batches", r->micro_batches);
     json_write_string(j, "schedule", schedule_name(p->schedule));
+    json_write_integer(j, "virtual_stages", p->virtual_stages);
     json_write_string(j, "recompute", recompute_name(p->recompute));
     json_write_integer(j, "zero", p->zero);
+    json_write_bool(j, "dp_overlap", p->dp_overlap);
+    json_input_bool(j, "tp_comm_overlap", p->tp_comm_overlap, p->tp > 1);
+    json_input_bool(j, "param_gather_overlap", p->param_gather_overlap, p->zero == 1 || p->zero == 2);
+    if (p->cp > 1)
+        json_write_string(j, "cp_comm", cp_comm_name(p->cp_comm));
+    else
+        json_write_null(j, "cp_comm");   /* no context parallelism: nothing exchanged */
+    json_write_bool(j, "flash_attention", p->flash_attention);
+    if (sc->model.moe.enabled)
+        json_write_string(j, "dispatcher", dispatcher_name(sc->model.moe.dispatcher));
+    else
+        json_write_null(j, "dispatcher");   /* a dense model dispatches nothing */
+    json_close_object(j);
+    json_open_object(j, "training");
+    json_write_string(j, "precision", precision_name(sc->train.precision));
+    json_write_string(j, "optimizer_precision", optimizer_precision_names[sc->train.optimizer_precision]);
+    json_write_integer(j, "global_batch", sc->train.global_batch);
     json_close_object(j);
     json_open_object(j, "model");
     json_write_number(j, "parameters", r->work.params_total);
@@ -174,7 +205,7 @@ static void json_results(json_writer* j, const scenario* sc, const run_result* r
     json_open_object(j, "gpu_activity");   /* shares of the GPUs' time in a step */
     json_write_number(j, "computing", r->power.computing);
     json_write_number(j, "communicating", r->power.communicating);
-    json_write_number(j, "idle", 1 - r->power.computing - r->power.communicating);
+    json_write_number(j, "idle", r->power.idle_share);
     json_close_object(j);
     json_memory(j, sc, r);
     json_breakdown(j, r);

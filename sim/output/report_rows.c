@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/units.h"
+
 void report_step_parts(const step_profile* p, double* parts)
 {
     double all[REPORT_STEP_PARTS] = {p->compute, p->bubble, p->tp_comm, p->pp_comm, p->dp_comm_exposed,
@@ -89,5 +91,41 @@ const char* report_count(double x, char* buf, int size)
     else
         snprintf(buf, (size_t)size, fabs(x) < 10 ? "%.2f%s" : fabs(x) < 100 ? "%.1f%s" : "%.0f%s", x,
                  suffix[i]);
+    return buf;
+}
+
+const char* report_duration(double seconds, char* buf, int size)
+{
+    if (seconds >= 86400.0)
+        snprintf(buf, (size_t)size, "%.1f days", seconds / 86400.0);
+    else if (seconds >= 3600.0)
+        snprintf(buf, (size_t)size, "%.1f h", seconds / 3600.0);
+    else if (seconds >= 60.0)
+        snprintf(buf, (size_t)size, "%.1f min", seconds / 60.0);
+    else
+        units_format_seconds(seconds, buf, size);
+    return buf;
+}
+
+const char* report_power(double watts, char* buf, int size)
+{
+    if (watts >= 1e6)
+        snprintf(buf, (size_t)size, "%.2f MW", watts / 1e6);
+    else if (watts >= 1e3)
+        snprintf(buf, (size_t)size, "%.1f kW", watts / 1e3);
+    else
+        snprintf(buf, (size_t)size, "%.0f W", watts);
+    return buf;
+}
+
+const char* report_energy(double joules, char* buf, int size)
+{
+    double kwh = joules / 3.6e6;
+    if (kwh >= 1e6)
+        snprintf(buf, (size_t)size, "%.1f GWh", kwh / 1e6);
+    else if (kwh >= 1e3)
+        snprintf(buf, (size_t)size, "%.1f MWh", kwh / 1e3);
+    else
+        snprintf(buf, (size_t)size, "%.3g kWh", kwh);
     return buf;
 }

@@ -63,4 +63,14 @@ double report_gpu_hours_lost(const run_result* r);
 /* 1234567 -> "1.23M"; for counts in reports. */
 const char* report_count(double x, char* buf, int size);
 
+/* Run-level durations: days, hours or minutes, as a reader counts them
+ * ("34.2 days", "3.5 h"); below a minute, units_format_seconds. */
+const char* report_duration(double seconds, char* buf, int size);
+
+/* Facility power in W, kW or MW ("21.57 MW"). */
+const char* report_power(double watts, char* buf, int size);
+
+/* Energy in kWh, MWh or GWh ("51.5 GWh"). */
+const char* report_energy(double joules, char* buf, int size);
+
 #endif

@@ -132,20 +132,6 @@ static void text_collectives(const run_result* r, strbuf* out)
     }
 }
 
-/* Run-level durations: days, hours or minutes, as a reader counts them. */
-static const char* days_or_time(double seconds, char* buf, int size)
-{
-    if (seconds >= 86400.0)
-        snprintf(buf, (size_t)size, "%.1f days", seconds / 86400.0);
-    else if (seconds >= 3600.0)
-        snprintf(buf, (size_t)size, "%.1f h", seconds / 3600.0);
-    else if (seconds >= 60.0)
-        snprintf(buf, (size_t)size, "%.1f min", seconds / 60.0);
-    else
-        units_format_seconds(seconds, buf, size);
-    return buf;
-}
-
 /* training.batch_ramp: each batch's tokens, steps and step time. */
 static void text_phases(const run_result* r, strbuf* out)
 {
@@ -183,19 +169,19 @@ static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
     for (int i = REPORT_STEP_PARTS; i < REPORT_PARTS; i++)
         if (report_row_shown(i, rows[i].seconds))
             strbuf_printf(out, "  %-28s %12s %6.1f %%\n", rows[i].label,
-                          days_or_time(rows[i].seconds, buf, sizeof buf), 100.0 * rows[i].seconds / r->wall_seconds);
+                          report_duration(rows[i].seconds, buf, sizeof buf), 100.0 * rows[i].seconds / r->wall_seconds);
     if (in->interval_seconds > 0) {
         strbuf_printf(out, "         a checkpoint of %s every %s of training (%s): %s to write, %s to load",
                       units_format_bytes(r->checkpoint_bytes, size, sizeof size),
-                      days_or_time(in->interval_seconds, every, sizeof every),
+                      report_duration(in->interval_seconds, every, sizeof every),
                       !sc->checkpoint.interval_auto ? "as set"
                       : in->copy_seconds > 0       ? "Daly's optimum for the copy, no shorter than a write"
                                                    : "Daly's optimum",
-                      days_or_time(in->checkpoint_seconds, write, sizeof write),
-                      days_or_time(in->load_seconds, load, sizeof load));
+                      report_duration(in->checkpoint_seconds, write, sizeof write),
+                      report_duration(in->load_seconds, load, sizeof load));
         if (in->copy_seconds > 0)
             strbuf_printf(out, ";\n         asynchronous: %s of copying to host memory blocks",
-                          days_or_time(in->copy_seconds, buf, sizeof buf));
+                          report_duration(in->copy_seconds, buf, sizeof buf));
         strbuf_append(out, "\n");
     }
     if (!in->class_count)
@@ -207,35 +193,12 @@ static void text_run_level(const scenario* sc, const run_result* r, strbuf* out)
                       mean_count(c->failures[k], count, sizeof count));
     char lost[32];
     strbuf_printf(out, " (one every %s); %s GPU-hours lost to them\n",
-                  days_or_time(1 / campaign_failure_rate(in), buf, sizeof buf),
+                  report_duration(1 / campaign_failure_rate(in), buf, sizeof buf),
                   report_count(report_gpu_hours_lost(r), lost, sizeof lost));
 }
 
 /* The facility's power while training, its swing within a step, and the
  * run's energy. */
-static const char* power_amount(double watts, char* buf, int size)
-{
-    if (watts >= 1e6)
-        snprintf(buf, (size_t)size, "%.2f MW", watts / 1e6);
-    else if (watts >= 1e3)
-        snprintf(buf, (size_t)size, "%.1f kW", watts / 1e3);
-    else
-        snprintf(buf, (size_t)size, "%.0f W", watts);
-    return buf;
-}
-
-static const char* energy_amount(double joules, char* buf, int size)
-{
-    double kwh = joules / 3.6e6;
-    if (kwh >= 1e6)
-        snprintf(buf, (size_t)size, "%.1f GWh", kwh / 1e6);
-    else if (kwh >= 1e3)
-        snprintf(buf, (size_t)size, "%.1f MWh", kwh / 1e3);
-    else
-        snprintf(buf, (size_t)size, "%.3g kWh", kwh);
-    return buf;
-}
-
 static void text_power(const scenario* sc, const run_result* r, strbuf* out)
 {
     const step_power* p = &r->power;
@@ -243,10 +206,10 @@ static void text_power(const scenario* sc, const run_result* r, strbuf* out)
     strbuf_printf(out, "Power    %s on average while training, from %s to %s within a step (a %s swing);\n"
                        "         GPUs computing %.0f %%, communicating %.0f %%, idle %.0f %% of a step;\n"
                        "         %s over the run at PUE %.2f",
-                  power_amount(p->average, mean, sizeof mean), power_amount(p->trough, low, sizeof low),
-                  power_amount(p->peak, high, sizeof high), power_amount(p->peak - p->trough, swing, sizeof swing),
-                  100.0 * p->computing, 100.0 * p->communicating, 100.0 * (1 - p->computing - p->communicating),
-                  energy_amount(r->energy_joules, energy, sizeof energy), sc->power.pue);
+                  report_power(p->average, mean, sizeof mean), report_power(p->trough, low, sizeof low),
+                  report_power(p->peak, high, sizeof high), report_power(p->peak - p->trough, swing, sizeof swing),
+                  100.0 * p->computing, 100.0 * p->communicating, 100.0 * p->idle_share,
+                  report_energy(r->energy_joules, energy, sizeof energy), sc->power.pue);
     if (sc->cost.kwh > 0)
         strbuf_printf(out, ", costing %s (at %.3g per kWh)", report_count(r->energy_cost, cost, sizeof cost),
                       sc->cost.kwh);
@@ -259,11 +222,11 @@ static void text_run(const scenario* sc, const run_result* r, strbuf* out)
     char tokens[32], steps[32], hours[32], cost[32], wall[32];
     strbuf_printf(out, "Run      %s tokens in %s steps: %s of wall-clock",
                   report_count(r->tokens, tokens, sizeof tokens), report_count(r->steps, steps, sizeof steps),
-                  days_or_time(r->wall_seconds, wall, sizeof wall));
+                  report_duration(r->wall_seconds, wall, sizeof wall));
     if (c->replications > 1) {
         char p10[32], p90[32];
         strbuf_printf(out, ", the mean of %d runs (p10 %s, p90 %s)", c->replications,
-                      days_or_time(c->wall_p10, p10, sizeof p10), days_or_time(c->wall_p90, p90, sizeof p90));
+                      report_duration(c->wall_p10, p10, sizeof p10), report_duration(c->wall_p90, p90, sizeof p90));
     }
     strbuf_append(out, "\n");
     if (!sc->failures.enabled)

@@ -84,6 +84,11 @@ void power_of_step(const power_spec* p, const step_profile* prof, double gpus, d
     activity_of(prof, &computing, &communicating);
     out->computing = gpu_time > 0 ? computing / gpu_time : 0;
     out->communicating = gpu_time > 0 ? communicating / gpu_time : 0;
+    /* The rest of the GPU-time: a difference of sums of the simulated
+     * clock, whose rounding (some 1e-16 of the step per term) is no time
+     * at all: within a billionth of the step it is 0, never -0 % or 1e-16. */
+    double rest = gpu_time - computing - communicating;
+    out->idle_share = gpu_time > 0 && fabs(rest) > 1e-9 * gpu_time ? rest / gpu_time : 0;
     out->idle = watts(p, gpus, nodes, 1, 0, 0);
     out->average = out->idle + out->computing * (watts(p, gpus, nodes, 1, 1, 0) - out->idle)
                    + out->communicating * (watts(p, gpus, nodes, 1, 0, 1) - out->idle);

@@ -20,7 +20,8 @@ typedef struct {
     double peak;      /* highest and lowest facility watts within the simulated step */
     double trough;
     double idle;      /* the whole job idle: checkpoints, recoveries, waiting for spares */
-    double computing, communicating;   /* shares of the job's GPU-time in a step; the rest is idle */
+    double computing, communicating;   /* shares of the job's GPU-time in a step ... */
+    double idle_share;                 /* ... and the rest, idle (0 within the sums' rounding) */
 } step_power;
 
 /* The power of a job of GPUS GPUs on NODES nodes, PROFILE's stages each
