@@ -14,6 +14,14 @@
 #include "plan/link_share.h"
 #include "network/simgrid_start.h"
 
+void write_text(const char* path, const char* text)
+{
+    FILE* f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    ck_assert_int_eq(fputs(text, f) >= 0, 1);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
 void read_file(const char* path, strbuf* out)
 {
     FILE* f = fopen(path, "rb");

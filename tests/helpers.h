@@ -49,6 +49,9 @@ void command_result_free(command_result* r);
 /* Reads a whole file into a strbuf (fails the test if it cannot). */
 void read_file(const char* path, strbuf* out);
 
+/* Writes TEXT as the whole file PATH (fails the test if it cannot). */
+void write_text(const char* path, const char* text);
+
 /* Loads scenario TEXT; fails the test with the loader's message on error. */
 void load_scenario(const char* text, scenario* sc);
 
@@ -168,6 +171,7 @@ Suite* tutorial_suite(void);
 Suite* determinism_suite(void);
 Suite* install_suite(void);
 Suite* layers_suite(void);
+Suite* import_suite(void);
 Suite* stage_layers_suite(void);
 Suite* tp_overlap_suite(void);
 Suite* param_gather_suite(void);
@@ -177,5 +181,6 @@ Suite* dispatch_suite(void);
 Suite* gpu_speed_suite(void);
 Suite* uncertainty_suite(void);
 Suite* uncertainty_run_suite(void);
+Suite* outputs_suite(void);
 
 #endif

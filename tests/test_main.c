@@ -42,7 +42,9 @@ int main(void)
     srunner_add_suite(runner, gpu_speed_suite());
     srunner_add_suite(runner, uncertainty_suite());
     srunner_add_suite(runner, uncertainty_run_suite());
+    srunner_add_suite(runner, outputs_suite());
     srunner_add_suite(runner, layers_suite());
+    srunner_add_suite(runner, import_suite());
     srunner_run_all(runner, CK_NORMAL);
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);

@@ -122,7 +122,7 @@ static const char* chromium(void)
 }
 
 /* Runs headless Chromium on PAGE with networking off: a screenshot to PNG,
- * or (PNG NULL) the rendered DOM into R. */
+ * or (PNG NULL) the rendered DOM into R; it must succeed. */
 static void render(const char* browser, const char* page, const char* png, command_result* r)
 {
     char url[256], shot[300], profile[128];
@@ -134,6 +134,17 @@ static void render(const char* browser, const char* page, const char* png, comma
                           "--proxy-bypass-list=<-loopback>", profile, "--window-size=1100,2200",
                           png ? shot : "--dump-dom", url, NULL};
     run_program(argv, r);
+    ck_assert_msg(r->status == 0, "chromium: %s", strbuf_text(&r->err));
+}
+
+/* Removes the profile directory render gives Chromium. */
+static void forget_chromium_profile(void)
+{
+    char profile[128];
+    command_result r;
+    snprintf(profile, sizeof profile, "/tmp/trainsim-chromium-%d", (int)getpid());
+    run_program((const char*[]){"/bin/rm", "-rf", profile, NULL}, &r);
+    command_result_free(&r);
 }
 
 START_TEST(report_page_renders_with_its_key_figures)
@@ -167,7 +178,6 @@ START_TEST(report_page_renders_with_its_key_figures)
                         "checked as text only\n");
     } else {
         render(browser, page, png, &r);
-        ck_assert_msg(r.status == 0, "chromium: %s", strbuf_text(&r.err));
         command_result_free(&r);
         image img;
         ck_assert_msg(read_png(png, &img) == 0, "%s is not a PNG this test reads", png);
@@ -179,16 +189,12 @@ START_TEST(report_page_renders_with_its_key_figures)
                       colours, blue ? "seen" : "missing");
         free(img.pixels);
         render(browser, page, NULL, &r);
-        ck_assert_msg(r.status == 0, "chromium: %s", strbuf_text(&r.err));
         ck_assert_msg(strstr(strbuf_text(&r.out), mfu) && strstr(strbuf_text(&r.out), days),
                       "the rendered page lacks %s or %s", mfu, days);
         command_result_free(&r);
         unlink(png);
     }
-    char cleanup[200];
-    snprintf(cleanup, sizeof cleanup, "/tmp/trainsim-chromium-%d", (int)getpid());
-    run_program((const char*[]){"/bin/rm", "-rf", cleanup, NULL}, &r);
-    command_result_free(&r);
+    forget_chromium_profile();
     strbuf_free(&html);
     unlink(page);
 }
@@ -247,6 +253,10 @@ START_TEST(report_draws_the_study_with_its_tornado)
              100 * number_in(report, "uncertainty.target_probability.per_target.wall_clock_days"));
     snprintf(overall, sizeof overall, "all at once</td><td>%.1f %%",
              100 * number_in(report, "uncertainty.target_probability.overall"));
+    char interval[96];
+    snprintf(interval, sizeof interval, "</td><td>%.1f-%.1f %%</td><td>",
+             100 * number_in(report, "uncertainty.target_probability.per_target_95.wall_clock_days.0"),
+             100 * number_in(report, "uncertainty.target_probability.per_target_95.wall_clock_days.1"));
     json_t* root = parse_json(json.out.data, json.out.len);
     const json_t* top = json_array_get(value_at(root, "uncertainty.sensitivity"), 0);
     snprintf(first, sizeof first, "%s: rho %+.2f with wall-clock days", json_string_value(json_object_get(top, "input")),
@@ -256,7 +266,7 @@ START_TEST(report_draws_the_study_with_its_tornado)
 
     strbuf html = {0};
     read_file(page, &html);
-    const char* shown[] = {days, band, overall, first, "failures.rate_scale</text>", "failures.restart</text>",
+    const char* shown[] = {days, band, overall, interval, first, "failures.rate_scale</text>", "failures.restart</text>",
                            "cluster.nic.bandwidth</text>"};
     for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
         ck_assert_msg(strstr(strbuf_text(&html), shown[i]), "the page lacks %s", shown[i]);
@@ -272,7 +282,6 @@ START_TEST(report_draws_the_study_with_its_tornado)
         fprintf(stderr, "test_report: NOT RENDERED: no Chromium: the study's section was checked as text only\n");
     } else {
         render(browser, page, png, &r);
-        ck_assert_msg(r.status == 0, "chromium: %s", strbuf_text(&r.err));
         command_result_free(&r);
         image img;
         ck_assert_msg(read_png(png, &img) == 0, "%s is not a PNG this test reads", png);
@@ -285,15 +294,11 @@ START_TEST(report_draws_the_study_with_its_tornado)
         }
         free(img.pixels);
         render(browser, page, NULL, &r);
-        ck_assert_msg(r.status == 0, "chromium: %s", strbuf_text(&r.err));
         ck_assert_msg(occurrences(strbuf_text(&r.out), "<rect") > 6 && strstr(strbuf_text(&r.out), "What decides it"),
                       "the rendered page has no tornado");
         command_result_free(&r);
         unlink(png);
-        char cleanup[200];
-        snprintf(cleanup, sizeof cleanup, "/tmp/trainsim-chromium-%d", (int)getpid());
-        run_program((const char*[]){"/bin/rm", "-rf", cleanup, NULL}, &r);
-        command_result_free(&r);
+        forget_chromium_profile();
     }
     strbuf_free(&html);
     strbuf_free(&text);

@@ -30,14 +30,6 @@ static void pipeline_text(strbuf* out, int layers, int pp, int global_batch, con
                   layers, pp, pp, parallel, global_batch);
 }
 
-static void write_text(const char* path, const char* text)
-{
-    FILE* f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(fputs(text, f) >= 0, 1);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
 /* ---- reading and checking ---------------------------------------------- */
 
 START_TEST(stated_layers_are_read_and_empty_means_even)

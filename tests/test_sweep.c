@@ -263,6 +263,30 @@ START_TEST(shards_merge_into_the_unsharded_rows)
 }
 END_TEST
 
+/* Shards that hold no row (a shard of a sweep with fewer points than
+ * shards) merge into the header alone: nothing to sort (qsort of no rows was
+ * undefined behaviour, which make asan's UBSan stopped at). */
+START_TEST(shards_without_rows_merge_into_a_header)
+{
+    char shard[2][128], merged[128];
+    temp_path(merged, sizeof merged, ".csv");
+    for (int k = 0; k < 2; k++) {
+        temp_path(shard[k], sizeof shard[k], ".csv");
+        write_text(shard[k], "point,hash\n");
+    }
+    command_result r;
+    run_trainsim_ok((const char*[]){"merge", "-o", merged, shard[0], shard[1], NULL}, &r);
+    command_result_free(&r);
+    strbuf text = {0};
+    read_file(merged, &text);
+    ck_assert_str_eq(strbuf_text(&text), "point,hash\n");
+    strbuf_free(&text);
+    unlink(merged);
+    for (int k = 0; k < 2; k++)
+        unlink(shard[k]);
+}
+END_TEST
+
 /* A sweep file with TEXT (its base: tiny.yaml) gives exit 2 and MESSAGE
  * after the file's name. */
 static void check_bad_sweep(const char* text, const char* message)
@@ -477,6 +501,7 @@ Suite* sweep_suite(void)
     tcase_add_test(tc, a_killed_sweep_resumes_to_the_same_rows);
     tcase_add_test(tc, a_killed_gzip_sweep_resumes_to_the_same_rows);
     tcase_add_test(tc, shards_merge_into_the_unsharded_rows);
+    tcase_add_test(tc, shards_without_rows_merge_into_a_header);
     tcase_add_test(tc, bad_sweep_files_are_refused_with_their_position);
     tcase_add_test(tc, resume_needs_an_output_file);
     tcase_add_test(tc, a_base_with_a_nul_byte_is_refused);

@@ -124,8 +124,8 @@ START_TEST(spearman_counts_ties_by_average_ranks)
 }
 END_TEST
 
-/* Six hand-made samples of two inputs, one of which did not run. */
-static void hand_made_study(uncertainty_spec* spec, uncertain_input* in, target_band* t, uncertainty_result* u)
+/* Two inputs and two bands: days in [10, 20], run MFU in [0.3, 0.4]. */
+static void hand_made_spec(uncertainty_spec* spec, uncertain_input* in, target_band* t)
 {
     memset(in, 0, 2 * sizeof *in);
     in[0] = (uncertain_input){.key = "a", .prior = PRIOR_UNIFORM, .draw = DRAW_NUMBER};
@@ -133,6 +133,12 @@ static void hand_made_study(uncertainty_spec* spec, uncertain_input* in, target_
     t[0] = (target_band){OUTCOME_WALL_CLOCK_DAYS, 10, 20, 1, 1};
     t[1] = (target_band){OUTCOME_RUN_MFU, 0.3, 0.4, 1, 1};
     *spec = (uncertainty_spec){in, 2, t, 2, 1, 1};
+}
+
+/* Six hand-made samples of SPEC's two inputs, one of which did not run,
+ * summarized. */
+static void hand_made_samples(const uncertainty_spec* spec, uncertainty_result* u)
+{
     uncertainty_init(u, spec, 1, 6);
     const double a[] = {1, 2, 3, 4, 5, 6}, b[] = {6, 1, 5, 2, 4, 3};
     const double days[] = {30, 18, 12, 25, 15, 9}, mfu[] = {0.2, 0.35, 0.38, 0.31, 0.5, 0.33};
@@ -154,13 +160,38 @@ static void hand_made_study(uncertainty_spec* spec, uncertain_input* in, target_
  * 18 25 30: p10 at 0.4 between 12 and 15, p50 18, p90 at 3.6 between 25
  * and 30. Days' ranks 5 3 1 4 2 against a's 1 to 5: sum dx dy = -5 over
  * sqrt(10 x 10), rho = -0.5. */
+/* Newcombe 1998, "Two-sided confidence intervals for the single proportion:
+ * comparison of seven methods", Stat. Med. 17: 857-872, Table II, method 3
+ * (the score interval without continuity correction), to its 4 decimals. */
+START_TEST(wilson_interval_matches_newcombes_table)
+{
+    const struct {
+        int    k, n;
+        double lo, hi;
+    } row[] = {{81, 263, 0.2553, 0.3662}, {15, 148, 0.0624, 0.1605}, {0, 20, 0, 0.1611}, {1, 29, 0.0061, 0.1718}};
+    for (size_t i = 0; i < sizeof row / sizeof row[0]; i++) {
+        double lo, hi;
+        sample_wilson_interval(row[i].k, row[i].n, SAMPLE_Z95, &lo, &hi);
+        ck_assert_double_eq_tol(lo, row[i].lo, 5e-5);
+        ck_assert_double_eq_tol(hi, row[i].hi, 5e-5);
+    }
+    double lo, hi;
+    sample_wilson_interval(64, 64, SAMPLE_Z95, &lo, &hi);   /* all in: [n / (n + z^2), 1] */
+    ck_assert_double_eq_tol(lo, 64 / (64 + SAMPLE_Z95 * SAMPLE_Z95), 1e-15);
+    ck_assert_double_eq(hi, 1);
+    sample_wilson_interval(0, 0, SAMPLE_Z95, &lo, &hi);
+    ck_assert(isnan(lo) && isnan(hi));
+}
+END_TEST
+
 START_TEST(summary_of_hand_made_samples)
 {
     uncertainty_spec spec;
     uncertain_input in[2];
     target_band t[2];
     uncertainty_result u;
-    hand_made_study(&spec, in, t, &u);
+    hand_made_spec(&spec, in, t);
+    hand_made_samples(&spec, &u);
     ck_assert_int_eq(u.valid, 5);
     ck_assert_double_eq_tol(u.percentile[OUTCOME_WALL_CLOCK_DAYS][0], 12 + 0.4 * 3, 1e-12);
     ck_assert_double_eq(u.percentile[OUTCOME_WALL_CLOCK_DAYS][1], 18);
@@ -170,6 +201,16 @@ START_TEST(summary_of_hand_made_samples)
     ck_assert_double_eq(u.target_share[1], 3.0 / 5);
     ck_assert_double_eq(u.overall_share, 2.0 / 5);
     ck_assert_int_eq(u.inside, 2);
+    double lo, hi;
+    sample_wilson_interval(2, 5, SAMPLE_Z95, &lo, &hi);
+    ck_assert_double_eq(u.overall_interval[0], lo);
+    ck_assert_double_eq(u.overall_interval[1], hi);
+    sample_wilson_interval(3, 5, SAMPLE_Z95, &lo, &hi);
+    ck_assert_double_eq(u.target_interval[2], lo);
+    ck_assert_double_eq(u.target_interval[3], hi);
+    /* Inside its band, the nearest sample is the first one in it. */
+    ck_assert_int_eq(u.closest_sample[0], 1);
+    ck_assert_double_eq(u.closest_value[0], 18);
     ck_assert_double_eq(u.region_min[0], 2);
     ck_assert_double_eq(u.region_max[0], 3);
     ck_assert_double_eq(u.region_min[1], 1);
@@ -187,6 +228,32 @@ START_TEST(summary_of_hand_made_samples)
 }
 END_TEST
 
+/* A band no sample reaches: the nearest valid sample, from either side, the
+ * sample that did not run (day 9) left out. Days 30 18 12 25 15: to [26, 28]
+ * sample 3 (25, 1 below) is nearer than sample 0 (30, 2 above); to [1, 5],
+ * sample 2 (12); the share is 0 and its interval [0, z^2 / (5 + z^2)]. */
+START_TEST(nearest_sample_to_a_band_none_reaches)
+{
+    uncertainty_spec spec;
+    uncertain_input in[2];
+    target_band t[2];
+    uncertainty_result u;
+    hand_made_spec(&spec, in, t);
+    t[0].lo = 26;
+    t[0].hi = 28;
+    t[1] = (target_band){OUTCOME_WALL_CLOCK_DAYS, 1, 5, 1, 1};
+    hand_made_samples(&spec, &u);
+    ck_assert_double_eq(u.target_share[0], 0);
+    ck_assert_int_eq(u.closest_sample[0], 3);
+    ck_assert_double_eq(u.closest_value[0], 25);
+    ck_assert_int_eq(u.closest_sample[1], 2);
+    ck_assert_double_eq(u.closest_value[1], 12);
+    ck_assert_double_eq(u.target_interval[0], 0);
+    ck_assert_double_eq_tol(u.target_interval[1], SAMPLE_Z95 * SAMPLE_Z95 / (5 + SAMPLE_Z95 * SAMPLE_Z95), 1e-15);
+    uncertainty_free(&u);
+}
+END_TEST
+
 /* The same reason with other numbers is the same fault; another is not. */
 START_TEST(faults_are_grouped_by_reason)
 {
@@ -194,7 +261,8 @@ START_TEST(faults_are_grouped_by_reason)
     uncertain_input in[2];
     target_band t[2];
     uncertainty_result u;
-    hand_made_study(&spec, in, t, &u);
+    hand_made_spec(&spec, in, t);
+    hand_made_samples(&spec, &u);
     uncertainty_count_fault(&u, "infeasible", "needs 101.5 GiB per GPU on a100-sxm4-80gb", "needs 101.5 GiB per GPU on a100-sxm4-80gb", 7);
     uncertainty_count_fault(&u, "invalid", "parallelism.ep: expected a divisor of 8, found 3", "parallelism.ep: expected a divisor of 8, found 3", 8);
     uncertainty_count_fault(&u, "invalid", "parallelism.ep: expected a divisor of 16, found 5", "parallelism.ep: expected a divisor of 16, found 5", 9);
@@ -217,7 +285,9 @@ Suite* uncertainty_suite(void)
     tcase_add_test(tc, truncated_normal_stays_in_its_range);
     tcase_add_test(tc, discrete_draws_follow_their_weights);
     tcase_add_test(tc, spearman_counts_ties_by_average_ranks);
+    tcase_add_test(tc, wilson_interval_matches_newcombes_table);
     tcase_add_test(tc, summary_of_hand_made_samples);
+    tcase_add_test(tc, nearest_sample_to_a_band_none_reaches);
     tcase_add_test(tc, faults_are_grouped_by_reason);
     suite_add_tcase(s, tc);
     return s;

@@ -8,6 +8,7 @@
 
 #include "batch/candidates.h"
 #include "core/diag.h"
+#include "core/output_file.h"
 #include "run/run.h"
 #include "run/scenario_open.h"
 #include "input/scenario.h"
@@ -165,6 +166,8 @@ static int simulate_and_rank(const best_options* o, const scenario* base, const 
         size_t count = rank_plans(kept, results, n, &r);
         print_plans(r, count, o->top);
         free(r);
+        if (output_stdout_flush("plans"))
+            status = EXIT_SYSTEM;
     }
     free(results);
     return status;
@@ -175,6 +178,10 @@ int best_search(const best_options* o)
     scenario sc;
     if (scenario_open_or_say(o->scenario, &sc))   /* its platform file too, if it names one */
         return EXIT_INPUT;
+    if (output_file_check(o->rows, "rows")) {   /* a folder, or an input: before printing anything */
+        scenario_free(&sc);
+        return EXIT_INPUT;
+    }
     long long cluster = scenario_cluster_gpus(&sc), gpus = o->gpus ? o->gpus : cluster;
     if (gpus > cluster) {
         fprintf(stderr, "trainsim: --gpus: expected at most the %lld GPUs of %s's cluster, found %lld\n", cluster,
@@ -191,11 +198,12 @@ int best_search(const best_options* o)
            "dominated, %zu do not fit in %.1f GiB; %zu simulated\n",
            sc.name, gpus, counts.candidates, counts.ruled_out, counts.too_big, sc.gpu.hbm_bytes / (1024.0 * 1024 * 1024),
            n);
-    fflush(stdout);
     int status = EXIT_INFEASIBLE;
-    if (n)
+    if (output_stdout_flush("plans"))   /* before simulating for nothing */
+        status = EXIT_SYSTEM;
+    else if (n)
         status = simulate_and_rank(o, &sc, kept, n);
-    else
+    else if (status == EXIT_INFEASIBLE)
         fprintf(stderr, "trainsim: no plan for %lld GPUs fits: more GPUs, more memory or a smaller batch\n", gpus);
     free(kept);
     free(all);

@@ -198,8 +198,7 @@ int candidates_simulate(const scenario* base, const plan_choice* c, size_t n, co
             sweep_free(&rows);
             return EXIT_INPUT;
         }
-        if (rowfile_create_for(&s.file, opt->rows, opt->rows)) {
-            fprintf(stderr, "trainsim: cannot write %s: %s\n", opt->rows, strerror(errno));
+        if (rowfile_create(&s.file, opt->rows, OUTPUT_IN_PLACE, "rows")) {
             sweep_free(&rows);
             return EXIT_INPUT;
         }
@@ -210,9 +209,9 @@ int candidates_simulate(const scenario* base, const plan_choice* c, size_t n, co
                         opt->progress ? "trainsim best" : NULL, 0, NULL, NULL};
     int status = workers_run(&pool, (long long)n);
     if (s.rows) {
-        if ((rowfile_close(&s.file) || s.write_failed) && !status) {
-            fprintf(stderr, "trainsim: cannot write %s: %s\n", opt->rows, strerror(errno));
-            status = EXIT_INPUT;
+        if (rowfile_close(&s.file) && !status) {
+            output_file_say_failed(opt->rows, "rows", errno);
+            status = EXIT_SYSTEM;
         }
         for (size_t i = 0; i < n; i++)   /* rows never written: a system error stopped the search */
             free(s.lines[i]);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/output_file.h"
 #include "run/step_cache.h"
 
 /* FNV-1a 64 (Fowler, Noll, Vo) of N bytes at P, continuing from H. */
@@ -50,6 +51,7 @@ static int reject_missing(diag* d, const char* key, const char* what)
 static int read_base(sweep* sw, const yt_node* base, diag* d)
 {
     sw->base = path_beside(sw->file, base->text);
+    output_file_note_input(sw->base, "base scenario");
     FILE* f = fopen(sw->base, "rb");
     strbuf text = {0};
     int bad = !f || strbuf_read_stream(&text, f, YT_MAX_BYTES);
@@ -178,6 +180,7 @@ int sweep_load(const char* path, sweep* sw, diag* d)
 {
     memset(sw, 0, sizeof *sw);
     sw->file = xstrdup(path);
+    output_file_note_input(path, "sweep");   /* no output of this run may be it, nor its base */
     sw->root = yt_load_file(path, d);
     if (d->failed)
         return -1;

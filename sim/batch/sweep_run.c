@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "output/report.h"
 #include "batch/row.h"
 #include "batch/workers.h"
+#include "core/output_file.h"
 #include "core/rowfile.h"
 #include "run/run.h"
 #include "run/scenario_open.h"
@@ -245,9 +247,10 @@ static void keep_line(const char* line, void* arg)
     strbuf_free(&full);
 }
 
-/* The output, created afresh (a temporary file renamed over OUT when
- * resuming, so that a kill now loses nothing), with the header and the
- * kept rows. Returns 0, or -1 after a message. */
+/* The output, created afresh (when resuming, through a temporary file
+ * renamed over OUT's target, so that a kill now loses nothing), with the
+ * header and the kept rows. Returns 0, or the exit status after a message:
+ * EXIT_INPUT when OUT cannot be created, EXIT_SYSTEM when writing fails. */
 static int open_output(runner* r, char** kept, const char* header)
 {
     for (long long p = 0; kept && r->opt->row && p < r->sw->points; p++)
@@ -256,33 +259,37 @@ static int open_output(runner* r, char** kept, const char* header)
     if (r->opt->discard)
         return 0;
     const char* out = r->opt->out;
-    strbuf tmp = {0};
-    if (r->opt->resume)
-        strbuf_printf(&tmp, "%s.tmp", out);
-    const char* path = r->opt->resume ? strbuf_text(&tmp) : out;
-    if (rowfile_create_for(&r->file, path, out)) {
-        fprintf(stderr, "trainsim: cannot write %s: %s\n", path, strerror(errno));
-        strbuf_free(&tmp);
-        return -1;
-    }
+    if (rowfile_create(&r->file, out, r->opt->resume ? OUTPUT_REPLACED : OUTPUT_IN_PLACE, "rows"))
+        return EXIT_INPUT;
     int bad = rowfile_write(&r->file, header, strlen(header));
     for (long long p = 0; kept && p < r->sw->points; p++)
         if (kept[p]) {
             bad |= rowfile_write(&r->file, kept[p], strlen(kept[p]));
             r->kept++;
         }
-    if (r->opt->resume && !bad && rename(path, out))
+    int error = r->file.error;
+    if (!bad && rowfile_place(&r->file)) {
         bad = 1;
-    if (bad)
-        fprintf(stderr, "trainsim: cannot write %s: %s\n", out, strerror(errno));
-    strbuf_free(&tmp);
-    return bad ? -1 : 0;
+        error = errno;
+    }
+    if (bad) {
+        rowfile_close(&r->file);   /* removes the temporary file */
+        output_file_say_failed(out, "rows", error);
+    }
+    return bad ? EXIT_SYSTEM : 0;
 }
 
 /* Reads the rows an earlier run left in opt->out into KEPT (per point).
  * Returns 0, or -1 after a message. */
 static int read_kept(const sweep* sw, const sweep_options* opt, row_format f, const char* header, char** kept)
 {
+    struct stat st;
+    if (!stat(opt->out, &st) && !S_ISREG(st.st_mode)) {   /* a device could be read for ever */
+        fprintf(stderr, "trainsim: --resume reads the rows already in %s: expected a regular file, found %s\n",
+                opt->out, S_ISCHR(st.st_mode) ? "a character device" : S_ISFIFO(st.st_mode) ? "a FIFO"
+                          : S_ISDIR(st.st_mode) ? "a directory" : "a special file");
+        return -1;
+    }
     resume_state s = {sw, opt, f, NULL, 1, 0, kept};
     strbuf first = {0};
     strbuf_append_n(&first, header, header[0] ? strlen(header) - 1 : 0);   /* without the newline */
@@ -331,9 +338,12 @@ int sweep_run(const sweep* sw, sweep_options* opt)
     row_header(sw, r.format, &header);
     char** kept = opt->resume ? xcalloc((size_t)sw->points, sizeof *kept) : NULL;
     int status = 0;
-    if ((kept && read_kept(sw, opt, r.format, strbuf_text(&header), kept)) ||
-        open_output(&r, kept, strbuf_text(&header)))
+    if (!opt->discard && output_file_check(opt->out, "rows"))
+        status = EXIT_INPUT;   /* a folder, or an input: before reading or writing anything */
+    else if (kept && read_kept(sw, opt, r.format, strbuf_text(&header), kept))
         status = EXIT_INPUT;
+    else
+        status = open_output(&r, kept, strbuf_text(&header));
     int opened = !status && !opt->discard;
     r.todo = xmalloc(((size_t)sw->points + 1) * sizeof *r.todo);
     for (long long p = 0; !status && p < sw->points; p++)
@@ -350,9 +360,9 @@ int sweep_run(const sweep* sw, sweep_options* opt)
                         opt->no_step_cache ? NULL : may_start, opt->unit};
     if (!status)
         status = workers_run(&pool, r.todo_count);
-    if (opened && (rowfile_close(&r.file) || r.write_failed) && !status) {
-        fprintf(stderr, "trainsim: cannot write %s: %s\n", opt->out ? opt->out : "stdout", strerror(errno));
-        status = EXIT_INPUT;
+    if (opened && rowfile_close(&r.file) && !status) {
+        output_file_say_failed(opt->out, "rows", errno);
+        status = EXIT_SYSTEM;
     }
     opt->reused = r.reused;
     for (long long i = 0; i < r.todo_count; i++)   /* rows never written: a system error stopped the run */
@@ -426,11 +436,6 @@ static int by_point(const void* a, const void* b)
 
 static int write_merged(const char* out, const merge_state* m)
 {
-    rowfile f;
-    if (rowfile_create(&f, out)) {
-        fprintf(stderr, "trainsim: cannot write %s: %s\n", out, strerror(errno));
-        return EXIT_INPUT;
-    }
     strbuf text = {0};
     if (m->header)
         strbuf_printf(&text, "%s\n", m->header);
@@ -439,11 +444,9 @@ static int write_merged(const char* out, const merge_state* m)
             continue;   /* the same row twice (checked by the caller) */
         strbuf_printf(&text, "%s\n", m->rows[i].line);
     }
-    int bad = rowfile_write(&f, strbuf_text(&text), text.len) | rowfile_close(&f);
+    int status = rowfile_write_whole(out, strbuf_text(&text), text.len, "merged rows");
     strbuf_free(&text);
-    if (bad)
-        fprintf(stderr, "trainsim: cannot write %s: %s\n", out, strerror(errno));
-    return bad ? EXIT_INPUT : EXIT_DONE;
+    return status;
 }
 
 /* Rows of one point must agree: the same hash (the same sweep and base). */
@@ -462,7 +465,9 @@ static int check_duplicates(const merge_state* m)
 int sweep_merge(const char* out, char* const* inputs, int count)
 {
     merge_state m = {.format = row_format_of(out)};
-    int status = EXIT_DONE;
+    for (int i = 0; i < count; i++)
+        output_file_note_input(inputs[i], "shard");
+    int status = output_file_check(out, "merged rows") ? EXIT_INPUT : EXIT_DONE;
     for (int i = 0; i < count && status == EXIT_DONE; i++) {
         m.file = inputs[i];
         m.first = 1;
@@ -485,7 +490,8 @@ int sweep_merge(const char* out, char* const* inputs, int count)
         }
     }
     if (status == EXIT_DONE) {
-        qsort(m.rows, (size_t)m.count, sizeof *m.rows, by_point);
+        if (m.count > 0)   /* no rows: nothing to sort (qsort of NULL is undefined even for 0) */
+            qsort(m.rows, (size_t)m.count, sizeof *m.rows, by_point);
         status = check_duplicates(&m) ? EXIT_INPUT : write_merged(out, &m);
     }
     for (long long i = 0; i < m.count; i++)

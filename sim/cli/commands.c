@@ -2,10 +2,15 @@
  * commands.h). */
 #include "cli/commands.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/batch_commands.h"
+#include "cli/import_command.h"
 #include "cli/scenario_commands.h"
+#include "core/output_file.h"
 
 static const char run_options[] =
     "  --json                   print the JSON object of the output contract\n"
@@ -44,6 +49,10 @@ static const char best_options_help[] =
     "  -j N          simulate N plans at a time (default: the number of cores)\n"
     "  -o ROWS       keep every simulated plan's row (.jsonl, or .jsonl.gz)\n";
 
+static const char import_options_help[] =
+    "  -o OUT        write the scenario to OUT (default: stdout); what was not understood goes to stderr\n"
+    "megatron reads a Megatron-LM argument list (- for stdin), nemo a NeMo training YAML (docs/import.md)\n";
+
 static const cli_command commands[] = {
     {"run", "FILE",
      "[--json] [--seed N] [--detail collapsed|full]\n"
@@ -68,6 +77,9 @@ static const cli_command commands[] = {
     {"best", "FILE", "[--gpus N] [--top K] [-j N] [-o ROWS.jsonl]",
      "search the parallelism plans for the scenario's model and cluster, best MFU first", best_options_help, 0,
      command_best},
+    {"import", "megatron|nemo FILE", "[-o OUT]",
+     "a Megatron-LM argument list or a NeMo training YAML as a commented scenario", import_options_help, 0,
+     command_import},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof *commands)
@@ -90,19 +102,31 @@ void cli_print_usage(FILE* f)
     fprintf(f, "       trainsim --help | --version\n");
 }
 
-void cli_print_help(void)
+int cli_print_help(void)
 {
-    printf("trainsim: a discrete-event simulator of large-model training on GPU clusters.\n\nCommands:\n");
+    char* text = NULL;   /* written whole: a failed write then says why */
+    size_t len = 0;
+    FILE* f = open_memstream(&text, &len);
+    if (!f) {
+        output_file_say_failed(NULL, "help", errno);
+        return -1;
+    }
+    fprintf(f, "trainsim: a discrete-event simulator of large-model training on GPU clusters.\n\nCommands:\n");
     for (size_t i = 0; i < COMMAND_COUNT; i++) {
         char synopsis[64];
         snprintf(synopsis, sizeof synopsis, "%s %s", commands[i].name, commands[i].args);
-        printf("  %-14s  %s\n", synopsis, commands[i].summary);
+        fprintf(f, "  %-14s  %s\n", synopsis, commands[i].summary);
     }
     for (size_t i = 0; i < COMMAND_COUNT; i++)
         if (commands[i].options_help)
-            printf("\nOptions of %s:\n%s", commands[i].name, commands[i].options_help);
-    printf("\nExit status: 0 done, 1 the plan is infeasible, 2 usage or input error,\n"
-           "3 system error (a fork, pipe or poll failed; the message names the call).\n"
-           "Scenario format: docs/scenario.md. Output: docs/output.md.\n\n");
-    cli_print_usage(stdout);
+            fprintf(f, "\nOptions of %s:\n%s", commands[i].name, commands[i].options_help);
+    fprintf(f, "\nExit status: 0 done, 1 the plan is infeasible, 2 usage or input error,\n"
+               "3 system error (a fork, pipe or poll failed, or a write: a full disk, a closed stdout;\n"
+               "the message names the call or the output).\n"
+               "Scenario format: docs/scenario.md. Output: docs/output.md.\n\n");
+    cli_print_usage(f);
+    fclose(f);
+    int status = output_stdout(text, len, "help");
+    free(text);
+    return status;
 }

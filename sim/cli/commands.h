@@ -25,7 +25,7 @@ const cli_command* cli_command_named(const char* name);
 void cli_print_usage(FILE* f);
 
 /* The help on stdout: the commands, their options, the exit statuses, then
- * the usage. */
-void cli_print_help(void);
+ * the usage. Returns 0, or -1 after a message when it cannot be written. */
+int cli_print_help(void);
 
 #endif

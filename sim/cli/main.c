@@ -3,7 +3,8 @@
  * no simulation logic lives here.
  *
  * Exit status: 0 done, 1 infeasible plan, 2 usage or input error, 3 system
- * error (a fork, pipe or poll that failed). */
+ * error (a fork, pipe or poll that failed, a write that failed: a full
+ * disk, a closed stdout). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "core/diag.h"
+#include "core/output_file.h"
 #include "output/report.h"   /* TRAINSIM_VERSION */
 #include "run/scenario_open.h"
 
@@ -62,12 +64,11 @@ static int dispatch(int argc, char** argv, const struct timespec* t0)
     if (argc < 2)
         return cli_usage_error("%s", "no command given");
     if (asks_for_help(argc, argv)) {
-        cli_print_help();
-        return EXIT_DONE;
+        return cli_print_help() ? EXIT_SYSTEM : EXIT_DONE;
     }
     if (!strcmp(argv[1], "--version")) {
         printf("trainsim %s\n", TRAINSIM_VERSION);
-        return EXIT_DONE;
+        return output_stdout_flush("version") ? EXIT_SYSTEM : EXIT_DONE;
     }
     const cli_command* command = cli_command_named(argv[1]);
     if (!command)
@@ -86,5 +87,9 @@ int main(int argc, char** argv)
         cli_print_usage(stderr);
         return EXIT_INPUT;
     }
+    /* Whatever a command printed and did not check: a failed write is never
+     * exit 0 (a command that checked its own returned EXIT_SYSTEM). */
+    if (status != EXIT_SYSTEM && output_stdout_flush("output"))
+        return EXIT_SYSTEM;
     return status;
 }

@@ -9,6 +9,7 @@
 
 #include "batch/uncertainty_run.h"
 #include "cli/args.h"
+#include "core/output_file.h"
 #include "core/rowfile.h"
 #include "output/explain.h"
 #include "output/gantt.h"
@@ -22,39 +23,44 @@ int command_check(const cli_call* call)
     const scenario* sc = call->sc;
     run_result r;
     int status = run_prepare(sc, &r);
+    strbuf out = {0};
     if (status)
         fprintf(stderr, "%s: infeasible: %s\n", sc->file, r.infeasible_reason);
     else
-        printf("%s: ok: %lld GPUs (TP %d x PP %d x DP %d x CP %d), %lld micro-batches per step\n",
-               sc->file, r.world_gpus, sc->par.tp, sc->par.pp, sc->par.dp, sc->par.cp, r.micro_batches);
+        strbuf_printf(&out, "%s: ok: %lld GPUs (TP %d x PP %d x DP %d x CP %d), %lld micro-batches per step\n",
+                      sc->file, r.world_gpus, sc->par.tp, sc->par.pp, sc->par.dp, sc->par.cp, r.micro_batches);
     if (!status && sc->uncertain.input_count)
-        printf("%s: %d uncertain input%s and %d target%s: `trainsim run` draws and runs %d samples\n", sc->file,
-               sc->uncertain.input_count, sc->uncertain.input_count == 1 ? "" : "s", sc->uncertain.target_count,
-               sc->uncertain.target_count == 1 ? "" : "s", sc->output.samples);
+        strbuf_printf(&out, "%s: %d uncertain input%s and %d target%s: `trainsim run` draws and runs %d samples\n",
+                      sc->file, sc->uncertain.input_count, sc->uncertain.input_count == 1 ? "" : "s",
+                      sc->uncertain.target_count, sc->uncertain.target_count == 1 ? "" : "s", sc->output.samples);
     run_result_free(&r);
-    return status ? EXIT_INFEASIBLE : EXIT_DONE;
+    int unwritten = output_stdout(strbuf_text(&out), out.len, "check's result");
+    strbuf_free(&out);
+    return status ? EXIT_INFEASIBLE : unwritten ? EXIT_SYSTEM : EXIT_DONE;
 }
 
+/* Prints the file at PATH. Returns the exit status. */
 static int print_file(const char* path)
 {
     FILE* f = fopen(path, "r");
     if (!f) {
         fprintf(stderr, "trainsim: cannot read %s\n", path);
-        return -1;
+        return EXIT_INPUT;
     }
     char buf[65536];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        fwrite(buf, 1, n, stdout);
+    int unwritten = 0;
+    while (!unwritten && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        unwritten = output_stdout(buf, n, "platform");
     fclose(f);
-    return 0;
+    return unwritten ? EXIT_SYSTEM : EXIT_DONE;
 }
 
 int command_platform(const cli_call* call)
 {
     const scenario* sc = call->sc;
     if (sc->cluster.platform[0])   /* the user's own file, as checked */
-        return print_file(sc->cluster.platform) ? EXIT_INPUT : EXIT_DONE;
+        return print_file(sc->cluster.platform);
     run_result r;
     int status = run_prepare(sc, &r);
     if (status) {
@@ -65,10 +71,10 @@ int command_platform(const cli_call* call)
     plan_build(sc, &r.work, &r.topo, &r.plan);
     strbuf xml = {0};
     run_platform_xml(&r.topo, &r.plan, &xml);
-    fputs(strbuf_text(&xml), stdout);
+    int unwritten = output_stdout(strbuf_text(&xml), xml.len, "platform");
     strbuf_free(&xml);
     run_result_free(&r);
-    return EXIT_DONE;
+    return unwritten ? EXIT_SYSTEM : EXIT_DONE;
 }
 
 /* The scenario's uncertainty study, when it has one and the call does not
@@ -112,6 +118,8 @@ int command_run(const cli_call* call)
                 RUN_FULL_DETAIL_MAX_GPUS, scenario_world_size(sc));
         return EXIT_INPUT;
     }
+    if (trace && output_file_check(trace, "trace"))   /* a folder, or an input: before simulating */
+        return EXIT_INPUT;
     uncertainty_result study;
     int studied, status = run_study(call, &study, &studied);
     if (status)
@@ -132,15 +140,15 @@ int command_run(const cli_call* call)
         report_json(sc, &r, &out);
     else if (!status)
         report_text(sc, &r, &out);
-    fputs(strbuf_text(&out), stdout);
+    int unwritten = output_stdout(strbuf_text(&out), out.len, "report");
     if (status)
         fprintf(stderr, "%s: infeasible: %s\n", sc->file, r.infeasible_reason);
-    int trace_failed = !status && trace && trace_write(trace, sc, &r);
+    int trace_status = !status && !unwritten && trace ? trace_write(trace, sc, &r) : 0;
     strbuf_free(&out);
     run_result_free(&r);
     if (studied)
         uncertainty_free(&study);
-    return status ? EXIT_INFEASIBLE : trace_failed ? EXIT_INPUT : EXIT_DONE;
+    return unwritten ? EXIT_SYSTEM : status ? EXIT_INFEASIBLE : trace_status;
 }
 
 /* The terminal's width, or 100 when stdout is no terminal. */
@@ -172,12 +180,12 @@ static int simulate_for(const scenario* sc, const run_options* opt, run_result* 
 /* What a teaching command makes of a simulated run. */
 typedef void (*rendering)(const cli_call* call, const run_result* r, strbuf* out);
 
-/* Simulates the call's scenario with OPT and prints what RENDER makes of it
- * (with STUDY, the scenario's uncertainty study, or NULL) on stdout, or
- * writes it whole to PATH (the HTML report's -o) when PATH is not NULL.
- * Returns the exit status. */
+/* Simulates the call's scenario with OPT and prints what RENDER makes of it,
+ * the run's WHAT (with STUDY, the scenario's uncertainty study, or NULL) on
+ * stdout, or writes it whole to PATH (the HTML report's -o) when PATH is
+ * not NULL. Returns the exit status. */
 static int show_simulated(const cli_call* call, run_options opt, const uncertainty_result* study, rendering render,
-                          const char* path)
+                          const char* what, const char* path)
 {
     run_result r;
     int status = simulate_for(call->sc, &opt, &r);
@@ -187,9 +195,9 @@ static int show_simulated(const cli_call* call, run_options opt, const uncertain
     strbuf out = {0};
     render(call, &r, &out);
     if (path)
-        status = rowfile_write_whole(path, strbuf_text(&out), out.len, "report") ? EXIT_INPUT : EXIT_DONE;
-    else
-        fputs(strbuf_text(&out), stdout);
+        status = rowfile_write_whole(path, strbuf_text(&out), out.len, what);
+    else if (output_stdout(strbuf_text(&out), out.len, what))
+        status = EXIT_SYSTEM;
     strbuf_free(&out);
     run_result_free(&r);
     return status;
@@ -213,23 +221,26 @@ static void page_of(const cli_call* call, const run_result* r, strbuf* out)
 
 int command_schedule(const cli_call* call)
 {
-    return show_simulated(call, (run_options){.timeline = 1}, NULL, schedule_of, NULL);
+    return show_simulated(call, (run_options){.timeline = 1}, NULL, schedule_of, "schedule", NULL);
 }
 
 int command_explain(const cli_call* call)
 {
-    return show_simulated(call, (run_options){0}, NULL, explanation_of, NULL);
+    return show_simulated(call, (run_options){0}, NULL, explanation_of, "explanation", NULL);
 }
 
 /* The page, with the scenario's uncertainty study when it has one: its
  * samples run first, as run's do. */
 int command_report(const cli_call* call)
 {
+    const char* page = call->args->out;
+    if (page && output_file_check(page, "report"))   /* a folder, or an input: before simulating */
+        return EXIT_INPUT;
     uncertainty_result study;
     int studied, status = run_study(call, &study, &studied);
     if (status)
         return status;
-    status = show_simulated(call, (run_options){.timeline = 1}, studied ? &study : NULL, page_of, call->args->out);
+    status = show_simulated(call, (run_options){.timeline = 1}, studied ? &study : NULL, page_of, "report", page);
     if (studied)
         uncertainty_free(&study);
     return status;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/diag.h"
 #include "core/strbuf.h"
 
 static int is_gzip_name(const char* path)
@@ -13,45 +14,79 @@ static int is_gzip_name(const char* path)
     return n > 3 && !strcmp(path + n - 3, ".gz");
 }
 
-int rowfile_create(rowfile* f, const char* path)
-{
-    return rowfile_create_for(f, path, path);
-}
-
-int rowfile_create_for(rowfile* f, const char* path, const char* named)
+int rowfile_create(rowfile* f, const char* path, output_mode mode, const char* what)
 {
     memset(f, 0, sizeof *f);
+    f->error = -1;
+    f->out.fd = -1;
     if (!path || !strcmp(path, "-")) {
         f->plain = stdout;
         f->is_stdout = 1;
         return 0;
     }
-    if (is_gzip_name(named)) {
-        f->gz = gzopen(path, "wb6");
-        return f->gz ? 0 : -1;
+    int fd = output_file_open(&f->out, path, mode, what);
+    if (fd < 0) {
+        output_file_end(&f->out);
+        return -1;
     }
-    f->plain = fopen(path, "wb");
-    return f->plain ? 0 : -1;
+    if (is_gzip_name(path))
+        f->gz = gzdopen(fd, "wb6");
+    else
+        f->plain = fdopen(fd, "wb");
+    if (!f->gz && !f->plain) {
+        output_file_say_failed(path, what, errno);
+        output_file_end(&f->out);
+        return -1;
+    }
+    f->out.fd = -1;   /* the stream closes it */
+    return 0;
 }
 
 int rowfile_write(rowfile* f, const char* text, size_t len)
 {
+    int ok;
+    errno = 0;
     if (f->gz)
-        return gzwrite(f->gz, text, (unsigned)len) == (int)len && gzflush(f->gz, Z_SYNC_FLUSH) == Z_OK ? 0 : -1;
-    return fwrite(text, 1, len, f->plain) == len && fflush(f->plain) == 0 ? 0 : -1;
+        ok = gzwrite(f->gz, text, (unsigned)len) == (int)len && gzflush(f->gz, Z_SYNC_FLUSH) == Z_OK;
+    else
+        ok = fwrite(text, 1, len, f->plain) == len && fflush(f->plain) == 0;
+    if (!ok && f->error < 0)
+        f->error = errno;
+    return ok ? 0 : -1;
+}
+
+int rowfile_place(rowfile* f)
+{
+    return output_file_place(&f->out);
+}
+
+/* Closes the stream: 0, or -1 with errno set. */
+static int close_stream(rowfile* f)
+{
+    errno = 0;
+    if (f->gz)
+        return gzclose(f->gz) == Z_OK ? 0 : -1;
+    if (f->plain && !f->is_stdout)
+        return fclose(f->plain) ? -1 : 0;
+    if (f->plain)
+        return fflush(f->plain) ? -1 : 0;
+    return 0;
 }
 
 int rowfile_close(rowfile* f)
 {
-    int status = 0;
-    if (f->gz)
-        status = gzclose(f->gz) == Z_OK ? 0 : -1;
-    else if (f->plain && !f->is_stdout)
-        status = fclose(f->plain) ? -1 : 0;
-    else if (f->plain)
-        status = fflush(f->plain) ? -1 : 0;
+    int bad = close_stream(f) != 0;
+    int error = f->error >= 0 ? f->error : errno;
+    bad |= f->error >= 0;
+    if (!bad && output_file_place(&f->out)) {
+        bad = 1;
+        error = errno;
+    }
+    output_file_end(&f->out);   /* the temporary file, when not placed */
     memset(f, 0, sizeof *f);
-    return status;
+    f->out.fd = -1;
+    errno = bad ? (error ? error : EIO) : 0;
+    return bad ? -1 : 0;
 }
 
 /* Hands over the complete lines in TEXT and keeps an unfinished tail. */
@@ -93,19 +128,12 @@ int rowfile_read_lines(const char* path, void (*on_line)(const char* line, void*
 
 int rowfile_write_whole(const char* path, const char* data, size_t len, const char* what)
 {
-    strbuf tmp = {0};
-    strbuf_printf(&tmp, "%s.partial", path);
     rowfile f;
-    int bad = rowfile_create_for(&f, strbuf_text(&tmp), path);
-    if (!bad) {
-        bad = rowfile_write(&f, data, len);
-        bad |= rowfile_close(&f);
-        bad = bad || rename(strbuf_text(&tmp), path);
-    }
-    if (bad) {
-        fprintf(stderr, "trainsim: cannot write the %s %s: %s\n", what, path, strerror(errno));
-        remove(strbuf_text(&tmp));
-    }
-    strbuf_free(&tmp);
-    return bad ? -1 : 0;
+    if (rowfile_create(&f, path, OUTPUT_REPLACED, what))
+        return EXIT_INPUT;
+    int bad = rowfile_write(&f, data, len);
+    bad |= rowfile_close(&f);
+    if (bad)
+        output_file_say_failed(path, what, errno);
+    return bad ? EXIT_SYSTEM : 0;
 }

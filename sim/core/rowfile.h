@@ -10,29 +10,37 @@
 #include <stdio.h>
 #include <zlib.h>
 
+#include "core/output_file.h"
+
 typedef struct {
-    FILE*  plain;   /* a plain file, or stdout */
-    gzFile gz;
-    int    is_stdout;
+    FILE*       plain;    /* a plain file, or stdout */
+    gzFile      gz;
+    int         is_stdout;
+    int         error;    /* the errno of the first failed write, or -1 */
+    output_file out;      /* where it goes (core/output_file.h) */
 } rowfile;
 
-/* Creates (truncates) PATH, or writes to stdout when PATH is NULL or "-".
- * Returns 0, or -1 with errno set. */
-int rowfile_create(rowfile* f, const char* path);
-
-/* As rowfile_create, compressed when NAMED ends in .gz: PATH is a temporary
- * file that will be renamed to NAMED. */
-int rowfile_create_for(rowfile* f, const char* path, const char* named);
+/* Opens PATH, the run's WHAT ("rows"), or stdout when PATH is NULL or "-",
+ * through output_file_open with MODE. Returns 0, or -1 after a message. */
+int rowfile_create(rowfile* f, const char* path, output_mode mode, const char* what);
 
 /* Writes TEXT (whole lines) and flushes it. Returns 0, or -1. */
 int rowfile_write(rowfile* f, const char* text, size_t len);
 
-/* Returns 0, or -1 if the last writes failed. */
+/* An OUTPUT_REPLACED file: renames it over its target now, writing may go
+ * on. Returns 0, or -1 with errno set. */
+int rowfile_place(rowfile* f);
+
+/* Closes F. An OUTPUT_REPLACED file not yet placed is placed when every
+ * write succeeded, else its temporary file is removed. Returns 0, or -1
+ * with errno set if a write, the close or the rename failed. */
 int rowfile_close(rowfile* f);
 
-/* Writes LEN bytes of DATA as the whole of PATH (gzip-compressed when it
- * ends in .gz), through PATH.partial renamed into place, so that a failed
- * write leaves nothing. Returns 0, or -1 after a message naming WHAT. */
+/* Writes LEN bytes of DATA, the run's WHAT, as the whole of PATH (stdout
+ * when "-"; gzip-compressed when it ends in .gz), as OUTPUT_REPLACED, so
+ * that a failed write leaves nothing. Returns 0, or the exit status after a
+ * message: EXIT_INPUT when PATH cannot be written (refused, or cannot be
+ * created), EXIT_SYSTEM when a write fails (a full disk). */
 int rowfile_write_whole(const char* path, const char* data, size_t len, const char* what);
 
 /* Calls ON_LINE with each complete line of PATH (without its newline),

@@ -95,3 +95,16 @@ double sample_spearman(const double* x, const double* y, int n)
     free(rx);
     return rho;
 }
+
+void sample_wilson_interval(int k, int n, double z, double* lo, double* hi)
+{
+    if (n < 1) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double p = (double)k / n, z2n = z * z / n;
+    double centre = (p + z2n / 2) / (1 + z2n);
+    double half = z * sqrt(p * (1 - p) / n + z2n / (4.0 * n)) / (1 + z2n);
+    *lo = k == 0 ? 0 : fmax(0, centre - half);   /* exact at the ends, where rounding would leave 1e-17 */
+    *hi = k == n ? 1 : fmin(1, centre + half);
+}

@@ -26,4 +26,16 @@ void sample_ranks(const double* x, int n, double* rank);
  * are counted as the textbooks do. NaN when N < 2 or either is constant. */
 double sample_spearman(const double* x, const double* y, int n);
 
+/* The two-sided 95 % confidence z of the normal: Phi^-1(0.975). */
+#define SAMPLE_Z95 1.959963984540054
+
+/* The Wilson score interval of a proportion, K of N, at normal quantile Z
+ * (Wilson 1927, "Probable inference, the law of succession, and
+ * statistical inference", JASA 22: 209-212; Brown, Cai and DasGupta 2001,
+ * "Interval estimation for a binomial proportion", Stat. Sci. 16, Eq. 4):
+ * (p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n), p = K/N. Unlike
+ * p -+ z sqrt(p(1-p)/n) it is not empty at K = 0: [0, z^2/(n + z^2)]. NaN
+ * for N < 1. */
+void sample_wilson_interval(int k, int n, double z, double* lo, double* hi);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input/foreign_names.h"
 #include "input/scenario_check.h"
 
 /* ---- describing what a key expects ------------------------------------ */
@@ -178,10 +179,14 @@ static int unknown_key(loader* L, const yt_node* key, const char* section, const
         }
     }
     strbuf_append(&expected, ")");
-    char found[160];
+    char found[320];
     char described[96];
     yt_describe(key, described, sizeof described);
-    if (closest)
+    const char* foreign = foreign_scenario_key(key->text);
+    if (foreign)
+        snprintf(found, sizeof found, "the unknown key %s (Megatron-LM's or NeMo's name: did you mean %s?)",
+                 described, foreign);
+    else if (closest)
         snprintf(found, sizeof found, "the unknown key %s (did you mean %s?)", described, closest);
     else
         snprintf(found, sizeof found, "the unknown key %s", described);

@@ -5,6 +5,7 @@
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <simgrid/link.h>
+#include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -135,6 +136,84 @@ static void check_routes_actor(int argc, char* argv[])
         }
 }
 
+/* ---- values SimGrid cannot simulate -------------------------------------- */
+
+/* "PATH:LINE:COL: " at the start of the element whose id is NAME (a split
+ * duplex link's _UP or _DOWN half: its link's), or "" when no element names
+ * it (SimGrid names a <cluster>'s links itself). */
+static void element_position(const char* path, const char* name, strbuf* where)
+{
+    strbuf text = {0};
+    FILE* f = fopen(path, "r");
+    char chunk[65536];
+    size_t n;
+    while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        strbuf_append_n(&text, chunk, n);
+    if (f)
+        fclose(f);
+    size_t len = strlen(name);
+    if (len > 3 && !strcmp(name + len - 3, "_UP"))
+        len -= 3;
+    else if (len > 5 && !strcmp(name + len - 5, "_DOWN"))
+        len -= 5;
+    const char* at = NULL;
+    for (const char* quote = "\"'"; *quote && !at; quote++) {
+        strbuf id = {0};
+        strbuf_printf(&id, "id=%c%.*s%c", *quote, (int)len, name, *quote);
+        at = strstr(strbuf_text(&text), strbuf_text(&id));
+        strbuf_free(&id);
+    }
+    if (at) {
+        const char* start = strbuf_text(&text);
+        while (at > start && *at != '<')
+            at--;
+        int line = 1, col = 1;
+        for (const char* c = start; c < at; c++)
+            *c == '\n' ? (line++, col = 1) : col++;
+        strbuf_printf(where, "%s:%d:%d: ", path, line, col);
+    }
+    strbuf_free(&text);
+}
+
+/* Says which value of the element NAME (a KIND) SimGrid cannot simulate,
+ * and ends the check. */
+static void refuse_value(const char* path, const char* kind, const char* name, const char* what, double value,
+                         const char* unit, const char* expected)
+{
+    strbuf where = {0};
+    element_position(path, name, &where);
+    fprintf(stderr, "trainsim-check: %s%s %s: %s %g %s, expected %s\n", strbuf_text(&where), kind, name, what, value,
+            unit, expected);
+    fflush(stderr);
+    _exit(3);
+}
+
+/* Every link's bandwidth must be positive and finite, its latency finite
+ * and not negative, every host's speed positive and finite: SimGrid 3.32
+ * loads any of them, then aborts ("The Impossible Did Happen") on a zero
+ * or NaN rate, or simulates nonsense with a negative latency. */
+static void check_values(const char* path)
+{
+    sg_link_t* link = sg_link_list();
+    for (size_t i = 0; i < sg_link_count(); i++) {
+        const char* name = sg_link_get_name(link[i]);
+        double bandwidth = sg_link_get_bandwidth(link[i]), latency = sg_link_get_latency(link[i]);
+        if (!(bandwidth > 0) || !isfinite(bandwidth))
+            refuse_value(path, "link", name, "bandwidth", bandwidth, "B/s", "a positive, finite bandwidth");
+        if (!(latency >= 0) || !isfinite(latency))
+            refuse_value(path, "link", name, "latency", latency, "s", "a finite latency of at least 0 s");
+    }
+    free(link);
+    sg_host_t* host = sg_host_list();
+    for (size_t i = 0; i < sg_host_count(); i++) {
+        double speed = sg_host_get_speed(host[i]);
+        if (!(speed > 0) || !isfinite(speed))
+            refuse_value(path, "host", sg_host_get_name(host[i]), "speed", speed, "flop/s",
+                         "a positive, finite speed");
+    }
+    free(host);
+}
+
 static void check_in_child(const char* path, int gpus, int err_fd)
 {
     struct rlimit no_core = {0, 0};   /* SimGrid aborts on bad input: no core file */
@@ -151,6 +230,7 @@ static void check_in_child(const char* path, int gpus, int err_fd)
     platform_start_simgrid();   /* the same context factory as the parent */
     xbt_log_control_set("root.thres:error");   /* parse errors are logged at this level */
     simgrid_load_platform(path);
+    check_values(path);
     for (int g = 0; g < gpus; g++) {
         char name[32];
         platform_host_name(g, name, sizeof name);

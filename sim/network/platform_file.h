@@ -3,7 +3,10 @@
  *
  * SimGrid 3.32 aborts the process on a malformed file or a missing route, so
  * a file is first loaded in a child process (platform_file_check): a broken
- * one becomes an input error, never an abort. The file must hold hosts named
+ * one becomes an input error, never an abort. The check also refuses what
+ * SimGrid loads but cannot simulate: a link's bandwidth that is not
+ * positive and finite, its latency negative or not finite, a host's speed
+ * not positive and finite. The file must hold hosts named
  * gpu-0 ... gpu-<N-1> for the N GPUs the scenario uses, with a route between
  * every two of them. The plan then reads each route's links from SimGrid
  * (platform_file_route, from inside an actor: routes exist only once the

@@ -57,13 +57,24 @@ static void bands(const uncertainty_result* u, strbuf* out)
     const uncertainty_spec* s = u->spec;
     if (!s->target_count)
         return;
-    strbuf_append(out, "<h3>Target bands</h3>\n<table>\n<tr><th>band</th><th>probability</th></tr>\n");
-    for (int t = 0; t < s->target_count; t++)
-        strbuf_printf(out, "<tr><td>%s in [%.6g, %.6g]</td><td>%.1f %%</td></tr>\n",
+    strbuf_append(out, "<h3>Target bands</h3>\n<table>\n<tr><th>band</th><th>probability</th>"
+                       "<th>95 % interval (Wilson)</th><th>nearest sample</th></tr>\n");
+    for (int t = 0; t < s->target_count; t++) {
+        char near[32] = "";
+        if (u->closest_sample[t] >= 0)
+            report_outcome_value(s->targets[t].outcome, u->closest_value[t], near, sizeof near);
+        strbuf_printf(out, "<tr><td>%s in [%.6g, %.6g]</td><td>%.1f %%</td><td>%.1f-%.1f %%</td><td>%s",
                       outcome_name(s->targets[t].outcome), s->targets[t].lo, s->targets[t].hi,
-                      100 * u->target_share[t]);
-    strbuf_printf(out, "<tr><td>all at once</td><td>%.1f %% (%d of the %d samples that ran)</td></tr>\n</table>\n",
-                  100 * u->overall_share, u->inside, u->valid);
+                      100 * u->target_share[t], 100 * u->target_interval[2 * t], 100 * u->target_interval[2 * t + 1],
+                      near);
+        if (u->closest_sample[t] >= 0)
+            strbuf_printf(out, " (sample %lld)", u->closest_sample[t]);
+        strbuf_append(out, "</td></tr>\n");
+    }
+    strbuf_printf(out, "<tr><td>all at once</td><td>%.1f %% (%d of the %d samples that ran)</td><td>%.1f-%.1f %%</td>"
+                       "<td></td></tr>\n</table>\n",
+                  100 * u->overall_share, u->inside, u->valid, 100 * u->overall_interval[0],
+                  100 * u->overall_interval[1]);
 }
 
 /* One input's bars, on row N: RHO of each measure from the axis, or n/a. */

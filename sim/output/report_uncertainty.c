@@ -100,6 +100,15 @@ static void json_percentiles(json_writer* j, const uncertainty_result* u)
     json_close_object(j);
 }
 
+/* A 95 % interval as [lo, hi]. */
+static void json_interval(json_writer* j, const char* key, const double* lo_hi)
+{
+    json_open_array(j, key);
+    json_write_number(j, NULL, lo_hi[0]);
+    json_write_number(j, NULL, lo_hi[1]);
+    json_close_array(j);
+}
+
 static void json_targets(json_writer* j, const uncertainty_result* u)
 {
     const uncertainty_spec* s = u->spec;
@@ -109,10 +118,26 @@ static void json_targets(json_writer* j, const uncertainty_result* u)
     }
     json_open_object(j, "target_probability");
     json_write_number(j, "overall", u->overall_share);
+    json_interval(j, "overall_95", u->overall_interval);
     json_write_integer(j, "samples_inside", u->inside);
     json_open_object(j, "per_target");
     for (int t = 0; t < s->target_count; t++)
         json_write_number(j, outcome_name(s->targets[t].outcome), u->target_share[t]);
+    json_close_object(j);
+    json_open_object(j, "per_target_95");
+    for (int t = 0; t < s->target_count; t++)
+        json_interval(j, outcome_name(s->targets[t].outcome), &u->target_interval[2 * t]);
+    json_close_object(j);
+    json_open_object(j, "closest");
+    for (int t = 0; t < s->target_count; t++) {
+        json_open_object(j, outcome_name(s->targets[t].outcome));
+        json_write_number(j, "value", u->closest_value[t]);
+        if (u->closest_sample[t] < 0)
+            json_write_null(j, "sample");
+        else
+            json_write_integer(j, "sample", u->closest_sample[t]);
+        json_close_object(j);
+    }
     json_close_object(j);
     json_close_object(j);
 }
@@ -242,17 +267,35 @@ static void text_distribution(const uncertainty_result* u, strbuf* out)
     }
 }
 
+/* A share's 95 % interval in per cent, 15 columns wide. */
+static void text_interval(const double* lo_hi, strbuf* out)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%.1f-%.1f %%", 100 * lo_hi[0], 100 * lo_hi[1]);
+    strbuf_printf(out, "%-15s", text);
+}
+
 static void text_targets(const uncertainty_result* u, strbuf* out)
 {
     const uncertainty_spec* s = u->spec;
     if (!s->target_count)
         return;
-    strbuf_append(out, "Targets ");
-    for (int t = 0; t < s->target_count; t++)
-        strbuf_printf(out, " %s in [%.6g, %.6g]: %.1f %%;", outcome_name(s->targets[t].outcome), s->targets[t].lo,
-                      s->targets[t].hi, 100 * u->target_share[t]);
-    strbuf_printf(out, "\n         all at once: %.1f %% (%d of the %d samples that ran)\n", 100 * u->overall_share,
-                  u->inside, u->valid);
+    strbuf_printf(out, "Targets  %-30s %11s  %-15s %s\n", "band", "probability", "95 % (Wilson)",
+                  "nearest sample");
+    for (int t = 0; t < s->target_count; t++) {
+        char band[64], near[32];
+        snprintf(band, sizeof band, "%s in [%.6g, %.6g]", outcome_name(s->targets[t].outcome), s->targets[t].lo,
+                 s->targets[t].hi);
+        report_outcome_value(s->targets[t].outcome, u->closest_value[t], near, sizeof near);
+        strbuf_printf(out, "         %-30s %9.1f %%  ", band, 100 * u->target_share[t]);
+        text_interval(&u->target_interval[2 * t], out);
+        if (u->closest_sample[t] >= 0)
+            strbuf_printf(out, " %s (sample %lld)", near, u->closest_sample[t]);
+        strbuf_append(out, "\n");
+    }
+    strbuf_printf(out, "         %-30s %9.1f %%  ", "all at once", 100 * u->overall_share);
+    text_interval(u->overall_interval, out);
+    strbuf_printf(out, " %d of the %d samples that ran\n", u->inside, u->valid);
 }
 
 const char* report_input_value(const uncertain_input* in, double x, char* buf, int size)

@@ -22,7 +22,8 @@
 void trace_json(const scenario* sc, const run_result* r, strbuf* out);
 
 /* Writes the trace to PATH, gzip-compressed when it ends in .gz, through a
- * temporary file renamed into place. Returns 0, or -1 after a message. */
+ * temporary file renamed into place (rowfile_write_whole). Returns 0, or
+ * the exit status after a message (EXIT_INPUT, EXIT_SYSTEM). */
 int trace_write(const char* path, const scenario* sc, const run_result* r);
 
 #endif

@@ -1,8 +1,10 @@
-/* scenario_open: load, then check the platform (see scenario_open.h). */
+/* scenario_open: load, then check the platform (see scenario_open.h); both
+ * files are noted as inputs, which no output may overwrite. */
 #include "run/scenario_open.h"
 
 #include <stdio.h>
 
+#include "core/output_file.h"
 #include "input/scenario_load.h"
 #include "network/platform_file.h"
 
@@ -12,11 +14,16 @@ static int checked(int load_failed, scenario* sc, diag* d)
 {
     if (load_failed)
         return -1;
-    return platform_file_check_scenario(sc, d);
+    if (platform_file_check_scenario(sc, d))
+        return -1;
+    if (sc->cluster.platform[0])
+        output_file_note_input(sc->cluster.platform, "platform");
+    return 0;
 }
 
 int scenario_open(const char* path, scenario* sc, diag* d)
 {
+    output_file_note_input(path, "scenario");   /* no output of this run may be it */
     return checked(scenario_load_file(path, sc, d), sc, d);
 }
 

@@ -107,20 +107,53 @@ static int inside_all(const uncertainty_result* u, int i)
     return 1;
 }
 
+/* How far VALUE lies outside band T: 0 inside, infinite when unknown. */
+static double distance_to_band(const target_band* t, double value)
+{
+    if (!isfinite(value))
+        return INFINITY;
+    return value < t->lo ? t->lo - value : value > t->hi ? value - t->hi : 0;
+}
+
+/* Target T's valid sample nearest its band, the first of equals. */
+static void closest_to_band(uncertainty_result* u, int t)
+{
+    const target_band* band = &u->spec->targets[t];
+    double best = INFINITY;
+    u->closest_value[t] = NAN;
+    u->closest_sample[t] = -1;
+    for (int i = 0; i < u->samples; i++) {
+        double v = outcome_of(u, i, band->outcome), d = distance_to_band(band, v);
+        if (u->ok[i] && d < best) {
+            best = d;
+            u->closest_value[t] = v;
+            u->closest_sample[t] = i;
+        }
+    }
+}
+
 static void band_shares(uncertainty_result* u)
 {
     const uncertainty_spec* s = u->spec;
-    u->target_share = xcalloc((size_t)s->target_count + 1, sizeof *u->target_share);
+    size_t n = (size_t)s->target_count + 1;
+    u->target_share = xcalloc(n, sizeof *u->target_share);
+    u->target_interval = xcalloc(2 * n, sizeof *u->target_interval);
+    u->closest_value = xcalloc(n, sizeof *u->closest_value);
+    u->closest_sample = xcalloc(n, sizeof *u->closest_sample);
     for (int t = 0; t < s->target_count; t++) {
         int in = 0;
         for (int i = 0; i < u->samples; i++)
             in += u->ok[i] && uncertainty_in_band(&s->targets[t], outcome_of(u, i, s->targets[t].outcome));
         u->target_share[t] = u->valid ? (double)in / u->valid : NAN;
+        sample_wilson_interval(in, u->valid, SAMPLE_Z95, &u->target_interval[2 * t], &u->target_interval[2 * t + 1]);
+        closest_to_band(u, t);
     }
     u->inside = 0;
     for (int i = 0; i < u->samples; i++)
         u->inside += u->ok[i] && s->target_count > 0 && inside_all(u, i);
     u->overall_share = u->valid && s->target_count ? (double)u->inside / u->valid : NAN;
+    sample_wilson_interval(u->inside, s->target_count ? u->valid : 0, SAMPLE_Z95, &u->overall_interval[0],
+                           &u->overall_interval[1]);
 }
 
 /* Ranked within a measure: greater |rho| first, NaN last, then input order. */
@@ -238,6 +271,9 @@ void uncertainty_free(uncertainty_result* u)
     free(u->ok);
     free(u->outcome);
     free(u->target_share);
+    free(u->target_interval);
+    free(u->closest_value);
+    free(u->closest_sample);
     free(u->sensitivity);
     free(u->region_min);
     free(u->region_max);

@@ -11,7 +11,9 @@
  *    1996, "Sample quantiles in statistical packages", definition 7);
  *  - the probability of each target band and of all of them together: the
  *    share of the valid samples whose outcome lies in the band (ends
- *    included);
+ *    included), with its 95 % Wilson score interval (sample_stats.h), and
+ *    per band the valid sample whose outcome came nearest to it (a band no
+ *    sample reaches then says how far it is);
  *  - the sensitivity of wall-clock days and of run MFU to each input:
  *    Spearman's rank correlation over the valid samples (sample_stats.h),
  *    ranked by magnitude;
@@ -63,7 +65,11 @@ typedef struct {
     int                     valid;
     double                  percentile[OUTCOME_COUNT][UNCERTAINTY_QUANTILES];   /* NaN without values */
     double*                 target_share;  /* per target: share of the valid samples in its band */
+    double*                 target_interval; /* [2 * target]: the share's 95 % Wilson interval, lo then hi */
+    double*                 closest_value; /* per target: the valid outcome nearest the band (inside: in it) */
+    long long*              closest_sample;/* per target: that sample's number, the first such; -1: none */
     double                  overall_share; /* in every band; NaN without targets or valid samples */
+    double                  overall_interval[2];
     int                     inside;        /* valid samples in every band */
     input_sensitivity*      sensitivity;   /* measures in order, each ranked by |rho| (NaN last) */
     int                     sensitivity_count;
