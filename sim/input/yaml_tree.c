@@ -492,11 +492,14 @@ const char* yt_describe(const yt_node* node, char* buf, size_t size)
         snprintf(buf, size, "a list");
     } else {
         /* Quote the scalar, shortened and with control characters escaped. */
-        size_t o = 0;
+        size_t o = 0, character = 1;   /* where the character being copied began */
         const size_t limit = size > 48 ? 40 : size / 2;
         buf[o++] = '"';
         for (const unsigned char* s = (const unsigned char*)node->text; *s && o + 6 < size; s++) {
-            if (o > limit) {
+            if ((*s & 0xc0) != 0x80)
+                character = o;
+            if (o > limit) {   /* cut between characters, never inside one */
+                o = (*s & 0xc0) == 0x80 ? character : o;
                 o += (size_t)snprintf(buf + o, size - o, "...");
                 break;
             }
