@@ -223,6 +223,9 @@ static int check_cluster(scenario* sc, diag* d)
         snprintf(expected, sizeof expected, "at most cluster.nodes (%d)", c->nodes);
         return reject(sc, d, "cluster.fabric.island_nodes", NULL, expected, "%d", c->island_nodes);
     }
+    if (given(sc, "cluster.fabric.inter_island") && c->island_nodes == 0)   /* keys are never ignored */
+        return reject(sc, d, "cluster.fabric.inter_island", NULL,
+                      "no links between islands in a cluster of one island (set fabric.island_nodes)", "a mapping");
     if (c->topology == TOPO_ISLANDS && c->island_nodes == 0)
         return reject(sc, d, "cluster.fabric.island_nodes", "cluster.fabric.topology",
                       "a positive number of nodes per island when topology is islands", "%d",
@@ -492,8 +495,14 @@ static int check_length(const scenario* sc, diag* d)
     return 0;
 }
 
+/* Keys are never ignored: a key that another key's value makes
+ * meaningless is refused, saying which. */
 static int check_failures(const scenario* sc, diag* d)
 {
+    if (given(sc, "failures.shape") && sc->failures.distribution != DIST_WEIBULL)
+        return reject(sc, d, "failures.shape", NULL,
+                      "no shape unless failures.distribution is weibull (a shape is the Weibull distribution's)",
+                      "%.15g", sc->failures.weibull_shape);
     size_t n = sc->failures.component_count;
     if (n > SCENARIO_MAX_FAILURE_COMPONENTS) {
         char expected[64];
@@ -531,6 +540,9 @@ static int check_ramp(const scenario* sc, diag* d)
  * inputs, no samples. */
 static int check_targets(const scenario* sc, diag* d)
 {
+    if (given(sc, "output.samples") && sc->uncertain.input_count == 0)   /* keys are never ignored */
+        return reject(sc, d, "output.samples", NULL, "no samples without an uncertain: section to draw them from",
+                      "%d", sc->output.samples);
     if (sc->uncertain.target_count > 0 && sc->uncertain.input_count == 0)
         return reject(sc, d, "targets", NULL, "an uncertain: section whose samples the bands are counted over",
                       "none");
