@@ -269,9 +269,31 @@ static int handle_event(builder* b, const yaml_event_t* ev)
     }
 }
 
+/* The encoding a byte order mark at the start of TEXT announces, other than
+ * UTF-8's, or NULL. YAML 1.2 (5.2) allows UTF-16 and UTF-32 streams, which
+ * libyaml would decode; the scenario format is documented as UTF-8 only,
+ * so they are refused by name rather than read. UTF-8's own mark (EF BB
+ * BF) is allowed, as YAML allows it. */
+static const char* foreign_encoding(const char* text, size_t len)
+{
+    const unsigned char* u = (const unsigned char*)text;
+    if (len >= 4 && ((u[0] == 0xff && u[1] == 0xfe && u[2] == 0 && u[3] == 0) ||
+                     (u[0] == 0 && u[1] == 0 && u[2] == 0xfe && u[3] == 0xff)))
+        return "UTF-32";
+    if (len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff)))
+        return "UTF-16";
+    return NULL;
+}
+
 yt_node* yt_load_text(const char* text, size_t len, diag* d)
 {
     builder b = {.text = text, .len = len, .d = d};
+    const char* encoding = foreign_encoding(text, len);
+    if (encoding) {
+        diag_problem(d, 1, 1, "the file is %s (its byte order mark says so): trainsim reads UTF-8 only "
+                              "(convert it, e.g. iconv -f %s -t UTF-8)", encoding, encoding);
+        return NULL;
+    }
     if (len > YT_MAX_BYTES) {
         diag_file_problem(d, "file is %zu bytes, larger than the %u-byte limit for scenarios",
                           len, YT_MAX_BYTES);
