@@ -223,6 +223,26 @@ START_TEST(a_deadlocked_step_exits_3)
 }
 END_TEST
 
+/* A run that succeeds says nothing on stderr: SimGrid's own messages stay
+ * below its log threshold (network/simgrid_start.c) unless they are real
+ * errors, which are exit 3 (the deadlock above). On the generated
+ * platform, collapsed and in full detail, and on a hand-written one. */
+START_TEST(a_clean_run_prints_nothing_on_stderr)
+{
+    const char* const runs[][4] = {{"run", "scenarios/tiny.yaml", NULL, NULL},
+                                   {"run", "scenarios/tiny.yaml", "--detail", "full"},
+                                   {"run", "tests/platform/dgx-a100-pod.yaml", NULL, NULL},
+                                   {"explain", "tests/platform/two-islands.yaml", NULL, NULL}};
+    for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+        command_result r;
+        run_trainsim((const char*[]){runs[i][0], runs[i][1], runs[i][2], runs[i][3], NULL}, &r);
+        ck_assert_msg(r.status == 0, "%s %s: status %d", runs[i][0], runs[i][1], r.status);
+        ck_assert_msg(r.err.len == 0, "%s %s wrote on stderr: %s", runs[i][0], runs[i][1], strbuf_text(&r.err));
+        command_result_free(&r);
+    }
+}
+END_TEST
+
 Suite* invariants_suite(void)
 {
     Suite* s = suite_create("invariants");
@@ -238,6 +258,7 @@ Suite* invariants_suite(void)
     tcase_add_loop_test(tc, a_broken_run_exits_3_without_a_report, 0, (int)(sizeof spoilt / sizeof *spoilt));
     tcase_add_test(tc, a_broken_sweep_point_is_an_error_row);
     tcase_add_test(tc, a_deadlocked_step_exits_3);
+    tcase_add_test(tc, a_clean_run_prints_nothing_on_stderr);
     suite_add_tcase(s, tc);
     return s;
 }
