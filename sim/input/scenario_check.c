@@ -223,9 +223,6 @@ static int check_cluster(scenario* sc, diag* d)
         snprintf(expected, sizeof expected, "at most cluster.nodes (%d)", c->nodes);
         return reject(sc, d, "cluster.fabric.island_nodes", NULL, expected, "%d", c->island_nodes);
     }
-    if (given(sc, "cluster.fabric.inter_island") && c->island_nodes == 0)   /* keys are never ignored */
-        return reject(sc, d, "cluster.fabric.inter_island", NULL,
-                      "no links between islands in a cluster of one island (set fabric.island_nodes)", "a mapping");
     if (c->topology == TOPO_ISLANDS && c->island_nodes == 0)
         return reject(sc, d, "cluster.fabric.island_nodes", "cluster.fabric.topology",
                       "a positive number of nodes per island when topology is islands", "%d",
