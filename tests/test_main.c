@@ -17,12 +17,15 @@ int main(void)
     srunner_add_suite(runner, memory_suite());
     srunner_add_suite(runner, schedule_suite());
     srunner_add_suite(runner, platform_suite());
+    srunner_add_suite(runner, link_share_suite());
     srunner_add_suite(runner, collective_suite());
     srunner_add_suite(runner, nccl_suite());
     srunner_add_suite(runner, iteration_suite());
     srunner_add_suite(runner, cli_suite());
     srunner_add_suite(runner, detail_suite());
     srunner_add_suite(runner, campaign_suite());
+    srunner_add_suite(runner, bound_suite());
+    srunner_add_suite(runner, workers_suite());
     srunner_add_suite(runner, ettr_suite());
     srunner_add_suite(runner, power_suite());
     srunner_add_suite(runner, sweep_suite());

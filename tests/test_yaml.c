@@ -60,6 +60,33 @@ START_TEST(refuses_duplicate_keys)
 }
 END_TEST
 
+/* A mapping of N keys costs O(N) key comparisons, not N^2 / 2 (issue 20: 40k
+ * keys took 7 s): 20,000 keys, then the same with the first repeated at the
+ * end, which is found with its line. */
+START_TEST(duplicate_check_is_linear_in_keys)
+{
+    enum { KEYS = 20000 };
+    strbuf text = {0};
+    strbuf_append(&text, "m:\n");
+    for (int i = 0; i < KEYS; i++)
+        strbuf_printf(&text, "  key%d: %d\n", i, i);
+    diag d;
+    unsigned long long before = yt_key_comparisons();
+    yt_node* root = parse(strbuf_text(&text), &d);
+    unsigned long long made = yt_key_comparisons() - before;
+    ck_assert_ptr_nonnull(root);
+    ck_assert_uint_eq(yt_map_get(root, "m")->count, KEYS);
+    ck_assert_msg(made <= 3 * KEYS, "%llu comparisons for %d keys", made, KEYS);
+    yt_free(root);
+    diag_free(&d);
+    strbuf_append(&text, "  key0: again\n");
+    before = yt_key_comparisons();
+    expect_error(strbuf_text(&text), "t.yaml:20002:3: m.key0: duplicate key (first given at line 2)");
+    ck_assert_uint_le(yt_key_comparisons() - before, 3 * KEYS);
+    strbuf_free(&text);
+}
+END_TEST
+
 START_TEST(refuses_anchors_and_aliases)
 {
     expect_error("a: &x 1\nb: *x\n",
@@ -147,6 +174,7 @@ Suite* yaml_suite(void)
     tcase_add_test(tc, builds_tree_with_positions);
     tcase_add_test(tc, empty_document_is_null_without_error);
     tcase_add_test(tc, refuses_duplicate_keys);
+    tcase_add_test(tc, duplicate_check_is_linear_in_keys);
     tcase_add_test(tc, refuses_anchors_and_aliases);
     tcase_add_test(tc, refuses_tags_and_second_documents);
     tcase_add_test(tc, reports_syntax_errors_with_position);

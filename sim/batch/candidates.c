@@ -141,7 +141,7 @@ static void run_candidate(long long i, strbuf* out, void* arg)
     int status = run_simulate_checked(&sc, &(run_options){0}, &r);
     candidate_result res;
     memset(&res, 0, sizeof res);   /* the padding too: the bytes go through a pipe whole */
-    res.status = status < 0 ? ROW_ERROR : status ? ROW_INFEASIBLE : ROW_OK;
+    res.status = status < 0 ? (r.refused.len ? ROW_INVALID : ROW_ERROR) : status ? ROW_INFEASIBLE : ROW_OK;
     if (status == 0) {
         res.mfu = as_reported(r.mfu);
         res.step_time = as_reported(r.profile.step_time);
@@ -154,7 +154,7 @@ static void run_candidate(long long i, strbuf* out, void* arg)
 }
 
 /* A worker ended: its result and row, or an error row saying how it ended. */
-static void candidate_done(long long i, const strbuf* out, int wait_status, void* arg)
+static void candidate_done(long long i, const strbuf* out, int wait_status, int timed_out, void* arg)
 {
     search* s = arg;
     int complete = out->len >= sizeof *s->results &&
@@ -169,7 +169,7 @@ static void candidate_done(long long i, const strbuf* out, int wait_status, void
     if (!s->rows)
         return;
     char why[160];
-    workers_describe_end(wait_status, why, sizeof why);
+    workers_describe_end(wait_status, timed_out, 0, why, sizeof why);
     strbuf line = {0};
     row_line(s->rows, ROW_JSONL, i, ROW_ERROR, why, NULL, &line);
     s->lines[i] = xstrdup(strbuf_text(&line));
@@ -207,7 +207,7 @@ int candidates_simulate(const scenario* base, const plan_choice* c, size_t n, co
         s.lines = xcalloc(n + 1, sizeof *s.lines);
     }
     worker_pool pool = {run_candidate, candidate_done, write_ready_rows, &s, opt->jobs,
-                        opt->progress ? "trainsim best" : NULL, 0, NULL, NULL};
+                        opt->progress ? "trainsim best" : NULL, 0, NULL, NULL, 0};
     int status = workers_run(&pool, (long long)n);
     if (s.rows) {
         if (rowfile_close(&s.file) && !status) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "output/report.h"
 #include "batch/row.h"
@@ -24,6 +25,10 @@
 void sweep_row_of(const sweep* sw, row_format f, long long p, const scenario* sc, int status, const run_result* r,
                   strbuf* line)
 {
+    if (status < 0 && r->refused.len) {   /* beyond the run level's bounds (run/run_bound.h) */
+        row_line(sw, f, p, ROW_INVALID, strbuf_text(&r->refused), NULL, line);
+        return;
+    }
     if (status < 0) {
         row_line(sw, f, p, ROW_ERROR,
                  status == RUN_BROKEN ? r->broken : "SimGrid could not load the generated platform", NULL, line);
@@ -169,6 +174,10 @@ static void run_point(long long slot, strbuf* line, void* arg)
     const char* crash = getenv("TRAINSIM_SWEEP_CRASH_POINT");
     if (crash && atoll(crash) == r->todo[slot])
         abort();
+    const char* hang = getenv("TRAINSIM_SWEEP_HANG_POINT");   /* a worker that never ends */
+    if (hang && atoll(hang) == r->todo[slot])
+        for (;;)
+            pause();
 #endif
     run_options ro = {0};
     if (r->set_size && shares_steps(r, slot)) {
@@ -183,7 +192,7 @@ static void run_point(long long slot, strbuf* line, void* arg)
 }
 
 /* A worker ended: its row, or an error row saying how it ended. */
-static void point_done(long long slot, const strbuf* out, int wait_status, void* arg)
+static void point_done(long long slot, const strbuf* out, int wait_status, int timed_out, void* arg)
 {
     runner* r = arg;
     size_t row = out->data ? strnlen(out->data, out->len) : 0;   /* the row, then the steps it simulated */
@@ -201,7 +210,7 @@ static void point_done(long long slot, const strbuf* out, int wait_status, void*
         return;
     }
     char why[160];
-    workers_describe_end(wait_status, why, sizeof why);
+    workers_describe_end(wait_status, timed_out, r->opt->timeout, why, sizeof why);
     strbuf line = {0};
     row_line(r->sw, r->format, r->todo[slot], ROW_ERROR, why, NULL, &line);
     r->lines[slot] = xstrdup(strbuf_text(&line));
@@ -359,7 +368,7 @@ int sweep_run(const sweep* sw, sweep_options* opt)
         plan_sharing(&r);
     worker_pool pool = {run_point, point_done, write_ready, &r, opt->jobs,
                         opt->progress ? (opt->name ? opt->name : "trainsim sweep") : NULL, r.kept,
-                        opt->no_step_cache ? NULL : may_start, opt->unit};
+                        opt->no_step_cache ? NULL : may_start, opt->unit, opt->timeout};
     if (!status)
         status = workers_run(&pool, r.todo_count);
     if (opened && rowfile_close(&r.file) && !status) {

@@ -29,6 +29,7 @@ typedef struct {
     int         resume;
     int         progress; /* a progress line on stderr */
     int         no_step_cache;   /* every point simulates its own steps */
+    double      timeout;  /* seconds a point may run, then its row is an error ("timeout after N s"); 0: no limit */
     /* For a caller that reads the rows back (an uncertainty study): */
     int         discard;  /* no output at all (OUT unused): rows, in JSON lines, only go to ROW */
     void      (*row)(long long point, const char* line, void* arg);   /* each row, kept ones too; NULL: none */

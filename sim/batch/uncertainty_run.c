@@ -118,6 +118,7 @@ int uncertainty_run(const scenario* sc, uncertainty_options* opt, uncertainty_re
     }
     collected_rows rows = {xcalloc((size_t)u->samples + 1, sizeof *rows.lines), u->samples};
     sweep_options so = {.out = opt->rows, .jobs = opt->jobs, .shard = 1, .shards = 1, .resume = opt->resume,
+                        .timeout = opt->timeout,
                         .progress = opt->progress, .no_step_cache = opt->no_step_cache, .discard = !opt->rows,
                         .row = collect, .row_arg = &rows, .name = "trainsim run", .unit = "samples"};
     int status = sweep_run(&sw, &so);

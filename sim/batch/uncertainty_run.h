@@ -23,6 +23,7 @@ typedef struct {
     int         progress;        /* a progress line on stderr */
     int         seed_given;      /* the seed is not the file's (the command line's): a column of the rows */
     int         no_step_cache;   /* every sample simulates its own steps */
+    double      timeout;         /* seconds a sample's process may run; 0: no limit */
     long long   reused;          /* out: samples that reused another's step simulations */
 } uncertainty_options;
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,8 @@ typedef struct {
     int       fd;     /* read end of the worker's pipe */
     long long point;
     strbuf    out;
+    double    started;     /* seconds since the run began */
+    int       timed_out;   /* killed for running past the pool's timeout */
 } worker;
 
 typedef struct {
@@ -97,6 +100,7 @@ static int start_worker(runner* r, long long p)
     if (pipe(fds))
         return system_error("pipe");
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         int status = system_error("fork");
@@ -105,6 +109,12 @@ static int start_worker(runner* r, long long p)
         return status;
     }
     if (pid == 0) {   /* the worker: one point, its bytes down the pipe, and out */
+        /* The kernel kills the worker when its parent dies, however it dies
+         * (a SIGKILLed sweep cannot stop its workers itself). A parent that
+         * died before the request went in has already left the worker to
+         * another: it ends at once. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(EXIT_SYSTEM);
         close(fds[0]);
         for (int i = 0; i < r->running; i++)
             close(r->workers[i].fd);
@@ -114,7 +124,7 @@ static int start_worker(runner* r, long long p)
         _exit(write_all(fds[1], out.data ? out.data : "", out.len) ? EXIT_SYSTEM : EXIT_DONE);
     }
     close(fds[1]);
-    r->workers[r->running++] = (worker){pid, fds[0], p, {0}};
+    r->workers[r->running++] = (worker){pid, fds[0], p, {0}, seconds_since(&r->t0), 0};
     r->is_started[p] = 1;
     r->started++;
     return 0;
@@ -134,7 +144,7 @@ static void finish_worker(runner* r, int i)
     worker* w = &r->workers[i];
     close(w->fd);
     int status = reap(w->pid);
-    r->pool->done(w->point, &w->out, status, r->pool->arg);
+    r->pool->done(w->point, &w->out, status, w->timed_out, r->pool->arg);
     strbuf_free(&w->out);
     r->workers[i] = r->workers[--r->running];
     r->finished++;
@@ -165,6 +175,22 @@ static int collect(runner* r)
     return 0;
 }
 
+/* Workers past the pool's timeout are killed; their pipes then close and
+ * they finish as any other. */
+static void kill_overdue(runner* r)
+{
+    if (r->pool->timeout <= 0)
+        return;
+    double now = seconds_since(&r->t0);
+    for (int i = 0; i < r->running; i++) {
+        worker* w = &r->workers[i];
+        if (!w->timed_out && now - w->started >= r->pool->timeout) {
+            kill(w->pid, SIGKILL);
+            w->timed_out = 1;
+        }
+    }
+}
+
 /* After a system error: the running workers are killed and reaped, their
  * points never reported. */
 static void abandon(runner* r)
@@ -191,6 +217,7 @@ int workers_run(const worker_pool* pool, long long count)
             status = start_worker(&r, p);
         if (!status)
             status = collect(&r);
+        kill_overdue(&r);
         if (pool->tick)
             pool->tick(pool->arg);
         if (!status)
@@ -205,9 +232,11 @@ int workers_run(const worker_pool* pool, long long count)
     return status;
 }
 
-void workers_describe_end(int wait_status, char* why, size_t size)
+void workers_describe_end(int wait_status, int timed_out, double timeout, char* why, size_t size)
 {
-    if (WIFSIGNALED(wait_status))
+    if (timed_out)
+        snprintf(why, size, "timeout after %g s", timeout);
+    else if (WIFSIGNALED(wait_status))
         snprintf(why, size, "the point's process was killed by signal %d (%s)", WTERMSIG(wait_status),
                  strsignal(WTERMSIG(wait_status)));
     else

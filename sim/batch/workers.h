@@ -9,7 +9,9 @@
  * whatever order they end. Points start in order, but for those that
  * must wait (pool.ready). A pipe, fork or poll that fails is a system
  * error: the running workers are killed and reaped, and workers_run says
- * which call failed and why. */
+ * which call failed and why. A worker dies with its parent, even one
+ * killed by SIGKILL (PR_SET_PDEATHSIG), and a point may be given a time
+ * limit (worker_pool.timeout). */
 #ifndef TRAINSIM_WORKERS_H
 #define TRAINSIM_WORKERS_H
 
@@ -18,9 +20,10 @@
 typedef struct {
     /* In the child: point P's bytes into OUT. */
     void (*run)(long long p, strbuf* out, void* arg);
-    /* In the parent, once point P's process has ended: the bytes it wrote
-     * and its wait status (waitpid's). */
-    void (*done)(long long p, const strbuf* out, int wait_status, void* arg);
+    /* In the parent, once point P's process has ended: the bytes it wrote,
+     * its wait status (waitpid's), and TIMED_OUT: 1 when it was killed for
+     * running past the pool's timeout. */
+    void (*done)(long long p, const strbuf* out, int wait_status, int timed_out, void* arg);
     /* In the parent after each round of reading, or NULL: rows whose turn
      * has come are written here. */
     void (*tick)(void* arg);
@@ -33,6 +36,7 @@ typedef struct {
      * may start goes first; with nothing running, the lowest waiting one. */
     int (*ready)(long long p, void* arg);
     const char* unit;       /* what the progress line counts ("samples"); NULL: points */
+    double      timeout;    /* seconds a point's process may run before it is killed (SIGKILL); 0: no limit */
 } worker_pool;
 
 /* Runs points 0 .. COUNT-1 of POOL. Returns 0 when every point's process has
@@ -40,7 +44,8 @@ typedef struct {
 int workers_run(const worker_pool* pool, long long count);
 
 /* Why a point's process that did not end well ended, for its error row:
- * "the point's process was killed by signal 6 (Aborted)". */
-void workers_describe_end(int wait_status, char* why, size_t size);
+ * "the point's process was killed by signal 6 (Aborted)", or, when it ran
+ * past the pool's TIMEOUT (TIMED_OUT), "timeout after 60 s". */
+void workers_describe_end(int wait_status, int timed_out, double timeout, char* why, size_t size);
 
 #endif

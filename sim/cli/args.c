@@ -37,6 +37,17 @@ int cli_parse_count(const char* text, long min, long max, long* out)
     return 0;
 }
 
+int cli_parse_timeout(const char* v, double* seconds)
+{
+    char* end = NULL;
+    double t = v && *v ? strtod(v, &end) : 0;
+    if (!v || !*v || *end || !(t > 0) || t > CLI_MAX_TIMEOUT)
+        return cli_usage_error("--timeout expects a positive number of seconds, at most 1000000, found '%s'",
+                               v ? v : "nothing");
+    *seconds = t;
+    return CLI_GO_ON;
+}
+
 int cli_cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

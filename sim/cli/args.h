@@ -22,6 +22,12 @@ int cli_parse_seed(const char* text, unsigned long long* seed);
 /* -j's value V into JOBS: CLI_GO_ON, or the usage error's status. */
 int cli_parse_jobs(const char* v, int* jobs);
 
+/* --timeout's value V, seconds a point's process may run (a positive
+ * number up to CLI_MAX_TIMEOUT), into SECONDS: CLI_GO_ON, or the usage
+ * error's status. */
+#define CLI_MAX_TIMEOUT 1e6
+int cli_parse_timeout(const char* v, double* seconds);
+
 /* Worker processes by default: the cores online. */
 int cli_cores(void);
 

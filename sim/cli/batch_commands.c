@@ -28,7 +28,7 @@ static int parse_shard(const char* text, sweep_options* o)
     return 0;
 }
 
-/* trainsim sweep FILE [-j N] [-o OUT] [--shard K/N] [--resume] */
+/* trainsim sweep FILE [-j N] [-o OUT] [--shard K/N] [--resume] [--timeout SECONDS] */
 int command_sweep(const cli_call* call)
 {
     int argc = call->argc;
@@ -51,6 +51,10 @@ int command_sweep(const cli_call* call)
         } else if (!strcmp(a, "--shard")) {
             if (parse_shard(v, &o))
                 return cli_usage_error("--shard expects K/N with 1 <= K <= N, found '%s'", v ? v : "nothing");
+            i++;
+        } else if (!strcmp(a, "--timeout")) {
+            if ((bad = cli_parse_timeout(v, &o.timeout)) != CLI_GO_ON)
+                return bad;
             i++;
         } else if (!strcmp(a, "--resume"))
             o.resume = 1;

@@ -26,7 +26,8 @@ static const char run_options[] =
     "  --rows ROWS              keep every sample's row, as a sweep's (.jsonl, or .jsonl.gz)\n"
     "  --resume                 keep the rows ROWS already holds for these samples and run the others\n"
     "  --nominal                run the scenario as written only, without its samples\n"
-    "  --samples N              draw N samples instead of output.samples\n";
+    "  --samples N              draw N samples instead of output.samples\n"
+    "  --timeout SECONDS        kill a sample's process after SECONDS: its row is an error, \"timeout after N s\"\n";
 
 static const char schedule_options[] =
     "  --width N                characters per line (default: the terminal's, else 100)\n"
@@ -35,13 +36,14 @@ static const char schedule_options[] =
 static const char report_options[] =
     "  -o PAGE                  write the page to PAGE (default: stdout)\n"
     "With an uncertain: section, the samples run first and the page shows what they say:\n"
-    "  -j N, --rows ROWS, --resume, --nominal, --samples N   as for run\n";
+    "  -j N, --rows ROWS, --resume, --nominal, --samples N, --timeout SECONDS   as for run\n";
 
 static const char sweep_options_help[] =
     "  -j N          N points at a time, each in its own process (default: the number of cores)\n"
     "  -o OUT        write the rows to OUT: .csv, .jsonl, either with .gz (default: CSV on stdout)\n"
     "  --shard K/N   run only the points p with p mod N = K - 1 (K from 1 to N)\n"
-    "  --resume      keep the rows OUT already holds for this sweep and run the others\n";
+    "  --resume      keep the rows OUT already holds for this sweep and run the others\n"
+    "  --timeout S   kill a point's process after S seconds: its row is an error, \"timeout after S s\"\n";
 
 static const char best_options_help[] =
     "  --gpus N      plan for N GPUs (default: the whole cluster)\n"
@@ -57,7 +59,8 @@ static const cli_command commands[] = {
     {"run", "FILE",
      "[--json] [--seed N] [--detail collapsed|full]\n"
      "                         [--trace PATH] [--stepwise-collectives] [--stats]\n"
-     "                         [-j N] [--rows ROWS.jsonl] [--resume] [--nominal] [--samples N]",
+     "                         [-j N] [--rows ROWS.jsonl] [--resume] [--nominal] [--samples N]\n"
+     "                         [--timeout SECONDS]",
      "simulate the scenario and report MFU, step time, wall-clock and cost", run_options, 1, command_run},
     {"check", "FILE", "", "read and validate the scenario only", NULL, 1, command_check},
     {"platform", "FILE", "", "print the SimGrid platform XML generated for the scenario", NULL, 1,
@@ -67,10 +70,11 @@ static const cli_command commands[] = {
      command_schedule},
     {"explain", "FILE", "", "every loss term's closed form with the scenario's numbers beside the simulated value",
      NULL, 1, command_explain},
-    {"report", "FILE", "[-o PAGE.html] [-j N] [--rows ROWS.jsonl] [--resume] [--nominal] [--samples N]",
+    {"report", "FILE", "[-o PAGE.html] [-j N] [--rows ROWS.jsonl] [--resume] [--nominal] [--samples N]\n"
+     "                         [--timeout SECONDS]",
      "one self-contained HTML page of the run (-o PAGE, else stdout)",
      report_options, 1, command_report},
-    {"sweep", "FILE", "[-j N] [-o OUT] [--shard K/N] [--resume]",
+    {"sweep", "FILE", "[-j N] [-o OUT] [--shard K/N] [--resume] [--timeout SECONDS]",
      "run every point of a sweep file, one row each (CSV or JSON lines)", sweep_options_help, 0, command_sweep},
     {"merge", "-o OUT FILE...", "", "join the outputs of a sweep's shards into OUT, in point order", NULL, 0,
      command_merge},

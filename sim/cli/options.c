@@ -70,6 +70,11 @@ static int read_jobs(cli_args* c, const char* v)
     return cli_parse_jobs(v, &c->jobs);
 }
 
+static int read_timeout(cli_args* c, const char* v)
+{
+    return cli_parse_timeout(v, &c->timeout);
+}
+
 static int read_rows(cli_args* c, const char* v)
 {
     if (!v || row_format_of(v) != ROW_JSONL)
@@ -106,6 +111,7 @@ static const cli_option options[] = {
     {"run", "--resume", NULL, 0, set_resume},
     {"run", "--nominal", NULL, 0, set_nominal},
     {"run", "--samples", NULL, 1, read_samples},
+    {"run", "--timeout", NULL, 1, read_timeout},
     {"schedule", "--width", NULL, 1, read_width},
     {"schedule", "--colour", "--color", 0, set_colour},
     {"schedule", "--no-colour", "--no-color", 0, set_no_colour},
@@ -115,6 +121,7 @@ static const cli_option options[] = {
     {"report", "--resume", NULL, 0, set_resume},
     {"report", "--nominal", NULL, 0, set_nominal},
     {"report", "--samples", NULL, 1, read_samples},
+    {"report", "--timeout", NULL, 1, read_timeout},
 };
 
 static const cli_option* option_named(const char* command, const char* arg)

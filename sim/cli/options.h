@@ -23,6 +23,7 @@ typedef struct {
     int         resume;   /* run: keep the rows ROWS holds */
     int         nominal;  /* run: the nominal scenario only, no study */
     int         samples;  /* run, report: the study's samples instead of output.samples; 0: the file's */
+    double      timeout;  /* run, report: seconds a sample's process may run; 0: no limit */
 } cli_args;
 
 /* What a command runs with: the whole command line; for a command that

@@ -94,7 +94,7 @@ static int run_study(const cli_call* call, uncertainty_result* u, int* ran)
     }
     if (!sc->uncertain.input_count || c->nominal)
         return 0;
-    uncertainty_options o = {.jobs = c->jobs, .rows = c->rows, .resume = c->resume,
+    uncertainty_options o = {.jobs = c->jobs, .rows = c->rows, .resume = c->resume, .timeout = c->timeout,
                              .progress = isatty(STDERR_FILENO), .seed_given = c->seed_given};
     int status = uncertainty_run(sc, &o, u);
     if (status) {
@@ -137,6 +137,8 @@ int command_run(const cli_call* call)
     if (status < 0) {
         if (status == RUN_BROKEN)
             report_broken(sc, &r);
+        else if (r.refused.len)
+            fprintf(stderr, "%s\n", strbuf_text(&r.refused));
         run_result_free(&r);
         if (studied)
             uncertainty_free(&study);
@@ -183,8 +185,10 @@ static int simulate_for(const scenario* sc, const run_options* opt, run_result* 
         return 0;
     if (status > 0)
         fprintf(stderr, "%s: infeasible: %s\n", sc->file, r->infeasible_reason);
-    if (status == RUN_BROKEN)
+    else if (status == RUN_BROKEN)
         report_broken(sc, r);
+    else if (r->refused.len)
+        fprintf(stderr, "%s\n", strbuf_text(&r->refused));
     run_result_free(r);
     return status > 0 ? EXIT_INFEASIBLE : status == RUN_BROKEN ? EXIT_SYSTEM : EXIT_INPUT;
 }

@@ -165,3 +165,14 @@ void strbuf_append_utf8(strbuf* sb, const char* text)
         text += n ? n : 1;
     }
 }
+
+const char* utf8_foreign_encoding(const char* text, size_t len)
+{
+    const unsigned char* u = (const unsigned char*)text;
+    if (len >= 4 && ((u[0] == 0xff && u[1] == 0xfe && u[2] == 0 && u[3] == 0) ||
+                     (u[0] == 0 && u[1] == 0 && u[2] == 0xfe && u[3] == 0xff)))
+        return "UTF-32";
+    if (len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff)))
+        return "UTF-16";
+    return NULL;
+}

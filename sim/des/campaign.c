@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "network/host_names.h"
+#include "core/min_heap.h"
 #include "core/random.h"
 #include "core/sample_stats.h"
 #include "core/strbuf.h"
@@ -147,8 +148,7 @@ typedef struct {
     sg_sem_t              failed;            /* released once per failure */
     int                   queue[MAX_PENDING];   /* classes of failures not yet handled */
     int                   head, tail;
-    double*               repairs;           /* when failed nodes become spares again */
-    int                   repair_count, repair_cap;
+    min_heap              repairs;           /* when failed nodes become spares again */
     int                   spares;
     double                start;
     double                next_failure;      /* when the failure actor will strike next */
@@ -222,28 +222,25 @@ static int interrupted(replication* r, double seconds)
     int k = r->queue[r->head++ % MAX_PENDING];
     r->failures[k]++;
     log_event(r, RUN_FAILURE, now(), now(), k, 0);
-    if (r->repair_count == r->repair_cap) {
-        r->repair_cap = r->repair_cap ? 2 * r->repair_cap : 16;
-        r->repairs = xrealloc(r->repairs, (size_t)r->repair_cap * sizeof *r->repairs);
-    }
-    r->repairs[r->repair_count++] = now() + r->in->classes[k].repair;
+    min_heap_push(&r->repairs, now() + r->in->classes[k].repair);
     return 1;
+}
+
+static unsigned long long repair_steps;   /* campaign_repair_steps */
+
+unsigned long long campaign_repair_steps(void)
+{
+    return repair_steps;
 }
 
 /* Repaired nodes rejoin the spares; returns the soonest repair still to come. */
 static double collect_repairs(replication* r)
 {
-    double soonest = INFINITY;
-    for (int i = 0; i < r->repair_count;) {
-        if (r->repairs[i] <= now()) {
-            r->spares++;
-            r->repairs[i] = r->repairs[--r->repair_count];
-        } else {
-            soonest = fmin(soonest, r->repairs[i]);
-            i++;
-        }
+    while (r->repairs.count > 0 && min_heap_top(&r->repairs) <= now()) {
+        r->spares++;
+        min_heap_pop(&r->repairs);
     }
-    return soonest;
+    return r->repairs.count > 0 ? min_heap_top(&r->repairs) : INFINITY;
 }
 
 /* From a failure to training again: detect it, replace the failed node by
@@ -456,7 +453,8 @@ static void run_replication(const campaign_input* in, int index, sg_host_t host,
     }
     simgrid_run();
     sg_sem_destroy(r->failed);
-    free(r->repairs);
+    repair_steps += r->repairs.steps;
+    min_heap_free(&r->repairs);
 }
 
 /* Sorted X[0..N) into OUT's wall-clock bins. */

@@ -129,4 +129,8 @@ void campaign_checkpoint_io(const int* gpus, int count, double shard, double* wr
 /* Runs IN's replications on the loaded platform, their actors on HOST. */
 void campaign_simulate(const campaign_input* in, const char* host, campaign_result* out);
 
+/* The steps the bookkeeping of nodes in repair has taken in this process,
+ * so that tests can check its cost without timing it. */
+unsigned long long campaign_repair_steps(void);
+
 #endif

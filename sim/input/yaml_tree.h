@@ -64,6 +64,10 @@ const yt_node* yt_map_get(const yt_node* map, const char* key);
 /* A plain scalar that YAML reads as null: empty, "~" or "null". */
 int yt_is_null(const yt_node* node);
 
+/* The key comparisons the duplicate-key check has made in this process, so
+ * that tests can check its cost without timing it. */
+unsigned long long yt_key_comparisons(void);
+
 /* How a node reads in "found ..." messages: "\"abc\"", "a mapping", "nothing". */
 const char* yt_describe(const yt_node* node, char* buf, size_t size);
 

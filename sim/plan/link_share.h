@@ -18,9 +18,13 @@ typedef link_tally link_usage;
  * Free U with link_tally_free. */
 void link_usage_build(const topology* t, const flow* flows, int n, int up_only, link_usage* u);
 
+/* Adds to U the links of FLOWS that U already counts: what they add to the
+ * links that U's flows cross, the only ones a flow_time of those flows reads. */
+void link_usage_add_on(const topology* t, const flow* flows, int n, link_usage* u);
+
 /* Time for one flow of BYTES along its route when the concurrent flows of U
  * share its links fairly: latency + bytes / min over links (bandwidth / users). */
-double flow_time(const topology* t, flow f, double bytes, const link_usage* u);
+double flow_time(const topology* t, flow f, double bytes, link_usage* u);
 
 /* The flows of ALL that share a link that can bind with any of MINE, MINE
  * first (malloc'd, *COUNT of them); whether a link can bind is judged over

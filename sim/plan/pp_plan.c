@@ -68,14 +68,10 @@ static void add_boundary_cost(const scenario* sc, const topology* t, int s, int 
     flow* sends = all_boundary_flows(sc, s, to, &n);
     flow* mine = backward || chunks ? dp_hops(sc, s, &a) : NULL;
     flow* theirs = (backward && sc->par.dp_overlap) || chunks ? dp_hops(sc, to, &b) : NULL;
-    flow* all = xmalloc((size_t)(n + a + b + 1) * sizeof *all);
-    memcpy(all, sends, (size_t)n * sizeof *all);
-    if (a)
-        memcpy(all + n, mine, (size_t)a * sizeof *all);
-    if (b)
-        memcpy(all + n + a, theirs, (size_t)b * sizeof *all);
     link_usage u;
-    link_usage_build(t, all, n + a + b, 0, &u);
+    link_usage_build(t, sends, n, 0, &u);
+    link_usage_add_on(t, mine, a, &u);
+    link_usage_add_on(t, theirs, b, &u);
     for (int d = 0; d < sc->par.dp; d++) {
         double worst = 0;
         for (int k = 0; k < per; k++)
@@ -83,7 +79,6 @@ static void add_boundary_cost(const scenario* sc, const topology* t, int s, int 
         cost[d] += worst;
     }
     link_tally_free(&u);
-    free(all);
     free(theirs);
     free(mine);
     free(sends);

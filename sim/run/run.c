@@ -14,6 +14,7 @@
 #include "network/platform_xml.h"
 #include "network/simgrid_start.h"
 #include "core/units.h"
+#include "run/run_bound.h"
 
 #define GIB 1073741824.0
 
@@ -221,6 +222,8 @@ static int run_figures(const scenario* sc, run_result* r, const char* host, int 
         r->campaign_in.log = &r->run_log;
     if (check_run_ends(r))
         return 1;
+    if (run_bound_check(sc, &r->campaign_in, &r->refused))
+        return RUN_BAD_INPUT;
     campaign_simulate(&r->campaign_in, host, &r->campaign);
     r->wall_seconds = r->campaign.wall_mean;
     double peak = (double)r->world_gpus * w->peak_flops;
@@ -458,7 +461,7 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
         int loaded = platform_load(strbuf_text(&xml));
         strbuf_free(&xml);
         if (loaded)
-            return RUN_NO_PLATFORM;
+            return RUN_BAD_INPUT;
     }
     char host[32];
     platform_host_name(out->plan.stage[0].gpu, host, sizeof host);
@@ -501,6 +504,7 @@ void run_result_free(run_result* r)
     step_profile_free(&r->profile);
     step_profile_free(&r->timeline);
     campaign_log_free(&r->run_log);
+    strbuf_free(&r->refused);
     for (int i = 0; i < r->phase_count; i++)
         step_profile_free(&r->phase[i].own);
 }
