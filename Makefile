@@ -149,10 +149,13 @@ $(BUILD)/trainsim: $(CLI_OBJ) $(LIB_OBJ)
 # environment variable TRAINSIM_SWEEP_CRASH_POINT makes a sweep's point
 # abort, TRAINSIM_SWEEP_HANG_POINT and TRAINSIM_BEST_HANG_CANDIDATE make a
 # sweep's point or best's candidate wait for ever, TRAINSIM_MAX_MAP_COUNT
-# stands for the system's vm.max_map_count).
+# stands for the system's vm.max_map_count, TRAINSIM_DEADLOCK_STAGE makes a
+# pipeline rank wait for ever, TRAINSIM_BREAK_FIGURE spoils a figure of the
+# run before its invariants are checked).
 # Only the tests that need them run it; the trainsim that users build never
 # reads the variables.
-HOOKS_SRC := sim/batch/sweep_run.c sim/batch/candidates.c sim/des/actor_budget.c
+HOOKS_SRC := sim/batch/sweep_run.c sim/batch/candidates.c sim/des/actor_budget.c sim/des/iteration.c \
+             sim/run/run_invariants.c
 HOOKS_OBJ := $(HOOKS_SRC:sim/%.c=$(BUILD)/hooks-obj/%.o)
 $(BUILD)/trainsim-test-hooks: $(CLI_OBJ) $(filter-out $(HOOKS_SRC:sim/%.c=$(BUILD)/obj/%.o),$(LIB_OBJ)) $(HOOKS_OBJ)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)

@@ -208,6 +208,24 @@ END_TEST
  * It must exit 2 (1 when the golden message says the plan is infeasible),
  * print exactly the golden message on stderr and nothing on stdout, and
  * leave no file at T. */
+/* Whether TEXT is valid UTF-8: no byte outside a whole, shortest-form
+ * sequence (the messages quote the user's text, cut to fit). */
+static int is_utf8(const char* text)
+{
+    const unsigned char* s = (const unsigned char*)text;
+    while (*s) {
+        int n = *s < 0x80 ? 0 : (*s & 0xe0) == 0xc0 && *s >= 0xc2 ? 1 : (*s & 0xf0) == 0xe0 ? 2
+              : (*s & 0xf8) == 0xf0 && *s <= 0xf4 ? 3 : -1;
+        if (n < 0)
+            return 0;
+        for (int i = 1; i <= n; i++)
+            if ((s[i] & 0xc0) != 0x80)
+                return 0;
+        s += n + 1;
+    }
+    return 1;
+}
+
 static void check_bad_input(const char* yaml, const char* err)
 {
     strbuf expected = {0};
@@ -225,6 +243,7 @@ static void check_bad_input(const char* yaml, const char* err)
     ck_assert_msg(!strcmp(strbuf_text(&r.err), strbuf_text(&expected)), "%s:\n got: %s want: %s", yaml,
                   strbuf_text(&r.err), strbuf_text(&expected));
     ck_assert_msg(r.out.len == 0, "%s wrote to stdout", yaml);
+    ck_assert_msg(is_utf8(strbuf_text(&r.err)), "%s: the message is not UTF-8", yaml);
     ck_assert_msg(access(out, F_OK) != 0, "%s left an output file", yaml);
     command_result_free(&r);
     strbuf_free(&expected);

@@ -228,6 +228,19 @@ START_TEST(report_names_the_inputs_that_decided_the_plan)
 }
 END_TEST
 
+/* JSON is UTF-8 (RFC 8259, 8.1): a string with bytes that are not (a
+ * message cut inside a character, a file name in Latin-1) keeps its valid
+ * characters and has U+FFFD for each byte of an invalid sequence. */
+START_TEST(strings_are_always_utf8)
+{
+    strbuf out = {0};
+    json_quote(&out, "caf\xc3\xa9 \xe2\x82\xac \xe2\x82 cut, \xe9 latin-1, \xc0\xaf overlong");
+    ck_assert_str_eq(strbuf_text(&out), "\"caf\xc3\xa9 \xe2\x82\xac \xef\xbf\xbd\xef\xbf\xbd cut, \xef\xbf\xbd latin-1, "
+                                        "\xef\xbf\xbd\xef\xbf\xbd overlong\"");
+    strbuf_free(&out);
+}
+END_TEST
+
 /* A JSON-lines row's values as row_value gives them: strings unescaped
  * (\u escapes, surrogate pairs included, as UTF-8), numbers printed by
  * json_format_number, nested keys and list items by their dotted path. */
@@ -276,6 +289,7 @@ Suite* json_suite(void)
     tcase_add_test(tc, ramp_tokens_are_the_phases_sum_exactly);
     tcase_add_test(tc, report_names_the_inputs_that_decided_the_plan);
     tcase_add_test(tc, row_values_are_unescaped_and_printed_by_the_one_formatter);
+    tcase_add_test(tc, strings_are_always_utf8);
     suite_add_tcase(s, tc);
     return s;
 }

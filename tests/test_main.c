@@ -48,6 +48,7 @@ int main(void)
     srunner_add_suite(runner, outputs_suite());
     srunner_add_suite(runner, layers_suite());
     srunner_add_suite(runner, import_suite());
+    srunner_add_suite(runner, invariants_suite());
     srunner_run_all(runner, CK_NORMAL);
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);

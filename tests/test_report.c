@@ -16,6 +16,7 @@
 
 #include "helpers.h"
 #include "output/html_study.h"
+#include "output/report_rows.h"
 
 /* ---- a PNG reader, enough for Chromium's screenshots (8-bit RGB or RGBA) ---- */
 
@@ -338,6 +339,18 @@ START_TEST(report_draws_the_study_with_its_tornado)
 }
 END_TEST
 
+/* Counts are short whatever their size: past the largest suffix (E) a
+ * count was printed with all of its 31 digits. */
+START_TEST(counts_stay_short)
+{
+    char buf[32];
+    ck_assert_str_eq(report_count(1.23e6, buf, sizeof buf), "1.23M");
+    ck_assert_str_eq(report_count(417e12, buf, sizeof buf), "417T");
+    ck_assert_str_eq(report_count(999e18, buf, sizeof buf), "999E");
+    ck_assert_str_eq(report_count(2e30, buf, sizeof buf), "2e+30");
+}
+END_TEST
+
 START_TEST(report_that_cannot_be_written_is_an_error)
 {
     command_result r;
@@ -357,6 +370,7 @@ Suite* report_suite(void)
     tcase_add_test(tc, report_of_one_run_gives_no_spread);
     tcase_add_test(tc, report_draws_the_study_with_its_tornado);
     tcase_add_test(tc, report_that_cannot_be_written_is_an_error);
+    tcase_add_test(tc, counts_stay_short);
     suite_add_tcase(s, tc);
     return s;
 }

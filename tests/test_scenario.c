@@ -177,7 +177,7 @@ END_TEST
 START_TEST(out_of_range_values)
 {
     expect_tiny_message(NULL, "  nic: {bandwidth: 0Gbps}\n", NULL, NULL,
-                        "test.yaml:11:20: cluster.nic.bandwidth: expected a positive bandwidth, found \"0Gbps\"");
+                        "test.yaml:11:20: cluster.nic.bandwidth: expected a bandwidth from 125000Bps to 1e+15Bps, found \"0Gbps\"");
     expect_tiny_message(NULL, NULL, "  zero: 4\n", NULL,
                         "test.yaml:16:9: parallelism.zero: expected a non-negative integer no larger "
                         "than 3, found \"4\"");

@@ -78,6 +78,11 @@ START_TEST(formats_for_reports)
     ck_assert_str_eq(units_format_seconds(0.0125, buf, sizeof buf), "12.50 ms");
     ck_assert_str_eq(units_format_seconds(42.5, buf, sizeof buf), "42.500 s");
     ck_assert_str_eq(units_format_seconds(95 * 86400.0, buf, sizeof buf), "95.00 days");
+    /* However long, a time keeps its unit within the buffer (a 31-digit
+     * number was once printed cut, without one). */
+    ck_assert_str_eq(units_format_seconds(86400.0 * 1.5e30, buf, sizeof buf), "1.5e+30 days");
+    ck_assert_str_eq(units_format_seconds(86400.0 * 2e6, buf, sizeof buf), "2e+06 days");
+    ck_assert_str_eq(units_format_seconds(86400.0 * 999999, buf, sizeof buf), "999999.00 days");
 }
 END_TEST
 

@@ -115,6 +115,23 @@ START_TEST(refuses_non_utf8)
 }
 END_TEST
 
+/* YAML 1.2 allows a byte order mark; the format is UTF-8 only, so UTF-8's
+ * is read past, UTF-16's and UTF-32's are refused by name (tests/bad has
+ * whole files of each). */
+START_TEST(reads_utf8_only_whatever_the_byte_order_mark)
+{
+    diag d;
+    yt_node* root = parse("\xef\xbb\xbf" "a: 1\n", &d);
+    ck_assert_ptr_nonnull(root);
+    ck_assert_str_eq(yt_map_get(root, "a")->text, "1");
+    yt_free(root);
+    diag_free(&d);
+    expect_error("\xff\xfe" "a",   /* the mark is enough: the rest would hold NUL bytes */
+                 "t.yaml:1:1: the file is UTF-16 (its byte order mark says so): trainsim reads UTF-8 only "
+                 "(convert it, e.g. iconv -f UTF-16 -t UTF-8)");
+}
+END_TEST
+
 START_TEST(refuses_deep_nesting)
 {
     strbuf deep = {0};
@@ -165,6 +182,7 @@ Suite* yaml_suite(void)
     tcase_add_test(tc, refuses_deep_nesting);
     tcase_add_test(tc, refuses_complex_keys);
     tcase_add_test(tc, describes_nodes_for_messages);
+    tcase_add_test(tc, reads_utf8_only_whatever_the_byte_order_mark);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -15,6 +15,7 @@
 #include "batch/workers.h"
 #include "core/rowfile.h"
 #include "run/run.h"
+#include "run/run_invariants.h"
 
 #define COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -144,7 +145,7 @@ static void run_candidate(long long i, strbuf* out, void* arg)
 #endif
     scenario sc = candidate_scenario(s->base, &s->choices[i]);
     run_result r;
-    int status = run_simulate(&sc, &(run_options){0}, &r);
+    int status = run_simulate_checked(&sc, &(run_options){0}, &r);
     candidate_result res;
     memset(&res, 0, sizeof res);   /* the padding too: the bytes go through a pipe whole */
     res.status = status < 0 ? (r.refused.len ? ROW_INVALID : ROW_ERROR) : status ? ROW_INFEASIBLE : ROW_OK;

@@ -16,6 +16,7 @@
 #include "core/output_file.h"
 #include "core/rowfile.h"
 #include "run/run.h"
+#include "run/run_invariants.h"
 #include "run/scenario_open.h"
 #include "run/step_cache.h"
 
@@ -29,7 +30,8 @@ void sweep_row_of(const sweep* sw, row_format f, long long p, const scenario* sc
         return;
     }
     if (status < 0) {
-        row_line(sw, f, p, ROW_ERROR, "SimGrid could not load the generated platform", NULL, line);
+        row_line(sw, f, p, ROW_ERROR,
+                 status == RUN_BROKEN ? r->broken : "SimGrid could not load the generated platform", NULL, line);
         return;
     }
     strbuf json = {0};
@@ -61,7 +63,7 @@ static void evaluate_point(const sweep* sw, row_format f, long long p, const run
     }
     diag_free(&d);
     run_result r;
-    int status = run_simulate(&sc, ro, &r);
+    int status = run_simulate_checked(&sc, ro, &r);
     sweep_row_of(sw, f, p, &sc, status, &r, line);
     run_result_free(&r);
     scenario_free(&sc);

@@ -17,6 +17,7 @@
 #include "output/report.h"
 #include "output/trace.h"
 #include "run/run.h"
+#include "run/run_invariants.h"
 
 int command_check(const cli_call* call)
 {
@@ -107,6 +108,13 @@ static int run_study(const cli_call* call, uncertainty_result* u, int* ran)
     return 0;
 }
 
+/* A run that broke inside trainsim (run_invariants.h): its reason on
+ * stderr, and no report. */
+static void report_broken(const scenario* sc, const run_result* r)
+{
+    fprintf(stderr, "trainsim: internal error on %s, no report written: %s\n", sc->file, r->broken);
+}
+
 int command_run(const cli_call* call)
 {
     const scenario* sc = call->sc;
@@ -125,14 +133,16 @@ int command_run(const cli_call* call)
     if (status)
         return status;
     run_result r;
-    status = run_simulate(sc, &opt, &r);
+    status = run_simulate_checked(sc, &opt, &r);
     if (status < 0) {
-        if (r.refused.len)
+        if (status == RUN_BROKEN)
+            report_broken(sc, &r);
+        else if (r.refused.len)
             fprintf(stderr, "%s\n", strbuf_text(&r.refused));
         run_result_free(&r);
         if (studied)
             uncertainty_free(&study);
-        return EXIT_INPUT;
+        return status == RUN_BROKEN ? EXIT_SYSTEM : EXIT_INPUT;
     }
     r.uncertainty = studied ? &study : NULL;
     /* An infeasible plan prints its reason on stderr; in JSON mode stdout
@@ -170,15 +180,17 @@ static int terminal_width(void)
  * exit status (the result is then freed), else 0. */
 static int simulate_for(const scenario* sc, const run_options* opt, run_result* r)
 {
-    int status = run_simulate(sc, opt, r);
+    int status = run_simulate_checked(sc, opt, r);
     if (!status)
         return 0;
     if (status > 0)
         fprintf(stderr, "%s: infeasible: %s\n", sc->file, r->infeasible_reason);
+    else if (status == RUN_BROKEN)
+        report_broken(sc, r);
     else if (r->refused.len)
         fprintf(stderr, "%s\n", strbuf_text(&r->refused));
     run_result_free(r);
-    return status > 0 ? EXIT_INFEASIBLE : EXIT_INPUT;
+    return status > 0 ? EXIT_INFEASIBLE : status == RUN_BROKEN ? EXIT_SYSTEM : EXIT_INPUT;
 }
 
 /* What a teaching command makes of a simulated run. */

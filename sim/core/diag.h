@@ -14,7 +14,8 @@ enum trainsim_exit {
     EXIT_DONE = 0,        /* success */
     EXIT_INFEASIBLE = 1,  /* valid scenario, but the plan cannot run (memory, ...) */
     EXIT_INPUT = 2,       /* usage or input error */
-    EXIT_SYSTEM = 3,      /* the system refused a call (fork, pipe, poll, a write): not the input's fault */
+    EXIT_SYSTEM = 3,      /* the system refused a call (fork, pipe, poll, a write), or the simulation broke
+                             (a deadlock, a report's invariant: run/run_invariants.h): not the input's fault */
 };
 
 typedef struct {

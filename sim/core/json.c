@@ -47,10 +47,13 @@ void json_quote(strbuf* out, const char* s)
         case '\t': strbuf_append(out, "\\t"); break;
         case '\r': strbuf_append(out, "\\r"); break;
         default:
-            if (*p < 0x20)
+            if (*p < 0x20) {
                 strbuf_printf(out, "\\u%04x", *p);
-            else
-                strbuf_append_n(out, (const char*)p, 1);
+            } else {   /* a whole character, or U+FFFD for a byte of none: JSON is UTF-8 */
+                size_t n = utf8_char_length((const char*)p);
+                strbuf_append_n(out, n ? (const char*)p : UTF8_REPLACEMENT, n ? n : 3);
+                p += n ? n - 1 : 0;
+            }
         }
     }
     strbuf_append(out, "\"");

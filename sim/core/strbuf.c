@@ -123,3 +123,56 @@ int strbuf_read_stream(strbuf* sb, FILE* f, size_t max)
         strbuf_append_n(sb, chunk, n);
     return ferror(f) ? -1 : 0;
 }
+
+/* The range of the second byte after lead byte C (Unicode 15, table 3-7),
+ * which rules out overlong forms and surrogates; the others are 80..BF. */
+static int second_byte_fits(unsigned char c, unsigned char b)
+{
+    if (c == 0xe0)
+        return b >= 0xa0 && b <= 0xbf;
+    if (c == 0xed)
+        return b >= 0x80 && b <= 0x9f;
+    if (c == 0xf0)
+        return b >= 0x90 && b <= 0xbf;
+    if (c == 0xf4)
+        return b >= 0x80 && b <= 0x8f;
+    return (b & 0xc0) == 0x80;
+}
+
+size_t utf8_char_length(const char* s)
+{
+    const unsigned char* u = (const unsigned char*)s;
+    size_t n = u[0] < 0x80 ? 1 : u[0] >= 0xc2 && u[0] <= 0xdf ? 2 : u[0] >= 0xe0 && u[0] <= 0xef ? 3
+             : u[0] >= 0xf0 && u[0] <= 0xf4 ? 4 : 0;
+    if (n <= 1)
+        return n;
+    if (!second_byte_fits(u[0], u[1]))
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((u[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
+void strbuf_append_utf8(strbuf* sb, const char* text)
+{
+    while (*text) {
+        size_t n = utf8_char_length(text);
+        if (n)
+            strbuf_append_n(sb, text, n);
+        else
+            strbuf_append(sb, UTF8_REPLACEMENT);
+        text += n ? n : 1;
+    }
+}
+
+const char* utf8_foreign_encoding(const char* text, size_t len)
+{
+    const unsigned char* u = (const unsigned char*)text;
+    if (len >= 4 && ((u[0] == 0xff && u[1] == 0xfe && u[2] == 0 && u[3] == 0) ||
+                     (u[0] == 0 && u[1] == 0 && u[2] == 0xfe && u[3] == 0xff)))
+        return "UTF-32";
+    if (len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff)))
+        return "UTF-16";
+    return NULL;
+}

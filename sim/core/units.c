@@ -150,7 +150,9 @@ const char* units_format_seconds(double seconds, char* buf, int size)
         snprintf(buf, (size_t)size, "%.3f s", seconds);
     else if (a < 86400.0 * 2)
         snprintf(buf, (size_t)size, "%.2f h", seconds / 3600.0);
-    else
+    else if (a < 86400.0 * 1e6)
         snprintf(buf, (size_t)size, "%.2f days", seconds / 86400.0);
+    else   /* a million days and more: short enough to keep its unit in BUF */
+        snprintf(buf, (size_t)size, "%.3g days", seconds / 86400.0);
     return buf;
 }

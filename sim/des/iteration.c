@@ -267,6 +267,36 @@ static void finish_step(rank_state* st)
     comm_run_collective(st, &sp->expert_gather, CH_EXPERT_GATHER, 1);
 }
 
+/* In the tests' build only (Makefile): the ranks of pipeline rank
+ * $TRAINSIM_DEADLOCK_STAGE wait for a message that never comes, as a
+ * deadlock in the step's script would leave them. */
+#ifdef TRAINSIM_TEST_HOOKS
+static sg_sem_t never_released;   /* destroyed after the run, so that valgrind sees no leak of the hook's */
+#endif
+
+static void wait_forever_if_told(rank_state* st)
+{
+#ifdef TRAINSIM_TEST_HOOKS
+    const char* stage = getenv("TRAINSIM_DEADLOCK_STAGE");
+    if (stage && atoi(stage) == st->stage) {
+        if (!never_released)
+            never_released = sg_sem_init(0);
+        sg_sem_acquire(never_released);
+    }
+#else
+    (void)st;
+#endif
+}
+
+static void forget_the_hook(void)
+{
+#ifdef TRAINSIM_TEST_HOOKS
+    if (never_released)
+        sg_sem_destroy(never_released);
+    never_released = NULL;
+#endif
+}
+
 static void rank_main(int argc, char* argv[])
 {
     (void)argc, (void)argv;
@@ -274,11 +304,12 @@ static void rank_main(int argc, char* argv[])
     const iteration_plan* plan = st->ctx->plan;
     const stage_plan* sp = stage_of(st);
     size_t total = 2 * (size_t)plan->micro_batches * plan->chunks;
-    pipeline_op* ops = xmalloc(total * sizeof *ops);
+    pipeline_op* ops = st->ops = xmalloc(total * sizeof *ops);
     int n = schedule_build(plan->schedule, plan->stages, st->stage, plan->micro_batches, plan->chunks, ops);
     st->gather_at = xmalloc(2 * (size_t)plan->chunks * sizeof *st->gather_at);
     st->reduce_after = st->gather_at + plan->chunks;
     schedule_chunk_handovers(ops, n, st->stage, plan->chunks, st->gather_at, st->reduce_after);
+    wait_forever_if_told(st);
     if (sp->gather_ahead)
         gather_bucket(st, 0, 0);
     st->gathers_issued = 1;
@@ -290,12 +321,11 @@ static void rank_main(int argc, char* argv[])
         else
             backward(st, ch, ops[i], i == n - 1);
     }
-    free(ops);
     st->pass = (pipeline_op){OP_BACKWARD, -1, -1};
     st->timing.pipeline_end = now() - st->ctx->start;
     finish_step(st);
     st->timing.end = now() - st->ctx->start;
-    free(st->gather_at);
+    st->finished = 1;
 }
 
 /* ---- set-up and results ------------------------------------------------- */
@@ -356,6 +386,8 @@ static void release_rank(rank_state* st)
         free(st->inbox[from]);
     }
     free(st->busy);
+    free(st->ops);
+    free(st->gather_at);
 }
 
 /* The recording ranks' busy intervals, one stage after the other. */
@@ -428,6 +460,9 @@ int iteration_simulate(const iteration_plan* plan, const iteration_options* opt,
             start_rank(&ctx.ranks[r], &ctx, r, NULL, plan->stage[r].gpu);
     }
     simgrid_run();
+    int unfinished = 0;
+    for (int r = 0; r < ctx.count; r++)
+        unfinished += !ctx.ranks[r].finished;
     summarise(ctx.ranks, ctx.count, plan->stages, out);
     collect_busy(ctx.ranks, ctx.count, out);
     out->busy_span = out->step_time;
@@ -435,5 +470,6 @@ int iteration_simulate(const iteration_plan* plan, const iteration_options* opt,
         release_rank(&ctx.ranks[r]);
     free(ctx.ranks);
     transfer_teardown();
-    return 0;
+    forget_the_hook();
+    return unfinished;
 }

@@ -15,7 +15,10 @@
 #include "des/step_profile.h"
 #include "plan/plan.h"
 
-/* Runs one step of PLAN on the loaded platform. Returns 0. */
+/* Runs one step of PLAN on the loaded platform. Returns 0, or how many of
+ * its ranks never finished the step: SimGrid ran out of events while they
+ * waited (a deadlock, which SimGrid reports on stderr); OUT is then not a
+ * step and must not be reported. */
 int  iteration_simulate(const iteration_plan* plan, const iteration_options* opt, step_profile* out);
 
 #endif

@@ -66,6 +66,8 @@ struct rank_state {
     collective_run    cp_exchange;    /* context parallelism: the K,V sends beside the attention */
     stage_timing      timing;
     int               records_busy;   /* the rank whose activity stands for its stage's power */
+    pipeline_op*      ops;            /* its schedule: freed with the rank, so that a deadlock leaks nothing */
+    int               finished;       /* it reached the end of its step */
     pipeline_op       pass;           /* the pass it runs; micro-batch -1 after the pipeline */
     busy_interval*    busy;
     int               busy_count, busy_cap;

@@ -13,23 +13,38 @@
 
 /* ---- describing what a key expects ------------------------------------ */
 
-/* "a positive integer", "a number from 0 to 1", "a non-negative duration". */
+/* X as a bound of rule R's values: a quantity's in its base unit, so that
+ * the bound reads back as written ("1e+12FLOPS"). */
+static void describe_bound(const key_rule* r, double x, char* buf, size_t size)
+{
+    if (r->type == K_QTY)
+        snprintf(buf, size, "%.6g%s", x, units_base_symbol(r->unit));
+    else
+        snprintf(buf, size, "%.15g", x);
+}
+
+/* "a positive integer", "a number from 0 to 1", "a non-negative duration",
+ * "0 (none) or a compute rate from 1e+12FLOPS to 1e+18FLOPS". */
 void key_describe_range(const key_rule* r, const char* noun, char* buf, size_t size)
 {
-    char limit[64] = "";
+    char limit[64] = "", lo[40], hi[40], none[16] = "";
+    describe_bound(r, r->min, lo, sizeof lo);
+    describe_bound(r, r->max, hi, sizeof hi);
     if (r->max < KEY_UNBOUNDED)
-        snprintf(limit, sizeof limit, " no larger than %.15g", r->max);
+        snprintf(limit, sizeof limit, " no larger than %s", hi);
+    if (r->or_zero)
+        snprintf(none, sizeof none, "0 (none) or ");
+    const char* article = noun[0] == 'i' ? "an" : "a";
     if (r->min == 0 && r->positive)
-        snprintf(buf, size, "a positive %s%s", noun, limit);
+        snprintf(buf, size, "%sa positive %s%s", none, noun, limit);
     else if (r->min == 1 && !r->positive && strcmp(noun, "integer") == 0)
-        snprintf(buf, size, "a positive %s%s", noun, limit);
+        snprintf(buf, size, "%sa positive %s%s", none, noun, limit);
     else if (r->min == 0)
-        snprintf(buf, size, "a non-negative %s%s", noun, limit);
+        snprintf(buf, size, "%sa non-negative %s%s", none, noun, limit);
     else if (r->max < KEY_UNBOUNDED)
-        snprintf(buf, size, "%s %s from %.15g to %.15g", noun[0] == 'i' ? "an" : "a", noun,
-                 r->min, r->max);
+        snprintf(buf, size, "%s%s %s from %s to %s", none, article, noun, lo, hi);
     else
-        snprintf(buf, size, "%s %s of at least %.15g", noun[0] == 'i' ? "an" : "a", noun, r->min);
+        snprintf(buf, size, "%s%s %s of at least %s", none, article, noun, lo);
 }
 
 static void describe_enum(const key_rule* r, char* buf, size_t size)
@@ -93,6 +108,8 @@ int key_scalar_integer(const yt_node* v, double* out)
 
 static int in_range(const key_rule* r, double x)
 {
+    if (r->or_zero && x == 0)
+        return 1;
     if (r->positive ? !(x > r->min) : !(x >= r->min))
         return 0;
     return x <= r->max;

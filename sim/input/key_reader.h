@@ -46,6 +46,7 @@ struct key_rule {
     size_t             offset;    /* of the field, from the section's struct */
     double             min, max;  /* inclusive range of numbers and quantities */
     int                positive;  /* min is excluded: the value must exceed it */
+    int                or_zero;   /* 0 is allowed too, meaning none (a peak the GPU lacks) */
     unit_kind          unit;      /* K_QTY */
     const char* const* names;     /* K_ENUM: the enum's name table (scenario.h) ... */
     int                name_count;  /* ... of this many names */

@@ -492,8 +492,14 @@ static int check_length(const scenario* sc, diag* d)
     return 0;
 }
 
+/* Keys are never ignored: a key that another key's value makes
+ * meaningless is refused, saying which. */
 static int check_failures(const scenario* sc, diag* d)
 {
+    if (given(sc, "failures.shape") && sc->failures.distribution != DIST_WEIBULL)
+        return reject(sc, d, "failures.shape", NULL,
+                      "no shape unless failures.distribution is weibull (a shape is the Weibull distribution's)",
+                      "%.15g", sc->failures.weibull_shape);
     size_t n = sc->failures.component_count;
     if (n > SCENARIO_MAX_FAILURE_COMPONENTS) {
         char expected[64];
@@ -531,6 +537,9 @@ static int check_ramp(const scenario* sc, diag* d)
  * inputs, no samples. */
 static int check_targets(const scenario* sc, diag* d)
 {
+    if (given(sc, "output.samples") && sc->uncertain.input_count == 0)   /* keys are never ignored */
+        return reject(sc, d, "output.samples", NULL, "no samples without an uncertain: section to draw them from",
+                      "%d", sc->output.samples);
     if (sc->uncertain.target_count > 0 && sc->uncertain.input_count == 0)
         return reject(sc, d, "targets", NULL, "an uncertain: section whose samples the bands are counted over",
                       "none");

@@ -10,6 +10,26 @@
 
 #include "input/uncertain_keys.h"
 
+/* The physical ranges of the format's quantities (docs/scenario.md,
+ * "Ranges"). Inside them a report stays finite and meaningful; outside
+ * them a value is a typo (a unit off by 10^9) or an attempt to break the
+ * simulator, which printed a step of 0 s, MFU inf % or 31-digit times. */
+#define MIN_SHARE 0.01          /* an efficiency or clock below 1 % is no working GPU or link */
+#define MIN_PEAK 1e12           /* 1 TFLOP/s: the slowest tensor-core part (V100: 125 TFLOP/s) x 1/100 */
+#define MAX_PEAK 1e18           /* 1 EFLOP/s per GPU: ~200 x the B200's dense fp8 (4.5 PFLOP/s) */
+#define MIN_HBM 1e6             /* 1 MB of device memory */
+#define MAX_HBM 1e15            /* 1 PB: ~5,000 x the largest HBM part (B200: 192 GB) */
+#define MIN_HBM_BANDWIDTH 1e9   /* 1 GB/s: a thousandth of the V100's 900 GB/s */
+#define MIN_BANDWIDTH 125000.0  /* 1 Mb/s, in bytes/s: below any NIC, PCIe or storage link */
+#define MAX_BANDWIDTH 1e15      /* 1 PB/s: ~500 x the NVLink 5 line rate (1.8 TB/s) */
+#define MAX_LATENCY 1.0         /* 1 s per message: no fabric waits that long (InfiniBand: ~1 us) */
+#define MIN_POWER 1.0           /* 1 W */
+#define MAX_GPU_POWER 1e5       /* 100 kW for one GPU: ~80 x a B200's 1.2 kW */
+#define MAX_NODE_POWER 1e6      /* 1 MW of overhead per node */
+#define MAX_OUTAGE 31557600.0   /* a year (365.25 days) to detect, restart or repair */
+#define MIN_CHECKPOINT_INTERVAL 1.0   /* 1 s between checkpoints (a smaller one never ended) */
+#define MAX_CHECKPOINT_BYTES 1e18     /* 1 EB */
+
 /* ---- custom readers ---------------------------------------------------- */
 
 /* format: the version number; nothing to store, only to check. */
@@ -228,7 +248,7 @@ static int read_stage_layers(loader* L, const yt_node* v, const char* path, char
 static int read_interval(loader* L, const yt_node* v, const char* path, char* field)
 {
     checkpoint_spec* c = (checkpoint_spec*)(field - offsetof(checkpoint_spec, interval_auto));
-    const char* expected = "auto, a duration with a unit (e.g. 3h) or a positive number of iterations";
+    const char* expected = "auto, a duration of at least 1s (e.g. 3h) or a positive number of iterations";
     double x;
     c->interval_auto = 0;
     c->interval_seconds = 0;
@@ -243,7 +263,7 @@ static int read_interval(loader* L, const yt_node* v, const char* path, char* fi
         c->interval_iterations = (long long)x;
         return 0;
     }
-    if (v->kind != YT_SCALAR || units_parse(UNIT_TIME, v->text, &x) || !(x > 0))
+    if (v->kind != YT_SCALAR || units_parse(UNIT_TIME, v->text, &x) || !(x >= MIN_CHECKPOINT_INTERVAL))
         return key_fail(L, v, path, expected);
     c->interval_seconds = x;
     return 0;
@@ -257,8 +277,8 @@ static int read_checkpoint_size(loader* L, const yt_node* v, const char* path, c
         c->size_auto = 1;
         return 0;
     }
-    if (v->kind != YT_SCALAR || units_parse(UNIT_SIZE, v->text, &x) || !(x > 0))
-        return key_fail(L, v, path, "auto or a positive size with a unit (e.g. 2.5TB)");
+    if (v->kind != YT_SCALAR || units_parse(UNIT_SIZE, v->text, &x) || !(x > 0) || x > MAX_CHECKPOINT_BYTES)
+        return key_fail(L, v, path, "auto or a positive size with a unit no larger than 1EB (e.g. 2.5TB)");
     c->size_auto = 0;
     c->size_bytes = x;
     return 0;
@@ -273,6 +293,14 @@ static int read_checkpoint_size(loader* L, const yt_node* v, const char* path, c
 #define QTY(key, T, field, kind, lo, pos) \
     {.name = key, .type = K_QTY, .offset = offsetof(T, field), .unit = kind, .min = lo, \
      .max = KEY_UNBOUNDED, .positive = pos}
+/* A quantity from LO to HI, both included. */
+#define QTY_IN(key, T, field, kind, lo, hi) \
+    {.name = key, .type = K_QTY, .offset = offsetof(T, field), .unit = kind, .min = lo, .max = hi}
+/* A share of something physical (an efficiency, a clock ratio): from
+ * MIN_SHARE to 1. */
+#define SHARE(key, T, field) \
+    {.name = key, .type = K_NUMBER, .offset = offsetof(T, field), .min = MIN_SHARE, .max = 1}
+
 /* An enum key, read against the name table LIST of scenario.h (COUNT names). */
 #define ENUM(key, T, field, list, count) \
     {.name = key, .type = K_ENUM, .offset = offsetof(T, field), .names = list, .name_count = count}
@@ -290,7 +318,7 @@ static const key_rule moe_rules[] = {
     REQUIRED_INT("experts", moe_spec, experts, 1, 1e6),
     REQUIRED_INT("top_k", moe_spec, top_k, 1, 1e6),
     {.name = "capacity_factor", .type = K_NUMBER, .offset = offsetof(moe_spec, capacity_factor),
-     .min = 0, .max = 1e3, .positive = 1},
+     .min = MIN_SHARE, .max = 1e3},
     INT_FIELD("every", moe_spec, every, 1, 1e5),
     INT_FIELD("expert_ffn_hidden", moe_spec, expert_ffn_hidden, 1, 1e8),
     INT_FIELD("shared_experts", moe_spec, shared_experts, 0, 1e6),
@@ -318,49 +346,43 @@ static const key_rule model_rules[] = {
 static const key_rule gpu_rules[] = {
     CUSTOM("base", gpu_spec, name, skip_gpu_base),
     CUSTOM("name", gpu_spec, name, read_gpu_name),
-    QTY("peak_bf16", gpu_spec, peak_flops[PREC_BF16], UNIT_FLOPS, 0, 1),
-    QTY("peak_fp16", gpu_spec, peak_flops[PREC_FP16], UNIT_FLOPS, 0, 0),
-    QTY("peak_fp8", gpu_spec, peak_flops[PREC_FP8], UNIT_FLOPS, 0, 0),
-    QTY("hbm", gpu_spec, hbm_bytes, UNIT_SIZE, 0, 1),
-    QTY("hbm_bandwidth", gpu_spec, hbm_bandwidth, UNIT_BANDWIDTH, 0, 1),
-    {.name = "efficiency", .type = K_NUMBER, .offset = offsetof(gpu_spec, efficiency),
-     .min = 0, .max = 1, .positive = 1},
-    {.name = "fp8_efficiency", .type = K_NUMBER, .offset = offsetof(gpu_spec, fp8_efficiency),
-     .min = 0, .max = 1, .positive = 1},
-    QTY("tdp", gpu_spec, tdp_watts, UNIT_POWER, 0, 1),
-    QTY("nvlink_bandwidth", gpu_spec, nvlink_bandwidth, UNIT_BANDWIDTH, 0, 1),
-    QTY("pcie_bandwidth", gpu_spec, pcie_bandwidth, UNIT_BANDWIDTH, 0, 1),
+    QTY_IN("peak_bf16", gpu_spec, peak_flops[PREC_BF16], UNIT_FLOPS, MIN_PEAK, MAX_PEAK),
+    {.name = "peak_fp16", .type = K_QTY, .offset = offsetof(gpu_spec, peak_flops[PREC_FP16]), .unit = UNIT_FLOPS,
+     .min = MIN_PEAK, .max = MAX_PEAK, .or_zero = 1},
+    {.name = "peak_fp8", .type = K_QTY, .offset = offsetof(gpu_spec, peak_flops[PREC_FP8]), .unit = UNIT_FLOPS,
+     .min = MIN_PEAK, .max = MAX_PEAK, .or_zero = 1},
+    QTY_IN("hbm", gpu_spec, hbm_bytes, UNIT_SIZE, MIN_HBM, MAX_HBM),
+    QTY_IN("hbm_bandwidth", gpu_spec, hbm_bandwidth, UNIT_BANDWIDTH, MIN_HBM_BANDWIDTH, MAX_BANDWIDTH),
+    SHARE("efficiency", gpu_spec, efficiency),
+    SHARE("fp8_efficiency", gpu_spec, fp8_efficiency),
+    QTY_IN("tdp", gpu_spec, tdp_watts, UNIT_POWER, MIN_POWER, MAX_GPU_POWER),
+    QTY_IN("nvlink_bandwidth", gpu_spec, nvlink_bandwidth, UNIT_BANDWIDTH, MIN_BANDWIDTH, MAX_BANDWIDTH),
+    QTY_IN("pcie_bandwidth", gpu_spec, pcie_bandwidth, UNIT_BANDWIDTH, MIN_BANDWIDTH, MAX_BANDWIDTH),
     INT_FIELD("sms", gpu_spec, sms, 1, 100000),
-    {.name = "sustained_clock", .type = K_NUMBER, .offset = offsetof(gpu_spec, sustained_clock), .min = 0,
-     .max = 1, .positive = 1},
-    QTY("sustained_clock_tdp", gpu_spec, clock_tdp_watts, UNIT_POWER, 0, 1),
+    SHARE("sustained_clock", gpu_spec, sustained_clock),
+    QTY_IN("sustained_clock_tdp", gpu_spec, clock_tdp_watts, UNIT_POWER, MIN_POWER, MAX_GPU_POWER),
     {.name = "speed_spread", .type = K_NUMBER, .offset = offsetof(gpu_spec, speed_spread), .min = 0,
      .max = 0.25},
     {.name = "speed_cutoff", .type = K_NUMBER, .offset = offsetof(gpu_spec, speed_cutoff), .min = 0,
      .max = 0.5, .positive = 1},
-    {.name = "hbm_efficiency", .type = K_NUMBER, .offset = offsetof(gpu_spec, hbm_efficiency), .min = 0,
-     .max = 1, .positive = 1},
-    {.name = "flash_efficiency", .type = K_NUMBER, .offset = offsetof(gpu_spec, flash_efficiency), .min = 0,
-     .max = 1, .positive = 1},
-    {.name = "nvlink_efficiency", .type = K_NUMBER, .offset = offsetof(gpu_spec, nvlink_efficiency),
-     .min = 0, .max = 1, .positive = 1},
+    SHARE("hbm_efficiency", gpu_spec, hbm_efficiency),
+    SHARE("flash_efficiency", gpu_spec, flash_efficiency),
+    SHARE("nvlink_efficiency", gpu_spec, nvlink_efficiency),
     {0}
 };
 
 static const key_rule link_rules[] = {
-    QTY("bandwidth", link_spec, bandwidth, UNIT_BANDWIDTH, 0, 1),
-    QTY("latency", link_spec, latency, UNIT_TIME, 0, 0),
-    {.name = "efficiency", .type = K_NUMBER, .offset = offsetof(link_spec, efficiency), .min = 0,
-     .max = 1, .positive = 1},
+    QTY_IN("bandwidth", link_spec, bandwidth, UNIT_BANDWIDTH, MIN_BANDWIDTH, MAX_BANDWIDTH),
+    QTY_IN("latency", link_spec, latency, UNIT_TIME, 0, MAX_LATENCY),
+    SHARE("efficiency", link_spec, efficiency),
     {0}
 };
 
 static const key_rule nic_rules[] = {
     INT_FIELD("count", cluster_spec, nic_count, 1, 1024),
-    QTY("bandwidth", cluster_spec, nic.bandwidth, UNIT_BANDWIDTH, 0, 1),
-    QTY("latency", cluster_spec, nic.latency, UNIT_TIME, 0, 0),
-    {.name = "efficiency", .type = K_NUMBER, .offset = offsetof(cluster_spec, nic.efficiency), .min = 0,
-     .max = 1, .positive = 1},
+    QTY_IN("bandwidth", cluster_spec, nic.bandwidth, UNIT_BANDWIDTH, MIN_BANDWIDTH, MAX_BANDWIDTH),
+    QTY_IN("latency", cluster_spec, nic.latency, UNIT_TIME, 0, MAX_LATENCY),
+    SHARE("efficiency", cluster_spec, nic.efficiency),
     {0}
 };
 
@@ -374,8 +396,8 @@ static const key_rule fabric_rules[] = {
 };
 
 static const key_rule storage_rules[] = {
-    QTY("write_bandwidth", cluster_spec, storage_write, UNIT_BANDWIDTH, 0, 1),
-    QTY("read_bandwidth", cluster_spec, storage_read, UNIT_BANDWIDTH, 0, 1),
+    QTY_IN("write_bandwidth", cluster_spec, storage_write, UNIT_BANDWIDTH, MIN_BANDWIDTH, MAX_BANDWIDTH),
+    QTY_IN("read_bandwidth", cluster_spec, storage_read, UNIT_BANDWIDTH, MIN_BANDWIDTH, MAX_BANDWIDTH),
     {0}
 };
 
@@ -427,8 +449,8 @@ static const key_rule training_rules[] = {
      .min = 1, .max = 1e9},
     {.name = "global_batch_tokens", .type = K_NUMBER, .offset = offsetof(training_spec, global_batch_tokens),
      .min = 0, .max = 1e15, .positive = 1},
-    {.name = "tokens", .type = K_NUMBER, .offset = offsetof(training_spec, tokens), .min = 0,
-     .max = 1e18, .positive = 1},
+    {.name = "tokens", .type = K_NUMBER, .offset = offsetof(training_spec, tokens), .min = 1,
+     .max = 1e18},
     {.name = "iterations", .type = K_INT64, .offset = offsetof(training_spec, iterations), .min = 1,
      .max = 1e12},
     ENUM("precision", training_spec, precision, precision_names, PREC_COUNT),
@@ -445,7 +467,7 @@ static const key_rule component_rules[] = {
     {.name = "mtbf", .type = K_QTY, .offset = offsetof(failure_component, mtbf), .unit = UNIT_TIME,
      .min = 0, .max = KEY_UNBOUNDED, .positive = 1, .required = 1},
     {.name = "repair", .type = K_QTY, .offset = offsetof(failure_component, repair), .unit = UNIT_TIME,
-     .min = 0, .max = KEY_UNBOUNDED, .required = 1},
+     .min = 0, .max = MAX_OUTAGE, .required = 1},
     {0}
 };
 
@@ -456,8 +478,8 @@ static const key_rule failure_rules[] = {
     CUSTOM_OF("components", failure_spec, components, read_components, component_rules, 1),
     {.name = "rate_scale", .type = K_NUMBER, .offset = offsetof(failure_spec, rate_scale), .min = 0,
      .max = 1e6, .positive = 1},
-    QTY("detect", failure_spec, detect, UNIT_TIME, 0, 0),
-    QTY("restart", failure_spec, restart, UNIT_TIME, 0, 0),
+    QTY_IN("detect", failure_spec, detect, UNIT_TIME, 0, MAX_OUTAGE),
+    QTY_IN("restart", failure_spec, restart, UNIT_TIME, 0, MAX_OUTAGE),
     INT_FIELD("spares", failure_spec, spares, 0, 1e6),
     {0}
 };
@@ -476,10 +498,10 @@ static const key_rule cost_rules[] = {
 };
 
 static const key_rule power_rules[] = {
-    QTY("gpu_busy", power_spec, gpu_busy, UNIT_POWER, 0, 0),
-    QTY("gpu_comm", power_spec, gpu_comm, UNIT_POWER, 0, 0),
-    QTY("gpu_idle", power_spec, gpu_idle, UNIT_POWER, 0, 0),
-    QTY("node_overhead", power_spec, node_overhead, UNIT_POWER, 0, 0),
+    QTY_IN("gpu_busy", power_spec, gpu_busy, UNIT_POWER, 0, MAX_GPU_POWER),
+    QTY_IN("gpu_comm", power_spec, gpu_comm, UNIT_POWER, 0, MAX_GPU_POWER),
+    QTY_IN("gpu_idle", power_spec, gpu_idle, UNIT_POWER, 0, MAX_GPU_POWER),
+    QTY_IN("node_overhead", power_spec, node_overhead, UNIT_POWER, 0, MAX_NODE_POWER),
     {.name = "pue", .type = K_NUMBER, .offset = offsetof(power_spec, pue), .min = 1, .max = 10},
     {0}
 };

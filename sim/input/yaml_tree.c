@@ -338,6 +338,12 @@ static int handle_event(builder* b, const yaml_event_t* ev)
 yt_node* yt_load_text(const char* text, size_t len, diag* d)
 {
     builder b = {.text = text, .len = len, .d = d};
+    const char* encoding = utf8_foreign_encoding(text, len);   /* YAML 1.2 allows it; the format does not */
+    if (encoding) {
+        diag_problem(d, 1, 1, "the file is %s (its byte order mark says so): trainsim reads UTF-8 only "
+                              "(convert it, e.g. iconv -f %s -t UTF-8)", encoding, encoding);
+        return NULL;
+    }
     if (len > YT_MAX_BYTES) {
         diag_file_problem(d, "file is %zu bytes, larger than the %u-byte limit for scenarios",
                           len, YT_MAX_BYTES);
@@ -560,11 +566,14 @@ const char* yt_describe(const yt_node* node, char* buf, size_t size)
         snprintf(buf, size, "a list");
     } else {
         /* Quote the scalar, shortened and with control characters escaped. */
-        size_t o = 0;
+        size_t o = 0, character = 1;   /* where the character being copied began */
         const size_t limit = size > 48 ? 40 : size / 2;
         buf[o++] = '"';
         for (const unsigned char* s = (const unsigned char*)node->text; *s && o + 6 < size; s++) {
-            if (o > limit) {
+            if ((*s & 0xc0) != 0x80)
+                character = o;
+            if (o > limit) {   /* cut between characters, never inside one */
+                o = (*s & 0xc0) == 0x80 ? character : o;
                 o += (size_t)snprintf(buf + o, size - o, "...");
                 break;
             }

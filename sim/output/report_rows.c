@@ -81,6 +81,10 @@ double report_gpu_hours_lost(const run_result* r)
 const char* report_count(double x, char* buf, int size)
 {
     static const char* suffix[] = {"", "k", "M", "B", "T", "P", "E"};
+    if (fabs(x) >= 1e21) {   /* past the last suffix: short, not 31 digits */
+        snprintf(buf, (size_t)size, "%.3g", x);
+        return buf;
+    }
     int i = 0;
     while (fabs(x) >= 1000.0 && i < 6) {
         x /= 1000.0;

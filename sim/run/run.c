@@ -223,7 +223,7 @@ static int run_figures(const scenario* sc, run_result* r, const char* host, int 
     if (check_run_ends(r))
         return 1;
     if (run_bound_check(sc, &r->campaign_in, &r->refused))
-        return -1;
+        return RUN_BAD_INPUT;
     campaign_simulate(&r->campaign_in, host, &r->campaign);
     r->wall_seconds = r->campaign.wall_mean;
     double peak = (double)r->world_gpus * w->peak_flops;
@@ -251,35 +251,41 @@ static int extrapolates(const run_options* opt, const iteration_plan* plan)
     return !opt->full_detail && plan->micro_batches >= 3 * plan->stages;
 }
 
-static void simulate_step(const run_options* opt, iteration_plan* plan, step_profile* out)
+static int imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+/* Returns the most ranks that never finished one of the steps simulated
+ * (a deadlock), 0 when every simulation ended. */
+static int simulate_step(const run_options* opt, iteration_plan* plan, step_profile* out)
 {
     iteration_options iopt = {.stepwise_collectives = opt->stepwise_collectives};
     int m = plan->micro_batches, m1 = plan->stages, m2 = 2 * plan->stages;
-    if (!extrapolates(opt, plan)) {
-        iteration_simulate(plan, &iopt, out);
-        return;
-    }
+    if (!extrapolates(opt, plan))
+        return iteration_simulate(plan, &iopt, out);
     step_profile a, b;
     plan->micro_batches = m1;
-    iteration_simulate(plan, &iopt, &a);
+    int stuck = iteration_simulate(plan, &iopt, &a);
     plan->micro_batches = m2;
-    iteration_simulate(plan, &iopt, &b);
+    stuck = imax(stuck, iteration_simulate(plan, &iopt, &b));
     plan->micro_batches = m;
     step_profile_extrapolate(&a, &b, m1, m2, m, out);
     step_profile_free(&a);
     step_profile_free(&b);
+    return stuck;
 }
 
 /* One whole step, every micro-batch, for the pictures: the profile itself
  * when it was simulated whole. */
-static void simulate_timeline(const run_options* opt, iteration_plan* plan, run_result* out)
+static int simulate_timeline(const run_options* opt, iteration_plan* plan, run_result* out)
 {
     if (!extrapolates(opt, plan)) {
         step_profile_copy(&out->profile, &out->timeline);
-        return;
+        return 0;
     }
     iteration_options iopt = {.stepwise_collectives = opt->stepwise_collectives};
-    iteration_simulate(plan, &iopt, &out->timeline);
+    return iteration_simulate(plan, &iopt, &out->timeline);
 }
 
 /* training.batch_ramp: the first T1 tokens at batch B1, up to T2 at B2, ...,
@@ -320,10 +326,10 @@ static int phase_micro_batches(const scenario* sc, const run_result* out, int* m
 
 /* The step of every phase: the final batch's is the run's profile; each
  * ramp phase runs the same plan with its own number of micro-batches. */
-static void simulate_phases(const scenario* sc, const run_options* opt, run_result* out)
+static int simulate_phases(const scenario* sc, const run_options* opt, run_result* out)
 {
     iteration_plan* plan = &out->plan;
-    int m[RUN_MAX_PHASES];
+    int m[RUN_MAX_PHASES], stuck = 0;
     int final = plan->micro_batches;
     phase_micro_batches(sc, out, m);
     for (int i = 0; i < out->phase_count; i++) {
@@ -333,10 +339,11 @@ static void simulate_phases(const scenario* sc, const run_options* opt, run_resu
             continue;
         }
         plan->micro_batches = m[1 + i];
-        simulate_step(opt, plan, &ph->own);
+        stuck = imax(stuck, simulate_step(opt, plan, &ph->own));
         ph->profile = &ph->own;
     }
     plan->micro_batches = final;
+    return stuck;
 }
 
 /* ---- step profiles shared by a batch's runs (step_cache.h) ------------------ */
@@ -454,16 +461,24 @@ int run_simulate(const scenario* sc, const run_options* opt, run_result* out)
         int loaded = platform_load(strbuf_text(&xml));
         strbuf_free(&xml);
         if (loaded)
-            return -1;
+            return RUN_BAD_INPUT;
     }
     char host[32];
     platform_host_name(out->plan.stage[0].gpu, host, sizeof host);
     split_phases(sc, out);
     if (!reuse_steps(sc, opt, out, host)) {
-        simulate_step(opt, &out->plan, &out->profile);
+        int stuck = simulate_step(opt, &out->plan, &out->profile);
         if (opt->timeline)
-            simulate_timeline(opt, &out->plan, out);
-        simulate_phases(sc, opt, out);
+            stuck = imax(stuck, simulate_timeline(opt, &out->plan, out));
+        stuck = imax(stuck, simulate_phases(sc, opt, out));
+        if (stuck) {
+            int ranks = out->plan.full ? out->plan.rank_count : out->plan.stages;
+            snprintf(out->broken, sizeof out->broken,
+                     "the step simulation deadlocked: %d of the %d ranks simulated never finished their step "
+                     "(SimGrid found nothing left to run while they waited)", stuck, ranks);
+            platform_file_forget();
+            return RUN_BROKEN;
+        }
         record_steps(sc, opt, out);
     }
     int infeasible = run_figures(sc, out, host, opt->timeline);

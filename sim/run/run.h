@@ -52,7 +52,8 @@ typedef struct {
 typedef struct {
     int          feasible;
     char         infeasible_reason[512];
-    strbuf       refused;           /* run_simulate's -1 for a bounded key (run_bound.h): the message */
+    strbuf       refused;           /* run_simulate's RUN_BAD_INPUT for a bounded key (run_bound.h): the message */
+    char         broken[512];       /* with RUN_BROKEN: what went wrong inside trainsim */
     workload     work;
     memory_report memory;
     topology     topo;
@@ -92,10 +93,17 @@ typedef struct {
  * 1 (EXIT_INFEASIBLE) with out->infeasible_reason when it does not. */
 int run_prepare(const scenario* sc, run_result* out);
 
+/* What run_simulate returns besides 0 and 1 (infeasible): RUN_BAD_INPUT
+ * when the platform cannot be loaded or the run level would exceed its
+ * bounds (then out->refused holds the message, "FILE:LINE:COL: key: ...",
+ * for exit 2; empty for the platform); RUN_BROKEN when the simulation
+ * broke (a deadlock; with run_invariants.h, a report's invariant),
+ * out->broken saying how: not the input's fault, exit status 3. */
+#define RUN_BAD_INPUT (-1)
+#define RUN_BROKEN (-2)
+
 /* run_prepare, then the simulation and the run figures. Returns 0, 1 when
- * the plan is infeasible, or -1 when the platform cannot be loaded or the
- * run level would exceed its bounds (then out->refused holds the message,
- * "FILE:LINE:COL: key: ...", for exit 2; empty for the platform). */
+ * the plan is infeasible, RUN_BAD_INPUT or RUN_BROKEN. */
 int run_simulate(const scenario* sc, const run_options* opt, run_result* out);
 
 /* The generated platform of PLAN on T (see platform_xml). */
