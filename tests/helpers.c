@@ -14,6 +14,34 @@
 #include "plan/link_share.h"
 #include "network/simgrid_start.h"
 
+void renewal_campaign_input(campaign_input* in, unsigned long long seed, int replications)
+{
+    const double hour = 3600;
+    memset(in, 0, sizeof *in);
+    in->work_seconds = 100 * hour;
+    in->checkpoint_seconds = 0.05 * hour;
+    in->load_seconds = 0.05 * hour;
+    in->interval_seconds = 1 * hour;
+    in->detect = 0.05 * hour;
+    in->restart = 0.1 * hour;
+    in->spares = -1;
+    in->distribution = DIST_EXPONENTIAL;
+    in->class_count = 1;
+    in->classes[0] = (failure_class){FAIL_GPU, 1000, 5000 * hour, 24 * hour};
+    in->seed = seed;
+    in->replications = replications;
+}
+
+void assert_usage_error(const char* const* argv)
+{
+    command_result r;
+    run_trainsim(argv, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(strbuf_text(&r.out), "");
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.err), "usage: trainsim"));
+    command_result_free(&r);
+}
+
 void write_text(const char* path, const char* text)
 {
     FILE* f = fopen(path, "w");

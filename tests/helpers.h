@@ -49,6 +49,15 @@ void command_result_free(command_result* r);
 /* Reads a whole file into a strbuf (fails the test if it cannot). */
 void read_file(const char* path, strbuf* out);
 
+/* A run level of 100 h of work, checkpoints of 3 min every hour, recovery
+ * 12 min, one class of 1,000 GPUs failing every 5,000 h each (the job every
+ * 5 h), spares never short; SEED and REPLICATIONS as given. */
+void renewal_campaign_input(campaign_input* in, unsigned long long seed, int replications);
+
+/* Runs trainsim with ARGV (NULL-terminated) and fails the test unless it is
+ * a usage error: exit 2, nothing on stdout, the usage on stderr. */
+void assert_usage_error(const char* const* argv);
+
 /* Writes TEXT as the whole file PATH (fails the test if it cannot). */
 void write_text(const char* path, const char* text);
 

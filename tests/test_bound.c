@@ -17,23 +17,9 @@
 
 #define HOUR 3600.0
 
-/* 100 h of work, checkpoints of 3 min every hour, recovery 12 min, 1,000
- * GPUs failing every 5,000 h each (the job every 5 h), spares never short. */
 static void small_run(campaign_input* in)
 {
-    memset(in, 0, sizeof *in);
-    in->work_seconds = 100 * HOUR;
-    in->checkpoint_seconds = 0.05 * HOUR;
-    in->load_seconds = 0.05 * HOUR;
-    in->interval_seconds = 1 * HOUR;
-    in->detect = 0.05 * HOUR;
-    in->restart = 0.1 * HOUR;
-    in->spares = -1;
-    in->distribution = DIST_EXPONENTIAL;
-    in->class_count = 1;
-    in->classes[0] = (failure_class){FAIL_GPU, 1000, 5000 * HOUR, 24 * HOUR};
-    in->seed = 11;
-    in->replications = 400;
+    renewal_campaign_input(in, 11, 400);   /* tests/helpers.h */
 }
 
 /* C(2n, n), the ratio Gamma(1 + 2/k) / Gamma(1 + 1/k)^2 at k = 1/n, by

@@ -16,23 +16,9 @@
 
 #define HOUR 3600.0
 
-/* 100 h of work, checkpoints of 3 min every hour, recovery 12 min, one
- * class failing every 5 h on average, spares never short. */
 static void renewal_input(campaign_input* in)
 {
-    memset(in, 0, sizeof *in);
-    in->work_seconds = 100 * HOUR;
-    in->checkpoint_seconds = 0.05 * HOUR;
-    in->load_seconds = 0.05 * HOUR;
-    in->interval_seconds = 1 * HOUR;
-    in->detect = 0.05 * HOUR;
-    in->restart = 0.1 * HOUR;
-    in->spares = -1;
-    in->distribution = DIST_EXPONENTIAL;
-    in->class_count = 1;
-    in->classes[0] = (failure_class){FAIL_GPU, 1000, 5000 * HOUR, 24 * HOUR};
-    in->seed = 7;
-    in->replications = 1000;
+    renewal_campaign_input(in, 7, 1000);   /* tests/helpers.h */
 }
 
 START_TEST(no_failures_take_the_failure_free_time)

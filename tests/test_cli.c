@@ -76,14 +76,8 @@ START_TEST(usage_errors_exit_2)
         (const char*[]){"check", "scenarios/tiny.yaml", "--json", NULL},
         (const char*[]){"run", "a.yaml", "b.yaml", NULL},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        command_result r;
-        run_trainsim(cases[i], &r);
-        ck_assert_int_eq(r.status, 2);
-        ck_assert_str_eq(strbuf_text(&r.out), "");
-        ck_assert_ptr_nonnull(strstr(strbuf_text(&r.err), "usage: trainsim"));
-        command_result_free(&r);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_usage_error(cases[i]);
 }
 END_TEST
 
