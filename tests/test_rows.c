@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "batch/row.h"
+#include "core/rowfile.h"
 
 static const char grid_file[] = "tests/sweep/tiny-grid.yaml";
 
@@ -176,6 +178,72 @@ START_TEST(a_malformed_row_is_refused_with_its_line)
 }
 END_TEST
 
+static void add_record(const char* record, long long line, void* arg)
+{
+    strbuf_printf(arg, "%lld[%s]", line, record);
+}
+
+/* Records as RFC 4180 splits them, each with the line it starts on: a
+ * newline inside quotes (after a doubled quote too) stays in its record; an
+ * unfinished last record is not one. Without quoting, a record is a line. */
+START_TEST(records_split_at_newlines_outside_quotes)
+{
+    char path[128];
+    temp_path(path, sizeof path, ".csv");
+    write_text(path, "h,x\n0,\"a\nb\"\n1,\"say \"\"hi\"\"\nthere\",c\n2,plain\n3,\"cut\n");
+    strbuf got = {0};
+    ck_assert_int_eq(rowfile_read_records(path, 1, add_record, &got), 0);
+    ck_assert_str_eq(strbuf_text(&got), "1[h,x]2[0,\"a\nb\"]4[1,\"say \"\"hi\"\"\nthere\",c]6[2,plain]");
+    strbuf_clear(&got);
+    ck_assert_int_eq(rowfile_read_records(path, 0, add_record, &got), 0);
+    ck_assert_str_eq(strbuf_text(&got), "1[h,x]2[0,\"a]3[b\"]4[1,\"say \"\"hi\"\"]5[there\",c]6[2,plain]7[3,\"cut]");
+    strbuf_free(&got);
+    unlink(path);
+}
+END_TEST
+
+/* What row_check says of each way a row can be wrong, and that a row as
+ * row_line writes it passes in both formats. */
+START_TEST(row_check_names_what_is_wrong)
+{
+    const struct {
+        row_format  f;
+        const char* line;
+        const char* why;   /* NULL: a row */
+    } cases[] = {
+        {ROW_CSV, "0,0123456789abcdef,ok,\"a, \"\"b\"\"\nc\"", NULL},
+        {ROW_CSV, "10,0123456789abcdef,error,", NULL},
+        {ROW_CSV, "0,0123456789abcdef,ok", "expected a row of 4 columns (the header's), found 3"},
+        {ROW_CSV, "0,0123456789abcdef,ok,a\"b", "expected a CSV row (RFC 4180 quoting), found a stray quote in column 4"},
+        {ROW_CSV, "0,0123456789abcdef,ok,\"a\"b", "expected a CSV row (RFC 4180 quoting), found a stray quote in column 4"},
+        {ROW_CSV, "+1,0123456789abcdef,ok,", "point: expected a non-negative integer without leading zeros, found \"+1\""},
+        {ROW_CSV, "00,0123456789abcdef,ok,", "point: expected a non-negative integer without leading zeros, found \"00\""},
+        {ROW_CSV, ",0123456789abcdef,ok,", "point: expected a non-negative integer without leading zeros, found \"\""},
+        {ROW_CSV, "1,0123456789ABCDEF,ok,", "hash: expected 16 lowercase hex digits, found \"0123456789ABCDEF\""},
+        {ROW_CSV, "1,0123456789abcdef0,ok,", "hash: expected 16 lowercase hex digits, found \"0123456789abcdef0\""},
+        {ROW_CSV, "1,0123456789abcdef,fine,", "status: expected one of ok, infeasible, invalid, error, found \"fine\""},
+        {ROW_JSONL, "{\"point\": 3, \"hash\": \"0123456789abcdef\", \"status\": \"invalid\", \"x\": \"a\\nb\"}", NULL},
+        {ROW_JSONL, "{\"point\": 3.0, \"hash\": \"0123456789abcdef\", \"status\": \"ok\"}",
+         "point: expected a non-negative integer, found something else"},
+        {ROW_JSONL, "{\"point\": -1, \"hash\": \"0123456789abcdef\", \"status\": \"ok\"}",
+         "point: expected a non-negative integer, found something else"},
+        {ROW_JSONL, "{\"point\": 3, \"hash\": \"0123\", \"status\": \"ok\"}",
+         "hash: expected 16 lowercase hex digits, found \"0123\""},
+        {ROW_JSONL, "{\"point\": 3, \"hash\": \"0123456789abcdef\"}", "status: expected a string, found something else"},
+        {ROW_JSONL, "[3]", "expected a row (a JSON object on one line), found something else"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        strbuf why = {0};
+        int bad = row_check(cases[i].f, cases[i].line, 4, &why);
+        ck_assert_msg(bad == (cases[i].why ? -1 : 0), "case %zu: %d (%s)", i, bad, strbuf_text(&why));
+        ck_assert_str_eq(strbuf_text(&why), cases[i].why ? cases[i].why : "");
+        strbuf_free(&why);
+    }
+    ck_assert_int_eq(row_columns("point,hash,\"a,b\",c"), 4);
+    ck_assert_int_eq(row_columns("point,\"hash"), -1);
+}
+END_TEST
+
 Suite* rows_suite(void)
 {
     Suite* s = suite_create("rows");
@@ -184,6 +252,8 @@ Suite* rows_suite(void)
     tcase_add_test(tc, a_quoted_newline_stays_inside_its_row);
     tcase_add_test(tc, an_error_row_runs_again_and_takes_its_place);
     tcase_add_test(tc, a_malformed_row_is_refused_with_its_line);
+    tcase_add_test(tc, records_split_at_newlines_outside_quotes);
+    tcase_add_test(tc, row_check_names_what_is_wrong);
     suite_add_tcase(s, tc);
     return s;
 }
