@@ -194,6 +194,7 @@ Suite* gpu_speed_suite(void);
 Suite* uncertainty_suite(void);
 Suite* uncertainty_run_suite(void);
 Suite* outputs_suite(void);
+Suite* rows_suite(void);
 Suite* invariants_suite(void);
 
 #endif

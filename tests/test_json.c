@@ -246,7 +246,7 @@ END_TEST
  * json_format_number, nested keys and list items by their dotted path. */
 START_TEST(row_values_are_unescaped_and_printed_by_the_one_formatter)
 {
-    const char* line = "{\"point\": 7, \"hash\": \"0123456789abcdef\", \"name\": \"caf\\u00e9 \\\"x\\\"\\t\\ud83d\\ude00\","
+    const char* line = "{\"point\": 7, \"hash\": \"0123456789abcdef\", \"status\": \"ok\", \"name\": \"caf\\u00e9 \\\"x\\\"\\t\\ud83d\\ude00\","
                        " \"third\": 0.33333333333333331483, \"tenth\": 1.000e-1, \"count\": 12, \"parallelism.tp\": 4,"
                        " \"nested\": {\"list\": [1, {\"flag\": true}]}, \"none\": null}";
     char buf[64];

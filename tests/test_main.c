@@ -46,6 +46,7 @@ int main(void)
     srunner_add_suite(runner, uncertainty_suite());
     srunner_add_suite(runner, uncertainty_run_suite());
     srunner_add_suite(runner, outputs_suite());
+    srunner_add_suite(runner, rows_suite());
     srunner_add_suite(runner, layers_suite());
     srunner_add_suite(runner, import_suite());
     srunner_add_suite(runner, invariants_suite());

@@ -375,7 +375,7 @@ START_TEST(stdout_on_a_full_device_is_an_error)
     make_folder(dir, sizeof dir);
     device(full, sizeof full, dir, "full", 7);
     in_folder(shard, sizeof shard, dir, "shard.csv");
-    write_text(shard, "point,hash\n0,0123456789abcdef,ok\n");
+    write_text(shard, "point,hash,status\n0,0123456789abcdef,ok\n");   /* a row: as many columns as its header */
     static const struct {
         const char* args[8];
         const char* what;
@@ -429,7 +429,7 @@ START_TEST(rows_on_a_full_device_are_an_error)
     command_result_free(&r);
     char shard[128];
     in_folder(shard, sizeof shard, dir, "shard.csv");
-    write_text(shard, "point,hash\n0,0123456789abcdef,ok\n");
+    write_text(shard, "point,hash,status\n0,0123456789abcdef,ok\n");   /* a row: as many columns as its header */
     run_trainsim((const char*[]){"merge", "-o", full, shard, NULL}, &r);
     ck_assert_int_eq(r.status, 3);
     snprintf(expected, sizeof expected, "trainsim: cannot write the merged rows %s: No space left on device", full);

@@ -286,36 +286,153 @@ int row_value(const char* line, const char* column, char* buf, size_t size)
     return status;
 }
 
-/* The point number and hash of a JSON-lines row, whatever its layout. */
-static int jsonl_identity(const char* line, long long* point, char hash[17])
+/* ---- reading rows back ------------------------------------------------------ */
+
+/* The next CSV field at *AT into FIELD (unquoted), *AT moved past its comma;
+ * *LAST set at the record's end. RFC 4180 section 2: a field is quoted
+ * whole or not at all, a quote inside a quoted one doubled. Returns 0, or
+ * -1 for a stray quote. */
+static int csv_next_field(const char** at, strbuf* field, int* last)
+{
+    const char* c = *at;
+    strbuf_clear(field);
+    if (*c == '"') {
+        for (c++;; c++) {
+            if (!*c)
+                return -1;   /* no closing quote */
+            if (*c == '"' && c[1] != '"')
+                break;
+            c += *c == '"';
+            strbuf_append_n(field, c, 1);
+        }
+        c++;
+        if (*c && *c != ',')
+            return -1;   /* text after the closing quote */
+    } else {
+        size_t n = strcspn(c, ",\"");
+        if (c[n] == '"')
+            return -1;   /* a quote inside an unquoted field */
+        strbuf_append_n(field, c, n);
+        c += n;
+    }
+    *last = !*c;
+    *at = *c ? c + 1 : c;
+    return 0;
+}
+
+int row_columns(const char* header)
+{
+    strbuf field = {0};
+    int last = 0, count = 0;
+    const char* at = header;
+    while (!last && count >= 0)
+        count = csv_next_field(&at, &field, &last) ? -1 : count + 1;
+    strbuf_free(&field);
+    return count;
+}
+
+/* TEXT as a "found" phrase: quoted when short, else its length (a cut
+ * could split a UTF-8 character). */
+static void say_found(strbuf* why, const char* what, const char* text)
+{
+    if (strlen(text) <= 32)
+        strbuf_printf(why, "%s, found \"%s\"", what, text);
+    else
+        strbuf_printf(why, "%s, found %zu bytes", what, strlen(text));
+}
+
+/* Point, hash and status as row_line writes them: a canonical non-negative
+ * integer (no sign, no leading zero), 16 lowercase hex digits, a status
+ * word. Returns 0, or -1 with WHY said. */
+static int check_identity(const char* point, const char* hash, const char* status, strbuf* why)
+{
+    size_t digits = strspn(point, "0123456789");
+    if (!digits || point[digits] || (point[0] == '0' && digits > 1) || digits > 18) {
+        say_found(why, "point: expected a non-negative integer without leading zeros", point);
+        return -1;
+    }
+    if (strlen(hash) != 16 || strspn(hash, "0123456789abcdef") != 16) {
+        say_found(why, "hash: expected 16 lowercase hex digits", hash);
+        return -1;
+    }
+    for (int s = 0; s < ROW_STATUS_COUNT; s++)
+        if (!strcmp(status, row_status_names[s]))
+            return 0;
+    say_found(why, "status: expected one of ok, infeasible, invalid, error", status);
+    return -1;
+}
+
+/* A CSV row: its columns, then the first three checked. */
+static int check_csv(const char* line, int columns, strbuf* why)
+{
+    strbuf field[3] = {{0}, {0}, {0}}, rest = {0};
+    int last = 0, count = 0, bad = 0;
+    for (const char* at = line; !last && !bad; count++)
+        bad = csv_next_field(&at, count < 3 ? &field[count] : &rest, &last);
+    if (bad)
+        strbuf_printf(why, "expected a CSV row (RFC 4180 quoting), found a stray quote in column %d", count);
+    else if (columns > 0 && count != columns)
+        strbuf_printf(why, "expected a row of %d columns (the header's), found %d", columns, count);
+    else if (count < 3) {
+        strbuf_printf(why, "expected a row (point, hash, status, ...), found %d column%s", count, count == 1 ? "" : "s");
+        bad = 1;
+    } else
+        bad = check_identity(strbuf_text(&field[0]), strbuf_text(&field[1]), strbuf_text(&field[2]), why);
+    bad |= columns > 0 && count != columns;
+    for (int i = 0; i < 3; i++)
+        strbuf_free(&field[i]);
+    strbuf_free(&rest);
+    return bad ? -1 : 0;
+}
+
+/* A JSON-lines row: an object with the point, hash and status. */
+static int check_jsonl(const char* line, strbuf* why)
 {
     json_t*     row = parse(line);
     json_t*     p = json_object_get(row, "point");
     const char* h = json_string_value(json_object_get(row, "hash"));
-    int ok = json_is_integer(p) && json_integer_value(p) >= 0 && h && strlen(h) == 16
-             && strspn(h, "0123456789abcdef") == 16;
-    if (ok) {
-        *point = json_integer_value(p);
-        memcpy(hash, h, 17);
+    const char* s = json_string_value(json_object_get(row, "status"));
+    int bad = 0;
+    if (!json_is_object(row)) {
+        strbuf_append(why, "expected a row (a JSON object on one line), found something else");
+        bad = 1;
+    } else if (!json_is_integer(p) || json_integer_value(p) < 0) {
+        strbuf_append(why, "point: expected a non-negative integer, found something else");
+        bad = 1;
+    } else if (!h || !s) {
+        strbuf_printf(why, "%s: expected a string, found something else", h ? "status" : "hash");
+        bad = 1;
+    } else {
+        char point[32];
+        snprintf(point, sizeof point, "%lld", (long long)json_integer_value(p));
+        bad = check_identity(point, h, s, why);
     }
     json_decref(row);
-    return ok ? 0 : -1;
+    return bad ? -1 : 0;
+}
+
+int row_check(row_format f, const char* line, int columns, strbuf* why)
+{
+    strbuf ignored = {0};
+    int bad = f == ROW_JSONL ? check_jsonl(line, why ? why : &ignored) : check_csv(line, columns, why ? why : &ignored);
+    strbuf_free(&ignored);
+    return bad;
 }
 
 int row_identity(row_format f, const char* line, long long* point, char hash[17])
 {
-    if (f == ROW_JSONL)
-        return jsonl_identity(line, point, hash);
-    char* end = NULL;
-    long long n = strtoll(line, &end, 10);
-    if (end == line || n < 0 || *end != ',')
+    if (row_check(f, line, 0, NULL))
         return -1;
-    const char* p = end + 1;
-    if (strspn(p, "0123456789abcdef") != 16)
-        return -1;
-    memcpy(hash, p, 16);
+    if (f == ROW_JSONL) {
+        json_t* row = parse(line);
+        *point = json_integer_value(json_object_get(row, "point"));
+        memcpy(hash, json_string_value(json_object_get(row, "hash")), 17);
+        json_decref(row);
+        return 0;
+    }
+    *point = strtoll(line, NULL, 10);   /* canonical digits, then a comma: checked */
+    memcpy(hash, strchr(line, ',') + 1, 16);   /* a hash is never quoted: hex digits */
     hash[16] = '\0';
-    *point = n;
     return 0;
 }
 

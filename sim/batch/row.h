@@ -38,8 +38,19 @@ void row_line(const sweep* sw, row_format f, long long p, row_status status, con
  * not JSON, has no such column or it is null. */
 int row_value(const char* line, const char* column, char* buf, size_t size);
 
+/* The number of columns of a CSV line HEADER (RFC 4180 quoting), or -1
+ * when its quoting is broken. */
+int row_columns(const char* header);
+
+/* Whether LINE is a row as row_line writes it: CSV by RFC 4180 with
+ * COLUMNS columns (0: any number), or a JSON-lines object; a point that is
+ * a non-negative integer in canonical form, a hash of 16 lowercase hex
+ * digits, a status word. Returns 0, or -1 with "expected ..., found ..."
+ * appended to WHY (when not NULL). */
+int row_check(row_format f, const char* line, int columns, strbuf* why);
+
 /* The point number and hash at the start of LINE, as row_line writes them.
- * Returns 0, or -1 for a line that is not a row (a header, garbage). */
+ * Returns 0, or -1 for a line that is not a row (row_check). */
 int row_identity(row_format f, const char* line, long long* point, char hash[17]);
 
 /* The status of the row LINE, as row_line writes it, or -1 for a line

@@ -78,6 +78,7 @@ typedef struct {
     long long*           todo;         /* points to run, ascending */
     long long            todo_count, written;
     char**               lines;        /* per todo slot: its row, until its turn to be written */
+    char**               fresh;        /* per point, when resuming: the rows this run wrote */
     rowfile              file;
     int                  write_failed;
     long long            total, kept;  /* this shard's points; rows kept from before */
@@ -109,7 +110,10 @@ static void write_ready_rows(runner* r)
         if (r->opt->row)
             r->opt->row(r->todo[r->written], line, r->opt->row_arg);
         count_row(r, line);
-        free(line);
+        if (r->fresh)   /* for the file's rewrite in point order */
+            r->fresh[r->todo[r->written]] = line;
+        else
+            free(line);
         r->lines[r->written++] = NULL;
     }
 }
@@ -235,8 +239,11 @@ typedef struct {
     const sweep_options* opt;
     row_format           format;
     const char*          header;     /* expected first line (CSV), without newline */
+    int                  columns;    /* its columns (CSV) */
     int                  first;
     int                  foreign;    /* the file's header is another sweep's */
+    long long            bad_line;   /* the first malformed row's line, or 0 */
+    strbuf               why;        /* what is wrong with it */
     char**               kept;       /* per point */
 } resume_state;
 
@@ -245,7 +252,10 @@ static int in_shard(const sweep_options* opt, long long p)
     return opt->shards <= 1 || p % opt->shards == opt->shard - 1;
 }
 
-static void keep_line(const char* line, void* arg)
+/* A row of the file being resumed: kept when it is this sweep's and shard's
+ * point as it is now (its hash), and did not end in error (a crashed or
+ * timed-out point runs again). A malformed row stops the resume. */
+static void keep_line(const char* line, long long line_no, void* arg)
 {
     resume_state* s = arg;
     if (s->first && s->format == ROW_CSV) {
@@ -254,9 +264,16 @@ static void keep_line(const char* line, void* arg)
         return;
     }
     s->first = 0;
+    if (s->foreign || s->bad_line)
+        return;
+    if (row_check(s->format, line, s->columns, &s->why)) {
+        s->bad_line = line_no;
+        return;
+    }
     long long p;
     char hash[17], expected[17];
-    if (row_identity(s->format, line, &p, hash) || p >= s->sw->points || !in_shard(s->opt, p))
+    if (row_identity(s->format, line, &p, hash) || p >= s->sw->points || !in_shard(s->opt, p)
+        || row_status_of(s->format, line) == ROW_ERROR)
         return;
     sweep_point_hash(s->sw, p, expected);
     if (strcmp(hash, expected) || s->kept[p])
@@ -310,22 +327,47 @@ static int read_kept(const sweep* sw, const sweep_options* opt, row_format f, co
                           : S_ISDIR(st.st_mode) ? "a directory" : "a special file");
         return -1;
     }
-    resume_state s = {sw, opt, f, NULL, 1, 0, kept};
+    resume_state s = {.sw = sw, .opt = opt, .format = f, .first = 1, .kept = kept};
     strbuf first = {0};
     strbuf_append_n(&first, header, header[0] ? strlen(header) - 1 : 0);   /* without the newline */
     s.header = strbuf_text(&first);
-    int status = rowfile_read_lines(opt->out, keep_line, &s);
+    s.columns = f == ROW_CSV ? row_columns(s.header) : 0;
+    int status = rowfile_read_records(opt->out, f == ROW_CSV, keep_line, &s);
     strbuf_free(&first);
-    if (status < 0) {
+    if (status < 0)
         fprintf(stderr, "trainsim: cannot read %s to resume: %s\n", opt->out, strerror(errno));
-        return -1;
-    }
-    if (s.foreign) {
+    else if (s.foreign)
         fprintf(stderr, "trainsim: %s holds another sweep's rows (its header differs); "
                         "resume into the file this sweep wrote, or start a new one\n", opt->out);
-        return -1;
-    }
-    return 0;
+    else if (s.bad_line)
+        fprintf(stderr, "trainsim: %s:%lld: %s; --resume reads only the rows a sweep wrote\n", opt->out, s.bad_line,
+                strbuf_text(&s.why));
+    strbuf_free(&s.why);
+    return status < 0 || s.foreign || s.bad_line ? -1 : 0;
+}
+
+/* A resume appends the points it runs after every row it kept: when a kept
+ * row follows one of them in point order (an error row run again, a hole
+ * left by a worker's end), the whole file is rewritten in point order, as
+ * one write through a temporary file renamed over it (a kill before then
+ * leaves every row, out of order; the next resume orders them). Returns 0,
+ * or the exit status after a message. */
+static int put_in_point_order(const runner* r, char** kept, const char* header)
+{
+    long long last_kept = -1;
+    for (long long p = 0; p < r->sw->points; p++)
+        if (kept[p])
+            last_kept = p;
+    if (r->opt->discard || !r->todo_count || last_kept < r->todo[0])
+        return 0;
+    strbuf text = {0};
+    strbuf_append(&text, header);
+    for (long long p = 0; p < r->sw->points; p++)
+        if (kept[p] || r->fresh[p])
+            strbuf_append(&text, kept[p] ? kept[p] : r->fresh[p]);
+    int status = rowfile_write_whole(r->opt->out, strbuf_text(&text), text.len, "rows");
+    strbuf_free(&text);
+    return status;
 }
 
 /* "trainsim sweep: 20 rows: 8 ok, 12 infeasible, 0 invalid, 0 error" on
@@ -388,6 +430,8 @@ int sweep_run(const sweep* sw, sweep_options* opt)
                 r.todo[r.todo_count++] = p;
         }
     r.lines = xcalloc((size_t)r.todo_count + 1, sizeof *r.lines);
+    if (kept)
+        r.fresh = xcalloc((size_t)sw->points, sizeof *r.fresh);
     if (!opt->no_step_cache)
         plan_sharing(&r);
     worker_pool pool = {run_point, point_done, write_ready, &r, opt->jobs,
@@ -399,6 +443,8 @@ int sweep_run(const sweep* sw, sweep_options* opt)
         output_file_say_failed(opt->out, "rows", errno);
         status = EXIT_SYSTEM;
     }
+    if (opened && !status && kept)
+        status = put_in_point_order(&r, kept, strbuf_text(&header));
     if (!status && opt->summary) {
         for (long long p = 0; kept && p < sw->points; p++)
             if (kept[p])
@@ -408,9 +454,12 @@ int sweep_run(const sweep* sw, sweep_options* opt)
     opt->reused = r.reused;
     for (long long i = 0; i < r.todo_count; i++)   /* rows never written: a system error stopped the run */
         free(r.lines[i]);
-    for (long long p = 0; kept && p < sw->points; p++)
+    for (long long p = 0; kept && p < sw->points; p++) {
         free(kept[p]);
+        free(r.fresh[p]);
+    }
     free(kept);
+    free(r.fresh);
     free(r.todo);
     free(r.lines);
     free(r.step_key);
@@ -437,30 +486,37 @@ typedef struct {
     const char* file;
     char*       header;      /* the first input's */
     int         first, bad_header;
-    long long   line_no, bad_line;
+    int         columns;     /* the header's (CSV) */
+    long long   bad_line;    /* the first malformed row's line in this file, or 0 */
+    strbuf      why;         /* what is wrong with it */
     merged_row* rows;
     long long   count;
 } merge_state;
 
-static void merge_line(const char* line, void* arg)
+static void merge_line(const char* line, long long line_no, void* arg)
 {
     merge_state* m = arg;
-    m->line_no++;
     if (m->first && m->format == ROW_CSV) {
         m->first = 0;
-        if (!m->header)
+        if (!m->header) {
             m->header = xstrdup(line);
-        else if (strcmp(m->header, line))
+            m->columns = row_columns(line);
+            if (m->columns < 0) {
+                strbuf_append(&m->why, "expected a CSV header (RFC 4180 quoting), found a stray quote");
+                m->bad_line = line_no;
+            }
+        } else if (strcmp(m->header, line))
             m->bad_header = 1;
         return;
     }
     m->first = 0;
-    merged_row row = {.order = m->count};
-    if (row_identity(m->format, line, &row.point, row.hash)) {
+    if (m->bad_line || row_check(m->format, line, m->columns, &m->why)) {
         if (!m->bad_line)
-            m->bad_line = m->line_no;
+            m->bad_line = line_no;
         return;
     }
+    merged_row row = {.order = m->count};
+    row_identity(m->format, line, &row.point, row.hash);
     row.line = xstrdup(line);
     m->rows = xrealloc(m->rows, (size_t)(m->count + 1) * sizeof *m->rows);
     m->rows[m->count++] = row;
@@ -512,12 +568,12 @@ int sweep_merge(const char* out, char* const* inputs, int count)
     for (int i = 0; i < count && status == EXIT_DONE; i++) {
         m.file = inputs[i];
         m.first = 1;
-        m.line_no = m.bad_line = 0;
+        m.bad_line = 0;
         if (row_format_of(inputs[i]) != m.format) {
             fprintf(stderr, "trainsim: %s: expected rows in %s's format (%s), found the other one\n", inputs[i],
                     out, m.format == ROW_CSV ? "CSV" : "JSON lines");
             status = EXIT_INPUT;
-        } else if (rowfile_read_lines(inputs[i], merge_line, &m)) {
+        } else if (rowfile_read_records(inputs[i], m.format == ROW_CSV, merge_line, &m)) {
             fprintf(stderr, "trainsim: cannot read %s: %s\n", inputs[i], strerror(errno ? errno : ENOENT));
             status = EXIT_INPUT;
         } else if (m.bad_header) {
@@ -525,8 +581,8 @@ int sweep_merge(const char* out, char* const* inputs, int count)
                     inputs[i], inputs[0]);
             status = EXIT_INPUT;
         } else if (m.bad_line) {
-            fprintf(stderr, "trainsim: %s:%lld: expected a sweep row (point, hash, ...), found something else\n",
-                    inputs[i], m.bad_line);
+            fprintf(stderr, "trainsim: %s:%lld: %s; merge reads only the rows a sweep wrote\n", inputs[i], m.bad_line,
+                    strbuf_text(&m.why));
             status = EXIT_INPUT;
         }
     }
@@ -539,5 +595,6 @@ int sweep_merge(const char* out, char* const* inputs, int count)
         free(m.rows[i].line);
     free(m.rows);
     free(m.header);
+    strbuf_free(&m.why);
     return status;
 }

@@ -89,23 +89,45 @@ int rowfile_close(rowfile* f)
     return bad ? -1 : 0;
 }
 
-/* Hands over the complete lines in TEXT and keeps an unfinished tail. */
-static void split_lines(strbuf* text, void (*on_line)(const char*, void*), void* arg)
+/* Where reading has got to: the callback, and the line the next record
+ * starts on. */
+typedef struct {
+    int        quoted;   /* CSV: a newline inside double quotes is inside its record */
+    long long  line;
+    void     (*on_record)(const char* record, long long line, void* arg);
+    void*      arg;
+} record_reader;
+
+/* Hands over the complete records in TEXT and keeps an unfinished tail. A
+ * CSV record ends at a newline outside quotes (RFC 4180 section 2: a quoted
+ * field may hold line breaks; a doubled quote inside it toggles twice). */
+static void split_records(strbuf* text, record_reader* rd)
 {
     size_t start = 0;
-    for (size_t i = 0; i < text->len; i++)
-        if (text->data[i] == '\n') {
+    int in_quotes = 0;
+    long long newlines = 0;   /* inside the current record */
+    for (size_t i = 0; i < text->len; i++) {
+        char c = text->data[i];
+        if (rd->quoted && c == '"')
+            in_quotes = !in_quotes;
+        else if (c == '\n' && in_quotes)
+            newlines++;
+        else if (c == '\n') {
             text->data[i] = '\0';
-            on_line(text->data + start, arg);
+            rd->on_record(text->data + start, rd->line, rd->arg);
+            rd->line += newlines + 1;
+            newlines = 0;
             start = i + 1;
         }
+    }
     strbuf rest = {0};
     strbuf_append_n(&rest, text->data ? text->data + start : "", text->len - start);
     strbuf_free(text);
     *text = rest;
 }
 
-int rowfile_read_lines(const char* path, void (*on_line)(const char* line, void* arg), void* arg)
+int rowfile_read_records(const char* path, int quoted, void (*on_record)(const char* record, long long line, void* arg),
+                         void* arg)
 {
     FILE* probe = fopen(path, "rb");
     if (!probe)
@@ -114,16 +136,35 @@ int rowfile_read_lines(const char* path, void (*on_line)(const char* line, void*
     gzFile in = gzopen(path, "rb");   /* reads plain files as they are, too */
     if (!in)
         return -1;
+    record_reader rd = {quoted, 1, on_record, arg};
     strbuf text = {0};
     char chunk[65536];
     int n;
     while ((n = gzread(in, chunk, sizeof chunk)) > 0) {   /* < 0: a truncated end, the rest is kept */
         strbuf_append_n(&text, chunk, (size_t)n);
-        split_lines(&text, on_line, arg);
+        split_records(&text, &rd);
     }
     strbuf_free(&text);
     gzclose(in);
     return 0;
+}
+
+typedef struct {
+    void (*on_line)(const char* line, void* arg);
+    void* arg;
+} line_reader;
+
+static void pass_line(const char* line, long long line_no, void* arg)
+{
+    (void)line_no;
+    const line_reader* lr = arg;
+    lr->on_line(line, lr->arg);
+}
+
+int rowfile_read_lines(const char* path, void (*on_line)(const char* line, void* arg), void* arg)
+{
+    line_reader lr = {on_line, arg};
+    return rowfile_read_records(path, 0, pass_line, &lr);
 }
 
 int rowfile_write_whole(const char* path, const char* data, size_t len, const char* what)

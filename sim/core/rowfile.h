@@ -3,7 +3,8 @@
  * A name ending in .gz is written through zlib. Every row is written whole
  * and flushed at once (gzip: a sync flush), so a sweep killed at any moment
  * leaves a file whose complete lines are every row it finished; reading
- * stops quietly at a truncated end. */
+ * stops quietly at a truncated end. Rows are read back by their format's
+ * rules: a CSV row may span lines inside a quoted field. */
 #ifndef TRAINSIM_ROWFILE_H
 #define TRAINSIM_ROWFILE_H
 
@@ -47,5 +48,14 @@ int rowfile_write_whole(const char* path, const char* data, size_t len, const ch
  * decompressing a .gz name. Returns 0, 1 when PATH does not exist, -1 when
  * it cannot be read. */
 int rowfile_read_lines(const char* path, void (*on_line)(const char* line, void* arg), void* arg);
+
+/* Calls ON_RECORD with each complete record of PATH (without its final
+ * newline) and the line it starts on, decompressing a .gz name. QUOTED: CSV,
+ * where a newline inside double quotes belongs to its record (RFC 4180);
+ * else a record is a line. An unfinished last record (a killed writer) is
+ * not handed over. Returns 0, 1 when PATH does not exist, -1 when it cannot
+ * be read. */
+int rowfile_read_records(const char* path, int quoted, void (*on_record)(const char* record, long long line, void* arg),
+                         void* arg);
 
 #endif
