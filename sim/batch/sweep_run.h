@@ -50,10 +50,4 @@ int sweep_run(const sweep* sw, sweep_options* opt);
 void sweep_row_of(const sweep* sw, row_format f, long long p, const scenario* sc, int status, const run_result* r,
                   strbuf* line);
 
-/* Writes to OUT the rows of the COUNT files INPUTS (shards of one sweep, in
- * OUT's format), one per point, in point order. Returns the exit status: 0,
- * or 2 with a message on stderr (unreadable input, different headers, a
- * point with two different hashes). */
-int sweep_merge(const char* out, char* const* inputs, int count);
-
 #endif

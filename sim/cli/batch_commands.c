@@ -9,6 +9,7 @@
 
 #include "batch/best.h"
 #include "batch/row.h"
+#include "batch/sweep_merge.h"
 #include "batch/sweep_run.h"
 #include "cli/args.h"
 #include "core/diag.h"
