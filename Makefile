@@ -35,6 +35,7 @@ SCENARIO ?= scenarios/gpt4-a100-25k.yaml
 # page, the platforms and the scenarios (with sweeps/, teach/, bench/).
 PREFIX  ?= /usr/local
 DATADIR  = $(DESTDIR)$(PREFIX)/share/trainsim
+DOCDIR   = $(DESTDIR)$(PREFIX)/share/doc/trainsim
 SCENARIO_DIRS := scenarios scenarios/sweeps scenarios/teach scenarios/bench
 
 .PHONY: all deps build run test check-tests asan valgrind fuzz bench validate validate-run install uninstall clean
@@ -182,14 +183,21 @@ clean:
 
 -include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/hooks-obj/*/*.d $(BUILD)/test-obj/*.d)
 
+# The man page names installed files as PREFIX/...: written with this PREFIX.
+# tools/plot goes in as trainsim-plot, the docs in share/doc/trainsim.
 install: deps
 	@$(MAKE) --no-print-directory $(BUILD)/trainsim
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DATADIR)/platforms
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DATADIR)/platforms $(DOCDIR)
 	install -m 755 $(BUILD)/trainsim $(DESTDIR)$(PREFIX)/bin/trainsim
-	install -m 644 docs/trainsim.1 $(DESTDIR)$(PREFIX)/share/man/man1/trainsim.1
+	install -m 755 tools/plot $(DESTDIR)$(PREFIX)/bin/trainsim-plot
+	sed 's|PREFIX/|$(PREFIX)/|g' docs/trainsim.1 > $(DESTDIR)$(PREFIX)/share/man/man1/trainsim.1.tmp
+	chmod 644 $(DESTDIR)$(PREFIX)/share/man/man1/trainsim.1.tmp
+	mv $(DESTDIR)$(PREFIX)/share/man/man1/trainsim.1.tmp $(DESTDIR)$(PREFIX)/share/man/man1/trainsim.1
+	install -m 644 README.md docs/*.md $(DOCDIR)
 	install -m 644 platforms/*.xml platforms/README.md $(DATADIR)/platforms
 	for d in $(SCENARIO_DIRS); do install -d $(DATADIR)/$$d && install -m 644 $$d/*.yaml $(DATADIR)/$$d; done
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/trainsim $(DESTDIR)$(PREFIX)/share/man/man1/trainsim.1
-	rm -rf $(DATADIR)
+	rm -f $(DESTDIR)$(PREFIX)/bin/trainsim $(DESTDIR)$(PREFIX)/bin/trainsim-plot
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/trainsim.1
+	rm -rf $(DATADIR) $(DOCDIR)

@@ -1,5 +1,7 @@
 /* test_install: `make install` with PREFIX and DESTDIR puts the binary, its
- * man page (readable by `man -l`), the platforms and the scenarios in place;
+ * man page (readable by `man -l`, naming the installed files under PREFIX),
+ * tools/plot as trainsim-plot, the docs, the platforms and the scenarios in
+ * place;
  * the installed binary runs an installed scenario; `make uninstall` takes
  * them all away again. */
 #include <libgen.h>
@@ -43,7 +45,10 @@ START_TEST(install_and_uninstall_into_a_destdir)
                                "usr/share/trainsim/platforms/dgx-a100-pod.xml",
                                "usr/share/trainsim/scenarios/gpt4-a100-25k.yaml",
                                "usr/share/trainsim/scenarios/sweeps/bubble.yaml",
-                               "usr/share/trainsim/scenarios/teach/tp8.yaml"};
+                               "usr/share/trainsim/scenarios/teach/tp8.yaml",
+                               "usr/bin/trainsim-plot",
+                               "usr/share/doc/trainsim/scenario.md",
+                               "usr/share/doc/trainsim/README.md"};
     for (size_t i = 0; i < sizeof installed / sizeof *installed; i++) {
         snprintf(path, sizeof path, "%s/%s", dest, installed[i]);
         ck_assert_msg(exists(path), "make install did not install %s", installed[i]);
@@ -59,6 +64,13 @@ START_TEST(install_and_uninstall_into_a_destdir)
     run_program((const char*[]){binary, "sweep", sweep, "-j", "2", NULL}, &r);
     ck_assert_msg(r.status == 0, "%s", strbuf_text(&r.err));
     command_result_free(&r);
+    /* The man page names the installed files under this PREFIX, not "PREFIX". */
+    strbuf page = {0};
+    snprintf(path, sizeof path, "%s/usr/share/man/man1/trainsim.1", dest);
+    read_file(path, &page);
+    ck_assert_msg(!strstr(strbuf_text(&page), "PREFIX/"), "the installed man page still says PREFIX/");
+    ck_assert_ptr_nonnull(strstr(strbuf_text(&page), "/usr/share/trainsim/scenarios/gpt4-a100-25k.yaml"));
+    strbuf_free(&page);
     if (exists("/usr/bin/man")) {
         snprintf(path, sizeof path, "%s/usr/share/man/man1/trainsim.1", dest);
         run_program((const char*[]){"/usr/bin/man", "-l", path, NULL}, &r);
