@@ -49,7 +49,7 @@ static void refuse_shape(const scenario* sc, double excess, double reps, strbuf*
              "failures in clusters at almost the same instant)%s, more than the %s trainsim simulates%s; node and "
              "GPU failures fit shapes of 0.7 to 0.8 (Schroeder and Gibson 2006)",
              sc->failures.weibull_shape, count_text(excess, n, sizeof n), over,
-             reps > 1 ? "10,000,000" : "1,000,000", reps > 1 ? " in all" : " per run");
+             reps > 1 ? RUN_MAX_FAILURES_TEXT : RUN_MAX_FAILURES_PER_RUN_TEXT, reps > 1 ? " in all" : " per run");
     problem_at(sc, mark_of(sc, "failures.shape", NULL), message, text);
 }
 
@@ -64,7 +64,7 @@ static void refuse_length(const scenario* sc, const campaign_input* in, double p
         snprintf(value, sizeof value, "%g", sc->train.tokens);
     snprintf(text, sizeof text,
              "training.%s: %s gives about %s failures per run (one every %s over an expected %.2g days, "
-             "%.0f %% of them waiting for repaired nodes), more than the 1,000,000 trainsim simulates per run",
+             "%.0f %% of them waiting for repaired nodes), more than the " RUN_MAX_FAILURES_PER_RUN_TEXT " trainsim simulates per run",
              by_steps ? "iterations" : "tokens", value, count_text(per_run, n, sizeof n),
              units_format_seconds(1 / campaign_failure_rate(in), gap, sizeof gap),
              campaign_expected_wall_with_waits(in) / 86400, 100 * (1 - campaign_availability(in)));
@@ -77,7 +77,7 @@ static void refuse_replications(const scenario* sc, const campaign_input* in, do
     char n[32], total[32], text[512];
     snprintf(text, sizeof text,
              "output.replications: %d runs of about %s failures each give %s failures, more than the "
-             "10,000,000 trainsim simulates in all",
+             RUN_MAX_FAILURES_TEXT " trainsim simulates in all",
              in->replications, count_text(per_run, n, sizeof n), count_text(per_run * in->replications, total, sizeof total));
     const key_mark* m = mark_of(sc, "output.replications", sc->train.iterations > 0 ? "training.iterations"
                                                                                      : "training.tokens");

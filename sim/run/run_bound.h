@@ -11,7 +11,9 @@
 #include "input/scenario.h"
 
 #define RUN_MAX_FAILURES_PER_RUN 1e6
+#define RUN_MAX_FAILURES_PER_RUN_TEXT "1,000,000"   /* the same, as messages print it */
 #define RUN_MAX_FAILURES 1e7   /* over all replications */
+#define RUN_MAX_FAILURES_TEXT "10,000,000"
 
 /* Returns 0 when the run level of SC, whose inputs are IN, is within the
  * bounds; else 1 with "FILE:LINE:COL: key: ..." in MESSAGE, at the key that
