@@ -175,6 +175,7 @@ Suite* campaign_suite(void);
 Suite* ettr_suite(void);
 Suite* power_suite(void);
 Suite* sweep_suite(void);
+Suite* plot_suite(void);
 Suite* trace_suite(void);
 Suite* teach_suite(void);
 Suite* report_suite(void);

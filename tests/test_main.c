@@ -29,6 +29,7 @@ int main(void)
     srunner_add_suite(runner, ettr_suite());
     srunner_add_suite(runner, power_suite());
     srunner_add_suite(runner, sweep_suite());
+    srunner_add_suite(runner, plot_suite());
     srunner_add_suite(runner, trace_suite());
     srunner_add_suite(runner, teach_suite());
     srunner_add_suite(runner, report_suite());

@@ -428,45 +428,6 @@ START_TEST(the_slurm_script_runs_the_shards_and_merges_them)
 }
 END_TEST
 
-/* tools/plot draws a sweep's rows with gnuplot (installed by make test). */
-START_TEST(plots_draw_the_rows)
-{
-    char rows[128], heatmap[128], lines[128];
-    temp_path(rows, sizeof rows, ".csv");
-    temp_path(heatmap, sizeof heatmap, ".svg");
-    temp_path(lines, sizeof lines, ".svg");
-    command_result r;
-    run_trainsim_ok((const char*[]){"sweep", grid_file, "-o", rows, NULL}, &r);
-    command_result_free(&r);
-    run_program((const char*[]){"tools/plot", "heatmap", rows, "parallelism.tp", "parallelism.micro_batch", "mfu", "-o",
-                                heatmap, NULL}, &r);
-    ck_assert_msg(r.status == 0, "tools/plot heatmap: %s", strbuf_text(&r.err));
-    command_result_free(&r);
-    run_program((const char*[]){"tools/plot", "line", rows, "parallelism.tp", "step_time_s", "--by",
-                                "parallelism.schedule", "-o", lines, NULL}, &r);
-    ck_assert_msg(r.status == 0, "tools/plot line: %s", strbuf_text(&r.err));
-    command_result_free(&r);
-    strbuf svg = {0};
-    read_file(heatmap, &svg);
-    ck_assert_ptr_nonnull(strstr(strbuf_text(&svg), "<svg"));
-    ck_assert_ptr_nonnull(strstr(strbuf_text(&svg), ">parallelism.micro_batch<"));   /* the y axis */
-    ck_assert_ptr_nonnull(strstr(strbuf_text(&svg), ">0.228<"));   /* tp 1, micro-batch 1: MFU 0.228 */
-    strbuf_clear(&svg);
-    read_file(lines, &svg);
-    ck_assert_ptr_nonnull(strstr(strbuf_text(&svg), ">1f1b<"));   /* one line per schedule */
-    ck_assert_ptr_nonnull(strstr(strbuf_text(&svg), ">gpipe<"));
-    strbuf_free(&svg);
-    run_program((const char*[]){"tools/plot", "heatmap", rows, "parallelism.tp", "nothing", "mfu", "-o", heatmap,
-                                NULL}, &r);
-    ck_assert_int_eq(r.status, 2);
-    ck_assert_ptr_nonnull(strstr(strbuf_text(&r.err), "no column \"nothing\""));
-    command_result_free(&r);
-    unlink(rows);
-    unlink(heatmap);
-    unlink(lines);
-}
-END_TEST
-
 /* trainsim best: every candidate counted once (ruled out, too big, or
  * simulated), plans printed best MFU first, and the simulated rows kept. */
 START_TEST(best_ranks_the_plans_that_fit)
@@ -558,7 +519,6 @@ Suite* sweep_suite(void)
     tcase_add_test(tc, a_row_keeps_the_resolved_values);
     tcase_add_test(tc, resume_needs_an_output_file);
     tcase_add_test(tc, a_base_with_a_nul_byte_is_refused);
-    tcase_add_test(tc, plots_draw_the_rows);
     tcase_add_test(tc, the_slurm_script_runs_the_shards_and_merges_them);
     tcase_add_test(tc, best_ranks_the_plans_that_fit);
     tcase_add_test(tc, best_checks_a_hand_written_platform);
