@@ -267,6 +267,8 @@ START_TEST(titles_units_and_words_are_honest)
     ck_assert_ptr_nonnull(strstr(t, "<text>infeasible</text>"));
     ck_assert_ptr_nonnull(strstr(t, "<text>invalid</text>"));
     ck_assert_ptr_null(strstr(t, "<text>9</text>"));   /* the infeasible point's 9 GiB is not shown */
+    ck_assert_ptr_nonnull(strstr(t, "<text>from "));
+    ck_assert_ptr_nonnull(strstr(t, "; blank: 1 infeasible, 1 invalid</text>"));   /* said in the title */
 
     plot_ok((const char*[]){"line", rows, "parallelism.dp", "step_time_s", "-o", svg, NULL}, &r);
     command_result_free(&r);
@@ -275,6 +277,7 @@ START_TEST(titles_units_and_words_are_honest)
     t = strbuf_text(&text);
     ck_assert_ptr_nonnull(strstr(t, "<text>step_time_s (s) against parallelism.dp</text>"));
     ck_assert_ptr_nonnull(strstr(t, "<text>auto</text>"));   /* a category: the x axis is not numeric */
+    ck_assert_ptr_nonnull(strstr(t, "<text>1 infeasible, 1 invalid: no point</text>"));   /* said in the key */
 
     plot_ok((const char*[]){"line", rows, "parallelism.tp", "parallelism.dp", "--by", "parallelism.pp", "-o", svg,
                             NULL}, &r);
@@ -284,7 +287,7 @@ START_TEST(titles_units_and_words_are_honest)
     ck_assert_ptr_null(strstr(strbuf_text(&text), "<text>auto</text>"));   /* dp as numbers: its invalid row out */
     write_text(rows, "point,status,x,y,z\n0,ok,1,1,auto\n1,ok,1,2,0.5\n");
     plot_ok((const char*[]){"heatmap", rows, "x", "y", "z", "-o", svg, NULL}, &r);
-    ck_assert_msg(strstr(strbuf_text(&r.err), "1 rows whose z is not a number (auto): their cells are left blank"), "%s",
+    ck_assert_msg(strstr(strbuf_text(&r.err), "1 row whose z is not a number (auto): its cell is left blank"), "%s",
                   strbuf_text(&r.err));
     command_result_free(&r);
     strbuf_clear(&text);
