@@ -248,7 +248,7 @@ END_TEST
 /* Titles say what is plotted with the unit its name tells (bytes in GiB);
  * an infeasible cell is blank with its status; `auto` is a word on a
  * categorical axis, never a number; a word where a number belongs is left
- * out, said so. */
+ * out, said so; a line does not bridge a missing point. */
 START_TEST(titles_units_and_words_are_honest)
 {
     char rows[128], svg[128];
@@ -293,6 +293,21 @@ START_TEST(titles_units_and_words_are_honest)
     strbuf_clear(&text);
     read_file(svg, &text);
     ck_assert_ptr_nonnull(strstr(strbuf_text(&text), "<text>not a number</text>"));
+
+    /* a line is drawn in the x axis' order and broken where a point is
+     * missing: a's points at x 1, 4, 8 (2 invalid) give one segment, 4-8 */
+    write_text(rows, "point,status,x,y,c\n0,ok,1,1,a\n1,invalid,2,,a\n2,ok,8,3.5,a\n3,ok,4,3,a\n4,ok,1,2,b\n");
+    plot_ok((const char*[]){"line", rows, "x", "y", "--by", "c", "-o", svg, NULL}, &r);
+    command_result_free(&r);
+    strbuf_clear(&text);
+    read_file(svg, &text);
+    const char* a = strstr(strbuf_text(&text), "<g id=\"gnuplot_plot_1\"");
+    const char* b = a ? strstr(a, "<g id=\"gnuplot_plot_2\"") : NULL;
+    ck_assert(a && b && strstr(a, "<text>a (1 invalid)</text>") < b);
+    int segments = 0;
+    for (const char* p = strstr(a, " L"); p && p < b; p = strstr(p + 1, " L"))
+        segments++;
+    ck_assert_int_eq(segments, 2);   /* the key's sample and 4-8; not 1-4 across the gap */
     strbuf_free(&text);
     unlink(rows);
     unlink(svg);
