@@ -125,25 +125,24 @@ static void receive_args(const run_result* r, const busy_interval* b, strbuf* ou
 {
     int p = r->plan.stages, from = (b->stage + (b->backward ? 1 : p - 1)) % p;
     const stage_plan* sender = &r->plan.stage[from];
-    string_arg(out, "transfer", b->backward ? "gradients from the next pipeline rank"
-                                            : "activations from the previous pipeline rank");
+    string_arg(out, "transfer", trace_comm_what(b));
     number_arg(out, "from_pipeline_rank", from);
     number_arg(out, "bytes", sender->pp_bytes);
     number_arg(out, "flows", b->backward ? sender->prev_flow_count : sender->next_flow_count);
 }
 
-static void exchange_args(const alltoall_plan* a, strbuf* out)
+static void exchange_args(const char* what, const alltoall_plan* a, strbuf* out)
 {
-    string_arg(out, "collective", "expert dispatch exchange");
+    string_arg(out, "collective", what);
     number_arg(out, "flows", a->flow_count);
     if (!a->flow_bytes)
         number_arg(out, "bytes_per_flow", a->bytes);
     number_arg(out, "exchanges", a->repeat);
 }
 
-static void context_args(const cp_pass_plan* cp, strbuf* out)
+static void context_args(const char* what, const cp_pass_plan* cp, strbuf* out)
 {
-    string_arg(out, "collective", "context-parallel K,V exchange");
+    string_arg(out, "collective", what);
     number_arg(out, "sections", cp->count);
     if (cp->count == 0)
         return;
@@ -152,30 +151,55 @@ static void context_args(const cp_pass_plan* cp, strbuf* out)
     number_arg(out, "bytes_per_send", ring->phase[0].chunk_bytes);
 }
 
+const char* trace_comm_what(const busy_interval* b)
+{
+    if (b->what <= WORK_OPTIMIZER)
+        return "";
+    if (b->channel < 0)
+        return b->backward ? "gradients from the next pipeline rank" : "activations from the previous pipeline rank";
+    switch ((channel_kind)b->channel) {
+    case CH_TP:            return "TP collective";
+    case CH_PP_GATHER:     return "TP all-gather of a received activation";
+    case CH_EP:            return "expert dispatch exchange";
+    case CH_ETP:           return "expert all-gather or reduce-scatter";
+    case CH_ZERO_GATHER:   return "ZeRO-3 weight gather";
+    case CH_ZERO_SCATTER:  return "ZeRO-3 gradient scatter";
+    case CH_DP_REDUCE:     return "gradient reduction";
+    case CH_DP_GATHER:     return "weight all-gather";
+    case CH_EXPERT_REDUCE: return "expert gradient reduction";
+    case CH_EXPERT_GATHER: return "expert weight all-gather";
+    case CH_CP:            return "context-parallel K,V exchange";
+    case CH_AMAX:          return "fp8 amax all-reduce";
+    case CH_COUNT:         break;
+    }
+    return "";
+}
+
 void trace_comm_args(const run_result* r, const busy_interval* b, strbuf* out)
 {
     if (b->what <= WORK_OPTIMIZER)
         return;
     const stage_plan* sp = &r->plan.stage[b->stage];
     const chunk_plan* ch = &sp->chunk[b->chunk > 0 ? b->chunk : 0];
+    const char* what = trace_comm_what(b);
     int bwd = b->backward;
     if (b->channel < 0) {
         receive_args(r, b, out);
         return;
     }
     switch ((channel_kind)b->channel) {
-    case CH_TP:              collective_args("TP collective", "TP", bwd ? &ch->tp_bwd : &ch->tp_fwd, out); break;
-    case CH_PP_GATHER:       collective_args("TP all-gather of a received activation", "TP", &sp->pp_gather, out); break;
-    case CH_EP:              exchange_args(bwd ? &ch->ep_bwd : &ch->ep_fwd, out); break;
-    case CH_ETP:             collective_args("expert all-gather or reduce-scatter", "ETP", bwd ? &ch->etp_bwd : &ch->etp_fwd, out); break;
-    case CH_ZERO_GATHER:     collective_args("ZeRO-3 weight gather", "DP", &ch->zero_gather, out); break;
-    case CH_ZERO_SCATTER:    collective_args("ZeRO-3 gradient scatter", "DP", &ch->zero_scatter, out); break;
-    case CH_DP_REDUCE:       collective_args("gradient reduction", "DP", &sp->dp_reduce, out); break;
-    case CH_DP_GATHER:       collective_args("weight all-gather", "DP", &sp->dp_gather, out); break;
-    case CH_EXPERT_REDUCE:   collective_args("expert gradient reduction", "expert DP", &sp->expert_reduce, out); break;
-    case CH_EXPERT_GATHER:   collective_args("expert weight all-gather", "expert DP", &sp->expert_gather, out); break;
-    case CH_CP:              context_args(bwd ? &ch->cp_bwd : &ch->cp_fwd, out); break;
-    case CH_AMAX:            collective_args("fp8 amax all-reduce", "TP x CP x DP", bwd ? &sp->amax_bwd : &sp->amax_fwd, out); break;
-    case CH_COUNT:           break;
+    case CH_TP:            collective_args(what, "TP", bwd ? &ch->tp_bwd : &ch->tp_fwd, out); break;
+    case CH_PP_GATHER:     collective_args(what, "TP", &sp->pp_gather, out); break;
+    case CH_EP:            exchange_args(what, bwd ? &ch->ep_bwd : &ch->ep_fwd, out); break;
+    case CH_ETP:           collective_args(what, "ETP", bwd ? &ch->etp_bwd : &ch->etp_fwd, out); break;
+    case CH_ZERO_GATHER:   collective_args(what, "DP", &ch->zero_gather, out); break;
+    case CH_ZERO_SCATTER:  collective_args(what, "DP", &ch->zero_scatter, out); break;
+    case CH_DP_REDUCE:     collective_args(what, "DP", &sp->dp_reduce, out); break;
+    case CH_DP_GATHER:     collective_args(what, "DP", &sp->dp_gather, out); break;
+    case CH_EXPERT_REDUCE: collective_args(what, "expert DP", &sp->expert_reduce, out); break;
+    case CH_EXPERT_GATHER: collective_args(what, "expert DP", &sp->expert_gather, out); break;
+    case CH_CP:            context_args(what, bwd ? &ch->cp_bwd : &ch->cp_fwd, out); break;
+    case CH_AMAX:          collective_args(what, "TP x CP x DP", bwd ? &sp->amax_bwd : &sp->amax_fwd, out); break;
+    case CH_COUNT:         break;
     }
 }

@@ -24,6 +24,11 @@ typedef struct {
  * simulated order of passes is the schedule's. Returns how many. */
 int trace_memory_levels(const scenario* sc, const run_result* r, int stage, counter_level** levels);
 
+/* What communication slice B of a timeline waited for, in words
+ * ("gradient reduction", "activations from the previous pipeline rank");
+ * "" for a pass's kernels or the optimizer. */
+const char* trace_comm_what(const busy_interval* b);
+
 /* The args of slice B of R's timeline (a communication slice: B->what
  * beyond the optimizer), as the members of a JSON object ("key":value,...)
  * into OUT; nothing for a pass's kernels or the optimizer. */
