@@ -54,7 +54,7 @@ void html_run_breakdown(const run_result* r, strbuf* out)
 static const char* run_colour(run_event_kind k)
 {
     static const char* const colours[RUN_EVENT_KIND_COUNT] = {"#3f9a50", "#2aa6a6", "#8fd6d6", "#9a1f1f",
-                                                              "#7a4a2a", "#d0453a", "#f07a1a", "#d0453a"};
+                                                              "#7a4a2a", "#d0453a", "#f07a1a", "#e8897a"};
     return colours[k];
 }
 
@@ -256,10 +256,11 @@ void html_run_histogram(const run_result* r, strbuf* out)
     for (int b = 0; b < CAMPAIGN_BINS; b++)
         most = c->wall_bins[b] > most ? c->wall_bins[b] : most;
     double bar = PLOT_WIDTH / CAMPAIGN_BINS, width = (c->wall_max - c->wall_min) / CAMPAIGN_BINS;
-    double base = 130, ys = 110.0 / most;
+    double step = html_tick_step(most, html_unit_count(), 5), top = ceil(most / step) * step;   /* a tick atop */
+    double base = 130, ys = 110.0 / top;
     strbuf_printf(out, "<h2>Wall-clock over %d replications</h2>\n<svg width=\"%.0f\" height=\"%.0f\" role=\"img\">\n",
                   c->replications, CHART_WIDTH, base + 40);
-    html_y_axis(out, LABEL_WIDTH, CHART_WIDTH - 20, base, ys, 0, most, html_unit_count(), 5);
+    html_y_axis(out, LABEL_WIDTH, CHART_WIDTH - 20, base, ys, 0, top, html_unit_count(), 5);
     for (int b = 0; b < CAMPAIGN_BINS; b++) {
         double h = ys * c->wall_bins[b];
         strbuf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#3b6fb6\"><title>%.2f "
