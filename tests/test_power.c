@@ -1,8 +1,9 @@
 /* test_power: the facility power of a step against hand-computed watts:
  * stages that take turns keep it flat, stages computing together make it
  * swing between all-busy and all-idle, communicating draws its own power;
- * the mean follows the shares of each state; and a scenario's energy is its
- * mean power times its wall-clock. */
+ * the mean follows the shares of each state; the levels of the power over
+ * the step are the hand-computed steps, with rounding gaps left out; and a
+ * scenario's energy is its mean power times its wall-clock. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 #include "run/power.h"
 
 /* Stage S in STATE from START to END (the work kind plays no part in power). */
-#define BUSY(s, state, start, end) {s, state, start, end, WORK_FORWARD, 0, 0}
+#define BUSY(s, state, start, end) {s, state, start, end, WORK_FORWARD, 0, 0, -1, 0}
 
 static const power_spec spec = {
     .enabled = 1, .gpu_busy = 400, .gpu_comm = 200, .gpu_idle = 100, .node_overhead = 1000, .pue = 1.5};
@@ -102,6 +103,34 @@ START_TEST(communicating_draws_its_own_power)
 }
 END_TEST
 
+/* The step function behind the peak and the trough: 8 GPUs computing and
+ * 8 communicating until 2 s, then all idle (one level, not one per
+ * stage's change); a rounding gap between turns draws no level. */
+START_TEST(power_levels_are_the_steps_of_the_activity)
+{
+    const busy_interval b[] = {BUSY(0, 0, 0, 1), BUSY(0, 1, 1, 2), BUSY(1, 1, 0, 1), BUSY(1, 0, 1, 2)};
+    step_profile p;
+    two_stages(&p, b, 4);
+    p.step_time = p.busy_span = 3;
+    power_level* levels;
+    int n = power_levels(&spec, &p, 16, 2, &levels);
+    ck_assert_int_eq(n, 2);
+    ck_assert_double_eq(levels[0].time, 0);
+    ck_assert_double_eq_tol(levels[0].watts, facility(8, 8, 0), 1e-9);
+    ck_assert_double_eq(levels[1].time, 2);
+    ck_assert_double_eq_tol(levels[1].watts, facility(0, 0, 16), 1e-9);
+    free(levels);
+    step_profile_free(&p);
+    const busy_interval gap[] = {BUSY(0, 0, 0, 1), BUSY(1, 0, 1 + 1e-15, 2)};
+    two_stages(&p, gap, 2);
+    n = power_levels(&spec, &p, 16, 2, &levels);
+    ck_assert_int_eq(n, 1);
+    ck_assert_double_eq_tol(levels[0].watts, facility(8, 0, 8), 1e-9);
+    free(levels);
+    step_profile_free(&p);
+}
+END_TEST
+
 /* Without failures the run's energy is its mean power over its wall-clock. */
 START_TEST(scenario_energy_is_power_times_time)
 {
@@ -146,6 +175,7 @@ Suite* power_suite(void)
     tcase_add_test(tc, rounding_gaps_between_turns_are_no_swing);
     tcase_add_test(tc, stages_computing_together_swing);
     tcase_add_test(tc, communicating_draws_its_own_power);
+    tcase_add_test(tc, power_levels_are_the_steps_of_the_activity);
     tcase_add_test(tc, scenario_energy_is_power_times_time);
     tcase_add_test(tc, energy_is_priced_per_kwh);
     suite_add_tcase(s, tc);

@@ -4,8 +4,16 @@
  * rendered text holds the run's key figures; with an uncertainty study, the
  * page holds its percentiles and band probabilities as run --json gives
  * them, and its tornado chart is drawn (both bar colours in the picture,
- * a bar per input and measure in the DOM). Without Chromium the test says
- * so on stderr and checks the page as text only. */
+ * a bar per input and measure in the DOM). The GPT-4 scenario's page, in
+ * the DOM Chromium renders, holds every part issue 19 asks of a report a
+ * reader can use: time ticks and hover text on the step's schedule, the
+ * value on each memory bar and an axis, the power over the step with its
+ * peak, trough and mean, the tables of failures by kind and of the DP
+ * collectives, the inputs as resolved, y ticks on the histogram, shares
+ * that say "of the step" or "of the run", and its 2,000-odd failures
+ * aggregated into bins the legend names; a run of few failures draws each.
+ * Without Chromium the test says so on stderr and checks the page as text
+ * only. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +113,9 @@ START_TEST(report_page_renders_with_its_key_figures)
     command_result_free(&json);
     ck_assert_msg(strstr(text, mfu) && strstr(text, days), "the page lacks %s or %s", mfu, days);
     ck_assert_msg(strstr(text, energy) && strstr(energy, "Wh"), "the page lacks the text report's energy \"%s\"", energy);
+    /* a few failures: each its own mark, with its hover text; no bins */
+    ck_assert_ptr_nonnull(strstr(text, " failure at "));
+    ck_assert_ptr_null(strstr(text, "Aggregated: "));
 
     const char* browser = chromium();
     if (!browser) {
@@ -258,6 +269,132 @@ START_TEST(report_draws_the_study_with_its_tornado)
 }
 END_TEST
 
+/* The part of PAGE from the heading that starts with HEADING to the next
+ * <h2> (or the end), into PART. */
+static void section(const char* page, const char* heading, strbuf* part)
+{
+    const char* from = strstr(page, heading);
+    ck_assert_msg(from != NULL, "the page has no section %s", heading);
+    const char* to = strstr(from + 4, "<h2>");
+    strbuf_append_n(part, from, to ? (size_t)(to - from) : strlen(from));
+}
+
+static void assert_holds(const char* where, const char* name, const char* what)
+{
+    ck_assert_msg(strstr(where, what), "%s lacks %s", name, what);
+}
+
+/* The round tick step of an axis over SPAN with at most ROOM ticks: 1, 2
+ * or 5 times a power of ten (computed here, not by html_axis). */
+static double round_step(double span, int room)
+{
+    double raw = span / room, power = pow(10, floor(log10(raw)));
+    return raw / power <= 1 ? power : raw / power <= 2 ? 2 * power : raw / power <= 5 ? 5 * power : 10 * power;
+}
+
+/* Checks every item of issue 19's point 5 in the page PAGE (the DOM, as
+ * Chromium rendered it, or the file) against the run's report REPORT. */
+static void check_gpt4_page(const char* page, const json_t* report)
+{
+    strbuf part = {0};
+    char want[160];
+    /* the step: shares of the step, time ticks (61 s: every 10 s), hover text */
+    section(page, "<h2>One step</h2>", &part);
+    assert_holds(strbuf_text(&part), "the step", "share of the step");
+    double step = number_at(report, "step_time_s"), tick = round_step(step, 10);
+    for (int k = 1; k * tick <= step; k++) {
+        snprintf(want, sizeof want, ">%g s</text>", k * tick);
+        assert_holds(strbuf_text(&part), "the step's time axis", want);
+    }
+    assert_holds(strbuf_text(&part), "the step", "<title>rank 0: forward pass of micro-batch 0: ");
+    assert_holds(strbuf_text(&part), "the step", "<title>rank 1: DP, gradient reduction: ");
+    /* the DP collectives, as run --json gives them */
+    snprintf(want, sizeof want, "<td>gradient reduction</td><td>%s</td><td>%.0f</td>",
+             json_string_value(value_at(report, "collectives.dp_reduce.algorithm")),
+             number_at(report, "collectives.dp_reduce.ranks"));
+    assert_holds(strbuf_text(&part), "the DP collectives' table", want);
+    strbuf_free(&part);
+    /* memory: the fullest rank's total on its bar, in GiB as the text report, and an axis */
+    section(page, "<h2>Memory per GPU</h2>", &part);
+    snprintf(want, sizeof want, ">%.1f GiB</text>", number_at(report, "memory_per_gpu_bytes.total") / 1073741824.0);
+    assert_holds(strbuf_text(&part), "the memory bars", want);
+    assert_holds(strbuf_text(&part), "the memory axis", ">40 GiB</text>");
+    strbuf_free(&part);
+    /* power over the step: its curve, peak, trough and mean as the text report writes them */
+    section(page, "<h2>Power over a step</h2>", &part);
+    const char* keys[] = {"power_mw.peak", "power_mw.trough", "power_mw.average"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        snprintf(want, sizeof want, "<td>%.2f MW</td>", number_at(report, keys[i]));
+        assert_holds(strbuf_text(&part), "the power section", want);
+    }
+    assert_holds(strbuf_text(&part), "the power section", "<path fill=");
+    strbuf_free(&part);
+    /* the run: shares of the run; aggregated failures, said so; failures by kind */
+    section(page, "<h2>Where the run's time went</h2>", &part);
+    assert_holds(strbuf_text(&part), "the run's breakdown", "share of the run");
+    strbuf_free(&part);
+    section(page, "<h2>The run</h2>", &part);
+    assert_holds(strbuf_text(&part), "the run's timeline", "Aggregated: ");
+    ck_assert_ptr_null(strstr(strbuf_text(&part), " failure at "));   /* no mark per failure */
+    int bins = occurrences(strbuf_text(&part), "class=\"failure-bin\"");
+    ck_assert_msg(bins > 50 && bins <= 150, "%d bins of failures", bins);
+    const json_t* kinds = value_at(report, "failures");
+    const char* kind;
+    const json_t* mean;
+    json_object_foreach((json_t*)kinds, kind, mean) {
+        snprintf(want, sizeof want, "<td>%s</td>", kind);
+        assert_holds(strbuf_text(&part), "the failures' table", want);
+        snprintf(want, sizeof want, "<td>%.1f</td>", json_number_value(mean));
+        assert_holds(strbuf_text(&part), "the failures' table", want);
+    }
+    strbuf_free(&part);
+    /* y ticks on the histogram of 20 replications */
+    section(page, "<h2>Wall-clock over 20 replications</h2>", &part);
+    assert_holds(strbuf_text(&part), "the histogram", "text-anchor=\"end\">1</text>");
+    strbuf_free(&part);
+    /* the inputs, resolved */
+    section(page, "<h2>The scenario's inputs</h2>", &part);
+    assert_holds(strbuf_text(&part), "the inputs", "TP 8 x PP 15 x DP 208 (auto) x CP 1");
+    assert_holds(strbuf_text(&part), "the inputs", "35 micro-batches per step");
+    strbuf_free(&part);
+    assert_holds(page, "the page", " GWh at ");   /* the text report's unit */
+}
+
+START_TEST(report_of_gpt4_shows_every_part_a_reader_needs)
+{
+    char page[128], again[128];
+    temp_path(page, sizeof page, ".html");
+    temp_path(again, sizeof again, ".html");
+    command_result r;
+    run_trainsim_ok((const char*[]){"report", "scenarios/gpt4-a100-25k.yaml", "--nominal", "-o", page, NULL}, &r);
+    command_result_free(&r);
+    run_trainsim_ok((const char*[]){"report", "scenarios/gpt4-a100-25k.yaml", "--nominal", "-o", again, NULL}, &r);
+    command_result_free(&r);
+    strbuf html = {0}, html2 = {0};
+    read_file(page, &html);
+    read_file(again, &html2);
+    ck_assert_msg(html.len == html2.len && !memcmp(html.data, html2.data, html.len), "two reports differ");
+    run_trainsim_ok((const char*[]){"run", "scenarios/gpt4-a100-25k.yaml", "--nominal", "--json", NULL}, &r);
+    json_t* report = parse_json(r.out.data, r.out.len);
+    command_result_free(&r);
+    check_gpt4_page(strbuf_text(&html), report);
+    const char* browser = chromium();
+    if (!browser) {
+        fprintf(stderr, "test_report: NOT RENDERED: no Chromium: the GPT-4 page was checked as text only\n");
+    } else {
+        render(browser, page, NULL, &r);
+        check_gpt4_page(strbuf_text(&r.out), report);
+        command_result_free(&r);
+        forget_chromium_profile();
+    }
+    json_decref(report);
+    strbuf_free(&html);
+    strbuf_free(&html2);
+    unlink(page);
+    unlink(again);
+}
+END_TEST
+
 /* Counts are short whatever their size: past the largest suffix (E) a
  * count was printed with all of its 31 digits. */
 START_TEST(counts_stay_short)
@@ -287,6 +424,7 @@ Suite* report_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, report_page_renders_with_its_key_figures);
     tcase_add_test(tc, report_of_one_run_gives_no_spread);
+    tcase_add_test(tc, report_of_gpt4_shows_every_part_a_reader_needs);
     tcase_add_test(tc, report_draws_the_study_with_its_tornado);
     tcase_add_test(tc, report_that_cannot_be_written_is_an_error);
     tcase_add_test(tc, counts_stay_short);

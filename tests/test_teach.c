@@ -23,9 +23,9 @@ static void one_rank(step_profile* p, busy_interval* b)
     memset(p, 0, sizeof *p);
     static stage_timing t;
     t = (stage_timing){.pipeline_end = 3, .end = 4};
-    b[0] = (busy_interval){0, ACTIVITY_COMPUTING, 0, 1, WORK_FORWARD, 0, 0};
-    b[1] = (busy_interval){0, ACTIVITY_COMPUTING, 2, 3, WORK_BACKWARD, 0, 0};
-    b[2] = (busy_interval){0, ACTIVITY_COMMUNICATING, 3, 3.4, WORK_DP, -1, -1};
+    b[0] = (busy_interval){0, ACTIVITY_COMPUTING, 0, 1, WORK_FORWARD, 0, 0, -1, 0};
+    b[1] = (busy_interval){0, ACTIVITY_COMPUTING, 2, 3, WORK_BACKWARD, 0, 0, -1, 1};
+    b[2] = (busy_interval){0, ACTIVITY_COMMUNICATING, 3, 3.4, WORK_DP, -1, -1, CH_DP_REDUCE, 0};
     *p = (step_profile){.step_time = 4, .pipeline_time = 3, .stages = 1, .stage = &t, .busy = b, .busy_count = 3};
 }
 

@@ -2,8 +2,12 @@
  * output.trace parse as strict JSON, plain or gzip; events are sorted by
  * time with non-negative durations; every track and process is named; each
  * rank's track tiles the step exactly (passes, communication, bubbles, idle)
- * with every forward and backward pass of every micro-batch on it; and the
- * run's job track tiles the first replication with its failures drawn. */
+ * with every forward and backward pass of every micro-batch on it; the
+ * run's job track tiles the first replication with its failures drawn;
+ * the counters hold the report's numbers (the power's highest and lowest
+ * level are the report's peak and trough, the fullest rank's memory
+ * counter peaks at its memory per GPU) and every communication slice says
+ * what it waited for, the DP ones with the report's collectives. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +85,8 @@ static void check_event(trace_summary* s, const json_t* e, double* last_ts)
     const char* ph = string_of(e, "ph");
     int pid = (int)number_of(e, "pid");
     ck_assert(pid == 1 || pid == 2);
+    if (!strcmp(ph, "C"))   /* counters: check_numbers */
+        return;
     if (!strcmp(ph, "M")) {
         const char* what = string_of(e, "name");
         if (!strcmp(what, "process_name"))
@@ -151,6 +157,96 @@ static void check_tracks(const trace_summary* s, int stages, int m, double step_
     ck_assert_int_eq(ranks, stages);
 }
 
+/* ---- the numbers: counters and args ---------------------------------------------- */
+
+/* The highest and lowest value of counter NAME in EVENTS, and how many samples. */
+static int counter_range(const json_t* events, const char* name, const char* key, double* most, double* least)
+{
+    size_t at;
+    const json_t* e;
+    int n = 0;
+    *most = -INFINITY;
+    *least = INFINITY;
+    json_array_foreach(events, at, e) {
+        if (strcmp(string_of(e, "ph"), "C") || strcmp(string_of(e, "name"), name))
+            continue;
+        double v = number_of(json_object_get(e, "args"), key);
+        *most = fmax(*most, v);
+        *least = fmin(*least, v);
+        n++;
+    }
+    return n;
+}
+
+static int is_communication(const char* cat)
+{
+    const char* kinds[] = {"TP", "PP", "EP", "DP", "ZeRO", "CP"};
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (!strcmp(cat, kinds[i]))
+            return 1;
+    return 0;
+}
+
+/* Every communication slice names what it waited for; a simulated
+ * collective its group, algorithm and bytes; a pipeline receive its
+ * bytes; the DP gradient reductions of the report's pipeline rank are the
+ * report's. Returns how many gradient-reduction slices that rank has. */
+static int check_comm_args(const json_t* events, const json_t* report)
+{
+    int rank = (int)number_at(report, "collectives.pipeline_rank"), reductions = 0;
+    size_t at;
+    const json_t* e;
+    json_array_foreach(events, at, e) {
+        if (strcmp(string_of(e, "ph"), "X") || (int)number_of(e, "pid") != 1 || !is_communication(string_of(e, "cat")))
+            continue;
+        const json_t* args = json_object_get(e, "args");
+        ck_assert_msg(json_is_object(args), "a %s slice without args", string_of(e, "cat"));
+        const char* collective = json_string_value(json_object_get(args, "collective"));
+        if (!collective) {
+            ck_assert_str_eq(string_of(e, "cat"), "PP");
+            string_of(args, "transfer");
+            ck_assert(number_of(args, "bytes") > 0);
+            continue;
+        }
+        if (json_object_get(args, "algorithm")) {
+            string_of(args, "group");
+            ck_assert(number_of(args, "bytes") > 0 && number_of(args, "ranks") >= 1);
+        }
+        if (!strcmp(collective, "gradient reduction") && (int)number_of(e, "tid") == rank) {
+            ck_assert_double_eq(number_of(args, "bytes"), number_at(report, "collectives.dp_reduce.bytes"));
+            ck_assert_double_eq(number_of(args, "ranks"), number_at(report, "collectives.dp_reduce.ranks"));
+            ck_assert_str_eq(string_of(args, "algorithm"),
+                             json_string_value(value_at(report, "collectives.dp_reduce.algorithm")));
+            reductions++;
+        }
+    }
+    return reductions;
+}
+
+/* The trace at PATH against the report REPORT_TEXT (run --json); BUFFERS:
+ * the activation buffers held throughout (full recompute's layer). */
+static void check_numbers(const char* path, const char* report_text, double buffers)
+{
+    json_t* root = parse_trace(path);
+    json_t* report = parse_json(report_text, strlen(report_text));
+    const json_t* events = json_object_get(root, "traceEvents");
+    double most, least;
+    ck_assert_int_gt(counter_range(events, "cluster power", "watts", &most, &least), 1);
+    ck_assert_rel(most, 1e6 * number_at(report, "power_mw.peak"), 1e-12);
+    ck_assert_rel(least, 1e6 * number_at(report, "power_mw.trough"), 1e-12);
+    char name[64];
+    snprintf(name, sizeof name, "memory per GPU, pipeline rank %d",
+             (int)number_at(report, "memory_per_gpu_bytes.pipeline_rank"));
+    ck_assert_int_gt(counter_range(events, name, "bytes", &most, &least), 1);
+    ck_assert_double_eq(most, number_at(report, "memory_per_gpu_bytes.total"));
+    /* before the first forward pass: all but the activations kept for passes */
+    ck_assert_double_eq_tol(least, number_at(report, "memory_per_gpu_bytes.total")
+                                       - number_at(report, "memory_per_gpu_bytes.activations") + buffers, 1);
+    ck_assert_int_gt(check_comm_args(events, report), 0);
+    json_decref(report);
+    json_decref(root);
+}
+
 START_TEST(tiny_trace_tiles_every_rank_and_the_run)
 {
     char path[128];
@@ -162,10 +258,22 @@ START_TEST(tiny_trace_tiles_every_rank_and_the_run)
     /* tiny: PP 2, 8 micro-batches; no failures: the run is one training slice. */
     check_tracks(&s, 2, 8, number_in(strbuf_text(&r.out), "step_time_s"),
                  number_in(strbuf_text(&r.out), "wall_clock_days.mean"));
+    check_numbers(path, strbuf_text(&r.out), 0);
     command_result_free(&r);
     unlink(path);
 }
 END_TEST
+
+/* GPT-3 (full recompute) rebuilds one layer of activations at a time in
+ * its backward passes, held on top of the stored layer inputs: Korthikanti
+ * et al.'s (Table 2) layer without recompute under TP t without sequence
+ * parallelism, sbh(10 + 24/t + 5as/(ht)) bytes; s 2048, b 1, h 12288,
+ * a 96, t 8. */
+static double gpt3_recompute_buffer(void)
+{
+    double s = 2048, b = 1, h = 12288, a = 96, t = 8;
+    return s * b * h * (10 + 24 / t + 5 * a * s / (h * t));
+}
 
 /* GPT-3's step is extrapolated from 16 and 32 micro-batches; its trace
  * simulates all 192, gzip-compressed. */
@@ -189,6 +297,7 @@ START_TEST(gpt3_trace_is_gzip_json_with_every_micro_batch)
             ck_assert_rel(s.tracks[i].clock / 1e6, step, 1e-3);
             ck_assert_int_eq(s.tracks[i].forward, 192);
         }
+    check_numbers(path, strbuf_text(&r.out), gpt3_recompute_buffer());
     command_result_free(&r);
     unlink(path);
 }

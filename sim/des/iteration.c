@@ -36,8 +36,9 @@ static void compute(rank_state* st, double seconds, double tp, double ep, double
     double t = t0;
     const work_kind parts[] = {st->pass.kind == OP_FORWARD ? WORK_FORWARD : WORK_BACKWARD, WORK_TP, WORK_EP, WORK_PP};
     const double seconds_of[] = {seconds, tp, ep, pp};
+    const int channels[] = {-1, CH_TP, CH_EP, CH_PP_GATHER};
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
-        record_busy(st, parts[i], t, t + seconds_of[i]);
+        record_busy(st, parts[i], channels[i], t, t + seconds_of[i]);
         t += seconds_of[i];
     }
     st->timing.compute += seconds;
@@ -64,7 +65,7 @@ static void run_context_parallel(rank_state* st, const cp_pass_plan* cp)
             double t0 = now(), seconds = s->compute_seconds / rounds;
             if (seconds > 0)
                 sg_actor_execute(seconds * sg_host_get_speed(sg_host_self()));
-            record_busy(st, kind, t0, now());
+            record_busy(st, kind, -1, t0, now());
             st->timing.compute += seconds;
             st->timing.cp_comm += comm_wait_for(st, &st->cp_exchange, WORK_CP);
         }
@@ -261,7 +262,7 @@ static void finish_step(rank_state* st)
     if (sp->optimizer_seconds > 0)
         sg_actor_execute(sp->optimizer_seconds * sg_host_get_speed(sg_host_self()));
     st->timing.optimizer = now() - before;
-    record_busy(st, WORK_OPTIMIZER, before, now());
+    record_busy(st, WORK_OPTIMIZER, -1, before, now());
     if (!sp->gather_ahead)
         comm_run_collective(st, &sp->dp_gather, CH_DP_GATHER, 1);
     comm_run_collective(st, &sp->expert_gather, CH_EXPERT_GATHER, 1);

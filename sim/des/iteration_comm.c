@@ -200,6 +200,7 @@ void comm_start_collective(rank_state* st, const collective_plan* cp, channel_ki
 {
     if (!collective_has_flows(cp) || fraction <= 0)
         return;
+    run->kind = kind;
     if (cp->shape.phase_count == 1 && !st->ctx->opt->stepwise_collectives) {
         phase_start(st, cp, 0, kind, fraction, cp->phase[0].steps * cp->repeat, run);
         return;
@@ -219,6 +220,7 @@ void comm_start_transfers(rank_state* st, const collective_plan* cp, channel_kin
 {
     if (!collective_has_flows(cp) || transfers <= 0)
         return;
+    run->kind = kind;
     phase_start(st, cp, 0, kind, 1, transfers, run);
 }
 
@@ -242,14 +244,14 @@ double comm_run_collective(rank_state* st, const collective_plan* cp, channel_ki
         return 0;
     double t0 = now();
     run_phases(st, cp, kind, fraction, &st->blocking);
-    record_busy(st, work_of(kind), t0, now());
+    record_busy(st, work_of(kind), (int)kind, t0, now());
     return now() - t0;
 }
 
 double comm_wait_for(rank_state* st, collective_run* run, work_kind what)
 {
     double t0 = now(), waited = collective_finish(run);
-    record_busy(st, what, t0, now());
+    record_busy(st, what, (int)run->kind, t0, now());
     return waited;
 }
 
@@ -293,7 +295,7 @@ double comm_run_alltoall(rank_state* st, const alltoall_plan* ap)
         alltoall_start(st, ap, stepwise ? 1 : ap->repeat, &st->blocking);
         collective_finish(&st->blocking);
     }
-    record_busy(st, WORK_EP, t0, now());
+    record_busy(st, WORK_EP, CH_EP, t0, now());
     return now() - t0;
 }
 
@@ -349,6 +351,6 @@ void comm_receive(rank_state* st, int from, int chunk, int mb)
     double t1 = now(), in_flight_from = b->start > t0 ? b->start : t0;
     if (t1 > t0)
         st->timing.pp_comm += t1 - in_flight_from;
-    record_busy(st, WORK_PP, in_flight_from, t1);
+    record_busy(st, WORK_PP, -1, in_flight_from, t1);
     st->timing.pp_comm += comm_run_collective(st, &stage_of(st)->pp_gather, CH_PP_GATHER, 1);
 }

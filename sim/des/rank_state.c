@@ -3,7 +3,7 @@
 
 #include "core/strbuf.h"
 
-void record_busy(rank_state* st, work_kind what, double start, double end)
+void record_busy(rank_state* st, work_kind what, int waited_for, double start, double end)
 {
     if (!st->records_busy || end <= start)
         return;
@@ -13,5 +13,6 @@ void record_busy(rank_state* st, work_kind what, double start, double end)
     }
     activity_state state = what <= WORK_OPTIMIZER ? ACTIVITY_COMPUTING : ACTIVITY_COMMUNICATING;
     st->busy[st->busy_count++] = (busy_interval){st->stage, state, start - st->ctx->start, end - st->ctx->start,
-                                                 what, st->pass.micro_batch, st->pass.chunk};
+                                                 what, st->pass.micro_batch, st->pass.chunk, waited_for,
+                                                 st->pass.kind == OP_BACKWARD && st->pass.micro_batch >= 0};
 }

@@ -17,12 +17,8 @@
 /* A rank's pipeline neighbours, as indices of its arrivals and inbox. */
 enum { FROM_PREVIOUS = 0, FROM_NEXT = 1 };
 
-/* Full mode: what arrives from a collective's peers, per kind. */
-typedef enum {
-    CH_TP, CH_PP_GATHER, CH_EP, CH_ETP, CH_ZERO_GATHER, CH_ZERO_SCATTER,
-    CH_DP_REDUCE, CH_DP_GATHER, CH_EXPERT_REDUCE, CH_EXPERT_GATHER, CH_CP, CH_AMAX, CH_COUNT
-} channel_kind;
-
+/* Full mode: what arrives from a collective's peers, per kind
+ * (channel_kind, step_profile.h). */
 typedef struct {
     sg_sem_t arrived;   /* released once per arrival */
     double   last;      /* simulated time of the latest arrival */
@@ -48,6 +44,7 @@ typedef struct {
     int             awaited;     /* full mode: arrivals to take from it */
     int             active;
     int             background;  /* an actor runs it and releases DONE once when it is over */
+    channel_kind    kind;        /* the collective it runs: what a wait for it is recorded as */
 } collective_run;
 
 struct rank_state {
@@ -85,7 +82,8 @@ static inline const stage_plan* stage_of(const rank_state* st)
 }
 
 /* The recording rank's GPUs worked on WHAT from START to END (simulated
- * times): an interval of its stage's power profile and timeline. */
-void record_busy(rank_state* st, work_kind what, double start, double end);
+ * times), waiting for the collective of kind WAITED_FOR (-1: none): an
+ * interval of its stage's power profile and timeline. */
+void record_busy(rank_state* st, work_kind what, int waited_for, double start, double end);
 
 #endif

@@ -128,6 +128,8 @@ void step_profile_write(const step_profile* p, strbuf* out)
         put_double(out, b->end);
         put_int(out, (int)b->what);
         put_int(out, b->micro_batch);
+        put_int(out, b->channel);
+        put_int(out, b->backward);
         put_int(out, b->chunk);
     }
 }
@@ -148,7 +150,8 @@ static int take_interval(const char** at, const char* end, busy_interval* b)
     if (take(at, end, &b->stage, sizeof b->stage) || take(at, end, &state, sizeof state) ||
         take(at, end, &b->start, sizeof b->start) || take(at, end, &b->end, sizeof b->end) ||
         take(at, end, &what, sizeof what) || take(at, end, &b->micro_batch, sizeof b->micro_batch) ||
-        take(at, end, &b->chunk, sizeof b->chunk) || state < 0 || state >= ACTIVITY_STATE_COUNT || what < 0 ||
+        take(at, end, &b->channel, sizeof b->channel) || take(at, end, &b->backward, sizeof b->backward) ||
+        take(at, end, &b->chunk, sizeof b->chunk) || b->channel < -1 || b->channel >= CH_COUNT || state < 0 || state >= ACTIVITY_STATE_COUNT || what < 0 ||
         what >= WORK_KIND_COUNT)
         return -1;
     b->state = (activity_state)state;

@@ -41,15 +41,27 @@ typedef enum {
 extern const char* const work_kind_names[WORK_KIND_COUNT];
 const char* work_kind_name(work_kind kind);
 
+/* The collectives of a rank, by what they carry: the channels their
+ * flows arrive on in full mode, and what a busy interval waited for. */
+typedef enum {
+    CH_TP, CH_PP_GATHER, CH_EP, CH_ETP, CH_ZERO_GATHER, CH_ZERO_SCATTER,
+    CH_DP_REDUCE, CH_DP_GATHER, CH_EXPERT_REDUCE, CH_EXPERT_GATHER, CH_CP, CH_AMAX, CH_COUNT
+} channel_kind;
+
 /* A pipeline rank active (its GPUs above idle power) from START to END,
  * seconds from the step's start, on WHAT; MICRO_BATCH and CHUNK say which
- * pass it belongs to (-1 after the pipeline: gradient reduction, optimizer). */
+ * pass it belongs to (-1 after the pipeline: gradient reduction, optimizer),
+ * BACKWARD whether that pass is a backward one; CHANNEL the collective it
+ * waited for or ran (a channel_kind; the folded ones too), -1 for none: a
+ * pass's kernels, the optimizer, a pipeline receive (WORK_PP). */
 typedef struct {
     int            stage;
     activity_state state;
     double         start, end;
     work_kind      what;
     int            micro_batch, chunk;
+    int            channel;
+    int            backward;
 } busy_interval;
 
 typedef struct {

@@ -189,6 +189,16 @@ static void model_states(const scenario* sc, const workload* w, int rank, gpu_me
     }
 }
 
+double memory_chunk_activations(const scenario* sc, const workload* w, int rank, int chunk)
+{
+    return chunk_activations(sc, workload_chunk(w, rank, chunk));
+}
+
+double memory_activation_buffers(const scenario* sc)
+{
+    return recompute_buffer(sc) + cp_buffer_bytes(sc);
+}
+
 void memory_estimate(const scenario* sc, const workload* w, memory_report* out)
 {
     out->ranks = w->pp;
@@ -197,7 +207,7 @@ void memory_estimate(const scenario* sc, const workload* w, memory_report* out)
     for (int s = 0; s < w->pp; s++) {
         gpu_memory* g = &out->rank[s];
         model_states(sc, w, s, g);
-        g->activations = peak_activations(sc, w, s, &g->in_flight) + recompute_buffer(sc) + cp_buffer_bytes(sc);
+        g->activations = peak_activations(sc, w, s, &g->in_flight) + memory_activation_buffers(sc);
         g->workspace_parts = workspace_of_rank(sc, s);
         g->workspace = g->workspace_parts.total;
         g->total = g->weights + g->gradients + g->optimizer + g->activations + g->workspace;

@@ -37,6 +37,15 @@ typedef struct {
 double memory_layer_activations(const scenario* sc, int moe);
 
 void memory_estimate(const scenario* sc, const workload* w, memory_report* out);
+
+/* The activations one GPU of pipeline rank RANK keeps for one micro-batch
+ * of its model chunk CHUNK, from its forward pass to its backward (the
+ * schedule's walk adds them up to gpu_memory.activations' peak). */
+double memory_chunk_activations(const scenario* sc, const workload* w, int rank, int chunk);
+
+/* What gpu_memory.activations holds on top of that peak: the layer that
+ * full recompute rebuilds, and context parallelism's exchange buffers. */
+double memory_activation_buffers(const scenario* sc);
 void memory_report_free(memory_report* m);
 
 #endif

@@ -2,8 +2,9 @@
  *
  * Format: "Trace Event Format", Google, the JSON Object Format with
  * complete events (ph "X": ts and dur in microseconds), instant events
- * (ph "i", scope "t") and metadata events (ph "M": process_name,
- * thread_name and their sort indexes). */
+ * (ph "i", scope "t"), counter events (ph "C": the value in args, held
+ * until the next) and metadata events (ph "M": process_name, thread_name
+ * and their sort indexes). */
 #include "output/trace.h"
 
 #include <math.h>
@@ -13,6 +14,7 @@
 
 #include "core/json.h"
 #include "core/rowfile.h"
+#include "output/trace_numbers.h"
 
 enum { STEP_PID = 1, RUN_PID = 2 };
 enum { JOB_TID = 1, WRITE_TID, LOST_TID, FAILURE_TID };
@@ -25,6 +27,9 @@ typedef struct {
     int         micro_batch, chunk;   /* -1: not a pass's */
     double      cycles;               /* run training slices: segments taken together */
     int         order;                /* insertion order: ties keep it */
+    char*       args;                 /* communication slices: trace_comm_args' members (owned) */
+    const char* counter;              /* counters: the value's key in args (NULL: not a counter) */
+    double      value;
 } trace_event;
 
 typedef struct {
@@ -40,7 +45,7 @@ static trace_event* add_event(event_list* l, int pid, int tid, double start_s, d
     }
     trace_event* e = &l->items[l->count];
     *e = (trace_event){start_s * 1e6, end_s < 0 ? -1 : (end_s - start_s) * 1e6, pid, tid, cat, "", -1, -1, 0,
-                       l->count};
+                       l->count, NULL, NULL, 0};
     l->count++;
     return e;
 }
@@ -56,15 +61,18 @@ static void name_pass(const busy_interval* b, int chunks, char* name, size_t siz
         snprintf(name, size, "%s%d", kind, b->micro_batch);
 }
 
-static void add_interval(event_list* l, const busy_interval* b, int chunks)
+static void add_interval(event_list* l, const run_result* r, const busy_interval* b)
 {
     trace_event* e = add_event(l, STEP_PID, b->stage, b->start, b->end, work_kind_name(b->what));
     if (b->what == WORK_FORWARD || b->what == WORK_BACKWARD)
-        name_pass(b, chunks, e->name, sizeof e->name);
+        name_pass(b, r->plan.chunks, e->name, sizeof e->name);
     else
         snprintf(e->name, sizeof e->name, "%s", work_kind_name(b->what));
     e->micro_batch = b->micro_batch;
     e->chunk = b->chunk;
+    strbuf args = {0};
+    trace_comm_args(r, b, &args);
+    e->args = args.data;   /* NULL when there are none */
 }
 
 /* A gap of a rank's track: bubble while its pipeline runs, idle after. */
@@ -90,12 +98,46 @@ static void step_events(const run_result* r, event_list* l)
         double clock = 0, pipeline_end = t->stage[s].pipeline_end;
         for (; i < t->busy_count && b[i].stage == s; i++) {
             add_gap(l, s, clock, b[i].start, pipeline_end, instant);
-            add_interval(l, &b[i], r->plan.chunks);
+            add_interval(l, r, &b[i]);
             clock = fmax(clock, b[i].end);
         }
         add_gap(l, s, clock, t->step_time, pipeline_end, instant);
     }
     free(b);
+}
+
+/* ---- counters: the cluster's power and each rank's memory over the step ---------- */
+
+static void add_counter(event_list* l, double t, const char* name, const char* key, double value)
+{
+    trace_event* e = add_event(l, STEP_PID, 0, t, -1, "counter");
+    snprintf(e->name, sizeof e->name, "%s", name);
+    e->counter = key;
+    e->value = value;
+}
+
+/* The facility's power (power.h, the levels behind the report's peak and
+ * trough) and, per pipeline rank, one GPU's memory (trace_numbers.h), each
+ * a level per change and a last sample at the step's end. */
+static void counter_events(const scenario* sc, const run_result* r, event_list* l)
+{
+    const step_profile* t = &r->timeline;
+    power_level* power;
+    int n = power_levels(&sc->power, t, (double)r->world_gpus, (double)scenario_job_nodes(sc), &power);
+    for (int i = 0; i < n; i++)
+        add_counter(l, power[i].time, "cluster power", "watts", power[i].watts);
+    add_counter(l, t->busy_span, "cluster power", "watts", power[n - 1].watts);
+    free(power);
+    for (int s = 0; s < t->stages; s++) {
+        char name[48];
+        snprintf(name, sizeof name, "memory per GPU, pipeline rank %d", s);
+        counter_level* memory;
+        int m = trace_memory_levels(sc, r, s, &memory);
+        for (int i = 0; i < m; i++)
+            add_counter(l, memory[i].time, name, "bytes", memory[i].value);
+        add_counter(l, t->step_time, name, "bytes", memory[m - 1].value);
+        free(memory);
+    }
 }
 
 /* ---- the run -------------------------------------------------------------------- */
@@ -192,14 +234,25 @@ static void write_event(strbuf* out, const trace_event* e)
     strbuf_append(out, "{\"name\":");
     json_quote(out, e->name);
     strbuf_printf(out, ",\"cat\":\"%s\",\"pid\":%d,\"tid\":%d,\"ts\":%.3f", e->cat, e->pid, e->tid, e->ts);
+    char value[JSON_NUMBER_SIZE];
+    if (e->counter) {
+        strbuf_printf(out, ",\"ph\":\"C\",\"args\":{\"%s\":%s}}", e->counter, json_format_number(e->value, value));
+        return;
+    }
     if (e->dur < 0)
         strbuf_append(out, ",\"ph\":\"i\",\"s\":\"t\"");
     else
         strbuf_printf(out, ",\"ph\":\"X\",\"dur\":%.3f", e->dur);
-    if (e->micro_batch >= 0)
-        strbuf_printf(out, ",\"args\":{\"micro_batch\":%d,\"chunk\":%d}", e->micro_batch, e->chunk);
-    else if (e->cycles > 1)
+    if (e->micro_batch >= 0 || e->args) {
+        strbuf args = {0};   /* members, each after a comma */
+        if (e->micro_batch >= 0)
+            strbuf_printf(&args, ",\"micro_batch\":%d,\"chunk\":%d", e->micro_batch, e->chunk);
+        strbuf_append(&args, e->args ? e->args : "");
+        strbuf_printf(out, ",\"args\":{%s}", strbuf_text(&args) + 1);
+        strbuf_free(&args);
+    } else if (e->cycles > 1) {
         strbuf_printf(out, ",\"args\":{\"segments\":%.0f}", e->cycles);
+    }
     strbuf_append(out, "}");
 }
 
@@ -207,6 +260,7 @@ void trace_json(const scenario* sc, const run_result* r, strbuf* out)
 {
     event_list l = {0};
     step_events(r, &l);
+    counter_events(sc, r, &l);
     run_events(r, &l);
     qsort(l.items, (size_t)l.count, sizeof *l.items, compare_event);
     strbuf_append(out, "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"scenario\":");
@@ -219,6 +273,8 @@ void trace_json(const scenario* sc, const run_result* r, strbuf* out)
         write_event(out, &l.items[i]);
     }
     strbuf_append(out, "\n]}\n");
+    for (int i = 0; i < l.count; i++)
+        free(l.items[i].args);
     free(l.items);
 }
 

@@ -9,8 +9,11 @@
  * first replication of the whole run: the job's training, checkpoints,
  * detection, waits for spares and restarts on one track, asynchronous
  * checkpoint writes and work lost to failures on their own, failures as
- * instants. Times are microseconds from the start of each; events are
- * sorted by time; every track is named (docs/output.md, "Trace"). */
+ * instants. Counters in "step": the cluster's power and each rank's
+ * memory per GPU over the step; communication slices carry the numbers of
+ * the collective or transfer they waited for (trace_numbers.h). Times are
+ * microseconds from the start of each; events are sorted by time; every
+ * track is named (docs/output.md, "Trace"). */
 #ifndef TRAINSIM_TRACE_H
 #define TRAINSIM_TRACE_H
 

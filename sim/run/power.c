@@ -31,37 +31,61 @@ static double watts(const power_spec* p, double gpus, double nodes, int stages, 
     return p->pue * (gpu + nodes * p->node_overhead);
 }
 
-/* Peak and trough of the step function the activity intervals draw over
- * the simulated step [0, span]. A level held for no more than a
- * billionth of the span is left out: one rank's activity ending at the
- * instant the next begins draws no real dip or spike, yet rounding in the
- * simulated clock can open a gap of 1e-15 s between them, or close it. */
-static void swing(const power_spec* p, const step_profile* prof, double gpus, double nodes, step_power* out)
+/* Appends a level of W watts from T, unless the last already has W. */
+static void add_level(power_level* levels, int* n, double t, double w)
 {
-    int n = prof->busy_count;
+    if (*n > 0 && levels[*n - 1].watts == w)
+        return;
+    levels[*n] = (power_level){*n == 0 ? 0 : t, w};   /* the first level from the step's start */
+    (*n)++;
+}
+
+/* The step function the activity intervals draw over the simulated step
+ * [0, span]. A level held for no more than a billionth of the span is
+ * left out: one rank's activity ending at the instant the next begins
+ * draws no real dip or spike, yet rounding in the simulated clock can open
+ * a gap of 1e-15 s between them, or close it. */
+int power_levels(const power_spec* p, const step_profile* prof, double gpus, double nodes, power_level** levels)
+{
+    int n = prof->busy_count, count = 0;
     power_event* e = xmalloc(((size_t)2 * n + 1) * sizeof *e);
     for (int i = 0; i < n; i++) {
         e[2 * i] = (power_event){prof->busy[i].start, prof->busy[i].state, +1};
         e[2 * i + 1] = (power_event){prof->busy[i].end, prof->busy[i].state, -1};
     }
     qsort(e, (size_t)2 * n, sizeof *e, compare_event);
-    int count[ACTIVITY_STATE_COUNT] = {0};
-    double most = -INFINITY, least = INFINITY, instant = 1e-9 * prof->busy_span;
+    power_level* out = xmalloc(((size_t)2 * n + 1) * sizeof *out);
+    int active[ACTIVITY_STATE_COUNT] = {0};
+    double instant = 1e-9 * prof->busy_span;
     /* Before the first event every stage is idle, unless something starts at 0. */
     if (n == 0 || e[0].time > instant)
-        most = least = watts(p, gpus, nodes, prof->stages, 0, 0);
+        add_level(out, &count, 0, watts(p, gpus, nodes, prof->stages, 0, 0));
     for (int i = 0; i < 2 * n; i++) {
-        count[e[i].state] += e[i].change;
+        active[e[i].state] += e[i].change;
         double until = i + 1 < 2 * n ? e[i + 1].time : prof->busy_span;
-        if (until - e[i].time <= instant)
-            continue;
-        double w = watts(p, gpus, nodes, prof->stages, count[ACTIVITY_COMPUTING], count[ACTIVITY_COMMUNICATING]);
-        most = fmax(most, w);
-        least = fmin(least, w);
+        if (until - e[i].time > instant)
+            add_level(out, &count, e[i].time,
+                      watts(p, gpus, nodes, prof->stages, active[ACTIVITY_COMPUTING], active[ACTIVITY_COMMUNICATING]));
     }
     free(e);
-    out->peak = isinf(most) ? watts(p, gpus, nodes, prof->stages, 0, 0) : most;
-    out->trough = isinf(least) ? out->peak : least;
+    if (count == 0)   /* every interval shorter than an instant: the job idle */
+        add_level(out, &count, 0, watts(p, gpus, nodes, prof->stages, 0, 0));
+    *levels = out;
+    return count;
+}
+
+/* Peak and trough of the power over the step. */
+static void swing(const power_spec* p, const step_profile* prof, double gpus, double nodes, step_power* out)
+{
+    power_level* levels;
+    int n = power_levels(p, prof, gpus, nodes, &levels);
+    out->peak = -INFINITY;
+    out->trough = INFINITY;
+    for (int i = 0; i < n; i++) {
+        out->peak = fmax(out->peak, levels[i].watts);
+        out->trough = fmin(out->trough, levels[i].watts);
+    }
+    free(levels);
 }
 
 /* Stage-seconds computing and communicating in a step of PROF: its kernels

@@ -28,4 +28,18 @@ typedef struct {
  * holding GPUS / stages of them. */
 void power_of_step(const power_spec* p, const step_profile* profile, double gpus, double nodes, step_power* out);
 
+/* One level of the power over a step: WATTS (facility) from TIME (seconds
+ * from the step's start) until the next level's time, the last until the
+ * profile's busy_span. */
+typedef struct {
+    double time, watts;
+} power_level;
+
+/* The power over PROFILE's step as the step function its activity
+ * intervals draw, into *LEVELS (free it): a level per change, levels held
+ * no longer than a billionth of the span left out as power_of_step does,
+ * so that their highest and lowest are its peak and trough. Returns how
+ * many (at least 1). */
+int power_levels(const power_spec* p, const step_profile* profile, double gpus, double nodes, power_level** levels);
+
 #endif
