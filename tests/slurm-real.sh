@@ -188,7 +188,9 @@ cd "$tmp/run"
 TRAINSIM="$tmp/trainsim" "$tools/slurm-sweep" "$sweep" out.jsonl 3 2>submitted || fail "slurm-sweep: $(cat submitted)"
 array=$(sed -n 's/.*array job \([0-9][0-9]*\) .*/\1/p' submitted)
 merge=$(sed -n 's/.*then job \([0-9][0-9]*\) merges.*/\1/p' submitted)
-[ -n "$array" ] && [ -n "$merge" ] || fail "slurm-sweep did not name its jobs: $(cat submitted)"
+if [ -z "$array" ] || [ -z "$merge" ]; then
+    fail "slurm-sweep did not name its jobs: $(cat submitted)"
+fi
 
 state() { scontrol -o show job "$1" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
 reason() { scontrol -o show job "$1" | sed -n 's/.* Reason=\([^ ]*\).*/\1/p'; }
