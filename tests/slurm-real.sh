@@ -203,13 +203,15 @@ wait_until 60 "shard 2 running, hung after 5 rows" hangs 2 5
 wait_until 60 "shard 3 running, hung after 6 rows" hangs 3 6
 [ "$(state "$merge")" = PENDING ] || fail "the merge job did not wait for the shards"
 
-# requeued K: waits until task K is pending again, then starts it at once:
-# Slurm delays a requeued job's start by the credentials' lifetime (two
-# minutes), which StartTime=now saves.
+# requeued K: waits until task K is pending again, then has it start 2 s
+# later. Slurm delays a requeued job's start by the credentials' lifetime
+# (two minutes), which this shortens; not to now: slurmd refuses the
+# credential of a job started in the second its last run was killed in
+# ("Job credential revoked"), and the task then fails.
 requeued() {
     pending() { is "${array}_$1" PENDING; }
     wait_until 30 "shard $1 pending again" pending "$1"
-    scontrol update JobId="${array}_$1" StartTime=now || fail "scontrol update StartTime failed"
+    scontrol update JobId="${array}_$1" StartTime=now+2 || fail "scontrol update StartTime failed"
 }
 
 # Shard 2: requeued while it runs; the merge goes on waiting.
