@@ -183,6 +183,7 @@ Suite* json_suite(void);
 Suite* tutorial_suite(void);
 Suite* determinism_suite(void);
 Suite* install_suite(void);
+Suite* slurm_suite(void);
 Suite* layers_suite(void);
 Suite* import_suite(void);
 Suite* stage_layers_suite(void);

@@ -37,6 +37,7 @@ int main(void)
     srunner_add_suite(runner, tutorial_suite());
     srunner_add_suite(runner, determinism_suite());
     srunner_add_suite(runner, install_suite());
+    srunner_add_suite(runner, slurm_suite());
     srunner_add_suite(runner, stage_layers_suite());
     srunner_add_suite(runner, tp_overlap_suite());
     srunner_add_suite(runner, param_gather_suite());

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/batch_commands.h"
+#include "cli/doc_paths.h"
 #include "cli/import_command.h"
 #include "cli/scenario_commands.h"
 #include "core/output_file.h"
@@ -107,6 +108,14 @@ void cli_print_usage(FILE* f)
     fprintf(f, "       trainsim --help | --version\n");
 }
 
+/* TEXT on F, each "docs/" in it written as the docs' folder DOCS. */
+static void print_naming_docs(FILE* f, const char* text, const char* docs)
+{
+    for (const char* p; (p = strstr(text, "docs/")); text = p + strlen("docs/"))
+        fprintf(f, "%.*s%s/", (int)(p - text), text, docs);
+    fputs(text, f);
+}
+
 int cli_print_help(void)
 {
     char* text = NULL;   /* written whole: a failed write then says why */
@@ -116,6 +125,8 @@ int cli_print_help(void)
         output_file_say_failed(NULL, "help", errno);
         return -1;
     }
+    doc_paths where;
+    doc_paths_find(&where);
     fprintf(f, "trainsim: a discrete-event simulator of large-model training on GPU clusters.\n\nCommands:\n");
     for (size_t i = 0; i < COMMAND_COUNT; i++) {
         char synopsis[64];
@@ -123,12 +134,18 @@ int cli_print_help(void)
         fprintf(f, "  %-14s  %s\n", synopsis, commands[i].summary);
     }
     for (size_t i = 0; i < COMMAND_COUNT; i++)
-        if (commands[i].options_help)
-            fprintf(f, "\nOptions of %s:\n%s", commands[i].name, commands[i].options_help);
+        if (commands[i].options_help) {
+            fprintf(f, "\nOptions of %s:\n", commands[i].name);
+            print_naming_docs(f, commands[i].options_help, where.docs);
+        }
     fprintf(f, "\nExit status: 0 done, 1 the plan is infeasible, 2 usage or input error,\n"
                "3 system error (a fork, pipe or poll failed, or a write: a full disk, a closed stdout;\n"
-               "the message names the call or the output).\n"
-               "Scenario format: docs/scenario.md. Output: docs/output.md.\n\n");
+               "the message names the call or the output).\n");
+    print_naming_docs(f,
+                      "Documentation in docs/: scenario.md (the scenario format), output.md (the output),\n"
+                      "tutorial.md (a tour), sweep.md (sweeps, on one machine or a Slurm cluster).\n",
+                      where.docs);
+    fprintf(f, "Example scenarios: %s/ (sweep files in sweeps/, the tutorial's in teach/).\n\n", where.scenarios);
     cli_print_usage(f);
     fclose(f);
     int status = output_stdout(text, len, "help");
