@@ -71,6 +71,8 @@ struct rank_state {
     pipeline_op       pass;           /* the pass it runs; micro-batch -1 after the pipeline */
     busy_interval*    busy;
     int               busy_count, busy_cap;
+    stage_timing*     pair_start;     /* its timing (end: the time) as each steady forward-backward pair began */
+    int               pair_count;
 };
 
 /* The simulated time. */
