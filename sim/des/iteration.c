@@ -399,6 +399,7 @@ static void rank_main(int argc, char* argv[])
     finish_step(st);
     st->timing.end = now() - st->ctx->start;
     st->finished = 1;
+    comm_drain_puts(st);
 }
 
 /* ---- set-up and results ------------------------------------------------- */
@@ -432,6 +433,7 @@ static void start_rank(rank_state* st, step_context* ctx, int stage, const rank_
     for (int k = 0; k < CH_COUNT; k++)
         for (int ph = 0; ph < COLLECTIVE_MAX_PHASES; ph++)
             st->channels[k][ph].arrived = sg_sem_init(0);
+    st->drained = sg_sem_init(0);
     for (int from = 0; from < 2; from++) {
         st->arrivals[from] = sg_sem_init(0);
         st->inbox[from] = xcalloc(slots, sizeof(transfer_batch));
@@ -456,8 +458,12 @@ static void release_rank(rank_state* st)
     for (int k = 0; k < CH_COUNT; k++)
         for (int ph = 0; ph < COLLECTIVE_MAX_PHASES; ph++)
             sg_sem_destroy(st->channels[k][ph].arrived);
+    sg_sem_destroy(st->drained);
+    size_t slots = (size_t)st->ctx->plan->micro_batches * st->ctx->plan->chunks;
     for (int from = 0; from < 2; from++) {
         sg_sem_destroy(st->arrivals[from]);
+        for (size_t i = 0; i < slots; i++)
+            transfer_forget_puts(&st->inbox[from][i]);
         free(st->inbox[from]);
     }
     free(st->busy);
