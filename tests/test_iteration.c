@@ -163,6 +163,20 @@ START_TEST(gpipe_with_pipeline_transfers)
 }
 END_TEST
 
+/* One micro-batch whose transfers outlast the passes: the last rank ends
+ * as soon as it has sent its gradient, and the first still waits for all
+ * of it (a rank puts its own flows: it must not end before they arrive,
+ * or SimGrid would cancel them). 2 (f + b) + 2 t_c. */
+START_TEST(the_last_gradient_arrives_after_its_sender_ended)
+{
+    step_profile prof;
+    double t_f = 1e-3, t_b = 2e-3, bytes = 1e9, bandwidth = 25e9;
+    double step = simulate_pipeline(SCHED_1F1B, 2, 1, t_f, t_b, bytes, bandwidth, &prof);
+    ck_assert_rel(step, 2 * (t_f + t_b) + 2 * bytes / bandwidth, 0.005);
+    step_profile_free(&prof);
+}
+END_TEST
+
 START_TEST(breakdown_sums_to_step_time)
 {
     step_profile prof;
@@ -353,6 +367,7 @@ Suite* iteration_suite(void)
     tcase_add_loop_test(tc, interleaved_bubble_shrinks_by_chunks, 0, 3);
     tcase_add_test(tc, gpipe_with_pipeline_transfers);
     tcase_add_test(tc, breakdown_sums_to_step_time);
+    tcase_add_test(tc, the_last_gradient_arrives_after_its_sender_ended);
     tcase_add_test(tc, scenario_gpipe_bubble);
     tcase_add_test(tc, scenario_1f1b_bubble);
     tcase_add_test(tc, run_figures_follow_definitions);
