@@ -172,7 +172,7 @@ void simulate_plan(const topology* t, iteration_plan* plan, int stepwise, step_p
     ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
     strbuf_free(&xml);
     iteration_options opt = {.stepwise_collectives = stepwise};
-    iteration_simulate(plan, &opt, out);
+    iteration_simulate(plan, &opt, out, NULL);
 }
 
 void replace_once(strbuf* text, const char* old, const char* new_text)

@@ -1,7 +1,9 @@
 /* test_iteration: the pipeline simulation against the closed forms on small
  * cases: step time (m + p - 1)(t_f + t_b) and bubble fraction
  * (p - 1)/(m + p - 1) for GPipe and 1F1B (Huang et al. 2019; Narayanan et al.
- * 2021, Sec. 2.2), with and without pipeline transfers. */
+ * 2021, Sec. 2.2), with and without pipeline transfers; the steady state's
+ * increment per micro-batch measured inside one simulation against a
+ * longer simulation. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include <stdio.h>
 
 #include "helpers.h"
+#include "network/simgrid_start.h"
 #include "run/run.h"
 
 /* P stages on P one-GPU nodes, each stage T_F forward and T_B backward,
@@ -160,6 +163,20 @@ START_TEST(gpipe_with_pipeline_transfers)
 }
 END_TEST
 
+/* One micro-batch whose transfers outlast the passes: the last rank ends
+ * as soon as it has sent its gradient, and the first still waits for all
+ * of it (a rank puts its own flows: it must not end before they arrive,
+ * or SimGrid would cancel them). 2 (f + b) + 2 t_c. */
+START_TEST(the_last_gradient_arrives_after_its_sender_ended)
+{
+    step_profile prof;
+    double t_f = 1e-3, t_b = 2e-3, bytes = 1e9, bandwidth = 25e9;
+    double step = simulate_pipeline(SCHED_1F1B, 2, 1, t_f, t_b, bytes, bandwidth, &prof);
+    ck_assert_rel(step, 2 * (t_f + t_b) + 2 * bytes / bandwidth, 0.005);
+    step_profile_free(&prof);
+}
+END_TEST
+
 START_TEST(breakdown_sums_to_step_time)
 {
     step_profile prof;
@@ -224,6 +241,93 @@ START_TEST(scenario_1f1b_bubble)
 }
 END_TEST
 
+/* ---- the steady state measured inside one simulation (step_increment) ----
+ * A 1F1B pipeline whose stage 2 is the slowest (T_F = 1.5 ms, T_B = 3 ms
+ * against 1 and 2 ms), with transfers that its neighbours' slack hides:
+ * past the warm-up every micro-batch adds the bottleneck's f + b (the
+ * permutation flow shop's (m - 1) max(f) + (m - 1) max(b) term). Both
+ * simulations on one platform, as run.c runs them. */
+static void uneven_pipeline(iteration_plan* p, schedule_kind kind, int m, int chunks, topology* t)
+{
+    simple_topology(t, 4, 1, 25e9, 0);
+    pipeline_plan(p, kind, 4, m, 1e-3, 2e-3, 5e6);
+    p->stage[2].chunk[0].fwd_seconds = 1.5e-3;
+    p->stage[2].chunk[0].bwd_seconds = 3e-3;
+    if (chunks > 1)
+        interleave(p, chunks);
+    p->gpus_per_node = t->gpus_per_node;
+    strbuf xml = {0};
+    run_platform_xml(t, p, &xml);
+    ck_assert_int_eq(platform_load(strbuf_text(&xml)), 0);
+    strbuf_free(&xml);
+}
+
+static void ck_same_timing(const stage_timing* x, const stage_timing* y, double scale)
+{
+    const double a[] = {x->compute, x->pp_comm, x->idle, x->pipeline_end, x->end};
+    const double b[] = {y->compute, y->pp_comm, y->idle, y->pipeline_end, y->end};
+    for (size_t i = 0; i < sizeof a / sizeof *a; i++)
+        ck_assert_msg(fabs(a[i] - b[i]) <= 1e-9 * scale, "field %zu: %.12g against %.12g", i, a[i], b[i]);
+}
+
+START_TEST(steady_increment_extends_the_step_as_simulating_it)
+{
+    topology t;
+    iteration_plan plan;
+    int m2 = 8, m = 20;
+    uneven_pipeline(&plan, SCHED_1F1B, m2, 1, &t);
+    iteration_options opt = {0};
+    step_profile at_2p, advanced, whole;
+    step_increment inc;
+    ck_assert_int_eq(iteration_simulate(&plan, &opt, &at_2p, &inc), 0);
+    ck_assert_int_eq(inc.settled, 1);
+    ck_assert_rel(inc.period, 1.5e-3 + 3e-3, 1e-9);
+    step_profile_advance(&at_2p, &inc, m - m2, &advanced);
+    plan.micro_batches = m;
+    ck_assert_int_eq(iteration_simulate(&plan, &opt, &whole, NULL), 0);
+    double scale = whole.step_time;
+    ck_assert_msg(fabs(advanced.step_time - whole.step_time) <= 1e-9 * scale, "%.12g against %.12g",
+                  advanced.step_time, whole.step_time);
+    const double a[] = {advanced.pipeline_time, advanced.compute, advanced.pp_comm, advanced.bubble};
+    const double w[] = {whole.pipeline_time, whole.compute, whole.pp_comm, whole.bubble};
+    for (size_t i = 0; i < sizeof a / sizeof *a; i++)
+        ck_assert_msg(fabs(a[i] - w[i]) <= 1e-9 * scale, "figure %zu: %.12g against %.12g", i, a[i], w[i]);
+    for (int s = 0; s < plan.stages; s++)
+        ck_same_timing(&advanced.stage[s], &whole.stage[s], scale);
+    /* Each period the first stage computes its own f + b and waits for
+     * what the bottleneck does beyond it (part of it with the gradient in
+     * flight); the bottleneck never waits. */
+    ck_assert_rel(inc.stage[0].compute, 3e-3, 1e-9);
+    ck_assert_rel(inc.stage[0].idle + inc.stage[0].pp_comm, 1.5e-3, 1e-9);
+    ck_assert_rel(inc.stage[2].compute, 4.5e-3, 1e-9);
+    ck_assert_double_eq_tol(inc.stage[2].idle + inc.stage[2].pp_comm, 0, 1e-12);
+    step_increment_free(&inc);
+    step_profile_free(&at_2p);
+    step_profile_free(&advanced);
+    step_profile_free(&whole);
+    plan_free(&plan);
+}
+END_TEST
+
+/* GPipe has no forward-backward pairs, and with model chunks a micro-batch
+ * is several pairs: neither measures its period, and run.c simulates p
+ * micro-batches as well. */
+START_TEST(no_steady_increment_without_pairs)
+{
+    topology t;
+    iteration_plan plan;
+    uneven_pipeline(&plan, SCHED_GPIPE, 8, _i == 0 ? 1 : 2, &t);
+    iteration_options opt = {0};
+    step_profile prof;
+    step_increment inc;
+    ck_assert_int_eq(iteration_simulate(&plan, &opt, &prof, &inc), 0);
+    ck_assert_int_eq(inc.settled, 0);
+    ck_assert_ptr_null(inc.stage);
+    step_profile_free(&prof);
+    plan_free(&plan);
+}
+END_TEST
+
 /* MFU from its definition: model FLOPs per step / (GPUs x peak x step time). */
 START_TEST(run_figures_follow_definitions)
 {
@@ -263,9 +367,12 @@ Suite* iteration_suite(void)
     tcase_add_loop_test(tc, interleaved_bubble_shrinks_by_chunks, 0, 3);
     tcase_add_test(tc, gpipe_with_pipeline_transfers);
     tcase_add_test(tc, breakdown_sums_to_step_time);
+    tcase_add_test(tc, the_last_gradient_arrives_after_its_sender_ended);
     tcase_add_test(tc, scenario_gpipe_bubble);
     tcase_add_test(tc, scenario_1f1b_bubble);
     tcase_add_test(tc, run_figures_follow_definitions);
+    tcase_add_test(tc, steady_increment_extends_the_step_as_simulating_it);
+    tcase_add_loop_test(tc, no_steady_increment_without_pairs, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -298,6 +298,76 @@ static void forget_the_hook(void)
 #endif
 }
 
+/* ---- the steady state, measured (step_increment) ---------------------------
+ * Past its warm-up a 1F1B rank runs forward-backward pairs. Its timing as
+ * each pair begins is kept: the difference between two consecutive pairs
+ * is what one more micro-batch adds to it, once the pipeline has settled
+ * into its period. With model chunks a micro-batch is several pairs of
+ * different chunks, and none is kept. */
+static void note_pair_start(rank_state* st)
+{
+    if (!st->pair_start)
+        return;
+    stage_timing t = st->timing;
+    t.end = now() - st->ctx->start;
+    st->pair_start[st->pair_count++] = t;
+}
+
+static stage_timing timing_difference(const stage_timing* a, const stage_timing* b)
+{
+    return (stage_timing){.compute = b->compute - a->compute, .tp_comm = b->tp_comm - a->tp_comm,
+                          .pp_comm = b->pp_comm - a->pp_comm, .ep_comm = b->ep_comm - a->ep_comm,
+                          .cp_comm = b->cp_comm - a->cp_comm, .dp_inline = b->dp_inline - a->dp_inline,
+                          .end = b->end - a->end};
+}
+
+/* Whether two periods' differences are the same up to the rounding of the
+ * simulated clock: a billionth of the period, the tolerance summarise()
+ * grants the bubble. */
+static int same_difference(const stage_timing* x, const stage_timing* y, double period)
+{
+    double tolerance = 1e-9 * period;
+    const double dx[] = {x->compute, x->tp_comm, x->pp_comm, x->ep_comm, x->cp_comm, x->dp_inline, x->end};
+    const double dy[] = {y->compute, y->tp_comm, y->pp_comm, y->ep_comm, y->cp_comm, y->dp_inline, y->end};
+    for (size_t i = 0; i < sizeof dx / sizeof *dx; i++)
+        if (!(fabs(dx[i] - dy[i]) <= tolerance))
+            return 0;
+    return 1;
+}
+
+/* The step's increment per micro-batch: settled when, on every rank, the
+ * last two pairs' differences agree, and every rank has the same period. */
+static void measure_increment(const rank_state* ranks, int count, int stages, step_increment* inc)
+{
+    memset(inc, 0, sizeof *inc);
+    stage_timing* stage = xcalloc((size_t)stages, sizeof *stage);
+    double period = -1;
+    int settled = count == stages;
+    for (int r = 0; r < count && settled; r++) {
+        const rank_state* st = &ranks[r];
+        int n = st->pair_count;
+        if (!st->pair_start || n < 3) {
+            settled = 0;
+            break;
+        }
+        stage_timing last = timing_difference(&st->pair_start[n - 2], &st->pair_start[n - 1]);
+        stage_timing before = timing_difference(&st->pair_start[n - 3], &st->pair_start[n - 2]);
+        if (period < 0)
+            period = last.end;
+        settled = period > 0 && same_difference(&last, &before, period) && fabs(last.end - period) <= 1e-9 * period;
+        last.idle = period - last.compute - last.tp_comm - last.pp_comm - last.ep_comm - last.cp_comm - last.dp_inline;
+        if (last.idle <= 1e-9 * period)
+            last.idle = 0;
+        last.end = 0;
+        stage[st->stage] = last;
+    }
+    if (!settled) {
+        free(stage);
+        return;
+    }
+    *inc = (step_increment){.settled = 1, .period = period, .stages = stages, .stage = stage};
+}
+
 static void rank_main(int argc, char* argv[])
 {
     (void)argc, (void)argv;
@@ -310,6 +380,7 @@ static void rank_main(int argc, char* argv[])
     st->gather_at = xmalloc(2 * (size_t)plan->chunks * sizeof *st->gather_at);
     st->reduce_after = st->gather_at + plan->chunks;
     schedule_chunk_handovers(ops, n, st->stage, plan->chunks, st->gather_at, st->reduce_after);
+    int warmup = schedule_warmup(plan->schedule, plan->stages, st->stage, plan->micro_batches, plan->chunks);
     wait_forever_if_told(st);
     if (sp->gather_ahead)
         gather_bucket(st, 0, 0);
@@ -317,6 +388,8 @@ static void rank_main(int argc, char* argv[])
     for (int i = 0; i < n; i++) {
         const chunk_plan* ch = &sp->chunk[ops[i].chunk];
         st->pass = ops[i];
+        if (i >= warmup && ops[i].kind == OP_FORWARD)
+            note_pair_start(st);
         if (ops[i].kind == OP_FORWARD)
             forward(st, ch, ops[i]);
         else
@@ -327,6 +400,7 @@ static void rank_main(int argc, char* argv[])
     finish_step(st);
     st->timing.end = now() - st->ctx->start;
     st->finished = 1;
+    comm_drain_puts(st);
 }
 
 /* ---- set-up and results ------------------------------------------------- */
@@ -353,11 +427,14 @@ static void start_rank(rank_state* st, step_context* ctx, int stage, const rank_
     st->stage = stage;
     st->peers = peers;
     st->records_busy = !peers || gpu == ctx->plan->stage[stage].gpu;
+    if (!peers && ctx->plan->chunks == 1)
+        st->pair_start = xmalloc(((size_t)ctx->plan->micro_batches + 1) * sizeof *st->pair_start);
     for (int i = 0; i < RANK_RUNS; i++)
         runs_of(st, i)->done = sg_sem_init(0);
     for (int k = 0; k < CH_COUNT; k++)
         for (int ph = 0; ph < COLLECTIVE_MAX_PHASES; ph++)
             st->channels[k][ph].arrived = sg_sem_init(0);
+    st->drained = sg_sem_init(0);
     for (int from = 0; from < 2; from++) {
         st->arrivals[from] = sg_sem_init(0);
         st->inbox[from] = xcalloc(slots, sizeof(transfer_batch));
@@ -382,11 +459,16 @@ static void release_rank(rank_state* st)
     for (int k = 0; k < CH_COUNT; k++)
         for (int ph = 0; ph < COLLECTIVE_MAX_PHASES; ph++)
             sg_sem_destroy(st->channels[k][ph].arrived);
+    sg_sem_destroy(st->drained);
+    size_t slots = (size_t)st->ctx->plan->micro_batches * st->ctx->plan->chunks;
     for (int from = 0; from < 2; from++) {
         sg_sem_destroy(st->arrivals[from]);
+        for (size_t i = 0; i < slots; i++)
+            transfer_forget_puts(&st->inbox[from][i]);
         free(st->inbox[from]);
     }
     free(st->busy);
+    free(st->pair_start);
     free(st->ops);
     free(st->gather_at);
 }
@@ -448,7 +530,8 @@ static void summarise(const rank_state* ranks, int count, int stages, step_profi
     out->dp_comm_exposed = tail - out->optimizer + inline_dp;
 }
 
-int iteration_simulate(const iteration_plan* plan, const iteration_options* opt, step_profile* out)
+int iteration_simulate(const iteration_plan* plan, const iteration_options* opt, step_profile* out,
+                       step_increment* inc)
 {
     memset(out, 0, sizeof *out);
     step_context ctx = {plan, opt, NULL, plan->full ? plan->rank_count : plan->stages, now()};
@@ -466,6 +549,8 @@ int iteration_simulate(const iteration_plan* plan, const iteration_options* opt,
         unfinished += !ctx.ranks[r].finished;
     summarise(ctx.ranks, ctx.count, plan->stages, out);
     collect_busy(ctx.ranks, ctx.count, out);
+    if (inc)
+        measure_increment(ctx.ranks, ctx.count, plan->stages, inc);
     out->busy_span = out->step_time;
     for (int r = 0; r < ctx.count; r++)
         release_rank(&ctx.ranks[r]);

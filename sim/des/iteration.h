@@ -18,7 +18,11 @@
 /* Runs one step of PLAN on the loaded platform. Returns 0, or how many of
  * its ranks never finished the step: SimGrid ran out of events while they
  * waited (a deadlock, which SimGrid reports on stderr); OUT is then not a
- * step and must not be reported. */
-int  iteration_simulate(const iteration_plan* plan, const iteration_options* opt, step_profile* out);
+ * step and must not be reported. When INC is not NULL, it gets what one
+ * more micro-batch would add to the step (step_profile.h): settled only
+ * for a collapsed simulation of one model chunk per rank whose pipeline
+ * reached its period (free it with step_increment_free). */
+int  iteration_simulate(const iteration_plan* plan, const iteration_options* opt, step_profile* out,
+                        step_increment* inc);
 
 #endif

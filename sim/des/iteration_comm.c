@@ -322,32 +322,79 @@ static rank_state* neighbour(rank_state* st, int forward)
     return &st->ctx->ranks[(st->stage + (forward ? 1 : p - 1)) % p];
 }
 
+/* Whether the rank puts FLOWS of BYTES itself, for its neighbour to wait on
+ * (transfer_put): when every one leaves the rank's own host and carries a
+ * byte at least (SimGrid 3.32 crashed waiting on a put of none, as the
+ * zero-byte pipelines of test_iteration.c showed); otherwise agents send
+ * them and tell the neighbour when they have all arrived. */
+static int puts_itself(const flow* flows, int count, double bytes)
+{
+    if (bytes < 1)
+        return 0;
+    for (int i = 0; i < count; i++)
+        if (!transfer_leaves_here(flows[i].src))
+            return 0;
+    return 1;
+}
+
 void comm_send_pipeline(rank_state* st, int forward, int chunk, int mb)
 {
     const stage_plan* sp = stage_of(st);
     rank_state* to = neighbour(st, forward);
     int from = forward ? FROM_PREVIOUS : FROM_NEXT;
     transfer_batch* b = inbox_of(to, from, chunk, mb);
-    b->on_done = notify_arrival;
-    b->arg = to->arrivals[from];
-    if (st->peers) {
-        transfer_batch_begin(b, 1, NULL);
-        transfer_send(st->peers->gpu, forward ? st->peers->pp_next : st->peers->pp_prev, sp->pp_bytes, b);
-        return;
-    }
     const flow* flows = forward ? sp->next_flows : sp->prev_flows;
     int count = forward ? sp->next_flow_count : sp->prev_flow_count;
+    flow own;
+    if (st->peers) {
+        own = (flow){st->peers->gpu, forward ? st->peers->pp_next : st->peers->pp_prev};
+        flows = &own;
+        count = 1;
+    }
     transfer_batch_begin(b, count, NULL);
+    if (!puts_itself(flows, count, sp->pp_bytes)) {
+        b->on_done = notify_arrival;
+        b->arg = to->arrivals[from];
+        for (int i = 0; i < count; i++)
+            transfer_send(flows[i].src, flows[i].dst, sp->pp_bytes, b);
+        return;
+    }
+    b->arg = st;
     for (int i = 0; i < count; i++)
-        transfer_send(flows[i].src, flows[i].dst, sp->pp_bytes, b);
+        transfer_put(flows[i].dst, sp->pp_bytes, b);
+    st->puts_unreceived++;
+    if (to->awaiting == b)
+        sg_sem_release(to->arrivals[from]);
+}
+
+/* The rank has waited for flows its neighbour SENDER put: one fewer that
+ * the neighbour must see arrive before it may end. */
+static void received_put(rank_state* sender)
+{
+    if (--sender->puts_unreceived == 0 && sender->draining)
+        sg_sem_release(sender->drained);
+}
+
+void comm_drain_puts(rank_state* st)
+{
+    st->draining = 1;
+    while (st->puts_unreceived > 0)
+        sg_sem_acquire(st->drained);
 }
 
 void comm_receive(rank_state* st, int from, int chunk, int mb)
 {
     transfer_batch* b = inbox_of(st, from, chunk, mb);
     double t0 = now();
-    while (b->end < 0)
+    while (b->end < 0 && !b->puts) {   /* neither arrived through agents nor put */
+        st->awaiting = b;
         sg_sem_acquire(st->arrivals[from]);
+    }
+    st->awaiting = NULL;
+    if (b->puts) {
+        transfer_wait_puts(b);
+        received_put(b->arg);
+    }
     double t1 = now(), in_flight_from = b->start > t0 ? b->start : t0;
     if (t1 > t0)
         st->timing.pp_comm += t1 - in_flight_from;

@@ -37,6 +37,10 @@ double comm_run_alltoall(rank_state* st, const alltoall_plan* ap);
  * the plan's flows, or in full mode this GPU's own flow. */
 void comm_send_pipeline(rank_state* st, int forward, int chunk, int mb);
 
+/* After the rank's step: waits until its neighbours have received the
+ * flows it put itself, which SimGrid would cancel if it ended first. */
+void comm_drain_puts(rank_state* st);
+
 /* Waits for (chunk, mb) from a neighbour (FROM_PREVIOUS or FROM_NEXT).
  * Waiting while the data was in flight counts as pipeline communication;
  * waiting for the neighbour to produce it is bubble. A scatter-gather split

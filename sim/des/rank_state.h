@@ -68,6 +68,12 @@ struct rank_state {
     pipeline_op       pass;           /* the pass it runs; micro-batch -1 after the pipeline */
     busy_interval*    busy;
     int               busy_count, busy_cap;
+    transfer_batch*   awaiting;       /* the pipeline arrival it waits for, if any */
+    int               puts_unreceived; /* its pipeline flows put (transfer_put) that no receiver has waited for */
+    int               draining;       /* it has finished its step and waits for them */
+    sg_sem_t          drained;        /* released when the last of them is received while it drains */
+    stage_timing*     pair_start;     /* its timing (end: the time) as each steady forward-backward pair began */
+    int               pair_count;
 };
 
 /* The simulated time. */

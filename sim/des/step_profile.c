@@ -61,6 +61,45 @@ void step_profile_extrapolate(const step_profile* a, const step_profile* b, int 
     memcpy(out->busy, b->busy, (size_t)b->busy_count * sizeof *out->busy);
 }
 
+void step_profile_advance(const step_profile* b, const step_increment* inc, int more, step_profile* out)
+{
+    step_profile_copy(b, out);
+    double k = more, compute = 0, tp = 0, pp = 0, ep = 0, cp = 0, idle = 0, inline_dp = 0;
+    for (int s = 0; s < out->stages; s++) {
+        const stage_timing* d = &inc->stage[s];
+        stage_timing* t = &out->stage[s];
+        t->compute += k * d->compute;
+        t->tp_comm += k * d->tp_comm;
+        t->pp_comm += k * d->pp_comm;
+        t->ep_comm += k * d->ep_comm;
+        t->cp_comm += k * d->cp_comm;
+        t->dp_inline += k * d->dp_inline;
+        t->idle += k * d->idle;
+        t->pipeline_end += k * inc->period;
+        t->dp_end += k * inc->period;
+        t->end += k * inc->period;
+        compute += d->compute, tp += d->tp_comm, pp += d->pp_comm, ep += d->ep_comm, cp += d->cp_comm;
+        idle += d->idle, inline_dp += d->dp_inline;
+    }
+    /* Means over the ranks, as iteration.c's summary takes them. */
+    double n = out->stages;
+    out->step_time += k * inc->period;
+    out->pipeline_time += k * inc->period;
+    out->compute += k * compute / n;
+    out->tp_comm += k * tp / n;
+    out->pp_comm += k * pp / n;
+    out->ep_comm += k * ep / n;
+    out->cp_comm += k * cp / n;
+    out->bubble = fmax(0, out->bubble + k * idle / n);
+    out->dp_comm_exposed += k * inline_dp / n;
+}
+
+void step_increment_free(step_increment* inc)
+{
+    free(inc->stage);
+    memset(inc, 0, sizeof *inc);
+}
+
 static int compare_interval(const void* a, const void* b)
 {
     const busy_interval *x = a, *y = b;

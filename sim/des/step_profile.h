@@ -85,6 +85,26 @@ typedef struct {
 void step_profile_extrapolate(const step_profile* a, const step_profile* b, int m1, int m2, int m,
                               step_profile* out);
 
+/* What one more micro-batch adds to a step in steady state, measured inside
+ * one simulation (iteration.h): the period (every rank's time between the
+ * starts of two consecutive steady forward-backward pairs) and what each
+ * pipeline rank's timings gain over one period. SETTLED is 0 when the
+ * simulation showed no steady state: then STAGE is NULL. */
+typedef struct {
+    int           settled;
+    double        period;
+    int           stages;
+    stage_timing* stage;   /* per pipeline rank: the increments; idle what the period leaves */
+} step_increment;
+
+/* The profile of B with MORE micro-batches in steady state: every rank's
+ * timings and the step's times grow by MORE x INC, the means as
+ * summarising them would give; the tail after the pipeline and the busy
+ * intervals (the power's) stay B's. */
+void step_profile_advance(const step_profile* b, const step_increment* inc, int more, step_profile* out);
+
+void step_increment_free(step_increment* inc);
+
 /* A copy of P's busy intervals, by stage and then start (free it). */
 busy_interval* step_profile_sorted_busy(const step_profile* p);
 

@@ -2,6 +2,7 @@
 #include "des/transfer.h"
 
 #include <simgrid/actor.h>
+#include <simgrid/comm.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <simgrid/mailbox.h>
@@ -157,6 +158,39 @@ void transfer_send(int src, int dst, double bytes, transfer_batch* batch)
     a->bytes = bytes;
     a->batch = batch;
     sg_sem_release(a->wake);
+}
+
+int transfer_leaves_here(int src)
+{
+    return endpoint_of(src)->host == sg_host_self();
+}
+
+void transfer_put(int dst, double bytes, transfer_batch* batch)
+{
+    batch->puts = xrealloc(batch->puts, ((size_t)batch->put_count + 1) * sizeof *batch->puts);
+    batch->puts[batch->put_count++] = sg_mailbox_put_async(endpoint_of(dst)->sink, &payload_token, (long)(bytes + 0.5));
+}
+
+void transfer_wait_puts(transfer_batch* batch)
+{
+    if (batch->put_count == 1)
+        sg_comm_wait(batch->puts[0]);   /* each wait lets go of the handle */
+    else
+        sg_comm_wait_all(batch->puts, (size_t)batch->put_count);
+    free(batch->puts);
+    batch->puts = NULL;
+    batch->put_count = 0;
+    batch->pending = 0;
+    batch->end = simgrid_get_clock();
+}
+
+void transfer_forget_puts(transfer_batch* batch)
+{
+    for (int i = 0; i < batch->put_count; i++)
+        sg_comm_unref(batch->puts[i]);
+    free(batch->puts);
+    batch->puts = NULL;
+    batch->put_count = 0;
 }
 
 void transfer_wait(transfer_batch* batch)

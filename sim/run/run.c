@@ -241,11 +241,14 @@ static int run_figures(const scenario* sc, run_result* r, const char* host, int 
     return 0;
 }
 
-/* The collapsed mode simulates p and 2p micro-batches and takes the step at
- * m on the line through them, when m >= 3p: past the warm-up every
- * micro-batch adds the same time (Narayanan et al. 2021, Sec. 2.2: T is
- * affine in m for GPipe, 1F1B and interleaving). --detail full simulates
- * every micro-batch; tests compare the two. */
+/* The collapsed mode extrapolates the step to m micro-batches when m >= 3p:
+ * past the warm-up every micro-batch adds the same time (Narayanan et al.
+ * 2021, Sec. 2.2: T is affine in m for GPipe, 1F1B and interleaving). It
+ * simulates 2p micro-batches; when that simulation measured its own
+ * period (1F1B, one model chunk, the last pairs of every rank alike) the
+ * step at m is 2p's plus m - 2p periods, and otherwise it simulates p too
+ * and takes the line through both. --detail full simulates every
+ * micro-batch; tests compare the two. */
 static int extrapolates(const run_options* opt, const iteration_plan* plan)
 {
     return !opt->full_detail && plan->micro_batches >= 3 * plan->stages;
@@ -263,15 +266,21 @@ static int simulate_step(const run_options* opt, iteration_plan* plan, step_prof
     iteration_options iopt = {.stepwise_collectives = opt->stepwise_collectives};
     int m = plan->micro_batches, m1 = plan->stages, m2 = 2 * plan->stages;
     if (!extrapolates(opt, plan))
-        return iteration_simulate(plan, &iopt, out);
+        return iteration_simulate(plan, &iopt, out, NULL);
     step_profile a, b;
-    plan->micro_batches = m1;
-    int stuck = iteration_simulate(plan, &iopt, &a);
+    step_increment inc;
     plan->micro_batches = m2;
-    stuck = imax(stuck, iteration_simulate(plan, &iopt, &b));
+    int stuck = iteration_simulate(plan, &iopt, &b, &inc);
+    if (inc.settled && !stuck) {
+        step_profile_advance(&b, &inc, m - m2, out);
+    } else {
+        plan->micro_batches = m1;
+        stuck = imax(stuck, iteration_simulate(plan, &iopt, &a, NULL));
+        step_profile_extrapolate(&a, &b, m1, m2, m, out);
+        step_profile_free(&a);
+    }
     plan->micro_batches = m;
-    step_profile_extrapolate(&a, &b, m1, m2, m, out);
-    step_profile_free(&a);
+    step_increment_free(&inc);
     step_profile_free(&b);
     return stuck;
 }
@@ -285,7 +294,7 @@ static int simulate_timeline(const run_options* opt, iteration_plan* plan, run_r
         return 0;
     }
     iteration_options iopt = {.stepwise_collectives = opt->stepwise_collectives};
-    return iteration_simulate(plan, &iopt, &out->timeline);
+    return iteration_simulate(plan, &iopt, &out->timeline, NULL);
 }
 
 /* training.batch_ramp: the first T1 tokens at batch B1, up to T2 at B2, ...,
